@@ -1,0 +1,1 @@
+"""The command-line front: thin command groups that parse, call the library, render."""

@@ -1,0 +1,81 @@
+"""Shared plumbing for command modules: the application context, common options,
+settings loading with flag overrides, and logging set-up.
+
+A command looks like::
+
+    @click.command()
+    @json_option
+    @database_option
+    @pass_app
+    def status(app: AppContext, as_json: bool, database: str | None) -> int:
+        settings = app.settings(database_url=database)
+        result = pitstop.migrate.status(settings)
+        ...render...
+        return 0
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from pitstop.config import Settings, load_settings
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclasses.dataclass
+class AppContext:
+    """What the top-level options decided; shared by every sub-command."""
+
+    config_file: Path | None = None
+    log_level: str | None = None
+    log_format: str | None = None
+    show_traceback: bool = False
+    cwd: Path = dataclasses.field(default_factory=Path.cwd)
+    _settings: Settings | None = None
+
+    def settings(self, **overrides: Any) -> Settings:
+        """Load settings (flags > env > file > defaults) and configure logging."""
+        flags = {"log_level": self.log_level, "log_format": self.log_format, **overrides}
+        settings = load_settings(self.cwd, config_file=self.config_file, env=os.environ,
+                                 overrides=flags)
+        from pitstop.log import configure_logging
+        from pitstop.redact import register_secret
+
+        configure_logging(settings.log_level, settings.log_format)
+        for var in ("DATABASE_URL", "REDIS_URL", "PITSTOP_STATE_URL"):
+            from sqlalchemy.engine import make_url
+
+            value = os.environ.get(var)
+            if value and "@" in value:
+                try:
+                    register_secret(make_url(value).password)  # type: ignore[arg-type]
+                except Exception:  # noqa: BLE001 - a malformed URL is reported where used
+                    pass
+        self._settings = settings
+        return settings
+
+
+pass_app = click.make_pass_decorator(AppContext, ensure=True)
+
+
+def json_option(func: F) -> F:
+    return click.option("--json", "as_json", is_flag=True,
+                        help="Print the result as JSON on stdout.")(func)
+
+
+def database_option(func: F) -> F:
+    return click.option("--database", "database", metavar="URL", default=None,
+                        help="Database URL [env DATABASE_URL; config database_url; "
+                             "default sqlite:///.pitstop/app.db].")(func)
+
+
+def dry_run_option(func: F) -> F:
+    return click.option("--dry-run", is_flag=True, default=None,
+                        help="Show what would be done, change nothing, exit 10 [env DRY_RUN].")(func)

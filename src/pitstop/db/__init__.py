@@ -1,0 +1,1 @@
+"""Database connections and helpers shared by every capability that talks to a database."""

@@ -1,0 +1,178 @@
+"""Database URLs: dialect detection, driver selection, engines with clear errors.
+
+``postgres://``/``postgresql://`` use psycopg 3, ``mysql://``/``mariadb://`` use
+PyMySQL, ``sqlite:///path`` the standard library.  A missing driver is a
+:class:`~pitstop.errors.DependencyError` naming the extra to install; a server that
+cannot be reached is a :class:`~pitstop.errors.ConnectError` naming the host.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from pitstop.errors import ConfigError, ConnectError, DependencyError, PermissionDeniedError
+from pitstop.redact import mask_url
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL, Engine
+
+Dialect = Literal["sqlite", "postgresql", "mysql"]
+
+_SCHEMES: dict[str, tuple[Dialect, str]] = {
+    "sqlite": ("sqlite", "sqlite"),
+    "postgres": ("postgresql", "postgresql+psycopg"),
+    "postgresql": ("postgresql", "postgresql+psycopg"),
+    "postgresql+psycopg": ("postgresql", "postgresql+psycopg"),
+    "mysql": ("mysql", "mysql+pymysql"),
+    "mariadb": ("mysql", "mysql+pymysql"),
+    "mysql+pymysql": ("mysql", "mysql+pymysql"),
+    "mariadb+pymysql": ("mysql", "mysql+pymysql"),
+}
+_DRIVERS: dict[Dialect, tuple[str, str]] = {
+    "postgresql": ("psycopg", "postgres"),
+    "mysql": ("pymysql", "mysql"),
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class DatabaseURL:
+    """A parsed database URL.  ``str()`` never shows the password."""
+
+    raw: str
+    dialect: Dialect
+    sqlalchemy_url: URL
+
+    @property
+    def masked(self) -> str:
+        return mask_url(self.raw)
+
+    @property
+    def database(self) -> str | None:
+        return self.sqlalchemy_url.database
+
+    @property
+    def host(self) -> str:
+        if self.dialect == "sqlite":
+            return self.database or ":memory:"
+        port = self.sqlalchemy_url.port
+        return f"{self.sqlalchemy_url.host or 'localhost'}{f':{port}' if port else ''}"
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The file of a SQLite URL (``None`` for in-memory or other dialects)."""
+        if self.dialect != "sqlite" or not self.database or self.database == ":memory:":
+            return None
+        return Path(self.database)
+
+    def with_database(self, name: str) -> DatabaseURL:
+        """The same server with another database (used for scratch/admin connections)."""
+        new = self.sqlalchemy_url.set(database=name)
+        return DatabaseURL(
+            new.render_as_string(hide_password=False), self.dialect, new
+        )
+
+    def __str__(self) -> str:
+        return self.masked
+
+
+def parse_url(url: str) -> DatabaseURL:
+    """Parse and normalise ``url``; :class:`ConfigError` when it is not a database URL."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    scheme = url.split(":", 1)[0].lower() if ":" in url else ""
+    if scheme not in _SCHEMES:
+        raise ConfigError(
+            f"unsupported database URL {mask_url(url)!r}: expected sqlite:///PATH, "
+            "postgresql://USER@HOST/DB or mysql://USER@HOST/DB",
+            key="database_url",
+        )
+    dialect, driver = _SCHEMES[scheme]
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise ConfigError(f"malformed database URL {mask_url(url)!r}: {exc}",
+                          key="database_url") from None
+    return DatabaseURL(url, dialect, parsed.set(drivername=driver))
+
+
+def require_driver(dialect: Dialect) -> None:
+    """Raise :class:`DependencyError` when the driver for ``dialect`` is not installed."""
+    if dialect == "sqlite":
+        return
+    module, extra = _DRIVERS[dialect]
+    if importlib.util.find_spec(module) is None:
+        raise DependencyError(
+            f"the {dialect} driver ({module}) is not installed",
+            hint=f"install it with: pip install 'pitstop[{extra}]'",
+        )
+
+
+def create_engine(
+    url: str | DatabaseURL, *, connect_timeout: float = 10.0, **kwargs: Any
+) -> Engine:
+    """A SQLAlchemy engine for ``url`` with a connect timeout and no pooling surprises."""
+    import sqlalchemy
+
+    db = url if isinstance(url, DatabaseURL) else parse_url(url)
+    require_driver(db.dialect)
+    connect_args: dict[str, Any] = dict(kwargs.pop("connect_args", {}))
+    if db.dialect == "postgresql":
+        connect_args.setdefault("connect_timeout", max(1, int(connect_timeout)))
+        connect_args.setdefault("application_name", "pitstop")
+    elif db.dialect == "mysql":
+        connect_args.setdefault("connect_timeout", max(1, int(connect_timeout)))
+    elif db.dialect == "sqlite":
+        connect_args.setdefault("timeout", connect_timeout)
+    return sqlalchemy.create_engine(
+        db.sqlalchemy_url, connect_args=connect_args, **kwargs
+    )
+
+
+def translate_error(exc: BaseException, db: DatabaseURL) -> Exception:
+    """Map a driver/SQLAlchemy connection error to a pitstop error naming the host."""
+    text = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0] if str(exc) else ""
+    lowered = text.lower()
+    where = f"{db.dialect} at {db.host}"
+    if any(s in lowered for s in ("permission denied", "access denied", "must be owner",
+                                  "insufficient privilege", "readonly database",
+                                  "attempt to write a readonly")):
+        if "password authentication failed" not in lowered and "using password" not in lowered:
+            return PermissionDeniedError(f"{where}: {mask_url(text)}")
+    if any(s in lowered for s in ("password authentication failed", "access denied for user")):
+        return ConnectError(
+            f"{where}: authentication failed: {mask_url(text)}",
+            hint="check the user and password in DATABASE_URL",
+        )
+    if any(s in lowered for s in ("does not exist", "unknown database")) and "database" in lowered:
+        return ConnectError(
+            f"{where}: {mask_url(text)}",
+            hint="create it with `pitstop run db-init`",
+        )
+    if "unable to open database file" in lowered:
+        return ConnectError(
+            f"{where}: cannot open the SQLite file (does its directory exist and is it writable?)"
+        )
+    return ConnectError(f"cannot connect to {where}: {mask_url(text) or type(exc).__name__}",
+                        hint="is the server running and the URL right?")
+
+
+def connect_check(url: str | DatabaseURL, *, timeout: float = 5.0) -> str:
+    """Open one connection and run ``SELECT 1``; return the server version string."""
+    import sqlalchemy
+    from sqlalchemy.exc import SQLAlchemyError
+
+    db = url if isinstance(url, DatabaseURL) else parse_url(url)
+    engine = create_engine(db, connect_timeout=timeout, poolclass=sqlalchemy.pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            conn.execute(sqlalchemy.text("SELECT 1"))
+            info = engine.dialect.server_version_info or ()
+            return ".".join(str(p) for p in info)
+    except SQLAlchemyError as exc:
+        raise translate_error(exc, db) from exc
+    finally:
+        engine.dispose()

@@ -1,0 +1,85 @@
+"""All terminal output: data to stdout, human text to stderr.
+
+Rich is imported only when a table or live display is actually drawn on a terminal;
+when output is piped, tables are plain aligned text and ``NO_COLOR`` is respected.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from pitstop.redact import redact
+
+
+def stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
+def stderr_is_terminal() -> bool:
+    return sys.stderr.isatty()
+
+
+def use_color() -> bool:
+    return "NO_COLOR" not in os.environ and stderr_is_terminal()
+
+
+def emit_json(data: Any) -> None:
+    """Write ``data`` as indented JSON to stdout (redacted)."""
+    sys.stdout.write(redact(json.dumps(data, indent=2, default=str, ensure_ascii=False)) + "\n")
+    sys.stdout.flush()
+
+
+def echo(text: str = "") -> None:
+    """A line of primary output (stdout)."""
+    sys.stdout.write(redact(text) + "\n")
+    sys.stdout.flush()
+
+
+def info(text: str) -> None:
+    """A line for people (stderr)."""
+    sys.stderr.write(redact(text) + "\n")
+    sys.stderr.flush()
+
+
+def error(text: str, hint: str | None = None) -> None:
+    """An error line (stderr), with an optional hint line."""
+    prefix = "\x1b[31merror:\x1b[0m " if use_color() else "error: "
+    sys.stderr.write(redact(f"{prefix}{text}") + "\n")
+    if hint:
+        sys.stderr.write(redact(f"  hint: {hint}") + "\n")
+    sys.stderr.flush()
+
+
+def table(
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    title: str | None = None,
+) -> None:
+    """Print a table to stdout: a Rich table on a terminal, aligned plain text otherwise."""
+    cells = [[redact("" if c is None else str(c)) for c in row] for row in rows]
+    if stdout_is_terminal():
+        from rich.console import Console
+        from rich.table import Table
+
+        rich_table = Table(title=title, no_wrap=False)
+        for column in columns:
+            rich_table.add_column(column)
+        for row in cells:
+            rich_table.add_row(*row)
+        Console(no_color="NO_COLOR" in os.environ, highlight=False).print(rich_table)
+        return
+    if title:
+        echo(title)
+    widths = [len(c) for c in columns]
+    for row in cells:
+        for i, cell in enumerate(row):
+            widths[i] = max(widths[i], len(cell))
+    lines = ["  ".join(c.ljust(widths[i]) for i, c in enumerate(columns)).rstrip()]
+    lines += ["  ".join(c.ljust(widths[i]) for i, c in enumerate(row)).rstrip() for row in cells]
+    sys.stdout.write("\n".join(lines) + "\n")
+    sys.stdout.flush()

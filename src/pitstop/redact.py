@@ -1,0 +1,49 @@
+"""Masking of secrets in every line that leaves the process.
+
+Passwords in URLs (``postgresql://user:secret@host`` → ``postgresql://user:***@host``)
+are masked by pattern; other known secret values (tokens from the environment or
+config) are registered with :func:`register_secret` and replaced wherever they occur.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+
+_URL_PASSWORD = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.\-]*://)(?P<user>[^:/@\s]*):(?P<pw>[^@\s/]+)@")
+_QUERY_SECRET = re.compile(
+    r"(?P<key>[?&](?:password|passwd|pwd|token|access_token|secret|api_key|apikey|sslpassword)=)"
+    r"(?P<value>[^&\s#]+)",
+    re.IGNORECASE,
+)
+MASK = "***"
+
+_secrets: set[str] = set()
+_lock = threading.Lock()
+
+
+def register_secret(value: str | None) -> None:
+    """Mask ``value`` wherever it appears from now on (values under 4 chars are ignored)."""
+    if value and len(value) >= 4:
+        with _lock:
+            _secrets.add(value)
+
+
+def mask_url(url: str) -> str:
+    """Return ``url`` with its password (and password-like query values) masked."""
+    url = _URL_PASSWORD.sub(lambda m: f"{m['scheme']}{m['user']}:{MASK}@", url)
+    return _QUERY_SECRET.sub(lambda m: f"{m['key']}{MASK}", url)
+
+
+def redact(text: str) -> str:
+    """Mask URL passwords and every registered secret in ``text``."""
+    if not text:
+        return text
+    text = mask_url(text)
+    if _secrets:
+        with _lock:
+            secrets = sorted(_secrets, key=len, reverse=True)
+        for secret in secrets:
+            if secret in text:
+                text = text.replace(secret, MASK)
+    return text
