@@ -66,7 +66,7 @@ def table(
         from rich.console import Console
         from rich.table import Table
 
-        rich_table = Table(title=title, no_wrap=False)
+        rich_table = Table(title=title)
         for column in columns:
             rich_table.add_column(column)
         for row in cells:

@@ -55,7 +55,7 @@ class AppContext:
             value = os.environ.get(var)
             if value and "@" in value:
                 try:
-                    register_secret(make_url(value).password)  # type: ignore[arg-type]
+                    register_secret(make_url(value).password)
                 except Exception:  # noqa: BLE001 - a malformed URL is reported where used
                     pass
         self._settings = settings

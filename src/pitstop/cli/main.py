@@ -143,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
         except OSError:
             pass
         return EXIT_ERROR
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - the last resort: one line and a crash report
         if show_tb:
             traceback.print_exception(exc)
         report = _crash_report(exc)

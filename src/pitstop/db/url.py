@@ -137,11 +137,12 @@ def translate_error(exc: BaseException, db: DatabaseURL) -> Exception:
     text = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0] if str(exc) else ""
     lowered = text.lower()
     where = f"{db.dialect} at {db.host}"
-    if any(s in lowered for s in ("permission denied", "access denied", "must be owner",
-                                  "insufficient privilege", "readonly database",
-                                  "attempt to write a readonly")):
-        if "password authentication failed" not in lowered and "using password" not in lowered:
-            return PermissionDeniedError(f"{where}: {mask_url(text)}")
+    refused = any(s in lowered for s in ("permission denied", "access denied", "must be owner",
+                                         "insufficient privilege", "readonly database",
+                                         "attempt to write a readonly"))
+    login = "password authentication failed" in lowered or "using password" in lowered
+    if refused and not login:
+        return PermissionDeniedError(f"{where}: {mask_url(text)}")
     if any(s in lowered for s in ("password authentication failed", "access denied for user")):
         return ConnectError(
             f"{where}: authentication failed: {mask_url(text)}",

@@ -1,0 +1,69 @@
+"""Tables of the state database.  Bump :data:`SCHEMA_VERSION` with every change and
+add the upgrade step to :func:`pitstop.state.store.StateStore._upgrade`."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+SCHEMA_VERSION = 1
+
+metadata = sa.MetaData()
+
+meta = sa.Table(
+    "pitstop_meta", metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.String(255), nullable=False),
+)
+
+runs = sa.Table(
+    "pitstop_runs", metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("target", sa.String(255), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),  # workflow | task
+    sa.Column("trigger", sa.String(32), nullable=False),  # cli | web | schedule | api
+    sa.Column("user", sa.String(255), nullable=True),
+    sa.Column("host", sa.String(255), nullable=False),
+    sa.Column("pid", sa.Integer, nullable=False),
+    sa.Column("params", sa.Text, nullable=False, default="{}"),
+    sa.Column("started_at", sa.Float, nullable=False),
+    sa.Column("finished_at", sa.Float, nullable=True),
+    sa.Column("heartbeat_at", sa.Float, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("exit_code", sa.Integer, nullable=True),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Index("ix_pitstop_runs_started", "started_at"),
+    sa.Index("ix_pitstop_runs_status", "status"),
+)
+
+task_runs = sa.Table(
+    "pitstop_task_runs", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("run_id", sa.String(32), sa.ForeignKey("pitstop_runs.id", ondelete="CASCADE"),
+              nullable=False),
+    sa.Column("task", sa.String(255), nullable=False),
+    sa.Column("attempt", sa.Integer, nullable=False),
+    sa.Column("started_at", sa.Float, nullable=True),
+    sa.Column("finished_at", sa.Float, nullable=True),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("exit_code", sa.Integer, nullable=True),
+    sa.Column("command_exit_code", sa.Integer, nullable=True),
+    sa.Column("log_path", sa.Text, nullable=True),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("data", sa.Text, nullable=False, default="{}"),
+    sa.Index("ix_pitstop_task_runs_run", "run_id"),
+    sa.Index("ix_pitstop_task_runs_task", "task", "finished_at"),
+)
+
+health_checks = sa.Table(
+    "pitstop_health_checks", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("run_id", sa.String(32), nullable=True),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("status", sa.String(8), nullable=False),
+    sa.Column("latency_seconds", sa.Float, nullable=True),
+    sa.Column("observed", sa.Text, nullable=False, default="{}"),
+    sa.Column("message", sa.Text, nullable=False, default=""),
+    sa.Column("hint", sa.Text, nullable=True),
+    sa.Column("checked_at", sa.Float, nullable=False),
+    sa.Index("ix_pitstop_health_checks_name", "name", "checked_at"),
+)

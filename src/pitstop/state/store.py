@@ -1,0 +1,439 @@
+"""The state store: every run, every task attempt and every health check.
+
+SQLite by default (``sqlite:///.pitstop/state.db``, WAL mode), PostgreSQL for teams.
+Tables are created on first use and versioned in ``pitstop_meta``.  A run whose
+process died (``kill -9``) is found by :meth:`StateStore.sweep_abandoned` — its pid is
+gone on this host, or its heartbeat is stale on another — and marked ``abandoned``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pitstop.errors import ConfigError, PitstopError
+from pitstop.redact import mask_url, redact
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection, Engine
+
+HEARTBEAT_SECONDS = 10.0
+STALE_AFTER_SECONDS = 120.0
+ACTIVE = "running"
+
+
+def _utc(ts: float | None) -> dt.datetime | None:
+    return None if ts is None else dt.datetime.fromtimestamp(ts, dt.UTC)
+
+
+def _ts(value: dt.datetime) -> float:
+    return value.timestamp()
+
+
+@dataclasses.dataclass(frozen=True)
+class TaskRunRecord:
+    run_id: str
+    task: str
+    attempt: int
+    status: str
+    started_at: dt.datetime | None = None
+    finished_at: dt.datetime | None = None
+    exit_code: int | None = None
+    command_exit_code: int | None = None
+    log_path: str | None = None
+    error: str | None = None
+    data: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.started_at and self.finished_at:
+            return (self.finished_at - self.started_at).total_seconds()
+        return None
+
+
+@dataclasses.dataclass(frozen=True)
+class RunRecord:
+    id: str
+    target: str
+    kind: str
+    trigger: str
+    status: str
+    started_at: dt.datetime
+    host: str
+    pid: int
+    user: str | None = None
+    params: dict[str, Any] = dataclasses.field(default_factory=dict)
+    finished_at: dt.datetime | None = None
+    exit_code: int | None = None
+    error: str | None = None
+    tasks: tuple[TaskRunRecord, ...] = ()
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.finished_at:
+            return (self.finished_at - self.started_at).total_seconds()
+        return None
+
+
+@dataclasses.dataclass(frozen=True)
+class HealthCheckRecord:
+    name: str
+    status: str  # pass | warn | fail
+    latency_seconds: float | None
+    observed: dict[str, Any]
+    message: str
+    hint: str | None
+    checked_at: dt.datetime
+    run_id: str | None = None
+
+
+class StateStoreError(PitstopError):
+    """The state database could not be opened or written."""
+
+
+class StateStore:
+    """Access to the state database.  Thread-safe; use :meth:`open` as a context manager."""
+
+    def __init__(self, engine: Engine, url: str) -> None:
+        self._engine = engine
+        self.url = url
+        self._lock = threading.Lock()
+
+    # -- opening -------------------------------------------------------------------
+    @classmethod
+    @contextmanager
+    def open(cls, url: str) -> Iterator[StateStore]:
+        store = cls.connect(url)
+        try:
+            yield store
+        finally:
+            store.close()
+
+    @classmethod
+    def connect(cls, url: str) -> StateStore:
+        import sqlalchemy as sa
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from pitstop.db.url import create_engine, parse_url, translate_error
+
+        db = parse_url(url)
+        if db.sqlite_path is not None:
+            try:
+                db.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StateStoreError(
+                    f"cannot create the state directory {db.sqlite_path.parent}: {exc.strerror}"
+                ) from exc
+        engine = create_engine(db, connect_timeout=30.0)
+        if db.dialect == "sqlite":
+            @sa.event.listens_for(engine, "connect")
+            def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+                cursor = dbapi_conn.cursor()
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA synchronous=NORMAL")
+                cursor.execute("PRAGMA foreign_keys=ON")
+                cursor.close()
+        store = cls(engine, url)
+        try:
+            store._ensure_schema()
+        except SQLAlchemyError as exc:
+            engine.dispose()
+            raise translate_error(exc, db) from exc
+        return store
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def _ensure_schema(self) -> None:
+        import sqlalchemy as sa
+
+        from pitstop.state import schema
+
+        with self._engine.begin() as conn:
+            schema.metadata.create_all(conn)
+            row = conn.execute(
+                sa.select(schema.meta.c.value).where(schema.meta.c.key == "schema_version")
+            ).scalar()
+            if row is None:
+                try:
+                    conn.execute(schema.meta.insert().values(
+                        key="schema_version", value=str(schema.SCHEMA_VERSION)))
+                except sa.exc.IntegrityError:
+                    pass  # another process created it at the same moment
+            elif int(row) > schema.SCHEMA_VERSION:
+                raise ConfigError(
+                    f"the state database {mask_url(self.url)} has schema version {row}, newer "
+                    f"than this pitstop understands ({schema.SCHEMA_VERSION})",
+                    key="state.url", hint="upgrade pitstop, or point [state] url elsewhere",
+                )
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        with self._lock, self._engine.begin() as conn:
+            yield conn
+
+    # -- runs ----------------------------------------------------------------------
+    def start_run(self, target: str, *, kind: str = "workflow", trigger: str = "cli",
+                  user: str | None = None, params: dict[str, Any] | None = None) -> str:
+        from pitstop.state import schema
+
+        run_id = uuid.uuid4().hex[:12]
+        now = time.time()
+        with self._write() as conn:
+            conn.execute(schema.runs.insert().values(
+                id=run_id, target=target, kind=kind, trigger=trigger, user=user,
+                host=socket.gethostname(), pid=os.getpid(),
+                params=redact(json.dumps(params or {}, default=str)),
+                started_at=now, heartbeat_at=now, status=ACTIVE,
+            ))
+        return run_id
+
+    def heartbeat(self, run_id: str) -> None:
+        from pitstop.state import schema
+
+        with self._write() as conn:
+            conn.execute(schema.runs.update().where(schema.runs.c.id == run_id)
+                         .values(heartbeat_at=time.time()))
+
+    def finish_run(self, run_id: str, status: str, exit_code: int,
+                   error: str | None = None) -> None:
+        from pitstop.state import schema
+
+        with self._write() as conn:
+            conn.execute(schema.runs.update().where(schema.runs.c.id == run_id).values(
+                status=status, exit_code=exit_code, finished_at=time.time(),
+                error=redact(error) if error else None,
+            ))
+
+    def record_task(self, record: TaskRunRecord) -> None:
+        from pitstop.state import schema
+
+        with self._write() as conn:
+            conn.execute(schema.task_runs.insert().values(
+                run_id=record.run_id, task=record.task, attempt=record.attempt,
+                started_at=_ts(record.started_at) if record.started_at else None,
+                finished_at=_ts(record.finished_at) if record.finished_at else None,
+                status=record.status, exit_code=record.exit_code,
+                command_exit_code=record.command_exit_code, log_path=record.log_path,
+                error=redact(record.error) if record.error else None,
+                data=redact(json.dumps(record.data, default=str)),
+            ))
+
+    def sweep_abandoned(self) -> list[str]:
+        """Mark runs whose process is gone as ``abandoned``; return their ids."""
+        import sqlalchemy as sa
+
+        from pitstop.state import schema
+
+        host = socket.gethostname()
+        now = time.time()
+        gone: list[str] = []
+        with self._engine.connect() as conn:
+            rows = conn.execute(sa.select(schema.runs.c.id, schema.runs.c.host,
+                                          schema.runs.c.pid, schema.runs.c.heartbeat_at)
+                                .where(schema.runs.c.status == ACTIVE)).all()
+        for run_id, run_host, pid, heartbeat in rows:
+            dead = not _pid_alive(pid) if run_host == host else now - heartbeat > STALE_AFTER_SECONDS
+            if dead:
+                gone.append(run_id)
+        if gone:
+            with self._write() as conn:
+                conn.execute(schema.runs.update()
+                             .where(schema.runs.c.id.in_(gone), schema.runs.c.status == ACTIVE)
+                             .values(status="abandoned", finished_at=now, exit_code=None,
+                                     error="the pitstop process died (killed or crashed)"))
+                conn.execute(schema.task_runs.update()
+                             .where(schema.task_runs.c.run_id.in_(gone),
+                                    schema.task_runs.c.status == ACTIVE)
+                             .values(status="abandoned", finished_at=now))
+        return gone
+
+    def list_runs(self, *, limit: int = 20, status: str | None = None,
+                  target: str | None = None) -> list[RunRecord]:
+        import sqlalchemy as sa
+
+        from pitstop.state import schema
+
+        query = sa.select(schema.runs).order_by(schema.runs.c.started_at.desc()).limit(limit)
+        if status:
+            query = query.where(schema.runs.c.status == status)
+        if target:
+            query = query.where(schema.runs.c.target == target)
+        with self._engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
+            ids = [r["id"] for r in rows]
+            tasks = self._tasks_for(conn, ids)
+        return [_run_from_row(r, tasks.get(r["id"], ())) for r in rows]
+
+    def get_run(self, run_id: str) -> RunRecord | None:
+        """A run by id or unique id prefix."""
+        import sqlalchemy as sa
+
+        from pitstop.state import schema
+
+        with self._engine.connect() as conn:
+            rows = conn.execute(sa.select(schema.runs)
+                                .where(schema.runs.c.id.like(f"{run_id}%")).limit(2)
+                                ).mappings().all()
+            if len(rows) != 1:
+                return None
+            tasks = self._tasks_for(conn, [rows[0]["id"]])
+        return _run_from_row(rows[0], tasks.get(rows[0]["id"], ()))
+
+    def _tasks_for(self, conn: Connection, ids: Sequence[str]
+                   ) -> dict[str, tuple[TaskRunRecord, ...]]:
+        import sqlalchemy as sa
+
+        from pitstop.state import schema
+
+        if not ids:
+            return {}
+        rows = conn.execute(sa.select(schema.task_runs)
+                            .where(schema.task_runs.c.run_id.in_(list(ids)))
+                            .order_by(schema.task_runs.c.id)).mappings().all()
+        result: dict[str, list[TaskRunRecord]] = {}
+        for r in rows:
+            result.setdefault(r["run_id"], []).append(TaskRunRecord(
+                run_id=r["run_id"], task=r["task"], attempt=r["attempt"], status=r["status"],
+                started_at=_utc(r["started_at"]), finished_at=_utc(r["finished_at"]),
+                exit_code=r["exit_code"], command_exit_code=r["command_exit_code"],
+                log_path=r["log_path"], error=r["error"], data=json.loads(r["data"] or "{}"),
+            ))
+        return {k: tuple(v) for k, v in result.items()}
+
+    def latest_task_runs(self) -> list[TaskRunRecord]:
+        """The most recent finished attempt of every task (for metrics)."""
+        import sqlalchemy as sa
+
+        from pitstop.state import schema
+
+        t = schema.task_runs
+        newest = (sa.select(t.c.task, sa.func.max(t.c.id).label("id"))
+                  .where(t.c.finished_at.is_not(None)).group_by(t.c.task).subquery())
+        with self._engine.connect() as conn:
+            rows = conn.execute(sa.select(t).join(newest, t.c.id == newest.c.id)
+                                ).mappings().all()
+        return [TaskRunRecord(
+            run_id=r["run_id"], task=r["task"], attempt=r["attempt"], status=r["status"],
+            started_at=_utc(r["started_at"]), finished_at=_utc(r["finished_at"]),
+            exit_code=r["exit_code"], command_exit_code=r["command_exit_code"],
+            log_path=r["log_path"], error=r["error"], data=json.loads(r["data"] or "{}"),
+        ) for r in rows]
+
+    def task_stats(self) -> dict[str, dict[str, Any]]:
+        """Per task: counts by status, last success time (for metrics)."""
+        import sqlalchemy as sa
+
+        from pitstop.state import schema
+
+        t = schema.task_runs
+        stats: dict[str, dict[str, Any]] = {}
+        with self._engine.connect() as conn:
+            for task, status, count in conn.execute(
+                    sa.select(t.c.task, t.c.status, sa.func.count()).group_by(t.c.task, t.c.status)):
+                stats.setdefault(task, {"counts": {}, "last_success": None})["counts"][status] = count
+            for task, last in conn.execute(
+                    sa.select(t.c.task, sa.func.max(t.c.finished_at))
+                    .where(t.c.status == "success").group_by(t.c.task)):
+                stats.setdefault(task, {"counts": {}, "last_success": None})["last_success"] = last
+        return stats
+
+    def prune(self, *, keep_days: int | None, keep_runs: int | None) -> list[RunRecord]:
+        """Delete finished runs older than ``keep_days`` beyond the newest ``keep_runs``.
+
+        Returns the deleted runs (so the caller can delete their log files)."""
+        import sqlalchemy as sa
+
+        from pitstop.state import schema
+
+        r = schema.runs
+        with self._engine.connect() as conn:
+            rows = conn.execute(sa.select(r.c.id, r.c.started_at).where(r.c.status != ACTIVE)
+                                .order_by(r.c.started_at.desc())).all()
+        cutoff = time.time() - keep_days * 86400 if keep_days is not None else None
+        doomed = [
+            run_id for index, (run_id, started) in enumerate(rows)
+            if (keep_runs is not None and index >= keep_runs)
+            or (cutoff is not None and started < cutoff)
+        ]
+        if not doomed:
+            return []
+        with self._engine.connect() as conn:
+            tasks = self._tasks_for(conn, doomed)
+            full = conn.execute(sa.select(r).where(r.c.id.in_(doomed))).mappings().all()
+        records = [_run_from_row(row, tasks.get(row["id"], ())) for row in full]
+        with self._write() as conn:
+            conn.execute(schema.task_runs.delete().where(schema.task_runs.c.run_id.in_(doomed)))
+            conn.execute(r.delete().where(r.c.id.in_(doomed)))
+            conn.execute(schema.health_checks.delete()
+                         .where(schema.health_checks.c.run_id.in_(doomed)))
+        return records
+
+    # -- health checks -------------------------------------------------------------
+    def record_health_checks(self, records: Sequence[HealthCheckRecord]) -> None:
+        from pitstop.state import schema
+
+        if not records:
+            return
+        with self._write() as conn:
+            conn.execute(schema.health_checks.insert(), [
+                {"run_id": rec.run_id, "name": rec.name, "status": rec.status,
+                 "latency_seconds": rec.latency_seconds,
+                 "observed": redact(json.dumps(rec.observed, default=str)),
+                 "message": redact(rec.message), "hint": rec.hint,
+                 "checked_at": _ts(rec.checked_at)}
+                for rec in records
+            ])
+
+    def latest_health_checks(self) -> list[HealthCheckRecord]:
+        """The newest result of every check name."""
+        import sqlalchemy as sa
+
+        from pitstop.state import schema
+
+        h = schema.health_checks
+        newest = sa.select(h.c.name, sa.func.max(h.c.id).label("id")).group_by(h.c.name).subquery()
+        with self._engine.connect() as conn:
+            rows = conn.execute(sa.select(h).join(newest, h.c.id == newest.c.id)
+                                .order_by(h.c.name)).mappings().all()
+        return [HealthCheckRecord(
+            name=r["name"], status=r["status"], latency_seconds=r["latency_seconds"],
+            observed=json.loads(r["observed"] or "{}"), message=r["message"], hint=r["hint"],
+            checked_at=_utc(r["checked_at"]) or dt.datetime.now(dt.UTC), run_id=r["run_id"],
+        ) for r in rows]
+
+
+def _run_from_row(r: Any, tasks: tuple[TaskRunRecord, ...]) -> RunRecord:
+    started = _utc(r["started_at"])
+    assert started is not None
+    return RunRecord(
+        id=r["id"], target=r["target"], kind=r["kind"], trigger=r["trigger"],
+        status=r["status"], started_at=started, host=r["host"], pid=r["pid"], user=r["user"],
+        params=json.loads(r["params"] or "{}"), finished_at=_utc(r["finished_at"]),
+        exit_code=r["exit_code"], error=r["error"], tasks=tasks,
+    )
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # a zombie child counts as dead
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        return stat.rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return True
