@@ -41,7 +41,7 @@ def show(app: AppContext, as_json: bool) -> int:
 @pass_app
 def validate(app: AppContext) -> int:
     """Load the configuration and every workflow plan; exit 3 on the first problem."""
-    from pitstop.engine.plan import all_tasks, plan
+    from pitstop.engine.planner import all_tasks, plan
     from pitstop.output import info
 
     settings = app.settings()

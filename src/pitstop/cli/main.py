@@ -40,12 +40,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 def available_commands() -> dict[str, tuple[str, str]]:
     """The commands whose module is present in this installation."""
-    import importlib.util
-
+    cli_dir = Path(__file__).parent
     return {
         name: spec
         for name, spec in COMMANDS.items()
-        if importlib.util.find_spec(spec[0].partition(":")[0]) is not None
+        if (cli_dir / (spec[0].partition(":")[0].rsplit(".", 1)[1] + ".py")).is_file()
     }
 
 

@@ -66,7 +66,7 @@ def run(app: AppContext, target: str, dry_run: bool | None, jobs: int | None,
 
 
 def _print_plan(plan: object, as_json: bool) -> int:
-    from pitstop.engine.plan import Plan
+    from pitstop.engine.planner import Plan
 
     assert isinstance(plan, Plan)
     groups = plan.levels()
@@ -97,7 +97,7 @@ def _print_plan(plan: object, as_json: bool) -> int:
 @pass_app
 def tasks(app: AppContext, as_json: bool) -> int:
     """List the tasks (built-in and from [tasks]) and workflows of this project."""
-    from pitstop.engine.plan import all_tasks
+    from pitstop.engine.planner import all_tasks
 
     settings = app.settings()
     defined = all_tasks(settings)

@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from pitstop.config import Settings
-    from pitstop.engine.plan import Plan
+    from pitstop.engine.planner import Plan
     from pitstop.engine.runner import Event, RunResult
 
 
 def plan(settings: Settings, target: str) -> Plan:
     """The validated plan for a workflow or task (raises ConfigError, runs nothing)."""
-    from pitstop.engine.plan import plan as make_plan
+    from pitstop.engine.planner import plan as make_plan
 
     return make_plan(settings, target)
 
@@ -35,7 +35,7 @@ def run(
     on_event: Callable[[Event], None] | None = None,
 ) -> RunResult:
     """Plan and run ``target`` (a workflow or a task), recording it in the state store."""
-    from pitstop.engine.plan import plan as make_plan
+    from pitstop.engine.planner import plan as make_plan
     from pitstop.engine.runner import Runner
     from pitstop.state.store import StateStore
 

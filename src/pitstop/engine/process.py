@@ -17,6 +17,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO
 
+from pitstop.redact import redact
+
 KILL_GRACE_SECONDS = 3.0
 EXIT_NOT_FOUND = 127
 
@@ -79,9 +81,10 @@ def run_command(
     def pump() -> None:
         assert proc.stdout is not None
         for raw in iter(proc.stdout.readline, b""):
-            log_file.write(raw)
+            line = redact(raw.decode("utf-8", "replace").rstrip("\r\n"))
+            log_file.write(line.encode("utf-8") + b"\n")
             log_file.flush()
-            on_line(raw.decode("utf-8", "replace").rstrip("\r\n"))
+            on_line(line)
         proc.stdout.close()
 
     reader = threading.Thread(target=pump, name="pitstop-output", daemon=True)

@@ -69,9 +69,14 @@ _BUILTINS: tuple[BuiltinTask, ...] = (
 
 
 def _present(task: BuiltinTask) -> bool:
-    import importlib.util
+    """Whether the task's module ships in this installation (without importing it)."""
+    from pathlib import Path
 
-    return importlib.util.find_spec(task.target.partition(":")[0]) is not None
+    import pitstop
+
+    parts = task.target.partition(":")[0].split(".")[1:]
+    base = Path(pitstop.__file__).parent.joinpath(*parts)
+    return base.with_suffix(".py").is_file() or (base / "__init__.py").is_file()
 
 
 def builtin_tasks() -> dict[str, BuiltinTask]:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import IO, Any, Literal
 
 from pitstop.config import Settings
-from pitstop.engine.plan import Plan, TaskDef
+from pitstop.engine.planner import Plan, TaskDef
 from pitstop.engine.process import run_command
 from pitstop.engine.task import TaskContext, TaskOutcome
 from pitstop.errors import (

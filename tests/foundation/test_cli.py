@@ -1,0 +1,295 @@
+"""The CLI layer: exit codes, help, init, config show, history, interrupts."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from pitstop import __version__
+from pitstop.cli.main import main
+
+PITSTOP = [sys.executable, "-m", "pitstop"]
+
+
+def cli(*args: str) -> int:
+    return main(list(args))
+
+
+def test_version_and_help(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli("--version") == 0
+    assert capsys.readouterr().out.strip() == f"pitstop {__version__}"
+    assert cli("--help") == 0
+    out = capsys.readouterr().out
+    for group in ("init", "config", "run", "history", "tasks", "db"):
+        assert f"  {group} " in out
+
+
+def test_bad_flags_and_unknown_command_exit_3(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli("--no-such-flag") == 3
+    assert cli("frobnicate") == 3
+    assert cli("run") == 3  # missing argument
+    assert cli("run", "x", "--jobs", "zero") == 3
+    err = capsys.readouterr().err
+    assert "error:" in err and "Traceback" not in err
+
+
+def test_init_writes_files_and_refuses_overwrite(project: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    (project / ".gitignore").write_text("*.pyc")
+    assert cli("init") == 0
+    assert (project / "pitstop.toml").read_text().startswith("# pitstop configuration")
+    assert (project / "migrations").is_dir()
+    assert (project / ".gitignore").read_text() == "*.pyc\n.pitstop/\n"
+    assert cli("init") == 3
+    assert "--force" in capsys.readouterr().err
+    assert cli("init", "--force") == 0
+    assert (project / ".gitignore").read_text().count(".pitstop/") == 1
+    assert cli("config", "show") == 0  # the template itself loads
+
+
+def test_init_other_dir(tmp_path: Path) -> None:
+    assert cli("init", str(tmp_path / "new")) == 0
+    assert (tmp_path / "new" / "pitstop.toml").exists()
+
+
+def test_config_show_json(project: Path, capsys: pytest.CaptureFixture[str],
+                          monkeypatch: pytest.MonkeyPatch) -> None:
+    (project / "pitstop.toml").write_text('environment = "ci"\n')
+    monkeypatch.setenv("DATABASE_URL", "postgresql://app:topsecret@db:5432/app")
+    assert cli("config", "show", "--json") == 0
+    out = capsys.readouterr().out
+    data = json.loads(out)["settings"]
+    assert data["environment"] == {"value": "ci", "origin": f"file {project / 'pitstop.toml'}"}
+    assert data["database_url"]["value"] == "postgresql://app:***@db:5432/app"
+    assert "topsecret" not in out
+
+
+def test_broken_config_exit_3_no_traceback(project: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "pitstop.toml").write_text("[tasks.x]\nrun = 'true'\ntimeout = 'soon'\n")
+    assert cli("config", "show") == 3
+    err = capsys.readouterr().err
+    assert "pitstop.toml: [tasks.x.timeout]" in err and "Traceback" not in err
+
+
+def test_run_exit_codes(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "pitstop.toml").write_text("""
+[tasks.ok]
+run = "true"
+[tasks.bad]
+run = "exit 9"
+[tasks.missing]
+run = ["no-such-binary-here"]
+[tasks.loop]
+run = "true"
+needs = ["loop2"]
+[tasks.loop2]
+run = "true"
+needs = ["loop"]
+""")
+    assert cli("run", "ok") == 0
+    assert cli("run", "bad") == 1
+    assert cli("run", "missing") == 2
+    assert cli("run", "loop") == 3
+    assert cli("run", "ok", "--dry-run") == 10
+    assert cli("run", "nope") == 3
+    capsys.readouterr()
+    assert cli("run", "bad", "--json") == 1
+    data = json.loads(capsys.readouterr().out)
+    assert data["tasks"][0]["command_exit_code"] == 9 and data["exit_code"] == 1
+
+
+def test_dry_run_plan_json(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "pitstop.toml").write_text(
+        "[tasks.a]\nrun='echo a'\n[tasks.b]\nrun='echo b'\n[workflows]\nw=[['a','b'],'db-init']\n")
+    assert cli("run", "w", "--dry-run", "--json") == 10
+    plan = json.loads(capsys.readouterr().out)
+    assert [[t["name"] for t in step] for step in plan["steps"]] == [["a", "b"], ["db-init"]]
+    assert not (project / ".pitstop" / "state.db").exists()  # nothing ran, nothing recorded
+
+
+def test_history_lists_and_shows(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "pitstop.toml").write_text("[tasks.a]\nrun='echo line-from-a'\n")
+    assert cli("run", "a") == 0
+    capsys.readouterr()
+    assert cli("history", "--json") == 0
+    runs = json.loads(capsys.readouterr().out)["runs"]
+    assert runs[0]["target"] == "a" and runs[0]["status"] == "success"
+    assert runs[0]["tasks"][0] | {"name": "a", "status": "success", "exit_code": 0,
+                                  "attempts": 1} == runs[0]["tasks"][0]
+    assert cli("history", "show", runs[0]["id"][:6]) == 0
+    assert "line-from-a" in capsys.readouterr().out
+    assert cli("history", "show", "ffffffff") == 3
+    assert cli("history", "--status", "failed", "--json") == 0
+    assert json.loads(capsys.readouterr().out) == {"runs": []}
+
+
+def test_tasks_lists_builtins_and_workflows(project: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "pitstop.toml").write_text("[tasks.a]\nrun='true'\n[workflows]\nw=['a']\n")
+    assert cli("tasks", "--json") == 0
+    data = json.loads(capsys.readouterr().out)
+    names = {t["name"] for t in data["tasks"]}
+    assert {"a", "db-init"} <= names and data["workflows"] == {"w": [["a"]]}
+
+
+def test_db_init_sqlite_and_dry_run(project: Path) -> None:
+    url = f"sqlite:///{project}/sub/x.db"
+    assert cli("db", "init", "--database", url, "--dry-run") == 10
+    assert not (project / "sub" / "x.db").exists()
+    assert cli("db", "init", "--database", url) == 0
+    assert (project / "sub" / "x.db").exists()
+    assert cli("db", "init", "--database", "oracle://x") == 3
+
+
+def test_db_init_postgres_and_mysql(pg_url: str, mysql_url: str) -> None:
+    for url in (pg_url, mysql_url):
+        base, name = url.rsplit("/", 1)
+        new = f"{base}/{name}_new"
+        try:
+            assert cli("db", "init", "--database", new) == 0
+            assert cli("db", "init", "--database", new, "--dry-run") == 10
+        finally:
+            import sqlalchemy
+
+            from pitstop.db.url import create_engine, parse_url
+
+            admin = parse_url(url)
+            engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+            with engine.connect() as conn:
+                quote = '"' if admin.dialect == "postgresql" else "`"
+                force = " WITH (FORCE)" if admin.dialect == "postgresql" else ""
+                conn.execute(sqlalchemy.text(
+                    f"DROP DATABASE IF EXISTS {quote}{name}_new{quote}{force}"))
+            engine.dispose()
+
+
+def test_connection_error_exit_4(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli("db", "init", "--database", "postgresql://u:pw@127.0.0.1:1/x") == 4
+    err = capsys.readouterr().err
+    assert "127.0.0.1:1" in err and ":pw@" not in err
+
+
+def test_permission_error_exit_5(pg_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    import sqlalchemy
+
+    from pitstop.db.url import create_engine
+
+    engine = create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(sqlalchemy.text(
+            "DO $$BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname='pitstop_nocreate')"
+            " THEN CREATE ROLE pitstop_nocreate LOGIN NOCREATEDB; END IF; END$$"))
+    engine.dispose()
+    url = "postgresql://pitstop_nocreate@127.0.0.1:5432/pitstop_never_created"
+    assert cli("db", "init", "--database", url) == 5
+    assert "CREATEDB" in capsys.readouterr().err
+
+
+def test_missing_driver_exit_2(project: Path, monkeypatch: pytest.MonkeyPatch,
+                               capsys: pytest.CaptureFixture[str]) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+
+    def fake(name: str, *args: object) -> object:
+        return None if name == "pymysql" else real(name, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(importlib.util, "find_spec", fake)
+    assert cli("db", "init", "--database", "mysql://root@127.0.0.1/x") == 2
+    assert "pitstop[mysql]" in capsys.readouterr().err
+
+
+def _spawn(project: Path, *args: str) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR",)}
+    return subprocess.Popen([*PITSTOP, *args], cwd=project, env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def _wait_for(path: Path, timeout: float = 15) -> None:
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{path} never appeared")
+        time.sleep(0.05)
+
+
+def _history(project: Path) -> list[dict[str, object]]:
+    out = subprocess.run([*PITSTOP, "history", "--json"], cwd=project, text=True,
+                         capture_output=True, check=True).stdout
+    runs: list[dict[str, object]] = json.loads(out)["runs"]
+    return runs
+
+
+def test_ctrl_c_stops_children_and_records_interrupted(project: Path) -> None:
+    marker = project / "started"
+    child_pid = project / "child.pid"
+    (project / "pitstop.toml").write_text(f"""
+[tasks.long]
+run = "echo $$ > {child_pid}; touch {marker}; sleep 60"
+""")
+    proc = _spawn(project, "run", "long")
+    _wait_for(marker)
+    proc.send_signal(signal.SIGINT)
+    _out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    pid = int(child_pid.read_text())
+    time.sleep(0.2)
+    stat = Path(f"/proc/{pid}/stat")
+    assert not stat.exists() or stat.read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    runs = _history(project)
+    assert runs[0]["status"] == "interrupted" and runs[0]["exit_code"] == 130
+
+
+def test_sigterm_is_handled_like_ctrl_c(project: Path) -> None:
+    marker = project / "started"
+    (project / "pitstop.toml").write_text(f"[tasks.long]\nrun = 'touch {marker}; sleep 60'\n")
+    proc = _spawn(project, "run", "long")
+    _wait_for(marker)
+    proc.terminate()
+    proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    assert _history(project)[0]["status"] == "interrupted"
+
+
+def test_kill_9_then_sweep_marks_abandoned(project: Path) -> None:
+    marker = project / "started"
+    child_pid = project / "child.pid"
+    (project / "pitstop.toml").write_text(
+        f"[tasks.long]\nrun = 'echo $$ > {child_pid}; touch {marker}; sleep 60'\n")
+    proc = _spawn(project, "run", "long")
+    _wait_for(marker)
+    proc.kill()
+    proc.communicate(timeout=30)
+    try:
+        os.killpg(int(child_pid.read_text()), signal.SIGKILL)  # its orphaned task
+    except ProcessLookupError:
+        pass
+    runs = _history(project)
+    assert runs[0]["status"] == "abandoned"
+    assert runs[0]["tasks"] == [] or runs[0]["tasks"][0]["status"] != "running"
+
+
+def test_unexpected_error_writes_crash_report(project: Path,
+                                              monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    import pitstop.project
+
+    def boom(*_a: object, **_k: object) -> None:
+        raise RuntimeError("kaboom")
+
+    monkeypatch.setattr(pitstop.project, "init_project", boom)
+    assert cli("init") == 1
+    err = capsys.readouterr().err
+    assert "unexpected error: RuntimeError: kaboom" in err and "Traceback" not in err
+    report = Path(err.split("full report in ")[1].split(";")[0].split("\n")[0].strip())
+    assert "kaboom" in report.read_text()
+    report.unlink()
