@@ -1,0 +1,259 @@
+"""The release verbs: :func:`next_version`, :func:`tag` and :func:`changelog`.
+
+Each takes the ``[release]`` settings, the repository path and explicit options, and
+returns a frozen result.  "Nothing to release" and a dry run are results, not errors.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Literal
+
+from pitstop.errors import ReleaseError, UsageError
+from pitstop.release.changelog import (
+    ChangelogGroup,
+    group_commits,
+    render_message,
+    render_section,
+    write_section,
+)
+from pitstop.release.commits import BumpLevel, Commit, LevelRules, decide_level
+from pitstop.release.git import Git, GitError, open_repository
+from pitstop.release.history import (
+    HeadState,
+    ReleaseTag,
+    TagFormat,
+    commits_since,
+    count_commits,
+    dirty_files,
+    head_state,
+    read_revision,
+    release_tags,
+    tag_exists,
+)
+from pitstop.release.settings import ReleaseSettings
+from pitstop.release.version import PreLabel, Version, bump
+
+log = logging.getLogger("pitstop.release")
+
+LevelChoice = Literal["major", "minor", "patch", "auto"]
+_SHALLOW_HINT = "run `git fetch --unshallow --tags` (in CI: fetch-depth: 0) and retry"
+
+
+@dataclasses.dataclass(frozen=True)
+class NextVersion:
+    """The version the next release gets, and why."""
+
+    version: str
+    tag: str
+    level: BumpLevel | Literal["initial"]
+    previous: str | None
+    previous_tag: str | None
+    commits: int
+    ignored_tags: int
+    revision: str | None
+    head: str
+    branch: str | None
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def nothing_to_release(self) -> bool:
+        return self.level == "none" or self.commits == 0
+
+
+@dataclasses.dataclass(frozen=True)
+class TagResult:
+    """What ``release tag`` did (``created``), would do (``dry-run``) or skipped."""
+
+    status: Literal["created", "dry-run", "skipped"]
+    tag: str
+    version: str
+    previous_tag: str | None
+    commit: str
+    message: str
+    pushed: bool
+    remote: str | None
+    actions: tuple[str, ...]
+    reason: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class ChangelogResult:
+    """A rendered changelog section and whether it was written."""
+
+    version: str
+    since: str | None
+    date: str
+    groups: tuple[ChangelogGroup, ...]
+    text: str
+    commits: int
+    path: Path | None = None
+    changed: bool = False
+
+
+def _rules(settings: ReleaseSettings) -> LevelRules:
+    return LevelRules(
+        minor_types=settings.minor_types, patch_types=settings.patch_types,
+        zero_breaking=settings.zero_breaking, zero_feature=settings.zero_feature,
+        other=settings.other_level,
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class _Plan:
+    git: Git
+    head: HeadState
+    next: NextVersion
+    commits: tuple[Commit, ...]
+
+
+def _plan(settings: ReleaseSettings, repo: Path, level: LevelChoice, pre: PreLabel | None,
+          env: Mapping[str, str] | None, since: str | None = None) -> _Plan:
+    git = open_repository(repo, env=env)
+    head = head_state(git)
+    if head.shallow:
+        raise ReleaseError(
+            f"{git.cwd} is a shallow clone: its tags and history are incomplete, so the "
+            "computed version would be wrong", hint=_SHALLOW_HINT,
+        )
+    fmt = TagFormat(settings)
+    tags, ignored = release_tags(git, fmt)
+    latest: ReleaseTag | None = tags[0] if tags else None
+    if since is not None:
+        if not tag_exists(git, since):
+            raise UsageError(f"--since: no tag named {since!r} in {git.cwd}",
+                             hint="list the tags with `git tag --list`")
+        base_name: str | None = since
+    else:
+        base_name = latest.name if latest else None
+    total = count_commits(git, base_name)
+    commits = tuple(commits_since(git, base_name))
+    revision = read_revision(settings, repo)
+    reasons: tuple[str, ...] = ()
+    decided: BumpLevel | Literal["initial"]
+    if latest is None:
+        decided = "initial"
+        version = Version.parse(settings.initial)
+        if pre is not None:
+            version = Version(*version.core, (pre, "1"))
+        reasons = (f"no tag matches {settings.tag_format!r}; starting at {settings.initial}",)
+    else:
+        current = latest.version
+        if level == "auto":
+            decided, deciders = decide_level(commits, _rules(settings), current)
+            reasons = tuple(c.subject for c in deciders)
+        else:
+            decided = level
+        if total == 0 and level == "auto":
+            decided = "none"
+        try:
+            version = current if decided == "none" else bump(current, decided, pre)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+    nxt = NextVersion(
+        version=str(version), tag=fmt.render(version, revision), level=decided,
+        previous=str(latest.version) if latest else None,
+        previous_tag=latest.name if latest else None, commits=total, ignored_tags=ignored,
+        revision=revision, head=head.sha, branch=head.branch, reasons=reasons,
+    )
+    return _Plan(git, head, nxt, commits)
+
+
+def next_version(settings: ReleaseSettings, repo: Path, *, level: LevelChoice = "auto",
+                 pre: PreLabel | None = None, env: Mapping[str, str] | None = None
+                 ) -> NextVersion:
+    """The next version from the newest matching tag reachable from HEAD.
+
+    ``level="auto"`` reads Conventional Commits since that tag.  With no commits since
+    the tag, the result's ``level`` is ``"none"`` (nothing to release).
+    """
+    return _plan(settings, repo, level, pre, env).next
+
+
+def tag(settings: ReleaseSettings, repo: Path, *, level: LevelChoice = "auto",
+        pre: PreLabel | None = None, dry_run: bool = False, push: bool = False,
+        sign: bool | None = None, message: str | None = None, allow_dirty: bool = False,
+        env: Mapping[str, str] | None = None) -> TagResult:
+    """Create an annotated tag for the next version on HEAD (and push it when asked).
+
+    Refuses a detached HEAD, a shallow clone, a dirty tree (unless ``allow_dirty``) and
+    an existing tag.  No commits since the last tag → status ``skipped``.
+    """
+    plan = _plan(settings, repo, level, pre, env)
+    git, head, nxt = plan.git, plan.head, plan.next
+    if head.branch is None:
+        raise ReleaseError(
+            f"HEAD is detached at {head.sha[:12]} in {git.cwd}; releases are tagged from a branch",
+            hint="check out the release branch (git switch main) and retry",
+        )
+    if not allow_dirty:
+        dirty = dirty_files(git)
+        if dirty:
+            shown = "\n  ".join(dirty[:20]) + (f"\n  … and {len(dirty) - 20} more"
+                                               if len(dirty) > 20 else "")
+            raise ReleaseError(
+                f"the work tree has uncommitted changes:\n  {shown}",
+                hint="commit or stash them, or pass --allow-dirty",
+            )
+    if nxt.nothing_to_release:
+        why = (f"no commits since {nxt.previous_tag}" if nxt.commits == 0 else
+               f"no releasable commits since {nxt.previous_tag} (other_level = 'none')")
+        if nxt.previous_tag is None:
+            why = "the repository has no commits to release"
+        return TagResult("skipped", nxt.tag, nxt.version, nxt.previous_tag, head.sha, "",
+                         False, None, (), reason=why)
+    if tag_exists(git, nxt.tag):
+        raise ReleaseError(
+            f"tag {nxt.tag} already exists in {git.cwd}",
+            hint="pick another level (--level), or delete the tag with `git tag -d` if it "
+                 "was made by mistake",
+        )
+    groups = group_commits(plan.commits)
+    text = message if message is not None else render_message(nxt.tag, groups)
+    signed = settings.sign if sign is None else sign
+    remote = settings.remote if push else None
+    actions = [f"git tag {'-s' if signed else '-a'} {nxt.tag} {head.sha[:12]}"]
+    if remote:
+        actions.append(f"git push {remote} refs/tags/{nxt.tag}")
+    if dry_run:
+        return TagResult("dry-run", nxt.tag, nxt.version, nxt.previous_tag, head.sha, text,
+                         False, remote, tuple(actions))
+    git.run("tag", "-s" if signed else "-a", nxt.tag, "-F", "-", head.sha, stdin=text)
+    log.debug("created tag %s on %s", nxt.tag, head.sha[:12])
+    pushed = False
+    if remote:
+        try:
+            git.run("push", remote, f"refs/tags/{nxt.tag}")
+        except GitError as exc:
+            raise ReleaseError(
+                f"tag {nxt.tag} was created but pushing it to {remote!r} failed: "
+                f"{exc.stderr.splitlines()[-1] if exc.stderr else exc}",
+                hint=f"push it with `git push {remote} refs/tags/{nxt.tag}`, or delete it "
+                     f"with `git tag -d {nxt.tag}`",
+            ) from exc
+        pushed = True
+    return TagResult("created", nxt.tag, nxt.version, nxt.previous_tag, head.sha, text,
+                     pushed, remote, tuple(actions))
+
+
+def changelog(settings: ReleaseSettings, repo: Path, *, since: str | None = None,
+              write: Path | None = None, level: LevelChoice = "auto",
+              pre: PreLabel | None = None, version: str | None = None,
+              env: Mapping[str, str] | None = None) -> ChangelogResult:
+    """The changelog section for the commits since ``since`` (default: the last release
+    tag), headed by the next version; written into ``write`` when given (idempotent)."""
+    plan = _plan(settings, repo, level, pre, env, since=since)
+    heading = version if version is not None else plan.next.version
+    groups = group_commits(plan.commits)
+    text = render_section(heading, plan.head.date, groups)
+    path: Path | None = None
+    changed = False
+    if write is not None:
+        path = write if write.is_absolute() else plan.git.cwd / write
+        if plan.commits:
+            changed = write_section(path, heading, text)
+    return ChangelogResult(heading, since or plan.next.previous_tag, plan.head.date, groups,
+                           text, len(plan.commits), path, changed)

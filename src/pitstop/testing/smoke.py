@@ -1,0 +1,109 @@
+"""``smoke``: the project's smoke tests, by marker or by node id, with a time budget."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Literal
+
+from pitstop.errors import UsageError
+from pitstop.testing.interpreter import find_python, require_modules
+from pitstop.testing.junit import TestCase
+from pitstop.testing.runner import PytestRun, run_pytest
+from pitstop.testing.settings import TestSettings
+
+SmokeStatus = Literal["passed", "failed", "over-budget"]
+
+
+@dataclasses.dataclass(frozen=True)
+class SmokeResult:
+    """The outcome of a smoke run.  ``status`` is ``passed`` only when every selected
+    test passed (or was skipped) within the budget."""
+
+    status: SmokeStatus
+    selection: str
+    tests: int
+    passed: int
+    failed: int
+    errors: int
+    skipped: int
+    duration: float
+    budget: float | None
+    slow_threshold: float
+    slow: tuple[TestCase, ...]
+    slowest: tuple[TestCase, ...]
+    failures: tuple[TestCase, ...]
+    cases: tuple[TestCase, ...]
+    python: str
+    output_file: str | None
+
+    @property
+    def over_budget(self) -> bool:
+        return self.budget is not None and self.duration > self.budget
+
+
+def _mangle(pattern: str) -> str:
+    return pattern.replace("\\", "/").rstrip("/")
+
+
+def matches(pattern: str, nodeid: str) -> bool:
+    """Whether ``nodeid`` is selected by ``pattern`` (a node id, file or directory)."""
+    pattern = _mangle(pattern)
+    if pattern.startswith("./"):
+        pattern = pattern[2:]
+    return (nodeid == pattern or nodeid.startswith(pattern + "::")
+            or nodeid.startswith(pattern + "[") or nodeid.startswith(pattern + "/"))
+
+
+def summarize(run: PytestRun, *, selection: str, budget: float | None, slow_test: float,
+              slowest: int, python: Path) -> SmokeResult:
+    failed, errors = run.count("failed"), run.count("error")
+    slow = tuple(c for c in run.slowest(len(run.cases)) if c.duration > slow_test)
+    status: SmokeStatus = "passed"
+    if failed or errors:
+        status = "failed"
+    elif budget is not None and run.wall_seconds > budget:
+        status = "over-budget"
+    return SmokeResult(
+        status=status, selection=selection, tests=len(run.cases), passed=run.count("passed"),
+        failed=failed, errors=errors, skipped=run.count("skipped"),
+        duration=round(run.wall_seconds, 3), budget=budget, slow_threshold=slow_test,
+        slow=slow, slowest=run.slowest(slowest), failures=run.failures, cases=run.cases,
+        python=str(python), output_file=str(run.output_file) if run.output_file else None,
+    )
+
+
+def smoke(settings: TestSettings, project_dir: Path, *, patterns: Sequence[str] = (),
+          budget: float | None = None, virtual_env: Path | None = None,
+          extra_args: Sequence[str] = ()) -> SmokeResult:
+    """Run the smoke tests: ``patterns`` (node ids or paths), else ``[test] smoke_tests``,
+    else every test marked ``[test] smoke_marker``.
+
+    ``budget`` overrides ``[test] budget``.  Failing tests and a blown budget are
+    results; a missing interpreter/pytest raises ``DependencyError`` (exit 2) and a
+    selection that selects nothing ``UsageError`` (exit 3).
+    """
+    python = find_python(settings.python, project_dir, virtual_env)
+    require_modules(python, ["pytest"])
+    chosen = tuple(patterns) or settings.smoke_tests
+    if chosen:
+        args = ["-q", *settings.pytest_args, *extra_args, "--", *chosen]
+        selection = ", ".join(chosen)
+    else:
+        args = ["-q", "-m", settings.smoke_marker, *settings.pytest_args, *extra_args]
+        selection = f"marker {settings.smoke_marker!r}"
+    reports = settings.reports_dir if settings.reports_dir.is_absolute() else (
+        project_dir / settings.reports_dir)
+    run = run_pytest(python, args, cwd=project_dir, timeout=settings.timeout,
+                     output_file=reports / "smoke-output.txt", what="test smoke")
+    if chosen:
+        empty = [p for p in chosen if not any(matches(p, c.nodeid) for c in run.cases)]
+        if empty:
+            raise UsageError(
+                f"test smoke: {', '.join(repr(p) for p in empty)} selected no test",
+                hint="fix or remove the pattern; an empty selection is never a green run",
+            )
+    limit = settings.budget if budget is None else budget
+    return summarize(run, selection=selection, budget=limit, slow_test=settings.slow_test,
+                     slowest=settings.slowest, python=python)

@@ -1,0 +1,69 @@
+"""Built-in workflow tasks ``smoke`` and ``coverage``.
+
+The outcome's ``data`` is stored on the run: ``tests``, ``failed``, ``skipped``,
+``duration``, ``slowest`` (node id and seconds) and, for coverage,
+``coverage_percent``.  Tasks find the interpreter from ``[test] python`` or the
+project's ``.venv`` (they do not read ``$VIRTUAL_ENV``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pitstop.engine.task import TaskContext, TaskOutcome
+from pitstop.errors import EXIT_ERROR
+from pitstop.testing.coverage_run import coverage
+from pitstop.testing.junit import TestCase
+from pitstop.testing.settings import TestSettings
+from pitstop.testing.smoke import smoke
+
+
+def _slowest(cases: tuple[TestCase, ...]) -> list[dict[str, Any]]:
+    return [{"test": c.nodeid, "seconds": round(c.duration, 3)} for c in cases]
+
+
+def smoke_task(ctx: TaskContext) -> TaskOutcome:
+    """Run the smoke tests; fail on a failing test or a blown budget."""
+    settings = ctx.settings.typed_section("test", TestSettings)
+    if ctx.dry_run:
+        return TaskOutcome("dry-run", 0, "would run the smoke tests")
+    result = smoke(settings, ctx.settings.project_dir)
+    data = {
+        "tests": result.tests, "failed": result.failed + result.errors,
+        "skipped": result.skipped, "duration": result.duration, "budget": result.budget,
+        "slowest": _slowest(result.slowest), "slow": [c.nodeid for c in result.slow],
+    }
+    for case in result.failures:
+        ctx.log.error("FAILED %s: %s", case.nodeid, case.message.splitlines()[0]
+                      if case.message else case.outcome)
+    if result.status == "failed":
+        message = f"{data['failed']} of {result.tests} smoke test(s) failed"
+        return TaskOutcome("failed", EXIT_ERROR, message, data)
+    if result.status == "over-budget":
+        message = f"smoke tests took {result.duration:.1f}s, over the {result.budget:g}s budget"
+        return TaskOutcome("failed", EXIT_ERROR, message, data)
+    return TaskOutcome("success", 0, f"{result.tests} smoke test(s) passed in "
+                                     f"{result.duration:.1f}s", data)
+
+
+def coverage_task(ctx: TaskContext) -> TaskOutcome:
+    """Run the tests with coverage; fail on a failing test or a total under the floor."""
+    settings = ctx.settings.typed_section("test", TestSettings)
+    if ctx.dry_run:
+        return TaskOutcome("dry-run", 0, "would run the tests with coverage")
+    result = coverage(settings, ctx.settings.project_dir)
+    data = {
+        "tests": result.tests, "failed": result.failed + result.errors,
+        "skipped": result.skipped, "duration": result.duration,
+        "coverage_percent": result.percent, "fail_under": result.fail_under,
+        "slowest": _slowest(result.slowest),
+    }
+    if result.status == "failed":
+        return TaskOutcome("failed", EXIT_ERROR,
+                           f"{data['failed']} of {result.tests} test(s) failed", data)
+    if result.status == "below-floor":
+        return TaskOutcome("failed", EXIT_ERROR,
+                           f"coverage {result.percent:.2f}% is under the "
+                           f"{result.fail_under:g}% floor", data)
+    return TaskOutcome("success", 0, f"coverage {result.percent:.2f}% "
+                                     f"({result.tests} test(s))", data)
