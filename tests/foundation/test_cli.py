@@ -293,3 +293,21 @@ def test_unexpected_error_writes_crash_report(project: Path,
     report = Path(err.split("full report in ")[1].split(";")[0].split("\n")[0].strip())
     assert "kaboom" in report.read_text()
     report.unlink()
+
+
+def test_log_lines_text_and_json(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import re
+
+    (project / "pitstop.toml").write_text(
+        "[tasks.a]\nrun = 'echo hello; echo mysql://root:hunter2@db/x'\n")
+    assert cli("run", "a") == 0
+    err = capsys.readouterr().err.splitlines()
+    pattern = re.compile(r"^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\] \[INFO\] \[a\] hello$")
+    assert any(pattern.match(line) for line in err), err
+    assert all("hunter2" not in line for line in err)
+    assert cli("--log-format", "json", "run", "a") == 0
+    records = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
+    output = [r for r in records if r.get("kind") == "output"]
+    assert output[0]["message"] == "hello" and output[0]["task"] == "a"
+    assert set(output[0]) >= {"ts", "level", "task", "run_id", "message"}
+    assert output[0]["run_id"] and "***" in output[1]["message"]

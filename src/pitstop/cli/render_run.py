@@ -3,6 +3,7 @@ plain ``[task] line`` output when piped.  Everything goes to stderr."""
 
 from __future__ import annotations
 
+import logging
 import sys
 import threading
 import time
@@ -32,30 +33,60 @@ def finished_line(result: TaskResult) -> str:
     return "  ".join(parts)
 
 
-class RunDisplay:
-    """Context manager; pass :meth:`handle` as the runner's ``on_event``."""
+class _ConsoleStream:
+    """A file-like object that prints through a Rich console (above the live display)."""
 
-    def __init__(self, *, quiet: bool = False) -> None:
+    def __init__(self, console: Any) -> None:
+        self._console = console
+
+    def write(self, text: str) -> int:
+        from rich.text import Text
+
+        for line in text.rstrip("\n").split("\n"):
+            self._console.print(Text(line), soft_wrap=True)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
+class RunDisplay:
+    """Context manager; pass :meth:`handle` as the runner's ``on_event``.
+
+    Every line — task output, starts, retries, results — is a log record of the
+    ``pitstop.run`` logger (``[time] [LEVEL] [task] message`` or JSON lines), on stderr.
+    On a terminal with text logs, a transient live line shows the running tasks."""
+
+    def __init__(self, *, quiet: bool = False, log_format: str = "text") -> None:
         self.quiet = quiet
-        self.live_mode = sys.stderr.isatty() and not quiet
+        self.live_mode = sys.stderr.isatty() and not quiet and log_format == "text"
+        self.log = logging.getLogger("pitstop.run")
         self._running: dict[str, float] = {}
         self._lock = threading.Lock()
         self._live: Any = None
-        self._console: Any = None
+        self._handler: logging.StreamHandler[Any] | None = None
+        self._old_stream: Any = None
 
     def __enter__(self) -> RunDisplay:
         if self.live_mode:
             from rich.console import Console
             from rich.live import Live
 
-            self._console = Console(stderr=True, no_color=not use_color(), highlight=False)
-            self._live = Live(self._status(), console=self._console, refresh_per_second=8,
+            console = Console(stderr=True, no_color=not use_color(), highlight=False)
+            self._live = Live(self._status(), console=console, refresh_per_second=8,
                               transient=True, redirect_stdout=False, redirect_stderr=False)
             self._live.__enter__()
+            for handler in logging.getLogger("pitstop").handlers:
+                if isinstance(handler, logging.StreamHandler):
+                    self._handler = handler
+                    self._old_stream = handler.setStream(_ConsoleStream(console))
+                    break
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
+        if self._handler is not None and self._old_stream is not None:
+            self._handler.setStream(self._old_stream)
         if self._live is not None:
             self._live.__exit__(exc_type, exc, tb)
 
@@ -67,31 +98,31 @@ class RunDisplay:
             items = [f"{name} ({now - since:.0f}s)" for name, since in self._running.items()]
         return Text("running: " + ", ".join(items) if items else "")
 
-    def _print(self, text: str) -> None:
-        if self.quiet:
-            return
-        if self._console is not None:
-            from rich.text import Text
-
-            self._console.print(Text(text))
-            self._live.update(self._status())
-        else:
-            sys.stderr.write(text + "\n")
-            sys.stderr.flush()
+    def _emit(self, event: Event, message: str, level: int = logging.INFO,
+              **extra: Any) -> None:
+        if not self.quiet:
+            self.log.log(level, message, extra={"task": event.task, "run_id": event.run_id,
+                                                "attempt": event.attempt, **extra})
 
     def handle(self, event: Event) -> None:
         if event.kind == "task-started":
             with self._lock:
                 self._running[event.task or ""] = time.monotonic()
-            if not self.live_mode:
-                self._print(f"[{event.task}] started" + (
-                    f" (attempt {event.attempt})" if event.attempt > 1 else ""))
-        elif event.kind == "output" or event.kind == "task-retry":
-            self._print(f"[{event.task}] {event.line}")
+            self._emit(event, "started" + (f" (attempt {event.attempt})"
+                                           if event.attempt > 1 else ""), kind="task-started")
+        elif event.kind == "output":
+            self._emit(event, event.line or "", kind="output")
+        elif event.kind == "task-retry":
+            self._emit(event, event.line or "", logging.WARNING, kind="task-retry")
         elif event.kind == "task-finished" and event.result is not None:
             with self._lock:
                 self._running.pop(event.result.name, None)
-            self._print(finished_line(event.result))
+            result = event.result
+            level = logging.INFO if result.status in ("success", "skipped") else logging.ERROR
+            self._emit(event, finished_line(result), level, kind="task-finished",
+                       status=result.status, exit_code=result.exit_code,
+                       command_exit_code=result.command_exit_code,
+                       duration_seconds=result.duration_seconds)
         if self._live is not None:
             self._live.update(self._status())
 

@@ -51,7 +51,7 @@ def run(app: AppContext, target: str, dry_run: bool | None, jobs: int | None,
 
     previous = signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
     try:
-        with RunDisplay(quiet=as_json) as display:
+        with RunDisplay(quiet=as_json, log_format=settings.log_format) as display:
             result = engine.run(settings, target, jobs=jobs, keep_going=keep_going,
                                 environ=os.environ, on_event=display.handle)
     finally:

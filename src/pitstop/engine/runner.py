@@ -123,11 +123,16 @@ class Runner:
         self.trigger = trigger
         self.user = user
         self.environ = dict(environ if environ is not None else {})
-        self.on_event = on_event or (lambda _e: None)
+        self._on_event = on_event or (lambda _e: None)
         self.cancel = threading.Event()
         self.results: dict[str, TaskResult] = {}
         self.outcomes: dict[str, TaskOutcome] = {}
         self.run_id = ""
+
+    def on_event(self, event: Event) -> None:
+        if event.run_id is None and self.run_id:
+            event = dataclasses.replace(event, run_id=self.run_id)
+        self._on_event(event)
 
     # -- public --------------------------------------------------------------------
     def run(self) -> RunResult:
@@ -298,7 +303,11 @@ class Runner:
     def _attempt_command(self, task: TaskDef, attempt: int, log_file: IO[bytes],
                          emit: Callable[..., None]) -> TaskResult:
         spec = task.spec
-        env = {**self.environ, **spec.env, "PITSTOP_RUN_ID": self.run_id,
+        resolved = {"DATABASE_URL": self.settings.database_url,
+                    "ENVIRONMENT": self.settings.environment}
+        if self.settings.redis_url:
+            resolved["REDIS_URL"] = self.settings.redis_url
+        env = {**self.environ, **resolved, **spec.env, "PITSTOP_RUN_ID": self.run_id,
                "PITSTOP_TASK": task.name}
         if self.settings.dry_run:
             env["DRY_RUN"] = "1"
