@@ -1,0 +1,315 @@
+"""next_version, tag and changelog against real git repositories."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+
+import pytest
+
+from conftest import git
+from pitstop.errors import ConfigError, DependencyError, ReleaseError, UsageError
+from pitstop.release import ReleaseSettings, changelog, next_version, tag
+from pitstop.release.git import Git, open_repository
+
+from .conftest import commit
+from .conftest import tag as make_tag
+
+
+def test_no_tags_starts_at_initial(git_repo: Path, settings: ReleaseSettings) -> None:
+    commit(git_repo, "feat: first")
+    result = next_version(settings, git_repo)
+    assert (result.version, result.tag, result.level) == ("0.1.0", "v0.1.0", "initial")
+    assert result.previous_tag is None and result.commits == 1
+    custom = dataclasses.replace(settings, initial="1.0.0")
+    assert next_version(custom, git_repo, pre="rc").version == "1.0.0-rc.1"
+
+
+@pytest.mark.parametrize(("message", "expected"), [
+    ("fix: a bug", "1.0.1"),
+    ("perf: faster", "1.0.1"),
+    ("feat(api): endpoint", "1.1.0"),
+    ("feat!: new api", "2.0.0"),
+    ("fix: x\n\nBREAKING CHANGE: config moved", "2.0.0"),
+    ("Update the readme", "1.0.1"),
+])
+def test_auto_level_from_commits(released: Path, settings: ReleaseSettings, message: str,
+                                 expected: str) -> None:
+    commit(released, "docs: words")
+    commit(released, message)
+    result = next_version(settings, released)
+    assert result.version == expected
+    assert result.previous_tag == "v1.0.0"
+    assert result.commits == 2
+
+
+def test_explicit_levels_and_pre_releases(released: Path, settings: ReleaseSettings) -> None:
+    commit(released, "fix: a")
+    assert next_version(settings, released, level="major").version == "2.0.0"
+    assert next_version(settings, released, level="minor").version == "1.1.0"
+    assert next_version(settings, released, level="minor", pre="rc").version == "1.1.0-rc.1"
+    make_tag(released, "v1.1.0-rc.1")
+    commit(released, "fix: b")
+    assert next_version(settings, released, level="minor", pre="rc").version == "1.1.0-rc.2"
+    assert next_version(settings, released, pre="rc").version == "1.1.0-rc.2"
+    assert next_version(settings, released).version == "1.1.0"
+    with pytest.raises(UsageError, match="already past beta"):
+        next_version(settings, released, pre="beta")
+
+
+def test_zero_major_rules(git_repo: Path, settings: ReleaseSettings) -> None:
+    commit(git_repo, "feat: start")
+    make_tag(git_repo, "v0.3.2")
+    commit(git_repo, "feat!: break it")
+    assert next_version(settings, git_repo).version == "0.4.0"
+    strict = dataclasses.replace(settings, zero_breaking="major")
+    assert next_version(strict, git_repo).version == "1.0.0"
+
+
+def test_other_tag_formats_are_ignored_and_counted(git_repo: Path,
+                                                   settings: ReleaseSettings) -> None:
+    commit(git_repo, "one")
+    make_tag(git_repo, "v1.0.0")
+    make_tag(git_repo, "9.9.9", annotated=False)      # no v prefix
+    make_tag(git_repo, "release-5.0.0")
+    make_tag(git_repo, "v2.0")                        # not semver
+    make_tag(git_repo, "nightly", annotated=False)
+    commit(git_repo, "fix: two")
+    result = next_version(settings, git_repo)
+    assert (result.version, result.previous_tag, result.ignored_tags) == ("1.0.1", "v1.0.0", 4)
+    releases = dataclasses.replace(settings, tag_format="release-{version}")
+    result = next_version(releases, git_repo)
+    assert (result.tag, result.previous_tag) == ("release-5.0.1", "release-5.0.0")
+    bare = dataclasses.replace(settings, tag_format="{version}")
+    assert next_version(bare, git_repo).previous_tag == "9.9.9"
+    nested = dataclasses.replace(settings, tag_format="api/v{version}")
+    assert next_version(nested, git_repo).tag == "api/v0.1.0"
+
+
+def test_highest_version_wins_and_unmerged_tags_do_not_count(released: Path,
+                                                             settings: ReleaseSettings) -> None:
+    make_tag(released, "v0.9.0")  # lower version on the same commit
+    git(released, "switch", "-q", "-c", "other")
+    commit(released, "feat: only on other")
+    make_tag(released, "v7.0.0")
+    git(released, "switch", "-q", "main")
+    commit(released, "fix: on main")
+    result = next_version(settings, released)
+    assert (result.previous_tag, result.version) == ("v1.0.0", "1.0.1")
+
+
+def test_merged_branch_commits_count(released: Path, settings: ReleaseSettings) -> None:
+    git(released, "switch", "-q", "-c", "feature")
+    commit(released, "feat(ui): dark mode")
+    git(released, "switch", "-q", "main")
+    commit(released, "fix: typo")
+    git(released, "merge", "-q", "--no-ff", "-m", "Merge branch 'feature'", "feature")
+    result = next_version(settings, released)
+    assert result.version == "1.1.0"
+    assert result.commits == 3  # two commits and the merge
+    log = changelog(settings, released)
+    assert "Merge branch" not in log.text
+    assert "- **ui:** dark mode" in log.text
+
+
+def test_tag_creates_an_annotated_tag_with_the_changelog(released: Path,
+                                                         settings: ReleaseSettings) -> None:
+    commit(released, "feat(api): add search")
+    commit(released, "fix: crash on empty input")
+    result = tag(settings, released)
+    assert (result.status, result.tag, result.previous_tag) == ("created", "v1.1.0", "v1.0.0")
+    assert git(released, "cat-file", "-t", "v1.1.0").strip() == "tag"
+    body = git(released, "tag", "-l", "--format=%(contents)", "v1.1.0")
+    assert body.startswith("v1.1.0\n")
+    assert "Features:\n- **api:** add search" in body
+    assert "Fixes:\n- crash on empty input" in body
+    assert git(released, "rev-parse", "v1.1.0^{commit}").strip() == result.commit
+    # a second run has nothing to release
+    again = tag(settings, released)
+    assert again.status == "skipped" and "no commits since v1.1.0" in again.reason
+
+
+def test_tag_message_override_and_dry_run(released: Path, settings: ReleaseSettings) -> None:
+    commit(released, "fix: a")
+    plan = tag(settings, released, dry_run=True, push=True)
+    assert plan.status == "dry-run" and plan.tag == "v1.0.1"
+    assert plan.actions == (f"git tag -a v1.0.1 {plan.commit[:12]}",
+                            "git push origin refs/tags/v1.0.1")
+    assert "v1.0.1" not in git(released, "tag", "--list")
+    done = tag(settings, released, message="Hand-written notes")
+    assert git(released, "tag", "-l", "--format=%(contents)", done.tag).strip() == (
+        "Hand-written notes")
+
+
+def test_tag_refuses_a_dirty_tree_listing_files(released: Path,
+                                               settings: ReleaseSettings) -> None:
+    commit(released, "fix: a", file="tracked.txt")
+    (released / "tracked.txt").write_text("changed\n")
+    (released / "new file.txt").write_text("untracked\n")
+    with pytest.raises(ReleaseError) as info:
+        tag(settings, released)
+    assert "tracked.txt" in info.value.message and "new file.txt" in info.value.message
+    assert "--allow-dirty" in (info.value.hint or "")
+    assert tag(settings, released, allow_dirty=True).status == "created"
+
+
+def test_tag_refuses_detached_head(released: Path, settings: ReleaseSettings) -> None:
+    commit(released, "fix: a")
+    git(released, "checkout", "-q", "--detach", "HEAD")
+    with pytest.raises(ReleaseError, match="detached"):
+        tag(settings, released)
+    # computing the version is fine on a detached HEAD (CI checkouts)
+    assert next_version(settings, released).version == "1.0.1"
+
+
+def test_tag_refuses_an_existing_tag(released: Path, settings: ReleaseSettings) -> None:
+    commit(released, "fix: a")
+    git(released, "switch", "-q", "-c", "side", "v1.0.0")
+    commit(released, "fix: elsewhere")
+    make_tag(released, "v1.0.1")  # exists, but not reachable from main
+    git(released, "switch", "-q", "main")
+    with pytest.raises(ReleaseError, match=r"tag v1\.0\.1 already exists"):
+        tag(settings, released)
+
+
+def test_shallow_clone_is_refused(released: Path, tmp_path: Path,
+                                  settings: ReleaseSettings) -> None:
+    commit(released, "fix: a")
+    commit(released, "fix: b")
+    clone = tmp_path / "shallow"
+    git(tmp_path, "clone", "-q", "--depth", "1", f"file://{released}", str(clone))
+    with pytest.raises(ReleaseError, match="shallow clone") as info:
+        next_version(settings, clone)
+    assert "--unshallow" in (info.value.hint or "")
+    with pytest.raises(ReleaseError, match="shallow clone"):
+        tag(settings, clone)
+
+
+def test_push_sends_only_the_new_tag(released: Path, tmp_path: Path,
+                                     settings: ReleaseSettings) -> None:
+    remote = tmp_path / "remote.git"
+    git(tmp_path, "init", "-q", "--bare", str(remote))
+    git(released, "remote", "add", "origin", str(remote))
+    git(released, "tag", "unrelated")
+    commit(released, "feat: pushed")
+    result = tag(settings, released, push=True)
+    assert result.pushed and result.remote == "origin"
+    assert git(remote, "tag", "--list").split() == ["v1.1.0"]
+    assert git(remote, "branch", "--list").strip() == ""
+
+
+def test_push_failure_keeps_the_local_tag_and_says_so(released: Path,
+                                                      settings: ReleaseSettings) -> None:
+    commit(released, "fix: a")
+    missing = dataclasses.replace(settings, remote="nowhere")
+    with pytest.raises(ReleaseError, match=r"v1\.0\.1 was created but pushing") as info:
+        tag(missing, released, push=True)
+    assert "git tag -d v1.0.1" in (info.value.hint or "")
+    assert "v1.0.1" in git(released, "tag", "--list")
+
+
+def test_nothing_to_release(released: Path, settings: ReleaseSettings) -> None:
+    result = next_version(settings, released)
+    assert result.nothing_to_release and result.version == "1.0.0" and result.level == "none"
+    assert tag(settings, released, level="patch").status == "skipped"
+    commit(released, "docs: only docs")
+    quiet = dataclasses.replace(settings, other_level="none")
+    skipped = tag(quiet, released)
+    assert skipped.status == "skipped" and "no releasable commits" in skipped.reason
+
+
+def test_revision_file(released: Path, settings: ReleaseSettings) -> None:
+    docs = released / "docs"
+    docs.mkdir()
+    (docs / "VERSION.md").write_text("# Version\n\nRevision: 12\n")
+    commit(released, "fix: a", file="docs/VERSION.md")
+    rev = dataclasses.replace(settings, revision_file=Path("docs/VERSION.md"))
+    result = next_version(rev, released)
+    assert (result.version, result.revision, result.tag) == ("1.0.1", "12", "v1.0.1-rev12")
+    assert tag(rev, released).tag == "v1.0.1-rev12"
+    # the suffix is understood when reading the tag back
+    commit(released, "feat: b")
+    again = next_version(rev, released)
+    assert (again.previous, again.version) == ("1.0.1", "1.1.0")
+    custom = dataclasses.replace(rev, revision_pattern=r"^Build (\w+)$",
+                                 revision_format="+r{revision}")
+    (docs / "VERSION.md").write_text("Build 7\n")
+    assert next_version(custom, released).tag == "v1.1.0+r7"
+
+
+def test_revision_file_errors_name_the_file_and_regex(released: Path,
+                                                      settings: ReleaseSettings) -> None:
+    (released / "REV").write_text("nothing here\n")
+    rev = dataclasses.replace(settings, revision_file=released / "REV")
+    with pytest.raises(ConfigError) as info:
+        next_version(rev, released)
+    assert str(released / "REV") in info.value.message
+    assert "Revision:" in info.value.message
+    gone = dataclasses.replace(settings, revision_file=released / "missing.md")
+    with pytest.raises(ConfigError, match=r"missing\.md: .*revision file not found"):
+        next_version(gone, released)
+
+
+def test_changelog_groups_and_write_is_idempotent(released: Path,
+                                                  settings: ReleaseSettings) -> None:
+    commit(released, "feat(api): search")
+    commit(released, "fix: crash")
+    commit(released, "perf: cache")
+    commit(released, "chore: tidy")
+    commit(released, "feat!: drop python 3.10")
+    result = changelog(settings, released)
+    assert result.version == "2.0.0" and result.since == "v1.0.0" and result.commits == 5
+    assert [g.title for g in result.groups] == ["Breaking changes", "Features", "Fixes",
+                                                "Performance", "Other"]
+    assert result.text.startswith("## [2.0.0] - ")
+    path = released / "CHANGELOG.md"
+    first = changelog(settings, released, write=path)
+    assert first.changed
+    text = path.read_text()
+    second = changelog(settings, released, write=Path("CHANGELOG.md"))
+    assert not second.changed and path.read_text() == text
+    assert text.count("## [2.0.0]") == 1
+    # the next release goes on top
+    git(released, "add", "CHANGELOG.md")
+    git(released, "commit", "-q", "-m", "docs: changelog")
+    make_tag(released, "v2.0.0")
+    commit(released, "fix: later")
+    changelog(settings, released, write=path)
+    text = path.read_text()
+    assert text.index("## [2.0.1]") < text.index("## [2.0.0]")
+    assert text.startswith("# Changelog\n")
+
+
+def test_changelog_since_and_unknown_tag(released: Path, settings: ReleaseSettings) -> None:
+    make_tag(released, "v0.5.0")
+    git(released, "tag", "old-marker", "HEAD~1")
+    commit(released, "fix: after")
+    result = changelog(settings, released, since="old-marker")
+    assert result.commits == 2 and result.since == "old-marker"
+    with pytest.raises(UsageError, match="no tag named 'nope'"):
+        changelog(settings, released, since="nope")
+
+
+def test_not_a_repository_and_git_missing(tmp_path: Path, settings: ReleaseSettings) -> None:
+    with pytest.raises(ConfigError, match="not inside a git repository"):
+        next_version(settings, tmp_path)
+    with pytest.raises(DependencyError, match="git is not installed"):
+        open_repository(tmp_path, executable="git-that-does-not-exist")
+
+
+def test_empty_repository(git_repo: Path, settings: ReleaseSettings) -> None:
+    with pytest.raises(ReleaseError, match="no commits yet"):
+        next_version(settings, git_repo)
+
+
+def test_inherited_git_variables_are_stripped(released: Path, tmp_path: Path,
+                                              settings: ReleaseSettings) -> None:
+    other = tmp_path / "other"
+    other.mkdir()
+    git(other, "init", "-q")
+    env = {**os.environ, "GIT_DIR": str(other / ".git"), "GIT_WORK_TREE": str(other),
+           "GIT_INDEX_FILE": str(other / ".git" / "index")}
+    commit(released, "fix: a")
+    assert next_version(settings, released, env=env).version == "1.0.1"
+    assert "GIT_DIR" not in Git(released, env=env)._env
