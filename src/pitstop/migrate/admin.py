@@ -1,0 +1,166 @@
+"""Deliberate changes to the history: ``repair``, ``baseline``; and ``new`` files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pitstop.errors import MigrationError, UsageError
+from pitstop.migrate import planner
+from pitstop.migrate import records as hist
+from pitstop.migrate.layouts import detect_layout
+from pitstop.migrate.results import BaselineResult, NewResult, RepairAction, RepairResult
+from pitstop.migrate.target import migrate_settings, resolve
+from pitstop.migrate.versions import normalize_version, version_key
+
+if TYPE_CHECKING:
+    from pitstop.config import Settings
+
+
+def repair(settings: Settings, *, database_url: str | None = None,
+           directory: Path | None = None, dry_run: bool | None = None,
+           lock_timeout: float | None = None) -> RepairResult:
+    """Accept the files as they are: drop failed rows, record the current checksum of
+    changed files, drop rows of files that are gone.  ``dry_run`` only lists it."""
+    target = resolve(settings, database_url, directory)
+    dry = settings.dry_run if dry_run is None else dry_run
+    _, scripts = target.scripts()
+    by_key = {(s.version if s.kind == "versioned" else f"R:{s.description}"): s
+              for s in scripts}
+
+    def plan(records: list[hist.HistoryRecord]) -> list[tuple[RepairAction, list[int], str | None]]:
+        out: list[tuple[RepairAction, list[int], str | None]] = []
+        versions, repeatables = planner.latest_rows(records)
+        rows = [*versions.values(), *repeatables.values()]
+        for entry in planner.entries(scripts, records):
+            key = entry.version if entry.kind != "repeatable" else f"R:{entry.description}"
+            row = next((r for r in rows if (r.version if r.type != "repeatable"
+                                            else f"R:{r.description}") == key), None)
+            if row is None:
+                continue
+            if entry.state == "failed":
+                out.append((RepairAction("delete-failed", entry.version, entry.file,
+                                         f"remove the failed row ({entry.note})"), [row.id], None))
+            elif entry.state == "changed":
+                script = by_key[key]
+                out.append((RepairAction("update-checksum", entry.version, entry.file,
+                                         f"record checksum {script.checksum[:12]}… (was "
+                                         f"{(row.checksum or '')[:12]}…)"), [row.id],
+                            script.checksum))
+            elif entry.state == "missing":
+                ids = [r.id for r in records if (r.version if r.type != "repeatable"
+                                                 else f"R:{r.description}") == key]
+                out.append((RepairAction("delete-missing", entry.version, entry.file,
+                                         f"forget it ({len(ids)} history row(s))"), ids, None))
+        return out
+
+    if dry:
+        records = target.read_records() or []
+        return RepairResult(tuple(a for a, _, _ in plan(records)), True)
+    with target.session(lock_timeout) as conn:
+        hist.ensure_table(conn, target.dialect, target.table)
+        records = hist.read_history(conn, target.dialect, target.table) or []
+        steps = plan(records)
+        cur = conn.cursor()
+        for action, ids, checksum in steps:
+            if action.action == "update-checksum":
+                hist.update(cur, target.dialect, target.table, ids[0], checksum=checksum)
+            else:
+                hist.delete(cur, target.dialect, target.table, ids)
+        cur.close()
+    return RepairResult(tuple(a for a, _, _ in steps), False)
+
+
+def baseline(settings: Settings, *, version: str, description: str = "baseline",
+             database_url: str | None = None, directory: Path | None = None,
+             lock_timeout: float | None = None) -> BaselineResult:
+    """Adopt an existing database: record ``version`` as applied, so every migration up
+    to it counts as applied without running.  Refused when anything is recorded already."""
+    target = resolve(settings, database_url, directory)
+    _, scripts = target.scripts()
+    version = normalize_version(version)
+    with target.session(lock_timeout) as conn:
+        hist.ensure_table(conn, target.dialect, target.table)
+        records = hist.read_history(conn, target.dialect, target.table) or []
+        if any(r.success for r in records):
+            raise MigrationError(
+                f"{target.masked}: {target.table} already records migrations; a baseline "
+                "only adopts a database pitstop has not migrated yet",
+                hint="see `pitstop migrate history`")
+        cur = conn.cursor()
+        cur.execute(hist.insert_sql(target.dialect, target.table), hist.insert_values(
+            version=version, description=description, type="baseline", file=None,
+            checksum=None, applied_by=target.dialect.user(target.url), execution_ms=0,
+            success=True))
+        cur.close()
+    covered = sum(1 for s in scripts if s.version is not None
+                  and version_key(s.version) <= version_key(version))
+    return BaselineResult(version, description, covered)
+
+
+def _slug(name: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "_", name.strip().lower()).strip("_")
+    if not slug:
+        raise UsageError(f"migration name {name!r}: needs at least one letter or digit")
+    return slug
+
+
+def _next_number(versions: list[str]) -> int:
+    numbers = [int(m.group(0)) for v in versions if (m := re.match(r"\d+", v))]
+    return max(numbers) + 1 if numbers else 1
+
+
+def new(settings: Settings, name: str, *, directory: Path | None = None,
+        now: dt.datetime | None = None, autogenerate: bool = False,
+        database_url: str | None = None) -> NewResult:
+    """Create the next migration file(s) for ``name`` in the project's layout (for an
+    Alembic project, ``alembic revision``, with ``autogenerate`` if asked)."""
+    from pitstop.migrate import alembic_bridge
+
+    options = migrate_settings(settings)
+    target = resolve(settings, database_url, directory)
+    if alembic_bridge.detect(target):
+        return alembic_bridge.new(target, name, autogenerate=autogenerate)
+    if autogenerate:
+        raise UsageError("--autogenerate works on Alembic projects only")
+    folder = target.directory
+    folder.mkdir(parents=True, exist_ok=True)
+    slug = _slug(name)
+    layout = options.layout if options.layout != "auto" else detect_layout(folder)
+    if layout == "plain" and not any(folder.glob("*.sql")):
+        layout = "flyway"  # a new project gets Flyway-style names
+    stamp = (now or dt.datetime.now(dt.UTC)).strftime("%Y%m%d%H%M%S")
+    existing = [s.version for s in target.scripts()[1] if s.version] if any(folder.iterdir()) \
+        else []
+    files: list[tuple[Path, str]]
+    if layout == "flyway":
+        big = [v for v in existing if len(v) >= 14]
+        version = stamp if big else str(_next_number(existing))
+        files = [(folder / f"V{version}__{slug}.sql", f"-- {name}\n")]
+    elif layout == "dbmate":
+        version = stamp
+        files = [(folder / f"{version}_{slug}.sql", "-- migrate:up\n\n\n-- migrate:down\n\n")]
+    elif layout == "golang-migrate":
+        small = existing and all(len(v) < 10 for v in existing)
+        width = max((len(p.name.split("_")[0]) for p in folder.glob("*.up.sql")), default=6)
+        version = str(_next_number(existing)).zfill(width) if small else stamp
+        files = [(folder / f"{version}_{slug}.up.sql", ""),
+                 (folder / f"{version}_{slug}.down.sql", "")]
+    elif layout == "diesel":
+        version = (now or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%d-%H%M%S")
+        sub = folder / f"{version}_{slug}"
+        files = [(sub / "up.sql", f"-- {name}\n"), (sub / "down.sql", "-- undo it\n")]
+    else:
+        width = max((len(re.match(r"\d*", p.name).group(0))  # type: ignore[union-attr]
+                     for p in folder.glob("*.sql")), default=3) or 3
+        version = f"{str(_next_number(existing)).zfill(width)}_{slug}"
+        files = [(folder / f"{version}.sql", f"-- {name}\n")]
+    for path, _ in files:
+        if path.exists():
+            raise MigrationError(f"{path}: already exists", hint="pick another name")
+    for path, text in files:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return NewResult(version, tuple(str(p) for p, _ in files), layout)

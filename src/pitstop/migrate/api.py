@@ -1,0 +1,272 @@
+"""The migration commands as plain functions: each takes the project's ``Settings`` and
+explicit options and returns a frozen result (see :mod:`pitstop.migrate.results`).
+
+Expected outcomes (pending work, a dry run, problems found by ``validate``) are
+results; failures raise :class:`~pitstop.errors.MigrationError` subclasses.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pitstop.errors import DependencyError, UsageError
+from pitstop.migrate import planner
+from pitstop.migrate import records as hist
+from pitstop.migrate.errors import ValidationError
+from pitstop.migrate.layouts import Script
+from pitstop.migrate.results import (
+    AppliedMigration,
+    HistoryResult,
+    MigrationStatus,
+    PlanStep,
+    RunResult,
+    ValidateResult,
+)
+from pitstop.migrate.runner import Runner, Work
+from pitstop.migrate.target import Target, resolve
+from pitstop.migrate.versions import normalize_version, version_key
+
+if TYPE_CHECKING:
+    from pitstop.config import Settings
+
+log = logging.getLogger("pitstop.migrate")
+
+
+def _records(target: Target, conn: Any) -> list[hist.HistoryRecord] | None:
+    return hist.read_history(conn, target.dialect, target.table)
+
+
+def _read_records(target: Target) -> list[hist.HistoryRecord] | None:
+    return target.read_records()
+
+
+def _alembic(target: Target) -> Any:
+    """The Alembic bridge module when the target is an Alembic project, else ``None``."""
+    from pitstop.migrate import alembic_bridge
+
+    return alembic_bridge if alembic_bridge.detect(target) else None
+
+
+def status(settings: Settings, *, database_url: str | None = None,
+           directory: Path | None = None) -> MigrationStatus:
+    """Every migration with its state: applied, pending, failed, changed or missing."""
+    target = resolve(settings, database_url, directory)
+    bridge = _alembic(target)
+    if bridge is not None:
+        result: MigrationStatus = bridge.status(target)
+        return result
+    layout, scripts = target.scripts()
+    records = _read_records(target)
+    entries = planner.entries(scripts, records or [])
+    by_name = {s.name: s for s in scripts}
+    detailed = []
+    for entry in entries:
+        script = by_name.get(entry.file or "")
+        if entry.state == "pending" and script is not None:
+            work = target.work(script, "up")
+            entry = _with_plan(entry, work)
+        detailed.append(entry)
+    return MigrationStatus(detailed, layout, str(target.directory), target.masked, target.table,
+                           records is not None, planner.current_version_of(records or []))
+
+
+def _with_plan(entry: Any, work: Work) -> Any:
+    import dataclasses
+
+    return dataclasses.replace(entry, transactional=work.transactional,
+                               statements=len(work.statements))
+
+
+def current_version(database_url: str) -> str | None:
+    """The newest successfully applied version in ``pitstop_migrations`` of
+    ``database_url`` (``None`` when the table is absent or empty)."""
+    from pitstop.migrate.dialects import dialect_for
+
+    dialect = dialect_for(database_url)
+    if dialect.database_missing(database_url):
+        return None
+    conn = dialect.connect(database_url, purpose="read")
+    try:
+        records = hist.read_history(conn, dialect, "pitstop_migrations")
+    finally:
+        dialect.close(conn)
+    return planner.current_version_of(records) if records else None
+
+
+def history(settings: Settings, *, database_url: str | None = None,
+            directory: Path | None = None) -> HistoryResult:
+    """Every row of the history table, oldest first."""
+    target = resolve(settings, database_url, directory)
+    return HistoryResult(_read_records(target) or [], target.masked, target.table)
+
+
+def validate(settings: Settings, *, database_url: str | None = None,
+             directory: Path | None = None) -> ValidateResult:
+    """Compare the files with the history: changed, missing and failed migrations."""
+    st = status(settings, database_url=database_url, directory=directory)
+    return ValidateResult(planner.problems(st.migrations), len(st.migrations))
+
+
+def _pending_up(target: Target, scripts: list[Script], records: list[hist.HistoryRecord],
+                to: str | None) -> list[Work]:
+    entries = planner.entries(scripts, records)
+    problems = planner.problems(entries)
+    if problems:
+        raise ValidationError(problems)
+    pending = {(e.version, e.description) for e in entries if e.state == "pending"}
+    limit = version_key(normalize_version(to)) if to is not None else None
+    work: list[Work] = []
+    for script in scripts:
+        if (script.version, script.description) not in pending:
+            continue
+        if limit is not None and (script.kind == "repeatable"
+                                  or version_key(script.version or "") > limit):
+            continue
+        work.append(target.work(script, "up"))
+    return work
+
+
+def _check_to(scripts: list[Script], to: str | None) -> None:
+    if to is not None and not any(s.version == normalize_version(to) for s in scripts):
+        raise UsageError(f"--to {to}: no migration has that version",
+                         hint="see the versions with `pitstop migrate status`")
+
+
+def up(settings: Settings, *, database_url: str | None = None, directory: Path | None = None,
+       to: str | None = None, dry_run: bool | None = None, lock_timeout: float | None = None,
+       backup: bool | None = None) -> RunResult:
+    """Apply pending migrations (up to and including ``to``), each in its own transaction
+    where the database allows; repeatable ones run last when their checksum changed."""
+    target = resolve(settings, database_url, directory)
+    dry = settings.dry_run if dry_run is None else dry_run
+    bridge = _alembic(target)
+    if bridge is not None:
+        return bridge.up(target, to=to, dry_run=dry,  # type: ignore[no-any-return]
+                         lock_timeout=lock_timeout)
+    _, scripts = target.scripts()
+    _check_to(scripts, to)
+    if dry:
+        records = _read_records(target) or []
+        plan = tuple(w.plan_step() for w in _pending_up(target, scripts, records, to))
+        return RunResult(True, plan, current_version=planner.current_version_of(records),
+                         database=target.masked)
+    with target.session(lock_timeout) as conn:
+        hist.ensure_table(conn, target.dialect, target.table)
+        records = _records(target, conn) or []  # re-read under the lock
+        work = _pending_up(target, scripts, records, to)
+        plan = tuple(PlanStep(w.script.version, w.script.description, w.script.name, "up",
+                              w.transactional, None) for w in work)
+        backup_id = None
+        want_backup = target.options.backup_before if backup is None else backup
+        if work and want_backup:
+            backup_id = _backup(settings, target)
+        runner = Runner(target.dialect, conn, target.table, target.dialect.user(target.url))
+        for item in work:
+            runner.run(item)
+        current = planner.current_version_of(_records(target, conn) or [])
+    return RunResult(False, plan, tuple(runner.applied), current, backup_id, target.masked)
+
+
+def _backup(settings: Settings, target: Target) -> str:
+    try:
+        from pitstop.backup import create_backup
+    except ImportError as exc:
+        raise DependencyError(
+            "--backup needs pitstop.backup.create_backup, which this installation lacks",
+            hint="run without --backup, or install a pitstop with the backup module") from exc
+    log.info("backing up %s before migrating", target.masked)
+    made = create_backup(settings, database_url=target.url, label="pre-migrate")
+    return str(made.id)
+
+
+def _applied_versions(target: Target, scripts: list[Script],
+                      records: list[hist.HistoryRecord]) -> list[Script]:
+    entries = planner.entries(scripts, records)
+    problems = [p for p in planner.problems(entries) if p.state != "changed"]
+    if problems:
+        raise ValidationError(tuple(problems))
+    applied = {e.version for e in entries
+               if e.state in ("applied", "changed") and e.kind == "versioned"
+               and e.note not in ("below the baseline", "baseline")}
+    chosen = [s for s in scripts if s.kind == "versioned" and s.version in applied]
+    return sorted(chosen, key=lambda s: version_key(s.version or ""), reverse=True)
+
+
+def _down_work(target: Target, scripts: list[Script], records: list[hist.HistoryRecord],
+               steps: int | None, to: str | None) -> list[Work]:
+    applied = _applied_versions(target, scripts, records)
+    if to is not None:
+        limit = version_key(normalize_version(to))
+        chosen = [s for s in applied if version_key(s.version or "") > limit]
+    else:
+        chosen = applied[: (1 if steps is None else steps)]
+    return [target.work(s, "down") for s in chosen]  # fails early when one lacks a down
+
+
+def down(settings: Settings, *, database_url: str | None = None, directory: Path | None = None,
+         steps: int | None = None, to: str | None = None, dry_run: bool | None = None,
+         lock_timeout: float | None = None) -> RunResult:
+    """Roll back the last ``steps`` applied migrations (default 1), or every one newer
+    than ``to``, newest first."""
+    if steps is not None and to is not None:
+        raise UsageError("give --steps or --to, not both")
+    if steps is not None and steps < 1:
+        raise UsageError(f"--steps {steps}: expected 1 or more")
+    target = resolve(settings, database_url, directory)
+    dry = settings.dry_run if dry_run is None else dry_run
+    bridge = _alembic(target)
+    if bridge is not None:
+        return bridge.down(target, steps=steps, to=to,  # type: ignore[no-any-return]
+                           dry_run=dry, lock_timeout=lock_timeout)
+    _, scripts = target.scripts()
+    if to is not None:
+        _check_to(scripts, to)
+    if dry:
+        records = _read_records(target) or []
+        plan = tuple(w.plan_step() for w in _down_work(target, scripts, records, steps, to))
+        return RunResult(True, plan, current_version=planner.current_version_of(records),
+                         database=target.masked)
+    with target.session(lock_timeout) as conn:
+        hist.ensure_table(conn, target.dialect, target.table)
+        records = _records(target, conn) or []
+        work = _down_work(target, scripts, records, steps, to)
+        plan = tuple(PlanStep(w.script.version, w.script.description, w.script.name, "down",
+                              w.transactional, None) for w in work)
+        runner = Runner(target.dialect, conn, target.table, target.dialect.user(target.url))
+        for item in work:
+            runner.run(item)
+        current = planner.current_version_of(_records(target, conn) or [])
+    return RunResult(False, plan, tuple(runner.applied), current, None, target.masked)
+
+
+def redo(settings: Settings, *, database_url: str | None = None, directory: Path | None = None,
+         dry_run: bool | None = None, lock_timeout: float | None = None) -> RunResult:
+    """Roll back the newest applied migration and apply it again."""
+    target = resolve(settings, database_url, directory)
+    dry = settings.dry_run if dry_run is None else dry_run
+    _, scripts = target.scripts()
+    records = (_read_records(target) or []) if dry else None
+    if dry:
+        assert records is not None
+        work = _down_work(target, scripts, records, 1, None)
+        plan = tuple(w.plan_step() for w in work)
+        plan += tuple(target.work(w.script, "up").plan_step() for w in work)
+        return RunResult(True, plan, current_version=planner.current_version_of(records),
+                         database=target.masked)
+    with target.session(lock_timeout) as conn:
+        hist.ensure_table(conn, target.dialect, target.table)
+        records = _records(target, conn) or []
+        work = _down_work(target, scripts, records, 1, None)
+        if not work:
+            raise UsageError("nothing to redo: no applied migration",
+                             hint="apply one first with `pitstop migrate up`")
+        runner = Runner(target.dialect, conn, target.table, target.dialect.user(target.url))
+        runner.run(work[0])
+        runner.run(target.work(work[0].script, "up"))
+        current = planner.current_version_of(_records(target, conn) or [])
+    steps = tuple(PlanStep(a.version, a.description, a.file, a.direction, a.transactional,
+                           a.statements) for a in runner.applied)
+    applied: tuple[AppliedMigration, ...] = tuple(runner.applied)
+    return RunResult(False, steps, applied, current, None, target.masked)

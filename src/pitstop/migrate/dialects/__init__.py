@@ -1,0 +1,87 @@
+"""What differs between databases, behind one small interface.
+
+One module per dialect (:mod:`.sqlite`, :mod:`.postgresql`, :mod:`.mysql`), chosen by
+URL scheme through :func:`dialect_for`.  Connections are raw DBAPI connections in
+autocommit mode; transactions are opened explicitly with :attr:`Dialect.begin`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any, Protocol
+
+from pitstop.errors import ConfigError
+from pitstop.migrate.splitter import Statement
+
+
+class Lock(Protocol):
+    """A held lock against concurrent runners; released by :meth:`release`."""
+
+    def release(self) -> None: ...
+
+
+class Dialect(Protocol):
+    name: str
+    transactional_ddl: bool
+    """``True`` when DDL can be rolled back (PostgreSQL, SQLite)."""
+    begin: str
+    param: str
+    """DBAPI placeholder: ``?`` or ``%s``."""
+    whole_script: bool
+    """``True`` when a multi-statement script can be sent in one call."""
+    returning_id: bool
+    """``True`` when ``INSERT … RETURNING id`` gives the new row's id."""
+    error_types: tuple[type[BaseException], ...]
+
+    def connect(self, url: str, *, purpose: str) -> Any:
+        """A DBAPI connection in autocommit mode (``ConnectError`` when unreachable)."""
+
+    def close(self, conn: Any) -> None: ...
+
+    def database_missing(self, url: str) -> bool:
+        """``True`` when connecting would create the database (a SQLite file not there yet)."""
+
+    def history_ddl(self, table: str) -> str: ...
+
+    def table_exists(self, conn: Any, table: str) -> bool: ...
+
+    def lock(self, url: str, table: str, timeout: float) -> Lock:
+        """Wait up to ``timeout`` seconds for the runner lock (``ConnectError`` naming the
+        holder when it is not granted)."""
+
+    def runs_outside_transaction(self, statement: Statement) -> bool:
+        """``True`` for a statement the server refuses inside a transaction."""
+
+    def error_position(self, exc: BaseException) -> tuple[int | None, int | None]:
+        """``(offset in the executed text, line in the executed text)`` where known."""
+
+    def user(self, url: str) -> str:
+        """Who is applying (recorded as ``applied_by``)."""
+
+
+_MODULES = {
+    "sqlite": "pitstop.migrate.dialects.sqlite",
+    "postgres": "pitstop.migrate.dialects.postgresql",
+    "postgresql": "pitstop.migrate.dialects.postgresql",
+    "mysql": "pitstop.migrate.dialects.mysql",
+    "mariadb": "pitstop.migrate.dialects.mysql",
+}
+
+
+def dialect_for(url: str) -> Dialect:
+    """The dialect for a database URL (by scheme; ``+driver`` suffixes are ignored)."""
+    scheme = url.split(":", 1)[0].split("+", 1)[0].lower() if ":" in url else ""
+    module = _MODULES.get(scheme)
+    if module is None:
+        from pitstop.redact import mask_url
+
+        raise ConfigError(f"unsupported database URL {mask_url(url)!r}: expected sqlite:///PATH, "
+                          "postgresql://USER@HOST/DB or mysql://USER@HOST/DB",
+                          key="database_url")
+    dialect: Dialect = importlib.import_module(module).DIALECT
+    return dialect
+
+
+def lock_key(table: str) -> str:
+    """The name every runner of one history table locks on."""
+    return f"pitstop-migrate:{table}"

@@ -1,0 +1,110 @@
+"""MySQL/MariaDB: DDL commits implicitly, so statements run one by one and progress is
+recorded; the runner lock is ``GET_LOCK`` on its own connection."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pitstop.migrate.dialects import lock_key
+from pitstop.migrate.dialects.server import poll, raw_connect, url_user
+from pitstop.migrate.splitter import Statement
+
+_AT_LINE = re.compile(r"at line (\d+)")
+
+
+class _NamedLock:
+    def __init__(self, conn: Any) -> None:
+        self._conn = conn
+
+    def release(self) -> None:
+        try:
+            self._conn.close()  # closing the session releases GET_LOCK locks
+        except Exception:  # noqa: BLE001 - the connection may already be gone
+            pass
+
+
+class MySQLDialect:
+    name = "mysql"
+    transactional_ddl = False
+    begin = "START TRANSACTION"
+    param = "%s"
+    returning_id = False
+    whole_script = False
+
+    @property
+    def error_types(self) -> tuple[type[BaseException], ...]:
+        import pymysql
+
+        return (pymysql.err.Error,)
+
+    def connect(self, url: str, *, purpose: str) -> Any:
+        conn = raw_connect(url)
+        conn.autocommit(True)
+        return conn
+
+    def close(self, conn: Any) -> None:
+        conn.close()
+
+    def database_missing(self, url: str) -> bool:
+        return False
+
+    def history_ddl(self, table: str) -> str:
+        return (
+            f"CREATE TABLE IF NOT EXISTS {table} ("
+            "id BIGINT AUTO_INCREMENT PRIMARY KEY, version VARCHAR(128), "
+            "description VARCHAR(512) NOT NULL, type VARCHAR(16) NOT NULL, "
+            "file VARCHAR(1024), checksum VARCHAR(64), "
+            "applied_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6), "
+            "applied_by VARCHAR(256), execution_ms INTEGER, success BOOLEAN NOT NULL, "
+            "statements_applied INTEGER, statements_total INTEGER, failed_statement MEDIUMTEXT, "
+            "error TEXT) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"
+        )
+
+    def table_exists(self, conn: Any, table: str) -> bool:
+        with conn.cursor() as cur:
+            cur.execute("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() "
+                        "AND TABLE_NAME = %s", (table,))
+            return cur.fetchone() is not None
+
+    def lock(self, url: str, table: str, timeout: float) -> _NamedLock:
+        conn = self.connect(url, purpose="lock")
+        with conn.cursor() as cur:
+            cur.execute("SELECT DATABASE()")
+            database = cur.fetchone()[0]
+        name = f"{lock_key(table)}:{database}"[:64]
+
+        def try_once() -> bool:
+            with conn.cursor() as cur:
+                cur.execute("SELECT GET_LOCK(%s, 0)", (name,))
+                row = cur.fetchone()
+            return bool(row and row[0] == 1)
+
+        def holder() -> str:
+            with conn.cursor() as cur:
+                cur.execute("SELECT p.ID, p.USER, p.HOST, p.TIME FROM information_schema.PROCESSLIST p "
+                            "WHERE p.ID = IS_USED_LOCK(%s)", (name,))
+                row = cur.fetchone()
+            if row is None:
+                return "holder unknown"
+            return f"connection {row[0]} of {row[1]}@{row[2]}, connected {row[3]}s ago"
+
+        try:
+            poll(try_once, timeout, holder, f"mysql database {database}")
+        except BaseException:
+            conn.close()
+            raise
+        return _NamedLock(conn)
+
+    def runs_outside_transaction(self, statement: Statement) -> bool:
+        return True  # every statement runs on its own
+
+    def error_position(self, exc: BaseException) -> tuple[int | None, int | None]:
+        match = _AT_LINE.search(str(exc))
+        return (None, int(match.group(1))) if match else (None, None)
+
+    def user(self, url: str) -> str:
+        return url_user(url)
+
+
+DIALECT = MySQLDialect()

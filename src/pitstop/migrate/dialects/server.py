@@ -1,0 +1,59 @@
+"""Connecting to a database server through :mod:`pitstop.db.url` (driver checks,
+timeouts, error translation that names the host), returning the raw driver
+connection in autocommit mode."""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from collections.abc import Callable
+from typing import Any
+
+from pitstop.errors import ConnectError
+
+
+def application_name() -> str:
+    return f"pitstop-migrate pid {os.getpid()} on {socket.gethostname()}"[:63]
+
+
+def raw_connect(url: str, **connect_args: Any) -> Any:
+    """The driver connection behind a NullPool engine (closed with ``conn.close()``)."""
+    import sqlalchemy
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from pitstop.db.url import create_engine, parse_url, translate_error
+
+    db = parse_url(url)
+    engine = create_engine(db, poolclass=sqlalchemy.pool.NullPool, connect_args=connect_args)
+    try:
+        fairy = engine.raw_connection()
+    except SQLAlchemyError as exc:
+        raise translate_error(exc, db) from exc
+    conn = fairy.driver_connection
+    # keep the pool wrapper from closing it on garbage collection: detach it
+    fairy.detach()
+    return conn
+
+
+def url_user(url: str) -> str:
+    from pitstop.db.url import parse_url
+
+    db = parse_url(url)
+    return f"{db.sqlalchemy_url.username or '?'}@{socket.gethostname()}"
+
+
+def poll(try_once: Callable[[], bool], timeout: float, on_timeout: Callable[[], str],
+         where: str) -> None:
+    """Call ``try_once`` until it returns True or ``timeout`` passes, then raise."""
+    deadline = time.monotonic() + timeout
+    delay = 0.02
+    while not try_once():
+        if time.monotonic() >= deadline:
+            raise ConnectError(
+                f"{where}: another migration runner holds the lock ({on_timeout()}); "
+                f"gave up after {timeout:g}s",
+                hint="wait for it to finish or raise --lock-timeout",
+            )
+        time.sleep(delay)
+        delay = min(delay * 2, 0.25)

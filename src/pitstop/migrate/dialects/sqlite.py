@@ -1,0 +1,137 @@
+"""SQLite: transactional DDL, a file lock next to the database, no SQLAlchemy needed.
+
+The runner lock is an ``flock`` on ``<database>.pitstop-lock`` (held by the open file,
+so a killed runner never leaves it behind); the file holds the holder's pid, host and
+start time.  In-memory databases need no lock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import pwd
+import re
+import socket
+import sqlite3
+import time
+from pathlib import Path
+from typing import IO, Any
+
+from pitstop.errors import ConnectError
+from pitstop.migrate.splitter import Statement
+
+_OUTSIDE = re.compile(r"\s*VACUUM\b", re.IGNORECASE)
+
+
+def sqlite_path(url: str) -> str:
+    """``sqlite:///rel.db`` → ``rel.db``; ``sqlite:////abs.db`` → ``/abs.db``; memory → ``:memory:``."""
+    rest = url.split(":", 1)[1].split("?", 1)[0]
+    if rest.startswith("///"):
+        path = rest[3:]
+        return path or ":memory:"
+    return ":memory:"
+
+
+class _FileLock:
+    def __init__(self, handle: IO[str] | None) -> None:
+        self._handle = handle
+
+    def release(self) -> None:
+        if self._handle is not None:
+            import fcntl
+
+            fcntl.flock(self._handle, fcntl.LOCK_UN)
+            self._handle.close()
+            self._handle = None
+
+
+class SQLiteDialect:
+    name = "sqlite"
+    transactional_ddl = True
+    begin = "BEGIN IMMEDIATE"
+    param = "?"
+    returning_id = False
+    whole_script = False
+    error_types: tuple[type[BaseException], ...] = (sqlite3.Error,)
+
+    def connect(self, url: str, *, purpose: str) -> Any:
+        path = sqlite_path(url)
+        if path != ":memory:" and not Path(path).parent.is_dir():
+            raise ConnectError(f"sqlite at {path}: the directory {Path(path).parent} "
+                               "does not exist", hint="create it or fix DATABASE_URL")
+        try:
+            conn = sqlite3.connect(path, timeout=30.0, isolation_level=None,
+                                   check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise ConnectError(f"sqlite at {path}: cannot open the database: {exc}",
+                               hint="does its directory exist and is it writable?") from exc
+        return conn
+
+    def close(self, conn: Any) -> None:
+        conn.close()
+
+    def database_missing(self, url: str) -> bool:
+        return sqlite_path(url) != ":memory:" and not Path(sqlite_path(url)).exists()
+
+    def history_ddl(self, table: str) -> str:
+        return (
+            f"CREATE TABLE IF NOT EXISTS {table} ("
+            "id INTEGER PRIMARY KEY AUTOINCREMENT, version TEXT, description TEXT NOT NULL, "
+            "type TEXT NOT NULL, file TEXT, checksum TEXT, "
+            "applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), "
+            "applied_by TEXT, execution_ms INTEGER, success INTEGER NOT NULL, "
+            "statements_applied INTEGER, statements_total INTEGER, failed_statement TEXT, "
+            "error TEXT)"
+        )
+
+    def table_exists(self, conn: Any, table: str) -> bool:
+        row = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                           (table,)).fetchone()
+        return row is not None
+
+    def lock(self, url: str, table: str, timeout: float) -> _FileLock:
+        import fcntl
+
+        path = sqlite_path(url)
+        if path == ":memory:":
+            return _FileLock(None)
+        lock_path = Path(f"{path}.pitstop-lock")
+        deadline = time.monotonic() + timeout
+        handle = open(lock_path, "a+", encoding="utf-8")  # noqa: SIM115 - held until release
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    handle.seek(0)
+                    holder = handle.read().strip() or "unknown"
+                    handle.close()
+                    raise ConnectError(
+                        f"sqlite at {path}: another migration runner holds the lock "
+                        f"({holder}); gave up after {timeout:g}s",
+                        hint="wait for it to finish or raise --lock-timeout",
+                    ) from None
+                time.sleep(0.05)
+        handle.seek(0)
+        handle.truncate()
+        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        handle.write(f"pid {os.getpid()} on {socket.gethostname()}, since {now}\n")
+        handle.flush()
+        return _FileLock(handle)
+
+    def runs_outside_transaction(self, statement: Statement) -> bool:
+        return bool(_OUTSIDE.match(statement.text))
+
+    def error_position(self, exc: BaseException) -> tuple[int | None, int | None]:
+        return None, None
+
+    def user(self, url: str) -> str:
+        try:
+            name = pwd.getpwuid(os.getuid()).pw_name
+        except KeyError:
+            name = str(os.getuid())
+        return f"{name}@{socket.gethostname()}"
+
+
+DIALECT = SQLiteDialect()

@@ -1,0 +1,59 @@
+"""Errors of the migration engine (all :class:`~pitstop.errors.MigrationError`, exit 1).
+
+::
+
+    MigrationError
+    ├── MigrationFailedError   a migration's SQL failed (file, line, statement, server message)
+    └── ValidationError        applied files changed or vanished, or a failed migration waits
+                               for ``repair``
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pitstop.errors import MigrationError
+
+if TYPE_CHECKING:
+    from pitstop.migrate.results import AppliedMigration, Problem
+
+
+class MigrationFailedError(MigrationError):
+    """A migration's SQL failed; earlier migrations of the run stay applied."""
+
+    def __init__(self, *, file: str, version: str | None, line: int | None, statement: str,
+                 db_message: str, transactional: bool, statements_applied: int,
+                 statements_total: int, applied: tuple[AppliedMigration, ...] = ()) -> None:
+        where = f"{file}:{line}" if line else file
+        short = statement if len(statement) <= 300 else statement[:297] + "..."
+        if transactional:
+            after = "it was rolled back; nothing of it is left behind"
+            hint = "fix the file and run `pitstop migrate up` again"
+        else:
+            after = (f"it ran outside a transaction: {statements_applied} of "
+                     f"{statements_total} statements were applied and it is recorded as failed")
+            hint = ("undo or finish its statements by hand, then run `pitstop migrate repair` "
+                    "and `pitstop migrate up`")
+        super().__init__(f"{where}: {db_message}\n  statement: {short}\n  {after}", hint=hint)
+        self.file = file
+        self.version = version
+        self.line = line
+        self.statement = statement
+        self.db_message = db_message
+        self.transactional = transactional
+        self.statements_applied = statements_applied
+        self.statements_total = statements_total
+        self.applied = applied
+
+
+class ValidationError(MigrationError):
+    """The files and the history disagree; ``problems`` lists each one."""
+
+    def __init__(self, problems: tuple[Problem, ...]) -> None:
+        lines = "\n".join(f"  {p.file or p.version}: {p.message}" for p in problems)
+        super().__init__(
+            f"{len(problems)} migration(s) need attention before anything is applied:\n{lines}",
+            hint="restore the files, or accept them with `pitstop migrate repair` "
+                 "(it shows what it will change)",
+        )
+        self.problems = problems

@@ -1,0 +1,152 @@
+"""``import-history``: adopt another tool's record of what ran, so a team can switch
+to pitstop without running anything again.
+
+Each source yields the file names or versions it considers applied; they are matched
+to the files on disk and recorded in ``pitstop_migrations`` with today's checksums
+(so drift is detected from now on).  Versions already recorded are skipped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pitstop.errors import MigrationError, UsageError
+from pitstop.migrate import planner
+from pitstop.migrate import records as hist
+from pitstop.migrate.layouts import Script
+from pitstop.migrate.results import ImportResult
+from pitstop.migrate.target import resolve
+from pitstop.migrate.versions import normalize_version, version_key
+
+if TYPE_CHECKING:
+    from pitstop.config import Settings
+
+SOURCES = ("flyway", "dbmate", "golang-migrate", "diesel", "yoyo", "plain-file")
+
+
+def _rows(conn: Any, sql: str) -> list[tuple[Any, ...]]:
+    cur = conn.cursor()
+    try:
+        cur.execute(sql)
+        return list(cur.fetchall())
+    finally:
+        cur.close()
+
+
+def _flyway(conn: Any, scripts: list[Script]) -> list[str]:
+    rows = _rows(conn, "SELECT version, script, success FROM flyway_schema_history "
+                       "ORDER BY installed_rank")
+    return [str(r[1]) for r in rows if r[2] and r[1] and not str(r[1]).startswith("<<")]
+
+
+def _dbmate(conn: Any, scripts: list[Script]) -> list[str]:
+    return [str(r[0]) for r in _rows(conn, "SELECT version FROM schema_migrations")]
+
+
+def _golang(conn: Any, scripts: list[Script]) -> list[str]:
+    rows = _rows(conn, "SELECT version, dirty FROM schema_migrations")
+    if not rows:
+        return []
+    version, dirty = rows[0]
+    if dirty:
+        raise MigrationError(
+            f"golang-migrate marks version {version} dirty: it failed half-way",
+            hint="fix the database and clear the flag with golang-migrate `force`, then import")
+    top = version_key(normalize_version(str(version)))
+    return [s.version for s in scripts
+            if s.version is not None and version_key(s.version) <= top]
+
+
+def _diesel(conn: Any, scripts: list[Script]) -> list[str]:
+    return [str(r[0]) for r in _rows(conn, "SELECT version FROM __diesel_schema_migrations")]
+
+
+def _yoyo(conn: Any, scripts: list[Script]) -> list[str]:
+    return [str(r[0]) for r in _rows(conn, "SELECT migration_id FROM _yoyo_migration")]
+
+
+_READERS: dict[str, Callable[[Any, list[Script]], list[str]]] = {
+    "flyway": _flyway, "dbmate": _dbmate, "golang-migrate": _golang, "diesel": _diesel,
+    "yoyo": _yoyo,
+}
+
+
+def _plain_file(path: Path) -> list[str]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise MigrationError(f"{path}: cannot be read: {exc.strerror}",
+                             hint="pass the applied list with --file") from None
+    return [line.strip() for line in text.splitlines()
+            if line.strip() and not line.lstrip().startswith("#")]
+
+
+def _digits(text: str) -> str:
+    return re.sub(r"\D", "", text)
+
+
+def _match(items: list[str], scripts: list[Script]) -> tuple[list[Script], list[str]]:
+    keys: dict[str, Script] = {}
+    for one in scripts:
+        stem = Path(one.name).name.removesuffix(".sql").removesuffix(".up")
+        for key in (one.name, Path(one.name).name, stem, one.name.split("/")[0]):
+            keys.setdefault(key, one)
+        if one.version is not None:
+            keys.setdefault(f"v:{one.version}", one)
+            keys.setdefault(f"d:{_digits(one.version)}", one)
+    found: list[Script] = []
+    unknown: list[str] = []
+    for item in items:
+        name = Path(item).name
+        script = (keys.get(item) or keys.get(name) or keys.get(name.removesuffix(".sql"))
+                  or keys.get(f"v:{normalize_version(item)}") or keys.get(f"d:{_digits(item)}"))
+        if script is None:
+            unknown.append(item)
+        elif script not in found:
+            found.append(script)
+    return found, unknown
+
+
+def import_history(settings: Settings, *, source: str, file: Path | None = None,
+                   database_url: str | None = None, directory: Path | None = None,
+                   lock_timeout: float | None = None) -> ImportResult:
+    """Record as applied what ``source`` says ran (its table in the same database, or
+    for ``plain-file`` a list of file names, default ``[migrate] applied_list`` or
+    ``migrations_applied.txt`` in the migrations directory)."""
+    if source not in SOURCES:
+        raise UsageError(f"--from {source}: expected one of {', '.join(SOURCES)}")
+    target = resolve(settings, database_url, directory)
+    _, scripts = target.scripts()
+    with target.session(lock_timeout) as conn:
+        if source == "plain-file":
+            path = file or target.options.applied_list or \
+                target.directory / "migrations_applied.txt"
+            items = _plain_file(path if path.is_absolute() else target.project_dir / path)
+        else:
+            try:
+                items = _READERS[source](conn, scripts)
+            except target.dialect.error_types as exc:
+                raise MigrationError(
+                    f"{target.masked}: cannot read the {source} history: "
+                    f"{str(exc).strip().splitlines()[0] if str(exc).strip() else exc}",
+                    hint="is this the database that tool migrated?") from None
+        found, unknown = _match(items, scripts)
+        hist.ensure_table(conn, target.dialect, target.table)
+        records = hist.read_history(conn, target.dialect, target.table) or []
+        versions, repeatables = planner.latest_rows(records)
+        cur = conn.cursor()
+        imported: list[str] = []
+        for script in found:
+            if (script.version is not None and script.version in versions) \
+                    or (script.version is None and script.description in repeatables):
+                continue
+            cur.execute(hist.insert_sql(target.dialect, target.table), hist.insert_values(
+                version=script.version, description=script.description, type=script.kind,
+                file=script.name, checksum=script.checksum, applied_by=f"import:{source}",
+                execution_ms=0, success=True))
+            imported.append(script.name)
+        cur.close()
+    return ImportResult(source, tuple(imported), tuple(unknown))

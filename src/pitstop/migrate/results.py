@@ -1,0 +1,217 @@
+"""Frozen result objects returned by :mod:`pitstop.migrate`; each has ``to_dict()`` for
+``--json``."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Literal
+
+from pitstop.migrate.records import HistoryRecord
+
+State = Literal["applied", "pending", "failed", "changed", "missing"]
+
+
+def _dict(obj: Any) -> dict[str, Any]:
+    result: dict[str, Any] = dataclasses.asdict(obj)
+    return result
+
+
+@dataclasses.dataclass(frozen=True)
+class MigrationEntry:
+    """One migration as ``status`` sees it."""
+
+    version: str | None
+    description: str
+    file: str | None
+    state: State
+    kind: str = "versioned"
+    applied_at: str | None = None
+    checksum: str | None = None
+    """sha256 of the file on disk (``None`` when the file is missing)."""
+    applied_checksum: str | None = None
+    """The checksum recorded when it was applied."""
+    transactional: bool | None = None
+    statements: int | None = None
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return _dict(self)
+
+
+@dataclasses.dataclass(frozen=True)
+class MigrationStatus:
+    migrations: list[MigrationEntry]
+    layout: str
+    directory: str
+    database: str
+    table: str
+    table_exists: bool
+    current_version: str | None
+
+    def _with(self, state: str) -> list[MigrationEntry]:
+        return [m for m in self.migrations if m.state == state]
+
+    @property
+    def pending(self) -> list[MigrationEntry]:
+        return self._with("pending")
+
+    @property
+    def failed(self) -> list[MigrationEntry]:
+        return self._with("failed")
+
+    @property
+    def changed(self) -> list[MigrationEntry]:
+        return self._with("changed")
+
+    @property
+    def missing(self) -> list[MigrationEntry]:
+        return self._with("missing")
+
+    @property
+    def needs_attention(self) -> bool:
+        """Anything pending, failed, changed or missing (``status --exit-code`` exits 1)."""
+        return any(m.state != "applied" for m in self.migrations)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"layout": self.layout, "directory": self.directory, "database": self.database,
+                "table": self.table, "table_exists": self.table_exists,
+                "current_version": self.current_version,
+                "migrations": [m.to_dict() for m in self.migrations]}
+
+
+@dataclasses.dataclass(frozen=True)
+class PlanStep:
+    """One migration a run will apply or roll back."""
+
+    version: str | None
+    description: str
+    file: str
+    direction: Literal["up", "down"]
+    transactional: bool
+    statements: int | None
+    """``None`` where the run did not split the file (only dry runs count)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return _dict(self)
+
+
+@dataclasses.dataclass(frozen=True)
+class AppliedMigration:
+    version: str | None
+    description: str
+    file: str
+    direction: Literal["up", "down"]
+    transactional: bool
+    statements: int | None
+    """``None`` when the script went to the server whole and was not split."""
+    execution_ms: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return _dict(self)
+
+
+@dataclasses.dataclass(frozen=True)
+class RunResult:
+    """What ``up``, ``down`` and ``redo`` did (or, for a dry run, would do)."""
+
+    dry_run: bool
+    plan: tuple[PlanStep, ...]
+    applied: tuple[AppliedMigration, ...] = ()
+    current_version: str | None = None
+    backup_id: str | None = None
+    database: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"dry_run": self.dry_run, "database": self.database,
+                "current_version": self.current_version, "backup_id": self.backup_id,
+                "plan": [p.to_dict() for p in self.plan],
+                "applied": [a.to_dict() for a in self.applied]}
+
+
+@dataclasses.dataclass(frozen=True)
+class HistoryResult:
+    records: list[HistoryRecord]
+    database: str
+    table: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"database": self.database, "table": self.table,
+                "records": [dataclasses.asdict(r) for r in self.records]}
+
+
+@dataclasses.dataclass(frozen=True)
+class Problem:
+    """A reason ``validate`` (and ``up``) refuse to go on."""
+
+    file: str | None
+    version: str | None
+    state: str
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return _dict(self)
+
+
+@dataclasses.dataclass(frozen=True)
+class ValidateResult:
+    problems: tuple[Problem, ...]
+    checked: int
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "checked": self.checked,
+                "problems": [p.to_dict() for p in self.problems]}
+
+
+@dataclasses.dataclass(frozen=True)
+class RepairAction:
+    action: Literal["delete-failed", "update-checksum", "delete-missing"]
+    version: str | None
+    file: str | None
+    detail: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return _dict(self)
+
+
+@dataclasses.dataclass(frozen=True)
+class RepairResult:
+    actions: tuple[RepairAction, ...]
+    dry_run: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"dry_run": self.dry_run, "actions": [a.to_dict() for a in self.actions]}
+
+
+@dataclasses.dataclass(frozen=True)
+class NewResult:
+    version: str
+    files: tuple[str, ...]
+    layout: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return _dict(self)
+
+
+@dataclasses.dataclass(frozen=True)
+class BaselineResult:
+    version: str
+    description: str
+    covered: int
+    """How many files the baseline marks as applied."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return _dict(self)
+
+
+@dataclasses.dataclass(frozen=True)
+class ImportResult:
+    source: str
+    imported: tuple[str, ...]
+    skipped: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return _dict(self)

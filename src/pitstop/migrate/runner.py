@@ -1,0 +1,203 @@
+"""Applying one migration (or its undo) with its history row.
+
+Transactional mode (PostgreSQL, SQLite): ``BEGIN`` → the statements → the history row →
+``COMMIT``; any error rolls all of it back.  Non-transactional mode (MySQL, files marked
+no-transaction, files with ``CREATE INDEX CONCURRENTLY``/``VACUUM``/their own
+``BEGIN``…``COMMIT``): a history row is written first as *failed, in progress*, each
+statement runs on its own and the row's progress is updated, so a crash or ``kill -9``
+leaves a failed row saying how far it got, never a silent half-applied migration.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any, Literal
+
+from pitstop.migrate import records as history
+from pitstop.migrate.dialects import Dialect
+from pitstop.migrate.errors import MigrationFailedError
+from pitstop.migrate.layouts import Script
+from pitstop.migrate.planner import maybe_outside
+from pitstop.migrate.results import AppliedMigration, PlanStep
+from pitstop.migrate.splitter import Statement, line_of, split_sql
+
+log = logging.getLogger("pitstop.migrate")
+Direction = Literal["up", "down"]
+
+
+class Work:
+    """One script in one direction, with its SQL split lazily."""
+
+    def __init__(self, script: Script, direction: Direction, sql: str, line: int,
+                 dialect: Dialect) -> None:
+        self.script = script
+        self.direction = direction
+        self.sql = sql
+        self.line = line
+        self._dialect = dialect
+        self._statements: list[Statement] | None = None
+
+    @property
+    def statements(self) -> list[Statement]:
+        if self._statements is None:
+            self._statements = split_sql(self.sql, mysql=self._dialect.name == "mysql")
+        return self._statements
+
+    @property
+    def transactional(self) -> bool:
+        if self.script.transactional is False or not self._dialect.transactional_ddl:
+            return False
+        if not maybe_outside(self.sql):
+            return True
+        return not any(s.controls_transaction or self._dialect.runs_outside_transaction(s)
+                       for s in self.statements)
+
+    def plan_step(self) -> PlanStep:
+        return PlanStep(self.script.version, self.script.description, self.script.name,
+                        self.direction, self.transactional, len(self.statements))
+
+
+def _message(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+class Runner:
+    """Applies work on one connection; ``applied`` collects what succeeded."""
+
+    def __init__(self, dialect: Dialect, conn: Any, table: str, applied_by: str) -> None:
+        self.dialect = dialect
+        self.conn = conn
+        self.table = table
+        self.applied_by = applied_by
+        self.applied: list[AppliedMigration] = []
+        self._insert = history.insert_sql(dialect, table)
+
+    def _row(self, work: Work, *, success: bool, ms: int | None, **extra: Any) -> tuple[Any, ...]:
+        script = work.script
+        kind = "undo" if work.direction == "down" else script.kind
+        return history.insert_values(
+            version=script.version, description=script.description, type=kind,
+            file=script.name, checksum=script.checksum, applied_by=self.applied_by,
+            execution_ms=ms, success=success, **extra)
+
+    def run(self, work: Work) -> AppliedMigration:
+        tx = work.transactional
+        log.info("%s %s%s", "applying" if work.direction == "up" else "rolling back",
+                 work.script.name, "" if tx else " (outside a transaction)")
+        started = time.perf_counter()
+        count = self._run_transactional(work, started) if tx else self._run_statements(work, started)
+        ms = int((time.perf_counter() - started) * 1000)
+        done = AppliedMigration(work.script.version, work.script.description, work.script.name,
+                                work.direction, tx, count, ms)
+        self.applied.append(done)
+        return done
+
+    def _run_transactional(self, work: Work, started: float) -> int | None:
+        cur = self.conn.cursor()
+        errors = self.dialect.error_types
+        cur.execute(self.dialect.begin)
+        statements: list[Statement] | None = None
+        index = 0
+        try:
+            if self.dialect.whole_script:
+                cur.execute(work.sql)
+            else:
+                statements = work.statements
+                for index, statement in enumerate(statements):  # noqa: B007
+                    cur.execute(statement.text)
+            ms = int((time.perf_counter() - started) * 1000)
+            cur.execute(self._insert, self._row(work, success=True, ms=ms))
+            cur.execute("COMMIT")
+        except errors as exc:
+            self._rollback(cur)
+            failing, line = self._locate(work, exc, statements, index)
+            raise self._failure(work, exc, failing, line, True, 0) from None
+        finally:
+            cur.close()
+        return len(statements) if statements is not None else None
+
+    def _rollback(self, cur: Any) -> None:
+        try:
+            cur.execute("ROLLBACK")
+        except self.dialect.error_types:
+            pass
+
+    def _locate(self, work: Work, exc: BaseException, statements: list[Statement] | None,
+                index: int) -> tuple[Statement | None, int | None]:
+        """Which statement failed, and on which line of the file."""
+        offset, rel_line = self.dialect.error_position(exc)
+        if statements is None:  # the whole script ran at once
+            if offset is not None:
+                for statement in work.statements:
+                    if statement.start <= offset < max(statement.end, statement.start + 1) + 1:
+                        return statement, work.line + line_of(work.sql, offset) - 1
+                return None, work.line + line_of(work.sql, offset) - 1
+            return self._replay(work)
+        statement = statements[index]
+        if offset is not None:
+            return statement, work.line + line_of(work.sql, statement.start + offset) - 1
+        return statement, work.line + statement.line - 1 + ((rel_line or 1) - 1)
+
+    def _replay(self, work: Work) -> tuple[Statement | None, int | None]:
+        """Find the failing statement by running them one by one, then rolling back."""
+        cur = self.conn.cursor()
+        cur.execute(self.dialect.begin)
+        try:
+            for statement in work.statements:
+                try:
+                    cur.execute(statement.text)
+                except self.dialect.error_types:
+                    return statement, work.line + statement.line - 1
+        finally:
+            self._rollback(cur)
+            cur.close()
+        return None, None
+
+    def _failure(self, work: Work, exc: BaseException, statement: Statement | None,
+                 line: int | None, tx: bool, done: int) -> MigrationFailedError:
+        return MigrationFailedError(
+            file=work.script.name, version=work.script.version, line=line,
+            statement=statement.text if statement else "(unknown)",
+            db_message=_message(exc), transactional=tx, statements_applied=done,
+            statements_total=len(work.statements), applied=tuple(self.applied))
+
+    def _run_statements(self, work: Work, started: float) -> int:
+        statements = work.statements
+        total = len(statements)
+        cur = self.conn.cursor()
+        row_id = history.insert(cur, self.dialect, self.table, self._row(
+            work, success=False, ms=None, statements_applied=0, statements_total=total,
+            error="started and did not finish (the runner stopped)"))
+        done = 0
+        try:
+            for statement in statements:
+                try:
+                    cur.execute(statement.text)
+                except self.dialect.error_types as exc:
+                    self._rollback_open_transaction(cur)
+                    failing, line = self._locate(work, exc, statements, done)
+                    if done == 0:  # nothing changed: leave no trace, like a rollback
+                        history.delete(cur, self.dialect, self.table, [row_id])
+                        raise self._failure(work, exc, failing, line, True, 0) from None
+                    history.update(cur, self.dialect, self.table, row_id,
+                                   statements_applied=done, failed_statement=statement.text,
+                                   error=_message(exc)[:2000])
+                    raise self._failure(work, exc, failing, line, False, done) from None
+                done += 1
+                if done < total:
+                    history.update(cur, self.dialect, self.table, row_id, statements_applied=done)
+            ms = int((time.perf_counter() - started) * 1000)
+            history.update(cur, self.dialect, self.table, row_id, success=True,
+                           statements_applied=done, execution_ms=ms, error=None)
+        finally:
+            cur.close()
+        return total
+
+    def _rollback_open_transaction(self, cur: Any) -> None:
+        # a file with its own BEGIN that failed inside it leaves that transaction open
+        try:
+            cur.execute("ROLLBACK")
+        except self.dialect.error_types:
+            pass

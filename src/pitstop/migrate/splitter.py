@@ -1,0 +1,160 @@
+"""Split a SQL script into statements.
+
+Semicolons end statements except inside comments (``--``, ``/* */``, MySQL ``#``),
+string literals (``'…'`` with ``''`` or backslash escapes, ``E'…'``), quoted
+identifiers (``"…"``, ```…```), dollar-quoted bodies (``$$…$$``, ``$fn$…$fn$``) and
+compound bodies of routines written without ``DELIMITER`` (``CREATE PROCEDURE … BEGIN
+…; …; END``, ``CREATE TRIGGER … BEGIN … END``, MariaDB ``BEGIN NOT ATOMIC … END``).
+``CASE … END`` is tracked too, so ``END CASE``/``END IF``/``END LOOP`` keep the depth
+right.  Unterminated literals run to the end of the script; the database reports them.
+
+The splitter never changes the text: each :class:`Statement` is a slice of the
+script, so positions and line numbers stay exact.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+_TOKEN = re.compile(
+    r"""
+      (?P<line_comment>--[^\n]*)
+    | (?P<block_comment>/\*.*?(?:\*/|\Z))
+    | (?P<dollar>(?P<tag>\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$).*?(?:(?P=tag)|\Z))
+    | (?P<estring>\b[eE]'(?:[^'\\]|\\.|'')*(?:'|\Z))
+    | (?P<string>'(?:[^'\\]|\\.|'')*(?:'|\Z))
+    | (?P<dquote>"(?:[^"]|"")*(?:"|\Z))
+    | (?P<bquote>`(?:[^`]|``)*(?:`|\Z))
+    | (?P<word>\b(?:BEGIN|END|CASE)\b)
+    | (?P<semi>;)
+    """,
+    re.VERBOSE | re.DOTALL | re.IGNORECASE,
+)
+# In standard SQL strings a backslash is an ordinary character; the pattern above
+# treats it as an escape, which only matters for a string ending in a backslash.
+_STD_STRING = re.compile(r"'(?:[^']|'')*(?:'|\Z)", re.DOTALL)
+_HASH_COMMENT = re.compile(r"#[^\n]*")
+_SKIP = re.compile(r"(?:\s+|--[^\n]*|/\*.*?(?:\*/|\Z)|#[^\n]*)*", re.DOTALL)
+_FIRST_WORDS = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_ROUTINE = re.compile(
+    r"CREATE\b(?:(?!;).){0,200}?\b(?:PROCEDURE|FUNCTION|TRIGGER|EVENT)\b",
+    re.IGNORECASE | re.DOTALL,
+)
+_COMPOUND_START = re.compile(r"BEGIN\s+NOT\s+ATOMIC\b", re.IGNORECASE)
+_END_NO_CLOSE = re.compile(r"\s+(?:IF|LOOP|WHILE|REPEAT|FOR)\b", re.IGNORECASE)
+_TX_CONTROL = {"BEGIN", "START", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE"}
+
+
+@dataclasses.dataclass(frozen=True)
+class Statement:
+    """One statement: ``text`` is ``script[start:end]`` with surrounding blanks removed."""
+
+    text: str
+    start: int
+    end: int
+    line: int
+    """1-based line of the statement's first character within the script."""
+
+    @property
+    def keyword(self) -> str:
+        """The first word, upper-cased (``""`` for an empty statement)."""
+        body = _SKIP.match(self.text)
+        match = _FIRST_WORDS.match(self.text, body.end() if body else 0)
+        return match.group(0).upper() if match else ""
+
+    @property
+    def controls_transaction(self) -> bool:
+        """``BEGIN``/``COMMIT``/``START TRANSACTION``… at top level of the script."""
+        kw = self.keyword
+        if kw not in _TX_CONTROL:
+            return False
+        return not (kw == "BEGIN" and _COMPOUND_START.match(self.text, _skip_end(self.text, 0)))
+
+
+def _skip_end(text: str, pos: int) -> int:
+    match = _SKIP.match(text, pos)
+    return match.end() if match else pos
+
+
+def _is_blank(text: str) -> bool:
+    match = _SKIP.match(text)
+    return match is not None and match.end() == len(text)
+
+
+def split_sql(script: str, *, mysql: bool = False) -> list[Statement]:
+    """Split ``script`` into statements (blank and comment-only pieces are dropped).
+
+    ``mysql=True`` also treats ``#`` as a line comment and backslashes as escapes in
+    every string literal.
+    """
+    statements: list[Statement] = []
+    pos = 0
+    stmt_start = 0
+    depth = 0
+    routine: bool | None = None  # decided at the first BEGIN of each statement
+    line = 1
+    line_pos = 0
+    length = len(script)
+
+    def finish(end: int) -> None:
+        nonlocal line, line_pos
+        raw = script[stmt_start:end]
+        if not raw or _is_blank(raw):
+            return
+        skip = _SKIP.match(raw)
+        start = stmt_start + (skip.end() if skip else 0)
+        line += script.count("\n", line_pos, start)
+        line_pos = start
+        end = stmt_start + len(raw.rstrip())
+        statements.append(Statement(script[start:end], start, end, line))
+
+    while pos < length:
+        if mysql:
+            hash_at = script.find("#", pos)
+        match = _TOKEN.search(script, pos)
+        if mysql and hash_at != -1 and (match is None or hash_at < match.start()):
+            comment = _HASH_COMMENT.match(script, hash_at)
+            assert comment is not None
+            pos = comment.end()
+            continue
+        if match is None:
+            break
+        kind = match.lastgroup
+        if kind == "tag":  # lastgroup reports the inner group for dollar quotes
+            kind = "dollar"
+        if kind == "string" and not mysql:
+            std = _STD_STRING.match(script, match.start())
+            assert std is not None
+            pos = std.end()
+            continue
+        if kind == "semi":
+            if depth == 0:
+                finish(match.start())
+                stmt_start = match.end()
+                routine = None
+            pos = match.end()
+            continue
+        if kind == "word":
+            word = match.group("word").upper()
+            if word == "CASE":
+                depth += 1
+            elif word == "BEGIN":
+                if routine is None:
+                    first = _skip_end(script, stmt_start)
+                    routine = bool(_ROUTINE.match(script, first, match.start())) or (
+                        first == match.start()
+                        and bool(_COMPOUND_START.match(script, match.start()))
+                    )
+                if routine:
+                    depth += 1
+            elif not _END_NO_CLOSE.match(script, match.end()):
+                depth = max(0, depth - 1)
+        pos = match.end()
+    finish(length)
+    return statements
+
+
+def line_of(script: str, offset: int) -> int:
+    """1-based line number of character ``offset`` in ``script``."""
+    return script.count("\n", 0, max(0, min(offset, len(script)))) + 1

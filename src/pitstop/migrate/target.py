@@ -1,0 +1,132 @@
+"""Resolving what a command works on (database, directory, layout, scripts) and opening
+connections and the runner lock for it."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import re
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pitstop.errors import MigrationError
+from pitstop.migrate.dialects import Dialect, dialect_for
+from pitstop.migrate.layouts import Script, read_scripts
+from pitstop.migrate.records import HistoryRecord, read_history
+from pitstop.migrate.runner import Direction, Work
+from pitstop.migrate.settings import MigrateSettings
+from pitstop.redact import mask_url
+
+if TYPE_CHECKING:
+    from pitstop.config import Settings
+
+_PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_.\-]*)\}")
+
+
+def migrate_settings(settings: Settings) -> MigrateSettings:
+    return settings.typed_section("migrate", MigrateSettings)
+
+
+@dataclasses.dataclass
+class Target:
+    """The database and directory one command works on."""
+
+    url: str
+    directory: Path
+    options: MigrateSettings
+    project_dir: Path
+    _dialect: Dialect | None = None
+    _scripts: tuple[str, list[Script]] | None = None
+
+    @property
+    def masked(self) -> str:
+        return mask_url(self.url)
+
+    @property
+    def dialect(self) -> Dialect:
+        if self._dialect is None:
+            self._dialect = dialect_for(self.url)
+        return self._dialect
+
+    @property
+    def table(self) -> str:
+        return self.options.table
+
+    def scripts(self) -> tuple[str, list[Script]]:
+        """``(layout, scripts in order)``, read once."""
+        if self._scripts is None:
+            self._scripts = read_scripts(self.directory, self.options.layout)
+        return self._scripts
+
+    def work(self, script: Script, direction: Direction) -> Work:
+        if direction == "up":
+            sql, line = script.up_sql, script.up_line
+        else:
+            down = script.read_down()
+            if down is None:
+                raise MigrationError(
+                    f"{script.name}: has no down migration, so it cannot be rolled back",
+                    hint="write one (see docs/migrate.md for each layout's down file)")
+            sql, line = down
+        if self.options.placeholders:
+            sql = substitute(sql, self.options.placeholders, script.name)
+        return Work(script, direction, sql, line, self.dialect)
+
+    def connect(self) -> Any:
+        return self.dialect.connect(self.url, purpose="migrate")
+
+    def read_connection(self) -> Any | None:
+        """A connection for reading, or ``None`` when the database does not exist yet
+        (so reading never creates a SQLite file)."""
+        if self.dialect.database_missing(self.url):
+            return None
+        return self.dialect.connect(self.url, purpose="read")
+
+    def read_records(self) -> list[HistoryRecord] | None:
+        """The history rows, or ``None`` when the database or the table does not exist."""
+        conn = self.read_connection()
+        if conn is None:
+            return None
+        try:
+            return read_history(conn, self.dialect, self.table)
+        finally:
+            self.dialect.close(conn)
+
+    @contextlib.contextmanager
+    def session(self, lock_timeout: float | None = None) -> Iterator[Any]:
+        """A migration connection, with the runner lock held around it."""
+        timeout = self.options.lock_timeout if lock_timeout is None else lock_timeout
+        lock = self.dialect.lock(self.url, self.table, timeout) if self.options.lock else None
+        try:
+            conn = self.connect()
+            try:
+                yield conn
+            finally:
+                self.dialect.close(conn)
+        finally:
+            if lock is not None:
+                lock.release()
+
+
+def substitute(sql: str, placeholders: Mapping[str, str], file: str) -> str:
+    """Replace ``${name}``; an unknown name is an error naming the file and the name."""
+
+    def repl(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in placeholders:
+            raise MigrationError(
+                f"{file}: unknown placeholder ${{{name}}}",
+                hint=f"define it under [migrate.placeholders] (known: "
+                     f"{', '.join(sorted(placeholders)) or 'none'})")
+        return placeholders[name]
+
+    return _PLACEHOLDER.sub(repl, sql)
+
+
+def resolve(settings: Settings, database_url: str | None, directory: Path | None) -> Target:
+    options = migrate_settings(settings)
+    folder = directory if directory is not None else options.dir
+    if not folder.is_absolute():
+        folder = settings.project_dir / folder
+    return Target(database_url or settings.database_url, folder, options, settings.project_dir)

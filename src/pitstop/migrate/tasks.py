@@ -1,0 +1,30 @@
+"""Built-in workflow task ``migrate`` = ``pitstop migrate up``."""
+
+from __future__ import annotations
+
+from pitstop.engine.task import TaskContext, TaskOutcome
+from pitstop.errors import EXIT_DRY_RUN
+
+
+def migrate_task(ctx: TaskContext) -> TaskOutcome:
+    """Apply pending migrations; in a dry run, only plan them.
+
+    Errors (a failed migration, drift, an unreachable database, a lock not granted)
+    are raised as :class:`~pitstop.errors.PitstopError` for the engine to record.
+    """
+    import pitstop.migrate as m
+
+    result = m.up(ctx.settings, dry_run=ctx.dry_run or None)
+    data = {
+        "applied": [a.file for a in result.applied],
+        "planned": [p.file for p in result.plan],
+        "current_version": result.current_version,
+        "backup_id": result.backup_id,
+    }
+    if result.dry_run:
+        return TaskOutcome("dry-run", EXIT_DRY_RUN,
+                           f"{len(result.plan)} migration(s) would be applied", data)
+    for done in result.applied:
+        ctx.log.info("applied %s in %d ms", done.file, done.execution_ms)
+    return TaskOutcome("success", 0, f"{len(result.applied)} migration(s) applied; current "
+                                     f"version {result.current_version or '(none)'}", data)
