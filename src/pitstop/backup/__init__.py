@@ -1,0 +1,87 @@
+"""Database backups and source-tree snapshots.
+
+Database backups (``create_backup`` … ``prune_backups``) go through one dumper per
+dialect (SQLite online backup API, ``pg_dump``/``pg_restore``,
+``mariadb-dump``/``mariadb``) into a store (a local directory), compressed,
+checksummed and described by a JSON manifest.  Snapshots (``create_snapshot`` …
+``prune_snapshots``) keep the git-tracked files of the repository as
+content-addressed zstd blobs with a small index per snapshot.
+
+Every function takes the resolved :class:`~pitstop.config.Settings` and returns
+frozen result objects; none prints.  Errors are :class:`~pitstop.errors.BackupError`
+(or the shared ``DependencyError``/``ConnectError``/``UsageError``).
+"""
+
+from __future__ import annotations
+
+from pitstop.backup.backups import (
+    BackupNotFoundError,
+    create_backup,
+    delete_backup,
+    find_backup,
+    last_failure,
+    list_backups,
+)
+from pitstop.backup.model import (
+    Backup,
+    KeepDecision,
+    Progress,
+    PruneResult,
+    RestoreResult,
+    VerifyResult,
+)
+from pitstop.backup.restore import (
+    RestoreRefusedError,
+    prune_backups,
+    restore_backup,
+    verify_backup,
+)
+from pitstop.backup.retention import KeepPolicy, apply_policy
+from pitstop.backup.settings import BackupSettings, SnapshotSettings
+from pitstop.backup.snapshot_ops import (
+    SnapshotDiff,
+    SnapshotRestore,
+    diff_snapshots,
+    prune_snapshots,
+    restore_snapshot,
+)
+from pitstop.backup.snapshots import (
+    DirtyTreeError,
+    Snapshot,
+    create_snapshot,
+    find_snapshot,
+    list_snapshots,
+)
+
+__all__ = [
+    "Backup",
+    "BackupNotFoundError",
+    "BackupSettings",
+    "DirtyTreeError",
+    "KeepDecision",
+    "KeepPolicy",
+    "Progress",
+    "PruneResult",
+    "RestoreRefusedError",
+    "RestoreResult",
+    "Snapshot",
+    "SnapshotDiff",
+    "SnapshotRestore",
+    "SnapshotSettings",
+    "VerifyResult",
+    "apply_policy",
+    "create_backup",
+    "create_snapshot",
+    "delete_backup",
+    "diff_snapshots",
+    "find_backup",
+    "find_snapshot",
+    "last_failure",
+    "list_backups",
+    "list_snapshots",
+    "prune_backups",
+    "prune_snapshots",
+    "restore_backup",
+    "restore_snapshot",
+    "verify_backup",
+]

@@ -1,0 +1,192 @@
+"""Creating, listing, finding and deleting database backups.
+
+A backup is two files in the store: the compressed dump ``<id>.<ext>`` and its
+manifest ``<id>.json``.  The dump is written first and atomically; the manifest is
+written last, so a backup only exists (for ``list``, ``restore``, ``prune``) once it
+is complete.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import json
+import logging
+import secrets
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from pitstop import __version__
+from pitstop.backup.compress import EXTENSIONS, CompressingWriter, HashingWriter
+from pitstop.backup.dumpers import Dumper, get_dumper
+from pitstop.backup.model import Backup, Progress
+from pitstop.backup.settings import BackupSettings, resolve_dir
+from pitstop.backup.storage import LocalStorage, Storage
+from pitstop.config import Settings
+from pitstop.db.url import DatabaseURL, parse_url
+from pitstop.errors import BackupError, UsageError
+
+log = logging.getLogger("pitstop.backup")
+
+MANIFEST_SUFFIX = ".json"
+FAILURE_MARKER = ".last-failure.json"
+DEFAULT_LEVELS = {"zstd": 3, "gzip": 6, "none": 0}
+PARTIAL_MAX_AGE = 24 * 3600.0
+
+
+class BackupNotFoundError(BackupError):
+    """No backup matches the id given."""
+
+
+def backup_settings(settings: Settings) -> BackupSettings:
+    return settings.typed_section("backup", BackupSettings)
+
+
+def open_store(settings: Settings) -> Storage:
+    """The configured backup store (a local directory for now)."""
+    return LocalStorage(resolve_dir(backup_settings(settings).dir, settings.project_dir))
+
+
+def dumper_for(settings: Settings, db: DatabaseURL, store: Storage) -> Dumper:
+    return get_dumper(db.dialect, backup_settings(settings), store.scratch_dir())
+
+
+def _migration_head(url: str) -> str | None:
+    """The migration head of the database, or None when unknown (never fails)."""
+    try:
+        module: Any = importlib.import_module("pitstop.migrate")
+        head = module.current_version(url)
+    except Exception as exc:  # noqa: BLE001 - the head is informative, never fatal
+        log.debug("migration head unknown: %s", exc)
+        return None
+    return None if head is None else str(head)
+
+
+def _new_id(now: datetime) -> str:
+    return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+def write_manifest(store: Storage, backup: Backup) -> None:
+    data = json.dumps(backup.to_json(), indent=2, sort_keys=True) + "\n"
+    store.write_bytes(backup.id + MANIFEST_SUFFIX, data.encode())
+
+
+def create_backup(
+    settings: Settings,
+    *,
+    database_url: str | None = None,
+    label: str | None = None,
+    compress: str | None = None,
+    progress: Progress | None = None,
+) -> Backup:
+    """Back up ``database_url`` (default: the configured database) into the store.
+
+    The dump streams through the compressor into a hidden temporary file that is
+    fsynced and renamed when complete; on any failure nothing is left that looks
+    like a backup, and the failure is remembered so that ``prune`` refuses to run.
+    """
+    conf = backup_settings(settings)
+    compression = compress or conf.compress
+    if compression not in EXTENSIONS:
+        raise UsageError(f"unknown compression {compression!r}", hint="use zstd, gzip or none")
+    level = conf.level if compression == conf.compress else DEFAULT_LEVELS[compression]
+    db = parse_url(database_url or settings.database_url)
+    store = open_store(settings)
+    store.sweep_partials(PARTIAL_MAX_AGE)
+    dumper = dumper_for(settings, db, store)
+    started = datetime.now(UTC)
+    clock = time.monotonic()
+    try:
+        server_version, tool_version = dumper.versions(db)
+        head = _migration_head(db.raw)
+        backup_id = _new_id(started)
+        name = f"{backup_id}{dumper.extension}{EXTENSIONS[compression]}"
+        with store.writer(name) as handle:
+            hashing = HashingWriter(handle)
+            writer = CompressingWriter(hashing, compression, level)
+            dumper.dump(db, writer, progress)
+            writer.finish()
+        backup = Backup(
+            id=backup_id, created_at=started, database=db.dialect, source=db.masked,
+            file=name, compression=compression, server_version=server_version,
+            tool=dumper.tool, tool_version=tool_version, size_raw=writer.raw,
+            size=hashing.count, sha256=hashing.digest.hexdigest(), migration_head=head,
+            label=label, pitstop_version=__version__,
+            duration_seconds=round(time.monotonic() - clock, 3),
+        )
+        try:
+            write_manifest(store, backup)
+        except BaseException:
+            store.delete(name)
+            raise
+    except BaseException as exc:
+        _remember_failure(store, db, started, exc)
+        raise
+    store.delete(FAILURE_MARKER)
+    log.info("backup %s of %s: %d bytes (%d raw)", backup.id, db.masked, backup.size,
+             backup.size_raw)
+    return backup
+
+
+def _remember_failure(store: Storage, db: DatabaseURL, when: datetime,
+                      exc: BaseException) -> None:
+    data = {"at": when.isoformat(), "database": db.masked,
+            "error": str(exc) or type(exc).__name__}
+    with contextlib.suppress(Exception):
+        store.write_bytes(FAILURE_MARKER, json.dumps(data).encode())
+
+
+def last_failure(settings: Settings) -> dict[str, str] | None:
+    """The last failed backup attempt, if it came after the last successful one."""
+    store = open_store(settings)
+    if not store.exists(FAILURE_MARKER):
+        return None
+    try:
+        data = json.loads(store.read_bytes(FAILURE_MARKER))
+    except (ValueError, BackupError):
+        return {"at": "unknown", "database": "unknown", "error": "unreadable failure marker"}
+    return {str(k): str(v) for k, v in data.items()}
+
+
+def list_backups(settings: Settings) -> list[Backup]:
+    """Every complete backup in the store, oldest first.  Unreadable manifests are
+    skipped with a warning."""
+    store = open_store(settings)
+    backups: list[Backup] = []
+    for name in store.names(MANIFEST_SUFFIX):
+        try:
+            backups.append(Backup.from_json(json.loads(store.read_bytes(name))))
+        except (ValueError, KeyError, TypeError) as exc:
+            log.warning("skipping unreadable manifest %s/%s: %s", store.location, name, exc)
+    backups.sort(key=lambda b: (b.created_at, b.id))
+    return backups
+
+
+def find_backup(settings: Settings, ref: str) -> Backup:
+    """The backup with id ``ref``, a unique prefix of one, or ``latest``."""
+    backups = list_backups(settings)
+    if not backups:
+        raise BackupNotFoundError(f"no backups in {open_store(settings).location}",
+                                  hint="create one with `pitstop backup create`")
+    if ref == "latest":
+        return backups[-1]
+    exact = [b for b in backups if b.id == ref]
+    matches = exact or [b for b in backups if b.id.startswith(ref)]
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise BackupNotFoundError(f"no backup with id {ref!r} in {open_store(settings).location}",
+                                  hint="see `pitstop backup list`")
+    raise UsageError(f"{ref!r} matches {len(matches)} backups",
+                     hint="give more characters of the id")
+
+
+def delete_backup(settings: Settings, backup_id: str) -> Backup:
+    """Remove one backup (manifest first, so a half-deleted backup is not listed)."""
+    backup = find_backup(settings, backup_id)
+    store = open_store(settings)
+    store.delete(backup.id + MANIFEST_SUFFIX)
+    store.delete(backup.file)
+    log.info("deleted backup %s", backup.id)
+    return backup

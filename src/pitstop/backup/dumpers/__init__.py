@@ -1,0 +1,73 @@
+"""Dumpers: one module per database dialect behind the :class:`Dumper` Protocol,
+registered by dialect name (``sqlite``, ``postgresql``, ``mysql``)."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import importlib
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+from pitstop.backup.compress import Sink
+from pitstop.backup.model import Progress
+from pitstop.backup.settings import BackupSettings
+from pitstop.db.url import DatabaseURL
+from pitstop.errors import UsageError
+
+
+@dataclasses.dataclass(frozen=True)
+class DatabaseState:
+    """What is in a database: user tables, their total rows, and an integrity verdict."""
+
+    tables: int
+    rows: int
+    integrity: str = "ok"
+    table_rows: tuple[tuple[str, int], ...] = ()
+
+
+class Dumper(Protocol):
+    """Makes and restores a dump of one database of one dialect."""
+
+    dialect: str
+    tool: str
+    extension: str
+
+    def versions(self, db: DatabaseURL) -> tuple[str | None, str | None]:
+        """``(server_version, tool_version)``; raises when the server is unreachable."""
+        ...
+
+    def dump(self, db: DatabaseURL, out: Sink, progress: Progress | None) -> None:
+        """Write the raw dump of ``db`` to ``out``."""
+        ...
+
+    def restore(self, db: DatabaseURL, source: BinaryIO, *, clean: bool) -> None:
+        """Load a raw dump read from ``source`` into ``db`` (created if need be)."""
+        ...
+
+    def inspect(self, db: DatabaseURL) -> DatabaseState:
+        """Count tables and rows; run the dialect's integrity check where there is one."""
+        ...
+
+    def scratch(self, db: DatabaseURL) -> contextlib.AbstractContextManager[DatabaseURL]:
+        """A new empty database next to ``db``, dropped on exit."""
+        ...
+
+
+_REGISTRY: dict[str, str] = {
+    "sqlite": "pitstop.backup.dumpers.sqlite:SQLiteDumper",
+    "postgresql": "pitstop.backup.dumpers.postgresql:PostgresDumper",
+    "mysql": "pitstop.backup.dumpers.mysql:MySQLDumper",
+}
+
+
+def get_dumper(dialect: str, settings: BackupSettings, workdir: Path) -> Dumper:
+    """The dumper for ``dialect``; ``workdir`` is where it may put temporary files."""
+    target = _REGISTRY.get(dialect)
+    if target is None:
+        raise UsageError(f"no backup support for {dialect} databases",
+                         hint=f"supported: {', '.join(sorted(_REGISTRY))}")
+    module_name, _, attr = target.partition(":")
+    cls = getattr(importlib.import_module(module_name), attr)
+    dumper: Dumper = cls(settings, workdir)
+    return dumper

@@ -1,0 +1,104 @@
+"""MySQL/MariaDB through ``mariadb-dump``/``mysqldump --single-transaction --routines
+--triggers`` and the ``mariadb``/``mysql`` client.
+
+The dump names no database (no ``CREATE DATABASE``/``USE``), so it restores into
+any database.  The password travels in ``MYSQL_PWD``, never on the command line.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from pitstop.backup.compress import Sink
+from pitstop.backup.dumpers import DatabaseState, server
+from pitstop.backup.dumpers import process as proc
+from pitstop.backup.model import Progress
+from pitstop.backup.settings import BackupSettings
+from pitstop.db.url import DatabaseURL, connect_check
+
+PACKAGE = "mariadb-client"
+_FALLBACK = {"mariadb-dump": "mysqldump", "mariadb": "mysql"}
+
+
+def _quote(name: str) -> str:
+    return "`" + name.replace("`", "``") + "`"
+
+
+class MySQLDumper:
+    dialect = "mysql"
+    tool = "mariadb-dump"
+    extension = ".sql"
+
+    def __init__(self, settings: BackupSettings, workdir: Path) -> None:
+        self.settings = settings
+        self.workdir = workdir
+
+    def _binary(self, name: str) -> str:
+        if shutil.which(name) is None and name in _FALLBACK \
+                and shutil.which(_FALLBACK[name]) is not None:
+            name = _FALLBACK[name]
+        return proc.find_binary(name, PACKAGE)
+
+    def _connection_args(self, db: DatabaseURL) -> list[str]:
+        url = db.sqlalchemy_url
+        args = [f"--host={url.host or 'localhost'}"]
+        if url.port:
+            args.append(f"--port={url.port}")
+        if url.host and url.host != "localhost":
+            args.append("--protocol=TCP")
+        if url.username:
+            args.append(f"--user={url.username}")
+        return args
+
+    def _env(self, db: DatabaseURL) -> dict[str, str]:
+        password = db.sqlalchemy_url.password
+        return proc.child_env({"MYSQL_PWD": str(password)} if password else {})
+
+    def _admin(self, db: DatabaseURL) -> DatabaseURL:
+        return db.with_database("information_schema")
+
+    def versions(self, db: DatabaseURL) -> tuple[str | None, str | None]:
+        server_version = connect_check(db)
+        return server_version, proc.tool_version(self._binary(self.settings.mysql_dump))
+
+    def dump(self, db: DatabaseURL, out: Sink, progress: Progress | None) -> None:
+        binary = self._binary(self.settings.mysql_dump)
+        self.tool = Path(binary).name
+        argv = [binary, *self._connection_args(db), "--single-transaction", "--routines",
+                "--triggers", "--hex-blob", "--default-character-set=utf8mb4",
+                "--skip-dump-date", "--", db.database or ""]
+        proc.stream_out(argv, self._env(db), out, progress, self.settings.timeout)
+
+    def ensure_database(self, db: DatabaseURL) -> None:
+        server.execute_admin(self._admin(db),
+                             f"CREATE DATABASE IF NOT EXISTS {_quote(db.database or '')}")
+
+    def restore(self, db: DatabaseURL, source: BinaryIO, *, clean: bool) -> None:
+        binary = self._binary(self.settings.mysql_client)
+        self.ensure_database(db)
+        argv = [binary, *self._connection_args(db), "--batch",
+                "--default-character-set=utf8mb4", f"--database={db.database}"]
+        # the dump drops each table before creating it, so clean needs nothing extra
+        proc.stream_in(argv, self._env(db), source, None, self.settings.timeout)
+
+    def inspect(self, db: DatabaseURL) -> DatabaseState:
+        schema = (db.database or "").replace("\\", "\\\\").replace("'", "''")
+        sql = ("SELECT table_schema, table_name FROM information_schema.tables "
+               f"WHERE table_type = 'BASE TABLE' AND table_schema = '{schema}' "
+               "ORDER BY 2")
+        return server.inspect_server(db, sql, _quote)
+
+    @contextlib.contextmanager
+    def scratch(self, db: DatabaseURL) -> Iterator[DatabaseURL]:
+        name = server.scratch_name()
+        admin = self._admin(db)
+        server.execute_admin(admin, f"CREATE DATABASE {_quote(name)}")
+        try:
+            yield db.with_database(name)
+        finally:
+            server.execute_admin(admin, f"DROP DATABASE IF EXISTS {_quote(name)}")
+

@@ -1,0 +1,112 @@
+"""PostgreSQL through ``pg_dump -Fc`` and ``pg_restore``.
+
+The custom format is written uncompressed (``-Z0``) when pitstop compresses the
+stream itself, so the data is compressed once, by zstd.  The password travels in
+``PGPASSWORD``, never on the command line.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from pitstop.backup.compress import Sink
+from pitstop.backup.dumpers import DatabaseState, server
+from pitstop.backup.dumpers import process as proc
+from pitstop.backup.model import Progress
+from pitstop.backup.settings import BackupSettings
+from pitstop.db.url import DatabaseURL, connect_check
+from pitstop.errors import BackupError, DependencyError
+
+PACKAGE = "postgresql-client"
+_TABLES = ("SELECT table_schema, table_name FROM information_schema.tables "
+           "WHERE table_type = 'BASE TABLE' "
+           "AND table_schema NOT IN ('pg_catalog', 'information_schema') "
+           "ORDER BY 1, 2")
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _major(version: str | None) -> str:
+    match = re.search(r"(\d+)(?:\.\d+)*", version or "")
+    return match.group(1) if match else "?"
+
+
+class PostgresDumper:
+    dialect = "postgresql"
+    tool = "pg_dump"
+    extension = ".pgdump"
+
+    def __init__(self, settings: BackupSettings, workdir: Path) -> None:
+        self.settings = settings
+        self.workdir = workdir
+
+    def _conninfo(self, db: DatabaseURL) -> str:
+        url = db.sqlalchemy_url.set(drivername="postgresql", password=None)
+        return url.render_as_string(hide_password=False)
+
+    def _env(self, db: DatabaseURL) -> dict[str, str]:
+        extra = {"PGCONNECT_TIMEOUT": "10", "PGAPPNAME": "pitstop"}
+        if db.sqlalchemy_url.password:
+            extra["PGPASSWORD"] = str(db.sqlalchemy_url.password)
+        return proc.child_env(extra)
+
+    def _admin(self, db: DatabaseURL) -> DatabaseURL:
+        return db.with_database("postgres")
+
+    def versions(self, db: DatabaseURL) -> tuple[str | None, str | None]:
+        server_version = connect_check(db)
+        version = proc.tool_version(proc.find_binary(self.settings.pg_dump, PACKAGE))
+        return server_version, version
+
+    def dump(self, db: DatabaseURL, out: Sink, progress: Progress | None) -> None:
+        binary = proc.find_binary(self.settings.pg_dump, PACKAGE)
+        argv = [binary, "--format=custom", "--no-password", f"--dbname={self._conninfo(db)}"]
+        if self.settings.compress != "none":
+            argv.insert(2, "--compress=0")
+        try:
+            proc.stream_out(argv, self._env(db), out, progress, self.settings.timeout)
+        except BackupError as exc:
+            if "version mismatch" in exc.message:
+                server_version = connect_check(db)
+                tool = proc.tool_version(binary)
+                raise DependencyError(
+                    f"{tool or 'pg_dump'} cannot dump {db.host}: the server runs PostgreSQL "
+                    f"{server_version}, newer than the client",
+                    hint=f"install postgresql-client-{_major(server_version)} "
+                         "or set [backup] pg-dump to a matching pg_dump",
+                ) from exc
+            raise
+
+    def ensure_database(self, db: DatabaseURL) -> None:
+        exists = server.database_exists(
+            db, self._admin(db), "SELECT 1 FROM pg_database WHERE datname = :name")
+        if not exists:
+            server.execute_admin(self._admin(db), f"CREATE DATABASE {_quote(db.database or '')}")
+
+    def restore(self, db: DatabaseURL, source: BinaryIO, *, clean: bool) -> None:
+        binary = proc.find_binary(self.settings.pg_restore, PACKAGE)
+        self.ensure_database(db)
+        argv = [binary, "--no-owner", "--exit-on-error", "--single-transaction",
+                "--no-password", f"--dbname={self._conninfo(db)}"]
+        if clean:
+            argv[1:1] = ["--clean", "--if-exists"]
+        proc.stream_in(argv, self._env(db), source, None, self.settings.timeout)
+
+    def inspect(self, db: DatabaseURL) -> DatabaseState:
+        return server.inspect_server(db, _TABLES, _quote)
+
+    @contextlib.contextmanager
+    def scratch(self, db: DatabaseURL) -> Iterator[DatabaseURL]:
+        name = server.scratch_name()
+        admin = self._admin(db)
+        server.execute_admin(admin, f"CREATE DATABASE {_quote(name)}")
+        try:
+            yield db.with_database(name)
+        finally:
+            server.execute_admin(admin, f"DROP DATABASE IF EXISTS {_quote(name)} WITH (FORCE)")

@@ -1,0 +1,153 @@
+"""Running dump and restore tools as subprocesses, streaming their output without
+holding it in memory, with a timeout, and with clear errors when the binary is
+missing or exits non-zero."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+from collections.abc import Mapping, Sequence
+from typing import BinaryIO
+
+from pitstop.backup.compress import CHUNK, Sink
+from pitstop.backup.model import Progress
+from pitstop.errors import BackupError, DependencyError
+from pitstop.redact import redact
+
+_STDERR_TAIL = 2000
+
+
+def find_binary(name: str, package: str) -> str:
+    """The full path of ``name``; :class:`DependencyError` naming the Debian package."""
+    path = shutil.which(name)
+    if path is None:
+        raise DependencyError(
+            f"{name} was not found on PATH",
+            hint=f"install the Debian package {package} (apt-get install {package}) "
+                 "or set its path in [backup]",
+        )
+    return path
+
+
+def tool_version(binary: str) -> str | None:
+    try:
+        out = subprocess.run([binary, "--version"], capture_output=True, text=True,
+                             timeout=10, check=False).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.strip().splitlines()[0] if out.strip() else None
+
+
+def child_env(extra: Mapping[str, str]) -> dict[str, str]:
+    """The inherited environment, minus client variables that could redirect the tool."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("PG", "MYSQL_")) or k in ("PGSSLROOTCERT",)}
+    env.update(extra)
+    return env
+
+
+class _Killer:
+    """Kills ``proc`` after ``timeout`` seconds; remembers that it did."""
+
+    def __init__(self, proc: subprocess.Popen[bytes], timeout: float | None) -> None:
+        self.proc = proc
+        self.fired = False
+        self._timer = threading.Timer(timeout, self._fire) if timeout else None
+        if self._timer is not None:
+            self._timer.daemon = True
+            self._timer.start()
+
+    def _fire(self) -> None:
+        self.fired = True
+        self.proc.kill()
+
+    def cancel(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+
+
+def _stderr_text(handle: BinaryIO) -> str:
+    handle.seek(0)
+    text = handle.read().decode("utf-8", "replace").strip()
+    return redact(text[-_STDERR_TAIL:])
+
+
+def _check(proc: subprocess.Popen[bytes], killer: _Killer, name: str, err: str,
+           timeout: float | None) -> None:
+    if killer.fired:
+        raise BackupError(f"{name} did not finish within {timeout:g}s and was stopped",
+                          hint="raise [backup] timeout")
+    if proc.returncode != 0:
+        how = (f"was killed by signal {-proc.returncode}" if proc.returncode < 0
+               else f"exited with code {proc.returncode}")
+        raise BackupError(f"{name} {how}" + (f": {err}" if err else ""))
+
+
+def stream_out(argv: Sequence[str], env: Mapping[str, str], out: Sink,
+               progress: Progress | None, timeout: float | None) -> str:
+    """Run ``argv``, copy its stdout into ``out``; return its stderr text."""
+    name = os.path.basename(argv[0])
+    with tempfile.TemporaryFile() as err_file:
+        try:
+            proc = subprocess.Popen(list(argv), stdout=subprocess.PIPE, stderr=err_file,
+                                    stdin=subprocess.DEVNULL, env=dict(env))
+        except OSError as exc:
+            raise DependencyError(f"cannot start {argv[0]}: {exc}") from exc
+        killer = _Killer(proc, timeout)
+        done = 0
+        try:
+            assert proc.stdout is not None
+            while chunk := proc.stdout.read(CHUNK):
+                out.write(chunk)
+                done += len(chunk)
+                if progress is not None:
+                    progress(done, None)
+            proc.wait()
+        finally:
+            killer.cancel()
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        err = _stderr_text(err_file)
+        _check(proc, killer, name, err, timeout)
+        return err
+
+
+def stream_in(argv: Sequence[str], env: Mapping[str, str], source: BinaryIO,
+              progress: Progress | None, timeout: float | None) -> str:
+    """Run ``argv`` feeding ``source`` to its stdin; return its stderr text."""
+    name = os.path.basename(argv[0])
+    with tempfile.TemporaryFile() as err_file:
+        try:
+            proc = subprocess.Popen(list(argv), stdin=subprocess.PIPE, stderr=err_file,
+                                    stdout=subprocess.DEVNULL, env=dict(env))
+        except OSError as exc:
+            raise DependencyError(f"cannot start {argv[0]}: {exc}") from exc
+        killer = _Killer(proc, timeout)
+        done = 0
+        try:
+            assert proc.stdin is not None
+            try:
+                while chunk := source.read(CHUNK):
+                    proc.stdin.write(chunk)
+                    done += len(chunk)
+                    if progress is not None:
+                        progress(done, None)
+                proc.stdin.close()
+            except BrokenPipeError:
+                # the tool stopped reading; its exit code and stderr say why
+                with contextlib.suppress(OSError):
+                    proc.stdin.close()
+            proc.wait()
+        finally:
+            killer.cancel()
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        err = _stderr_text(err_file)
+        _check(proc, killer, name, err, timeout)
+        return err

@@ -1,0 +1,46 @@
+"""Built-in workflow tasks ``backup`` and ``backup-verify``."""
+
+from __future__ import annotations
+
+from pitstop.backup.backups import create_backup, list_backups
+from pitstop.backup.restore import verify_backup
+from pitstop.engine.task import TaskContext, TaskOutcome
+from pitstop.errors import EXIT_ERROR, BackupError
+from pitstop.redact import mask_url
+
+
+def backup_task(ctx: TaskContext) -> TaskOutcome:
+    """Back up the configured database; the backup id is stored on the run."""
+    if ctx.dry_run:
+        return TaskOutcome("dry-run", 0,
+                           f"would back up {mask_url(ctx.settings.database_url)}")
+    backup = create_backup(ctx.settings, label=f"run {ctx.run_id}")
+    ctx.log.info("backup %s: %d bytes, sha256 %s", backup.id, backup.size, backup.sha256[:16])
+    return TaskOutcome("success", 0, f"backup {backup.id}",
+                       {"backup_id": backup.id, "size": backup.size, "sha256": backup.sha256,
+                        "migration_head": backup.migration_head})
+
+
+def backup_verify_task(ctx: TaskContext) -> TaskOutcome:
+    """Verify the newest backup (the one a ``backup`` task in this run made, if any)."""
+    earlier = ctx.results.get("backup")
+    backup_id = str(earlier.data["backup_id"]) if earlier and "backup_id" in earlier.data \
+        else None
+    if backup_id is None:
+        backups = list_backups(ctx.settings)
+        if not backups:
+            raise BackupError("there is no backup to verify",
+                              hint="run the `backup` task first")
+        backup_id = backups[-1].id
+    if ctx.dry_run:
+        return TaskOutcome("dry-run", 0, f"would verify backup {backup_id}")
+    result = verify_backup(ctx.settings, backup_id)
+    data = result.to_json()
+    if not result.ok:
+        for problem in result.problems:
+            ctx.log.error("%s", problem)
+        return TaskOutcome("failed", EXIT_ERROR, f"backup {backup_id} failed verification",
+                           data)
+    ctx.log.info("backup %s verified: %d tables, %d rows", backup_id, result.tables,
+                 result.rows)
+    return TaskOutcome("success", 0, f"backup {backup_id} verified", data)

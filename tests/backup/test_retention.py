@@ -1,0 +1,111 @@
+"""Retention rules against hand-worked examples (restic's semantics, UTC periods)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from pitstop.backup.retention import KeepPolicy, apply_policy
+from pitstop.errors import UsageError
+
+
+def t(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def run(stamps: list[str], policy: KeepPolicy, **kwargs: object) -> dict[str, bool]:
+    decisions = apply_policy([(s, t(s)) for s in stamps], policy, **kwargs)  # type: ignore[arg-type]
+    assert [d.id for d in decisions] == sorted(stamps)  # oldest first
+    return {d.id: d.keep for d in decisions}
+
+
+CASES = [
+    pytest.param(
+        [f"2025-06-{d:02d}T03:00" for d in range(1, 11)], KeepPolicy(daily=3),
+        {"2025-06-10T03:00", "2025-06-09T03:00", "2025-06-08T03:00"}, id="daily-3"),
+    pytest.param(
+        ["2025-06-09T03:00", "2025-06-09T15:00", "2025-06-10T03:00", "2025-06-10T15:00"],
+        KeepPolicy(daily=2), {"2025-06-10T15:00", "2025-06-09T15:00"},
+        id="daily-keeps-newest-of-each-day"),
+    pytest.param(
+        # 06-01 is a Sunday (ISO week 22); 06-02..06-08 is week 23; 06-09 starts week 24
+        ["2025-06-01T12:00", "2025-06-02T12:00", "2025-06-08T12:00", "2025-06-09T12:00"],
+        KeepPolicy(weekly=2), {"2025-06-09T12:00", "2025-06-08T12:00"}, id="weekly-iso"),
+    pytest.param(
+        ["2025-04-15T00:00", "2025-05-01T00:00", "2025-05-20T00:00", "2025-06-01T00:00",
+         "2025-06-10T00:00"],
+        KeepPolicy(last=2, monthly=2),
+        {"2025-06-10T00:00", "2025-06-01T00:00", "2025-05-20T00:00"}, id="last-plus-monthly"),
+    pytest.param(
+        ["2023-12-31T23:00", "2024-01-01T01:00", "2024-12-31T10:00", "2025-06-01T00:00"],
+        KeepPolicy(yearly=-1),
+        {"2025-06-01T00:00", "2024-12-31T10:00", "2023-12-31T23:00"}, id="yearly-unlimited"),
+    pytest.param(
+        ["2025-06-09T11:59", "2025-06-09T12:00", "2025-06-10T00:00", "2025-06-10T12:00"],
+        KeepPolicy(within=24 * 3600),
+        {"2025-06-10T12:00", "2025-06-10T00:00", "2025-06-09T12:00"},
+        id="within-24h-of-newest"),
+    pytest.param(
+        ["2025-06-10T10:05", "2025-06-10T10:55", "2025-06-10T11:10", "2025-06-10T12:00"],
+        KeepPolicy(hourly=2), {"2025-06-10T12:00", "2025-06-10T11:10"}, id="hourly-2"),
+    pytest.param(
+        ["2025-06-08T00:00", "2025-06-09T00:00", "2025-06-10T00:00"],
+        KeepPolicy(last=0, daily=1), {"2025-06-10T00:00"}, id="last-zero"),
+    pytest.param(
+        ["2025-01-05T00:00", "2025-02-05T00:00", "2025-03-05T00:00", "2025-03-06T00:00",
+         "2025-03-07T00:00"],
+        KeepPolicy(daily=2, monthly=3),
+        {"2025-03-07T00:00", "2025-03-06T00:00", "2025-02-05T00:00", "2025-01-05T00:00"},
+        id="daily-and-monthly"),
+]
+
+
+@pytest.mark.parametrize(("stamps", "policy", "kept"), CASES)
+def test_hand_worked_tables(stamps: list[str], policy: KeepPolicy, kept: set[str]) -> None:
+    result = run(stamps, policy)
+    assert {k for k, keep in result.items() if keep} == kept
+
+
+def test_reasons_name_the_rule_or_why_not() -> None:
+    stamps = ["2025-05-01T00:00", "2025-05-20T00:00", "2025-06-01T00:00", "2025-06-10T00:00"]
+    decisions = {d.id: d for d in apply_policy([(s, t(s)) for s in stamps],
+                                               KeepPolicy(last=1, monthly=2))}
+    assert decisions["2025-06-10T00:00"].reasons == ("last", "monthly 2025-06")
+    assert decisions["2025-06-01T00:00"].reasons == (
+        "last: not among the 1 newest", "monthly: 2025-06 already kept by 2025-06-10T00:00")
+    assert decisions["2025-05-20T00:00"].reasons == ("monthly 2025-05",)
+    assert decisions["2025-05-01T00:00"].reasons == (
+        "last: not among the 1 newest", "monthly: 2 periods already kept")
+
+
+def test_protected_item_is_kept_with_its_reason() -> None:
+    stamps = ["2025-06-01T00:00", "2025-06-02T00:00", "2025-06-03T00:00"]
+    decisions = apply_policy([(s, t(s)) for s in stamps], KeepPolicy(last=1),
+                             protect={"2025-06-01T00:00": "newest verified backup"})
+    assert [(d.id, d.keep, d.reasons[0]) for d in decisions] == [
+        ("2025-06-01T00:00", True, "newest verified backup"),
+        ("2025-06-02T00:00", False, "last: not among the 1 newest"),
+        ("2025-06-03T00:00", True, "last"),
+    ]
+
+
+def test_empty_policy_is_refused() -> None:
+    with pytest.raises(UsageError, match="no retention rule"):
+        apply_policy([("a", t("2025-06-01T00:00"))], KeepPolicy())
+
+
+def test_negative_counts_below_minus_one_are_refused() -> None:
+    with pytest.raises(UsageError, match="--keep-daily"):
+        KeepPolicy(daily=-2)
+
+
+def test_no_items_is_fine() -> None:
+    assert apply_policy([], KeepPolicy(last=3)) == []
+
+
+def test_naive_and_aware_times_compare_in_utc() -> None:
+    naive = datetime(2025, 6, 10, 12, 0)
+    aware = datetime(2025, 6, 10, 14, 0, tzinfo=UTC)
+    decisions = apply_policy([("naive", naive), ("aware", aware)], KeepPolicy(last=1))
+    assert {d.id: d.keep for d in decisions} == {"naive": False, "aware": True}
