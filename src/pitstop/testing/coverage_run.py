@@ -49,9 +49,20 @@ class CoverageResult:
     python: str
 
 
-def read_coverage_xml(path: Path) -> tuple[float, list[FileCoverage]]:
+def _display(filename: str, sources: list[Path], base: Path | None) -> str:
+    """``filename`` (relative to one of the report's source directories) relative to ``base``."""
+    for source in sources:
+        candidate = source / filename
+        if candidate.exists():
+            if base is not None and candidate.is_relative_to(base):
+                return candidate.relative_to(base).as_posix()
+            return str(candidate)
+    return filename
+
+
+def read_coverage_xml(path: Path, base: Path | None = None) -> tuple[float, list[FileCoverage]]:
     """Total percent (lines and branches, as ``coverage report`` counts) and per-file
-    line coverage from a Cobertura ``coverage.xml``."""
+    line coverage from a Cobertura ``coverage.xml``; file names relative to ``base``."""
     try:
         root = ElementTree.parse(path).getroot()
     except (OSError, ElementTree.ParseError) as exc:
@@ -64,9 +75,10 @@ def read_coverage_xml(path: Path) -> tuple[float, list[FileCoverage]]:
             f"{path}: no code was measured",
             hint="set [test] coverage_source to your package (e.g. ['src/app'])",
         )
+    sources = [Path(s.text.strip()) for s in root.iter("source") if s.text and s.text.strip()]
     files: dict[str, FileCoverage] = {}
     for cls in root.iter("class"):
-        name = cls.get("filename") or cls.get("name") or "?"
+        name = _display(cls.get("filename") or cls.get("name") or "?", sources, base)
         lines = [ln for ln in cls.iter("line")]
         statements = len(lines)
         missing = sum(1 for ln in lines if (ln.get("hits") or "0") == "0")
@@ -103,7 +115,7 @@ def coverage(settings: TestSettings, project_dir: Path, *, fail_under: float | N
             f"test coverage: pytest-cov wrote no {xml_path}",
             hint=f"see the pytest output in {run.output_file}" if run.output_file else None,
         )
-    percent, files = read_coverage_xml(xml_path)
+    percent, files = read_coverage_xml(xml_path, project_dir)
     floor = settings.fail_under if fail_under is None else fail_under
     failed, errors = run.count("failed"), run.count("error")
     status: CoverageStatus = "passed"
