@@ -1,0 +1,263 @@
+"""SET/GET throughput and latency percentiles against Redis or Dragonfly.
+
+Like ``redis-benchmark``: ``clients`` connections each keep ``pipeline`` requests in
+flight until ``requests`` have been answered; a request's latency runs from sending
+its batch to receiving the batch's last reply.  One thread drives every connection
+through ``selectors`` with pre-encoded commands, so the client costs little next to
+the server.  The benchmark key is deleted afterwards.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import select
+import selectors
+import socket
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from urllib.parse import unquote, urlsplit
+
+from pitstop.bench.resp import ReplyCounter, encode
+from pitstop.errors import ConfigError, ConnectError, UsageError
+from pitstop.redact import mask_url
+
+OPS = ("SET", "GET")
+
+
+@dataclasses.dataclass(frozen=True)
+class OpResult:
+    op: str
+    requests: int
+    seconds: float
+    errors: int
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    max_ms: float
+    first_error: str | None = None
+
+    @property
+    def ops_per_second(self) -> float:
+        return self.requests / self.seconds if self.seconds > 0 else 0.0
+
+
+@dataclasses.dataclass(frozen=True)
+class BenchReport:
+    target: str
+    server: str
+    version: str
+    clients: int
+    pipeline: int
+    requests: int
+    data_size: int
+    results: tuple[OpResult, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class _Target:
+    host: str
+    port: int
+    password: str | None
+    username: str | None
+    db: int
+
+
+def _parse(url: str) -> _Target:
+    parts = urlsplit(url)
+    if parts.scheme == "rediss":
+        raise UsageError("bench redis does not support TLS (rediss://) yet",
+                         hint="benchmark a plain redis:// endpoint")
+    if parts.scheme != "redis":
+        raise ConfigError(f"unsupported Redis URL {mask_url(url)!r}: expected "
+                          "redis://[:PASSWORD@]HOST:PORT/DB", key="redis_url")
+    path = parts.path.strip("/")
+    if path and not path.isdigit():
+        raise ConfigError(f"{mask_url(url)}: the database must be a number", key="redis_url")
+    try:
+        port = parts.port or 6379
+    except ValueError:
+        raise ConfigError(f"{mask_url(url)}: bad port", key="redis_url") from None
+    return _Target(parts.hostname or "localhost", port,
+                   unquote(parts.password) if parts.password else None,
+                   unquote(parts.username) if parts.username else None, int(path or 0))
+
+
+def percentile(sorted_values: Sequence[float], pct: float) -> float:
+    """The ``pct`` percentile (nearest rank) of already sorted values."""
+    if not sorted_values:
+        return 0.0
+    rank = max(1, min(len(sorted_values), round(pct / 100 * len(sorted_values) + 0.5)))
+    return sorted_values[rank - 1]
+
+
+class _Conn:
+    __slots__ = ("batch", "counter", "outstanding", "sent_at", "sock")
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.counter = ReplyCounter()
+        self.outstanding = 0
+        self.batch = 0
+        self.sent_at = 0.0
+
+
+def _call(sock: socket.socket, where: str, *args: str) -> None:
+    """A blocking command during set-up; its error as a pitstop error."""
+    sock.sendall(encode(*args))
+    counter = ReplyCounter()
+    while not counter.feed(sock.recv(65536) or b"-ERR connection closed by server\r\n"):
+        pass
+    if counter.first_error:
+        text = counter.first_error
+        if text.startswith(("NOAUTH", "WRONGPASS", "ERR invalid password", "ERR AUTH")):
+            raise ConnectError(f"{where}: authentication failed: {text}",
+                               hint="put the password in the URL: redis://:PASSWORD@HOST:PORT")
+        raise ConnectError(f"{where}: {args[0]} failed: {text}")
+
+
+def _connect(target: _Target, timeout: float) -> socket.socket:
+    where = f"Redis at {target.host}:{target.port}"
+    try:
+        sock = socket.create_connection((target.host, target.port), timeout=timeout)
+    except OSError as exc:
+        raise ConnectError(f"cannot connect to {where}: {exc.strerror or exc}",
+                           hint="is the server running and the URL right?") from None
+    try:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if target.password is not None:
+            creds = [target.username, target.password] if target.username else [target.password]
+            _call(sock, where, "AUTH", *creds)
+        if target.db:
+            _call(sock, where, "SELECT", str(target.db))
+        _call(sock, where, "PING")
+    except TimeoutError:
+        sock.close()
+        raise ConnectError(f"{where}: no answer within {timeout:g} s") from None
+    except OSError as exc:
+        sock.close()
+        raise ConnectError(f"{where}: {exc.strerror or exc}") from None
+    except BaseException:
+        sock.close()
+        raise
+    sock.setblocking(False)
+    return sock
+
+
+def _run_op(conns: list[_Conn], command: bytes, reply: bytes, pipeline: int, requests: int,
+            op: str, timeout: float) -> OpResult:
+    selector = selectors.DefaultSelector()
+    latencies: list[float] = []
+    full_batch = command * pipeline
+    issued = 0
+    answered = 0
+    for each in conns:
+        each.counter = ReplyCounter(reply)
+
+    def send(conn: _Conn) -> None:
+        nonlocal issued
+        n = min(pipeline, requests - issued)
+        if n <= 0:
+            return
+        conn.sent_at = time.perf_counter()
+        _send_all(conn.sock, full_batch if n == pipeline else command * n, timeout)
+        conn.outstanding = conn.batch = n
+        issued += n
+
+    started = time.perf_counter()
+    for each in conns:
+        selector.register(each.sock, selectors.EVENT_READ, each)
+        send(each)
+    try:
+        while answered < requests:
+            events = selector.select(timeout)
+            if not events:
+                raise ConnectError(f"the server stopped answering during {op} "
+                                   f"({answered}/{requests} done)")
+            for key, _mask in events:
+                conn: _Conn = key.data
+                data = conn.sock.recv(262144)
+                if not data:
+                    raise ConnectError(f"the server closed a connection during {op}")
+                done = conn.counter.feed(data)
+                if not done:
+                    continue
+                conn.outstanding -= done
+                answered += done
+                if conn.outstanding <= 0:
+                    latencies.extend([time.perf_counter() - conn.sent_at] * conn.batch)
+                    send(conn)
+        seconds = time.perf_counter() - started
+    finally:
+        selector.close()
+    latencies.sort()
+    errors = sum(c.counter.errors for c in conns)
+    first = next((c.counter.first_error for c in conns if c.counter.first_error), None)
+    for each in conns:
+        each.counter = ReplyCounter()
+    return OpResult(op, requests, seconds, errors,
+                    percentile(latencies, 50) * 1000, percentile(latencies, 95) * 1000,
+                    percentile(latencies, 99) * 1000, (latencies[-1] if latencies else 0) * 1000,
+                    first)
+
+
+def _send_all(sock: socket.socket, data: bytes, timeout: float) -> None:
+    view = memoryview(data)
+    while view:
+        try:
+            sent = sock.send(view)
+        except BlockingIOError:
+            select.select([], [sock], [], timeout)
+            continue
+        view = view[sent:]
+
+
+def bench_redis(url: str, *, requests: int = 100_000, clients: int = 50, pipeline: int = 1,
+                data_size: int = 3, ops: Sequence[str] = OPS, timeout: float = 10.0,
+                progress: Callable[[str], None] | None = None) -> BenchReport:
+    """Benchmark ``ops`` (SET, GET) against the server at ``url``."""
+    if requests < 1 or clients < 1 or pipeline < 1 or data_size < 0:
+        raise UsageError("--requests, --clients and --pipeline must be at least 1")
+    unknown = [op for op in ops if op.upper() not in OPS]
+    if unknown:
+        raise UsageError(f"unknown operation {unknown[0]!r}; expected {', '.join(OPS)}")
+    from pitstop.checks.redis import server_info, server_name
+
+    _rtt, info = server_info(url, timeout)
+    server, version = server_name(info)
+    target = _parse(url)
+    key = f"pitstop:bench:{uuid.uuid4().hex[:12]}"
+    value = b"x" * data_size
+    clients = min(clients, requests)
+    conns: list[_Conn] = []
+    try:
+        for _ in range(clients):
+            conns.append(_Conn(_connect(target, timeout)))
+        results = []
+        for op in (o.upper() for o in ops):
+            if op == "SET":
+                command, reply = encode("SET", key, value), b"+OK\r\n"
+            else:
+                command, reply = encode("GET", key), b"$%d\r\n%s\r\n" % (len(value), value)
+            if progress:
+                progress(f"{op}: {requests} requests, {clients} clients, pipeline {pipeline}")
+            results.append(_run_op(conns, command, reply, pipeline, requests, op, timeout))
+    finally:
+        for conn in conns:
+            conn.sock.close()
+        _cleanup(url, key, timeout)
+    return BenchReport(mask_url(url), server, version, clients, pipeline, requests, data_size,
+                       tuple(results))
+
+
+def _cleanup(url: str, key: str, timeout: float) -> None:
+    from pitstop.checks.redis import redis_client
+
+    try:
+        client = redis_client(url, timeout)
+        try:
+            client.delete(key)
+        finally:
+            client.close()
+    except Exception:  # noqa: BLE001 - cleanup of a scratch key must not hide the result
+        pass

@@ -1,0 +1,115 @@
+"""The ``database`` check: connect, ``SELECT 1`` round trip, server version and the
+health figures of each dialect.
+
+Dialect differences live in one module each (:mod:`database_pg`,
+:mod:`database_mysql`, :mod:`database_sqlite`), behind :class:`DialectProbe`; this
+module only picks the probe by the URL's dialect and handles connecting.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Protocol
+
+from pitstop.checks.base import (
+    Check,
+    CheckEnv,
+    FunctionCheck,
+    Observed,
+    Probe,
+    register,
+    timeout_for,
+)
+from pitstop.checks.settings import DatabaseCheckSettings
+from pitstop.db.url import DatabaseURL, parse_url
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+_PROBES = {
+    "postgresql": "pitstop.checks.database_pg",
+    "mysql": "pitstop.checks.database_mysql",
+    "sqlite": "pitstop.checks.database_sqlite",
+}
+
+
+class DialectProbe(Protocol):
+    def __call__(self, db: DatabaseURL, cfg: DatabaseCheckSettings, timeout: float) -> Probe:
+        ...
+
+
+def dialect_probe(db: DatabaseURL) -> DialectProbe:
+    probe: DialectProbe = importlib.import_module(_PROBES[db.dialect]).probe
+    return probe
+
+
+@contextmanager
+def server_connection(db: DatabaseURL, timeout: float) -> Iterator[Connection]:
+    """One connection (no pool) to a PostgreSQL/MySQL server with connect and query
+    timeouts; driver errors leave as pitstop errors naming the host."""
+    import sqlalchemy
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from pitstop.db.url import create_engine, translate_error
+
+    seconds = max(1, round(timeout))
+    connect_args: dict[str, Any] = {}
+    if db.dialect == "postgresql":
+        connect_args["options"] = f"-c statement_timeout={int(timeout * 1000)}"
+    else:
+        connect_args.update(read_timeout=seconds, write_timeout=seconds)
+    engine = create_engine(db, connect_timeout=timeout, poolclass=sqlalchemy.pool.NullPool,
+                           connect_args=connect_args)
+    try:
+        with engine.connect() as conn:
+            yield conn
+    except SQLAlchemyError as exc:
+        raise translate_error(exc, db) from exc
+    finally:
+        engine.dispose()
+
+
+def round_trip(conn: Connection) -> float:
+    """Seconds for one ``SELECT 1`` on an open connection."""
+    import sqlalchemy
+
+    started = time.perf_counter()
+    conn.execute(sqlalchemy.text("SELECT 1")).scalar()
+    return time.perf_counter() - started
+
+
+def ms(seconds: float) -> Observed:
+    return Observed(round(seconds * 1000, 3), "ms")
+
+
+def share(used: float, limit: float, warn_at: float) -> Observed:
+    """``used`` as a percentage of ``limit``, warning at ``warn_at`` (0–1)."""
+    pct = round(100 * used / limit, 1) if limit else 0.0
+    return Observed(pct, "percent", "warn" if limit and used / limit >= warn_at else None)
+
+
+def database_url(env: CheckEnv) -> str:
+    return env.checks.database.url or env.settings.database_url
+
+
+def probe_database(url: str, cfg: DatabaseCheckSettings, timeout: float) -> Probe:
+    """Run the dialect's probe against ``url``."""
+    db = parse_url(url)
+    return dialect_probe(db)(db, cfg, timeout)
+
+
+def _explicit(env: CheckEnv) -> list[Check]:
+    cfg = env.checks.database
+    url = database_url(env)
+    return [FunctionCheck("database", "database", timeout_for(cfg.timeout, env.checks),
+                          lambda t: probe_database(url, cfg, t), ("sqlalchemy", "psycopg", "pymysql"))]
+
+
+def _factory(env: CheckEnv) -> list[Check]:
+    return _explicit(env) if env.checks.database.enabled else []
+
+
+register("database", _factory, explicit=_explicit)

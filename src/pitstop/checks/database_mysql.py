@@ -1,0 +1,101 @@
+"""MySQL/MariaDB figures for the ``database`` check: version, read-only and replica
+delay, connections against ``max_connections``, schema size, oldest InnoDB
+transaction.  Figures the account may not read are left out, not failed."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from pitstop.checks.base import Observed, Probe
+from pitstop.checks.database import ms, round_trip, server_connection, share
+from pitstop.checks.settings import DatabaseCheckSettings
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+    from pitstop.db.url import DatabaseURL
+
+log = logging.getLogger("pitstop.checks")
+
+_FIGURES = """
+SELECT VERSION() AS version, @@global.read_only AS read_only,
+       @@global.max_connections AS max_connections,
+       (SELECT COALESCE(SUM(data_length + index_length), 0) FROM information_schema.tables
+         WHERE table_schema = DATABASE()) AS size
+"""
+_OLDEST = ("SELECT MAX(TIMESTAMPDIFF(SECOND, trx_started, NOW())) "
+           "FROM information_schema.innodb_trx")
+
+
+def _optional(conn: Connection, sql: str) -> Any:
+    """A figure that needs a privilege the account may lack: ``None`` when refused."""
+    import sqlalchemy
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        with conn.begin_nested():
+            return conn.execute(sqlalchemy.text(sql)).mappings().all()
+    except SQLAlchemyError as exc:
+        log.debug("skipped %r: %s", sql, exc)
+        return None
+
+
+def product(version: str) -> tuple[str, str]:
+    """``("MariaDB", "10.11.19")`` from ``10.11.19-MariaDB-0+deb12u1``."""
+    number = version.split("-", 1)[0]
+    return ("MariaDB" if "mariadb" in version.lower() else "MySQL"), number
+
+
+def probe(db: DatabaseURL, cfg: DatabaseCheckSettings, timeout: float) -> Probe:
+    import sqlalchemy
+
+    with server_connection(db, timeout) as conn:
+        rtt = round_trip(conn)
+        row = conn.execute(sqlalchemy.text(_FIGURES)).one()
+        threads = conn.execute(sqlalchemy.text(
+            "SHOW GLOBAL STATUS LIKE 'Threads_connected'")).one()[1]
+        oldest_rows = _optional(conn, _OLDEST)
+        replica_rows = _optional(conn, "SHOW SLAVE STATUS")
+    name, version = product(str(row.version))
+    connections, max_conn = int(threads), int(row.max_connections)
+    observed: dict[str, Observed] = {
+        "round_trip": ms(rtt),
+        "server_version": Observed(version),
+        "read_only": Observed(bool(row.read_only)),
+        "connections": Observed(connections, "connections"),
+        "max_connections": Observed(max_conn, "connections"),
+        "connections_used": share(connections, max_conn, cfg.connections_warn),
+        "database_size": Observed(int(row.size or 0), "bytes"),
+    }
+    notes: list[str] = []
+    if oldest_rows:
+        values = list(oldest_rows[0].values())
+        oldest = float(values[0]) if values and values[0] is not None else 0.0
+        old = oldest > cfg.max_transaction_age
+        observed["oldest_transaction"] = Observed(oldest, "s", "warn" if old else None)
+        if old:
+            notes.append(f"a transaction has been open {oldest:.0f} s")
+    role = "primary"
+    if replica_rows:
+        role = "replica"
+        status = replica_rows[0]
+        lag = status.get("Seconds_Behind_Master")
+        running = (status.get("Slave_IO_Running"), status.get("Slave_SQL_Running"))
+        if lag is None or running != ("Yes", "Yes"):
+            observed["replication_lag"] = Observed(None, "s", "fail")
+            notes.append("replication is stopped")
+        else:
+            lagging = float(lag) > cfg.max_replication_lag
+            observed["replication_lag"] = Observed(float(lag), "s", "warn" if lagging else None)
+            if lagging:
+                notes.append(f"replication lag {float(lag):.0f} s")
+    if observed["connections_used"].status:
+        notes.append(f"{connections}/{max_conn} connections in use")
+    message = f"{name} {version} ({role}{', read-only' if row.read_only else ''})"
+    hint = None
+    if notes:
+        message += ": " + ", ".join(notes)
+        hint = ("look at SHOW PROCESSLIST / SHOW SLAVE STATUS; raise max_connections if "
+                "connections run out")
+    return Probe(message, observed, hint=hint)

@@ -1,0 +1,209 @@
+"""The ``redis`` check: PING round trip, version (Redis or Dragonfly), role and replica
+link, used memory against ``maxmemory``, eviction policy, last save, ``loading`` and
+rejected connections.
+
+:func:`redis_client` and :func:`translate_redis_error` are shared with ``wait`` and
+``bench``: one place turns redis-py errors into pitstop errors naming the host.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from pitstop.checks.base import (
+    Check,
+    CheckEnv,
+    FunctionCheck,
+    Observed,
+    Probe,
+    Status,
+    register,
+    timeout_for,
+)
+from pitstop.checks.settings import RedisCheckSettings
+from pitstop.errors import ConfigError, ConnectError, DependencyError, PitstopError
+from pitstop.redact import mask_url
+
+if TYPE_CHECKING:
+    import redis as redis_py
+
+_SCHEMES = ("redis", "rediss", "unix")
+
+
+def redis_where(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme == "unix":
+        return f"Redis at {parts.path}"
+    return f"Redis at {parts.hostname or 'localhost'}:{parts.port or 6379}"
+
+
+def require_redis() -> None:
+    """:class:`DependencyError` (exit 2) naming the extra when redis-py is missing."""
+    try:
+        import redis  # noqa: F401
+    except ImportError:
+        raise DependencyError("the Redis client (redis-py) is not installed",
+                              hint="install it with: pip install 'pitstop[redis]'") from None
+
+
+def redis_client(url: str, timeout: float) -> redis_py.Redis:
+    """A client for ``url`` that fails fast: connect and read timeouts, no retries."""
+    require_redis()
+    if urlsplit(url).scheme not in _SCHEMES:
+        raise ConfigError(f"unsupported Redis URL {mask_url(url)!r}: expected "
+                          "redis://[:PASSWORD@]HOST:PORT/DB or rediss://…", key="redis_url")
+    import redis as redis_py
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    try:
+        return redis_py.Redis.from_url(
+            url, socket_timeout=timeout, socket_connect_timeout=timeout,
+            retry=Retry(NoBackoff(), 0), retry_on_timeout=False,
+        )
+    except ValueError as exc:
+        raise ConfigError(f"malformed Redis URL {mask_url(url)!r}: {exc}",
+                          key="redis_url") from None
+
+
+def translate_redis_error(exc: BaseException, url: str, timeout: float) -> PitstopError:
+    """A redis-py error as a pitstop error: unreachable, auth and TLS cases are
+    :class:`ConnectError` (exit 4) with a hint."""
+    from redis import exceptions as rex
+
+    where = redis_where(url)
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    text = mask_url(text)
+    if isinstance(exc, rex.AuthenticationError) or "NOAUTH" in text or "WRONGPASS" in text \
+            or "must be called with the client already authenticated" in text:
+        if urlsplit(url).password is None:
+            return ConnectError(f"{where}: authentication required (NOAUTH): the server has a "
+                                "password and the URL gives none",
+                                hint="set the password in the URL: redis://:***@HOST:PORT/DB "
+                                     "(redis://USER:***@… with ACL users)")
+        return ConnectError(f"{where}: authentication failed: wrong user or password",
+                            hint="check the password in the Redis URL")
+    if isinstance(exc, rex.TimeoutError):
+        return ConnectError(f"{where}: no answer within {timeout:g} s ({text})",
+                            hint="is the server overloaded, or is this port really Redis?")
+    if isinstance(exc, rex.ConnectionError):
+        hint = "is the server running and the URL right?"
+        lowered = text.lower()
+        if "closed by server" in lowered or "ssl" in lowered or "reset by peer" in lowered:
+            hint = ("the server closed the connection: if it requires TLS use rediss://, "
+                    "if it does not, use redis://")
+        return ConnectError(f"cannot connect to {where}: {text}", hint=hint)
+    if isinstance(exc, rex.NoPermissionError):
+        from pitstop.errors import PermissionDeniedError
+
+        return PermissionDeniedError(f"{where}: {text}",
+                                     hint="the ACL user needs +ping +info")
+    return ConnectError(f"{where}: {text}")
+
+
+def server_info(url: str, timeout: float) -> tuple[float, dict[str, Any]]:
+    """PING round-trip seconds and ``INFO`` of the server at ``url``."""
+    client = redis_client(url, timeout)
+    from redis import exceptions as rex
+
+    try:
+        client.ping()  # connects (and authenticates)
+        started = time.perf_counter()
+        client.ping()
+        rtt = time.perf_counter() - started
+        info: dict[str, Any] = client.info("all")
+        return rtt, info
+    except rex.RedisError as exc:
+        raise translate_redis_error(exc, url, timeout) from exc
+    finally:
+        client.close()
+
+
+def server_name(info: dict[str, Any]) -> tuple[str, str]:
+    """``("Dragonfly", "1.21.0")`` or ``("Redis", "7.0.15")``."""
+    if "dragonfly_version" in info:
+        return "Dragonfly", str(info["dragonfly_version"]).removeprefix("df-v")
+    return "Redis", str(info.get("redis_version", "?"))
+
+
+def probe_redis(url: str, cfg: RedisCheckSettings, timeout: float) -> Probe:
+    rtt, info = server_info(url, timeout)
+    name, version = server_name(info)
+    role = str(info.get("role", "master"))
+    observed: dict[str, Observed] = {
+        "round_trip": Observed(round(rtt * 1000, 3), "ms"),
+        "server": Observed(name),
+        "server_version": Observed(version),
+        "role": Observed(role),
+    }
+    problems: list[tuple[Status, str]] = []
+    if role in ("slave", "replica"):
+        link = str(info.get("master_link_status", "down"))
+        observed["master_link_status"] = Observed(link, None, None if link == "up" else "fail")
+        if link != "up":
+            problems.append(("fail", "replica has lost its primary (master_link_status down)"))
+    used = int(info.get("used_memory", 0))
+    limit = int(info.get("maxmemory", 0) or 0)
+    observed["used_memory"] = Observed(used, "bytes")
+    observed["maxmemory"] = Observed(limit, "bytes")
+    if limit:
+        high = used / limit >= cfg.memory_warn
+        observed["memory_used"] = Observed(round(100 * used / limit, 1), "percent",
+                                           "warn" if high else None)
+        if high:
+            problems.append(("warn", f"memory {100 * used / limit:.0f}% of maxmemory"))
+    policy = str(info.get("maxmemory_policy", "noeviction"))
+    bad_policy = cfg.cache and policy == "noeviction"
+    observed["maxmemory_policy"] = Observed(policy, None, "warn" if bad_policy else None)
+    if bad_policy:
+        problems.append(("warn", "a cache with maxmemory-policy noeviction refuses writes "
+                                 "when full"))
+    save = info.get("rdb_last_bgsave_status")
+    if save is not None:
+        observed["rdb_last_bgsave_status"] = Observed(save, None, None if save == "ok" else "fail")
+        if save != "ok":
+            problems.append(("fail", "the last background save failed"))
+    loading = bool(int(info.get("loading", 0)))
+    observed["loading"] = Observed(loading, None, "warn" if loading else None)
+    if loading:
+        problems.append(("warn", "still loading its dataset"))
+    rejected = int(info.get("rejected_connections", 0))
+    observed["rejected_connections"] = Observed(rejected, "connections",
+                                                "warn" if rejected else None)
+    if rejected:
+        problems.append(("warn", f"{rejected} connections rejected (maxclients reached)"))
+    message = f"{name} {version} ({role})"
+    if problems:
+        message += ": " + "; ".join(text for _, text in problems)
+        status: Status = "fail" if any(s == "fail" for s, _ in problems) else "warn"
+        return Probe(message, observed, status,
+                     "see INFO on the server; set maxmemory-policy allkeys-lru for a cache, "
+                     "check disk space for failed saves, raise maxclients for rejections")
+    return Probe(message, observed, "pass")
+
+
+def redis_url(env: CheckEnv) -> str | None:
+    return env.checks.redis.url or env.settings.redis_url
+
+
+def _explicit(env: CheckEnv) -> list[Check]:
+    cfg = env.checks.redis
+    url = redis_url(env)
+    timeout = timeout_for(cfg.timeout, env.checks)
+    if url is None:
+        def missing(_t: float) -> Probe:
+            raise ConfigError("no Redis URL is configured", key="redis_url",
+                              hint="set REDIS_URL, redis_url or [checks.redis] url")
+        return [FunctionCheck("redis", "redis", timeout, missing)]
+    return [FunctionCheck("redis", "redis", timeout, lambda t: probe_redis(url, cfg, t), ("redis",))]
+
+
+def _factory(env: CheckEnv) -> list[Check]:
+    if not env.checks.redis.enabled or redis_url(env) is None:
+        return []
+    return _explicit(env)
+
+
+register("redis", _factory, explicit=_explicit)

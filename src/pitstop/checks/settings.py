@@ -1,0 +1,215 @@
+"""``[checks]``: what the health checks look at and how long each may take.
+
+Every default lives here.  Example::
+
+    [checks]
+    timeout = "5s"
+
+    [checks.env]
+    python = ">=3.11,<3.14"
+    required_env = ["DATABASE_URL", "SECRET_KEY"]
+    executables = ["pg_dump"]
+    min_free_disk = "1GB"
+
+    [checks.redis]
+    cache = true               # warn on maxmemory-policy noeviction
+
+    [checks.extensions]
+    required = ["pg_trgm>=1.6", "uuid-ossp"]
+
+    [checks.schema]
+    models = "app.models:Base"
+
+    [checks.http.api]
+    url = "http://127.0.0.1:8000/health"
+    expect_status = 200
+    timeout = "2s"
+
+    [checks.tcp.smtp]
+    address = "127.0.0.1:25"
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Literal
+
+from pitstop.schema import ByteSize, Duration
+
+DEFAULT_TIMEOUT = 5.0
+
+
+@dataclasses.dataclass(frozen=True)
+class EnvCheckSettings:
+    """``[checks.env]``: the local environment."""
+
+    enabled: bool = True
+    python: str | None = None
+    """A version specifier such as ``">=3.11,<3.14"``."""
+    required_env: tuple[str, ...] = ()
+    require_virtualenv: bool = False
+    executables: tuple[str, ...] = ()
+    min_free_disk: ByteSize | None = None
+    """Fail when the disk holding ``disk_path`` has less free space than this."""
+    disk_path: Path | None = None
+    """Where to measure free space (default: the project directory)."""
+    timeout: Duration | None = None
+
+    def __post_init__(self) -> None:
+        if self.python is not None:
+            from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+            try:
+                SpecifierSet(self.python)
+            except InvalidSpecifier:
+                raise ValueError(
+                    f"python: expected a version range such as '>=3.11,<3.14', "
+                    f"got {self.python!r}"
+                ) from None
+
+
+@dataclasses.dataclass(frozen=True)
+class DatabaseCheckSettings:
+    """``[checks.database]``: the application database (``database_url`` by default)."""
+
+    enabled: bool = True
+    url: str | None = None
+    connections_warn: float = 0.8
+    """Warn when connections in use reach this share of ``max_connections``."""
+    max_replication_lag: Duration = 30.0
+    max_transaction_age: Duration = 300.0
+    """Warn when a transaction has been open longer than this."""
+    timeout: Duration | None = None
+
+    def __post_init__(self) -> None:
+        if not 0 < self.connections_warn <= 1:
+            raise ValueError("connections_warn: expected a share between 0 and 1, e.g. 0.8")
+
+
+@dataclasses.dataclass(frozen=True)
+class RedisCheckSettings:
+    """``[checks.redis]``: Redis or Dragonfly (``redis_url`` by default)."""
+
+    enabled: bool = True
+    url: str | None = None
+    cache: bool = False
+    """The instance is a cache: warn when its eviction policy is ``noeviction``."""
+    memory_warn: float = 0.9
+    """Warn when used memory reaches this share of ``maxmemory``."""
+    timeout: Duration | None = None
+
+    def __post_init__(self) -> None:
+        if not 0 < self.memory_warn <= 1:
+            raise ValueError("memory_warn: expected a share between 0 and 1, e.g. 0.9")
+
+
+@dataclasses.dataclass(frozen=True)
+class ExtensionsCheckSettings:
+    """``[checks.extensions]``: PostgreSQL extensions the application needs."""
+
+    required: tuple[str, ...] = ()
+    """Requirements such as ``"pg_trgm>=1.6"`` or ``"uuid-ossp"``."""
+    schema: str | None = None
+    """Schema ``extensions deploy`` creates them in (default: the server's choice)."""
+    timeout: Duration | None = None
+
+    def __post_init__(self) -> None:
+        from pitstop.db.extensions import parse_requirement
+
+        for item in self.required:
+            parse_requirement(item)  # raises ValueError naming the bad entry
+
+
+@dataclasses.dataclass(frozen=True)
+class SchemaCheckSettings:
+    """``[checks.schema]``: the live database against the SQLAlchemy models."""
+
+    models: str | None = None
+    """``"package.module:Base"`` (a declarative base or a ``MetaData``)."""
+    ignore_tables: tuple[str, ...] = ("alembic_version", "pitstop_migrations",
+                                      "pitstop_migrations_lock", "schema_migrations",
+                                      "flyway_schema_history")
+    compare_types: bool = True
+    compare_server_default: bool = False
+    timeout: Duration | None = None
+
+    def __post_init__(self) -> None:
+        if self.models is not None and (":" not in self.models or self.models.endswith(":")):
+            raise ValueError(
+                f"models: expected 'package.module:Base', got {self.models!r}"
+            )
+
+
+@dataclasses.dataclass(frozen=True)
+class MigrationsCheckSettings:
+    """``[checks.migrations]``: pending migrations and checksum drift."""
+
+    enabled: bool = True
+    timeout: Duration | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class HttpCheckSettings:
+    """``[checks.http.NAME]``: one HTTP endpoint."""
+
+    url: str = ""
+    method: Literal["GET", "HEAD"] = "GET"
+    expect_status: int | tuple[int, ...] = 200
+    expect_body: str | None = None
+    """A substring the response body must contain."""
+    headers: Mapping[str, str] = dataclasses.field(
+        default_factory=lambda: types.MappingProxyType({})
+    )
+    verify_tls: bool = True
+    timeout: Duration | None = None
+
+    def __post_init__(self) -> None:
+        if not self.url:
+            raise ValueError("url: required, e.g. url = \"http://127.0.0.1:8000/health\"")
+        if not self.url.startswith(("http://", "https://")):
+            raise ValueError(f"url: expected an http:// or https:// URL, got {self.url!r}")
+
+    @property
+    def expected(self) -> tuple[int, ...]:
+        return (self.expect_status,) if isinstance(self.expect_status, int) \
+            else self.expect_status
+
+
+@dataclasses.dataclass(frozen=True)
+class TcpCheckSettings:
+    """``[checks.tcp.NAME]``: one TCP port that must accept connections."""
+
+    address: str = ""
+    timeout: Duration | None = None
+
+    def __post_init__(self) -> None:
+        from pitstop.checks.tcp import parse_address
+
+        parse_address(self.address)  # raises ValueError naming the problem
+
+
+@dataclasses.dataclass(frozen=True)
+class ChecksSettings:
+    """``[checks]``."""
+
+    timeout: Duration = DEFAULT_TIMEOUT
+    """Per-check time limit unless a check sets its own."""
+    env: EnvCheckSettings = EnvCheckSettings()
+    database: DatabaseCheckSettings = DatabaseCheckSettings()
+    redis: RedisCheckSettings = RedisCheckSettings()
+    extensions: ExtensionsCheckSettings = ExtensionsCheckSettings()
+    schema: SchemaCheckSettings = SchemaCheckSettings()
+    migrations: MigrationsCheckSettings = MigrationsCheckSettings()
+    http: Mapping[str, HttpCheckSettings] = dataclasses.field(
+        default_factory=lambda: types.MappingProxyType({})
+    )
+    tcp: Mapping[str, TcpCheckSettings] = dataclasses.field(
+        default_factory=lambda: types.MappingProxyType({})
+    )
+
+    def __post_init__(self) -> None:
+        if self.timeout <= 0:
+            raise ValueError("timeout: expected a duration above zero, e.g. '5s'")

@@ -1,0 +1,117 @@
+"""Built-in workflow tasks of the checks capability: ``check``, ``check-env``,
+``check-database``, ``check-redis``, ``check-extensions``, ``check-schema``,
+``wait-database`` and ``extensions-deploy``.
+
+Each is ``fn(ctx: TaskContext) -> TaskOutcome``.  The ``env`` check needs the process
+environment, which :class:`~pitstop.engine.task.TaskContext` does not carry: every
+task takes an optional ``environ`` mapping, and only :func:`process_environ` in this
+module falls back to ``os.environ``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+
+from pitstop.checks.report import format_lines, save_report
+from pitstop.checks.runner import CheckReport, check_env, run_checks, select_checks
+from pitstop.engine.task import TaskContext, TaskOutcome
+from pitstop.errors import EXIT_OK
+
+
+def process_environ(environ: Mapping[str, str] | None) -> Mapping[str, str]:
+    """The environment a task's checks look at: the given one, else the process's."""
+    return os.environ if environ is None else environ
+
+
+def _run(ctx: TaskContext, names: Sequence[str], environ: Mapping[str, str] | None
+         ) -> TaskOutcome:
+    env = check_env(ctx.settings, process_environ(environ))
+    report: CheckReport = run_checks(select_checks(env, names), timeout=ctx.timeout)
+    for line in format_lines(report):
+        ctx.log.info("%s", line)
+    for warning in save_report(ctx.settings, report, run_id=ctx.run_id):
+        ctx.log.warning("%s", warning)
+    code = report.exit_code()
+    failed = [r for r in report.results if r.status == "fail"]
+    message = ("; ".join(f"{r.name}: {r.message}" for r in failed) if failed
+               else f"{len(report.results)} checks passed")
+    return TaskOutcome(
+        status="success" if code == EXIT_OK else "failed", exit_code=code, message=message,
+        data={"checks": {r.name: r.status for r in report.results},
+              "duration_seconds": round(report.duration_seconds, 3)},
+    )
+
+
+def check_all_task(ctx: TaskContext, environ: Mapping[str, str] | None = None) -> TaskOutcome:
+    """Run every configured health check."""
+    return _run(ctx, (), environ)
+
+
+def check_env_task(ctx: TaskContext, environ: Mapping[str, str] | None = None) -> TaskOutcome:
+    """Python version, required env vars, virtualenv, executables, free disk."""
+    return _run(ctx, ("env",), environ)
+
+
+def check_database_task(ctx: TaskContext, environ: Mapping[str, str] | None = None
+                        ) -> TaskOutcome:
+    return _run(ctx, ("database",), environ)
+
+
+def check_redis_task(ctx: TaskContext, environ: Mapping[str, str] | None = None
+                     ) -> TaskOutcome:
+    return _run(ctx, ("redis",), environ)
+
+
+def check_extensions_task(ctx: TaskContext, environ: Mapping[str, str] | None = None
+                          ) -> TaskOutcome:
+    return _run(ctx, ("extensions",), environ)
+
+
+def check_schema_task(ctx: TaskContext, environ: Mapping[str, str] | None = None
+                      ) -> TaskOutcome:
+    return _run(ctx, ("schema",), environ)
+
+
+def wait_database_task(ctx: TaskContext) -> TaskOutcome:
+    """Wait until the database answers (the task's timeout, default 60 s)."""
+    from pitstop.checks.wait import wait
+
+    [result] = wait(ctx.settings, ("database",), timeout=ctx.timeout or 60.0, interval=1.0,
+                    cancel=ctx.cancel)
+    if result.ready:
+        ctx.log.info("%s answered after %.1f s: %s", result.label, result.seconds, result.detail)
+        return TaskOutcome(message=result.detail, data={"seconds": round(result.seconds, 3)})
+    ctx.log.error("%s did not answer within %.0f s: %s", result.label, result.seconds,
+                  result.detail)
+    return TaskOutcome(status="failed", exit_code=result.exit_code, message=result.detail,
+                       data={"attempts": result.attempts})
+
+
+def extensions_deploy_task(ctx: TaskContext) -> TaskOutcome:
+    """Create the extensions of ``[checks.extensions] required`` that are missing."""
+    from pitstop.checks.settings import ChecksSettings
+    from pitstop.db.extensions import deploy
+
+    checks = ctx.settings.typed_section("checks", ChecksSettings)
+    url = checks.database.url or ctx.settings.database_url
+    cfg = checks.extensions
+    if not cfg.required:
+        ctx.log.info("no extensions required ([checks.extensions] required is empty)")
+        return TaskOutcome(message="no extensions required")
+    if ctx.dry_run:
+        from pitstop.db.extensions import verify
+
+        todo = [s.name for s in verify(url, cfg.required) if s.state != "ok"]
+        ctx.log.info("would create or update: %s", ", ".join(todo) or "nothing")
+        return TaskOutcome(status="dry-run", exit_code=10, message=f"would deploy {todo}")
+    states = deploy(url, cfg.required, schema=cfg.schema)
+    for s in states:
+        ctx.log.info("%s %s %s", s.name, s.installed or "-", s.action or s.state)
+    bad = [s for s in states if s.state != "ok"]
+    if bad:
+        names = ", ".join(f"{s.name} ({s.state})" for s in bad)
+        return TaskOutcome(status="failed", exit_code=1, message=f"not deployed: {names}")
+    changed = [s.name for s in states if s.action]
+    return TaskOutcome(message=f"deployed {', '.join(changed) or 'nothing (all present)'}",
+                       data={"changed": changed})

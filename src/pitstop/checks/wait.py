@@ -1,0 +1,184 @@
+"""``wait``: block until each service answers, or give up after a timeout.
+
+A target is ``database`` (the configured database URL), ``redis`` (the configured
+Redis URL), or a URL: ``postgresql://…``, ``mysql://…``, ``sqlite:///…``,
+``redis://…``, ``http(s)://…``, ``tcp://host:port`` or plain ``host:port``.
+All targets are waited for at the same time.  Configuration problems and missing
+drivers end the wait at once (waiting will not fix them); everything else is retried
+every ``interval`` seconds until ``timeout``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import threading
+import time
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from pitstop.checks.runner import call_with_deadline
+from pitstop.errors import ConfigError, ConnectError, DependencyError, PitstopError, UsageError
+from pitstop.redact import mask_url
+
+if TYPE_CHECKING:
+    from pitstop.checks.settings import ChecksSettings
+    from pitstop.config import Settings
+
+Attempt = Callable[[float], str]
+"""Try once within the given seconds; return a short description of what answered."""
+
+MAX_ATTEMPT_SECONDS = 5.0
+
+
+@dataclasses.dataclass(frozen=True)
+class WaitTarget:
+    label: str
+    attempt: Attempt
+
+
+@dataclasses.dataclass(frozen=True)
+class WaitResult:
+    label: str
+    ready: bool
+    seconds: float
+    attempts: int
+    detail: str
+    """What answered, or the last error."""
+    hint: str | None = None
+    exit_code: int = 0
+
+
+def _database_attempt(url: str) -> Attempt:
+    from pitstop.db.url import connect_check, parse_url
+
+    db = parse_url(url)  # a malformed URL is reported before waiting
+
+    def attempt(timeout: float) -> str:
+        if db.dialect == "sqlite":
+            from pitstop.checks.database_sqlite import probe
+            from pitstop.checks.settings import DatabaseCheckSettings
+
+            return probe(db, DatabaseCheckSettings(), timeout).message
+        version = connect_check(db, timeout=timeout)
+        return f"{db.dialect} {version} at {db.host}"
+    return attempt
+
+
+def _redis_attempt(url: str) -> Attempt:
+    from pitstop.checks.redis import redis_where, server_info, server_name
+
+    def attempt(timeout: float) -> str:
+        _rtt, info = server_info(url, timeout)
+        name, version = server_name(info)
+        return f"{name} {version} at {redis_where(url).removeprefix('Redis at ')}"
+    return attempt
+
+
+def _http_attempt(url: str) -> Attempt:
+    from pitstop.checks.http import http_request
+
+    def attempt(timeout: float) -> str:
+        status, _body, _s = http_request(url, timeout=timeout)
+        if status >= 500:
+            raise ConnectError(f"{mask_url(url)} answered {status}")
+        return f"{mask_url(url)} answered {status}"
+    return attempt
+
+
+def _tcp_attempt(address: str) -> Attempt:
+    from pitstop.checks.tcp import connect_tcp, parse_address
+
+    try:
+        host, port = parse_address(address)
+    except ValueError as exc:
+        raise UsageError(f"cannot wait for {address!r}: {exc}".replace("address: ", ""),
+                         hint="give database, redis, a URL or host:port") from None
+
+    def attempt(timeout: float) -> str:
+        connect_tcp(host, port, timeout)
+        return f"{host}:{port} accepts connections"
+    return attempt
+
+
+def resolve_target(text: str, settings: Settings, checks: ChecksSettings) -> WaitTarget:
+    """Turn one command-line target into something to try."""
+    if text == "database":
+        url = checks.database.url or settings.database_url
+        return WaitTarget("database", _database_attempt(url))
+    if text == "redis":
+        redis_url = checks.redis.url or settings.redis_url
+        if not redis_url:
+            raise ConfigError("no Redis URL is configured", key="redis_url",
+                              hint="set REDIS_URL or redis_url, or pass the URL to wait for")
+        return WaitTarget("redis", _redis_attempt(redis_url))
+    scheme = text.split("://", 1)[0].lower() if "://" in text else ""
+    label = mask_url(text)
+    if scheme in ("redis", "rediss", "unix"):
+        return WaitTarget(label, _redis_attempt(text))
+    if scheme in ("http", "https"):
+        return WaitTarget(label, _http_attempt(text))
+    if scheme in ("", "tcp"):
+        return WaitTarget(label, _tcp_attempt(text))
+    return WaitTarget(label, _database_attempt(text))
+
+
+def wait_one(target: WaitTarget, *, timeout: float, interval: float,
+             cancel: threading.Event | None = None) -> WaitResult:
+    """Try ``target`` every ``interval`` seconds until it answers or ``timeout``."""
+    started = time.monotonic()
+    deadline = started + timeout
+    attempts = 0
+    last: PitstopError = ConnectError(f"{target.label}: not tried")
+    while True:
+        attempts += 1
+        budget = max(0.1, min(MAX_ATTEMPT_SECONDS, deadline - time.monotonic()))
+        try:
+            detail = call_with_deadline(functools.partial(target.attempt, budget), budget + 0.25)
+            return WaitResult(target.label, True, time.monotonic() - started, attempts, detail)
+        except (ConfigError, DependencyError) as exc:
+            return WaitResult(target.label, False, time.monotonic() - started, attempts,
+                              exc.message, exc.hint, exc.exit_code)
+        except TimeoutError:
+            last = ConnectError(f"{target.label}: no answer within {budget:g} s")
+        except PitstopError as exc:
+            last = exc
+        except Exception as exc:  # noqa: BLE001 - a driver error we did not translate
+            last = ConnectError(f"{target.label}: {type(exc).__name__}: {exc}")
+        pause = min(interval, deadline - time.monotonic())
+        if pause <= 0 or (cancel is not None and cancel.wait(pause)):
+            break
+        if cancel is None:
+            time.sleep(pause)
+    return WaitResult(target.label, False, time.monotonic() - started, attempts,
+                      last.message, last.hint, 4)
+
+
+def wait_for(targets: Sequence[WaitTarget], *, timeout: float = 60.0, interval: float = 1.0,
+             cancel: threading.Event | None = None) -> list[WaitResult]:
+    """Wait for every target at once; results in the order given."""
+    if timeout <= 0 or interval <= 0:
+        raise UsageError("--timeout and --interval must be above zero")
+    results: list[WaitResult | None] = [None] * len(targets)
+
+    def worker(i: int, target: WaitTarget) -> None:
+        results[i] = wait_one(target, timeout=timeout, interval=interval, cancel=cancel)
+
+    threads = [threading.Thread(target=worker, args=(i, t), daemon=True)
+               for i, t in enumerate(targets)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        while thread.is_alive():  # short joins keep Ctrl-C responsive
+            thread.join(0.2)
+    return [r for r in results if r is not None]
+
+
+def wait(settings: Settings, targets: Sequence[str] = ("database",), *, timeout: float = 60.0,
+         interval: float = 1.0, cancel: threading.Event | None = None) -> list[WaitResult]:
+    """Resolve ``targets`` (default: the database) and wait for all of them."""
+    from pitstop.checks.settings import ChecksSettings
+
+    checks = settings.typed_section("checks", ChecksSettings)
+    resolved = [resolve_target(t, settings, checks) for t in (targets or ("database",))]
+    return wait_for(resolved, timeout=timeout, interval=interval, cancel=cancel)

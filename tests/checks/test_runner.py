@@ -1,0 +1,214 @@
+"""The runner: selection by name, concurrency, per-check timeouts, exit codes and the
+health+json shape — against real local servers (slow, hanging, closed)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import jsonschema
+import pytest
+
+from pitstop.checks import check, to_health_json
+from pitstop.checks.runner import check_env, configured_checks, select_checks
+from pitstop.config import Settings
+from pitstop.errors import ConfigError, UsageError
+
+Build = Callable[..., Settings]
+
+
+def test_three_one_second_checks_finish_in_about_one_second(
+        make_settings: Build, http_server: str) -> None:
+    settings = make_settings(
+        "".join(f'[checks.http.s{i}]\nurl = "{http_server}/slow"\n' for i in range(3)))
+    started = time.perf_counter()
+    report = check(settings, ["http"], environ={})
+    elapsed = time.perf_counter() - started
+    assert [r.status for r in report.results] == ["pass"] * 3
+    assert all(r.latency_seconds is not None and r.latency_seconds >= 0.95
+               for r in report.results)
+    assert elapsed < 1.8, f"checks ran one after another ({elapsed:.2f} s)"
+
+
+def test_hanging_service_fails_within_its_timeout_and_does_not_stall_others(
+        make_settings: Build, hanging_port: int, http_server: str) -> None:
+    settings = make_settings(f"""
+[checks.http.hang]
+url = "http://127.0.0.1:{hanging_port}/health"
+timeout = "1s"
+[checks.http.ok]
+url = "{http_server}/health"
+""")
+    started = time.perf_counter()
+    report = check(settings, ["http"], environ={})
+    elapsed = time.perf_counter() - started
+    by_name = {r.name: r for r in report.results}
+    assert by_name["http.ok"].status == "pass"
+    assert by_name["http.hang"].status == "fail"
+    assert by_name["http.hang"].exit_code == 4
+    assert "no answer within 1 s" in by_name["http.hang"].message
+    assert elapsed < 2.0
+    assert report.exit_code() == 4
+
+
+def test_database_on_hanging_socket_times_out(make_settings: Build, hanging_port: int) -> None:
+    settings = make_settings("[checks]\ntimeout = 1\n",
+                             database_url=f"postgresql://u:pw@127.0.0.1:{hanging_port}/db")
+    started = time.perf_counter()
+    report = check(settings, ["database"], environ={})
+    assert time.perf_counter() - started < 2.0
+    [result] = report.results
+    assert result.status == "fail" and result.exit_code == 4
+    assert "pw" not in result.message
+
+
+def test_timeout_override_applies_to_every_check(make_settings: Build, http_server: str) -> None:
+    settings = make_settings(f'[checks.http.slow]\nurl = "{http_server}/slow"\ntimeout = "5s"\n')
+    report = check(settings, ["http.slow"], environ={}, timeout=0.3)
+    assert report.results[0].status == "fail"
+    assert report.results[0].exit_code == 4
+
+
+def test_tcp_checks(make_settings: Build, closed_port: int, hanging_port: int) -> None:
+    settings = make_settings(f"""
+[checks.tcp.closed]
+address = "127.0.0.1:{closed_port}"
+[checks.tcp.open]
+address = "127.0.0.1:{hanging_port}"
+""")
+    report = check(settings, ["tcp"], environ={})
+    by_name = {r.name: r for r in report.results}
+    assert by_name["tcp.open"].status == "pass"
+    assert by_name["tcp.closed"].status == "fail"
+    assert "connection refused" in by_name["tcp.closed"].message
+    assert by_name["tcp.closed"].hint
+    assert report.exit_code() == 4
+
+
+def test_http_status_and_body_expectations(make_settings: Build, http_server: str) -> None:
+    settings = make_settings(f"""
+[checks.http.broken]
+url = "{http_server}/broken"
+[checks.http.accepts_503]
+url = "{http_server}/broken"
+expect_status = [200, 503]
+[checks.http.body]
+url = "{http_server}/health"
+expect_body = "degraded"
+""")
+    report = check(settings, ["http"], environ={})
+    by_name = {r.name: r for r in report.results}
+    assert by_name["http.broken"].status == "fail"
+    assert "answered 503, expected 200" in by_name["http.broken"].message
+    assert by_name["http.broken"].exit_code == 1
+    assert by_name["http.accepts_503"].status == "pass"
+    assert by_name["http.body"].status == "fail"
+    assert report.exit_code() == 1
+
+
+def test_https_against_plain_server_is_a_tls_failure(make_settings: Build,
+                                                       http_server: str) -> None:
+    url = http_server.replace("http://", "https://")
+    settings = make_settings(f'[checks.http.tls]\nurl = "{url}/health"\ntimeout = "2s"\n')
+    [result] = check(settings, ["http.tls"], environ={}).results
+    assert result.status == "fail" and result.exit_code == 4
+    assert result.hint and "TLS" in result.hint
+
+
+def test_selection_by_kind_name_and_unknown(make_settings: Build, http_server: str) -> None:
+    settings = make_settings(f"""
+[checks.http.api]
+url = "{http_server}/health"
+[checks.http.web]
+url = "{http_server}/health"
+[checks.tcp.smtp]
+address = "127.0.0.1:25"
+""")
+    env = check_env(settings, {})
+    assert [c.name for c in select_checks(env, ["http"])] == ["http.api", "http.web"]
+    assert [c.name for c in select_checks(env, ["http.web", "http"])] == ["http.web", "http.api"]
+    defaults = [c.name for c in configured_checks(env)]
+    assert defaults[:2] == ["env", "database"]
+    assert "redis" not in defaults and "schema" not in defaults
+    with pytest.raises(UsageError, match=r"did you mean 'http\.api'"):
+        select_checks(env, ["http.apo"])
+    with pytest.raises(UsageError, match="unknown check 'nope'"):
+        select_checks(env, ["nope"])
+
+
+def test_named_but_unconfigured_kind_says_what_is_missing(make_settings: Build) -> None:
+    report = check(make_settings(""), ["redis", "schema"], environ={})
+    assert [(r.name, r.status, r.exit_code) for r in report.results] == [
+        ("redis", "fail", 3), ("schema", "fail", 3)]
+    assert report.exit_code() == 3
+    assert "REDIS_URL" in (report.results[0].hint or "")
+
+
+@pytest.mark.parametrize("toml, key", [
+    ('[checks.http.api]\nexpect_status = 200\n', "checks.http.api"),
+    ('[checks.tcp.smtp]\naddress = "nohost"\n', "checks.tcp.smtp"),
+    ('[checks]\ntimeout = "soon"\n', "checks.timeout"),
+    ('[checks.env]\npython = "three"\n', "checks.env"),
+    ('[checks.extensions]\nrequired = ["pg trgm"]\n', "checks.extensions"),
+    ('[checks.redis]\nurll = "redis://x"\n', "checks.redis.urll"),
+])
+def test_bad_configuration_is_a_config_error(make_settings: Build, toml: str, key: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        make_settings(toml)
+    assert key in info.value.message
+    assert info.value.exit_code == 3
+
+
+HEALTH_SCHEMA = {
+    "type": "object",
+    "required": ["status", "checks"],
+    "properties": {
+        "status": {"enum": ["pass", "warn", "fail"]},
+        "checks": {
+            "type": "object",
+            "additionalProperties": {
+                "type": "array", "minItems": 1,
+                "items": {
+                    "type": "object",
+                    "required": ["status", "time"],
+                    "properties": {
+                        "status": {"enum": ["pass", "warn", "fail"]},
+                        "time": {"type": "string", "pattern": r"^\d{4}-\d\d-\d\dT.*Z$"},
+                        "observedUnit": {"type": "string"},
+                        "output": {"type": "string"},
+                        "componentType": {"type": "string"},
+                    },
+                },
+            },
+        },
+    },
+}
+
+
+def test_health_json_shape(make_settings: Build, http_server: str, closed_port: int) -> None:
+    settings = make_settings(f"""
+[checks.http.api]
+url = "{http_server}/health"
+[checks.tcp.down]
+address = "127.0.0.1:{closed_port}"
+""")
+    document = to_health_json(check(settings, ["http", "tcp"], environ={}))
+    jsonschema.validate(document, HEALTH_SCHEMA)
+    assert document["status"] == "fail"
+    assert set(document["checks"]) == {"http.api", "tcp.down"}
+    first = document["checks"]["http.api"][0]
+    assert first["observedUnit"] == "ms" and first["status"] == "pass"
+    measurements = {e["measurement"]: e for e in document["checks"]["http.api"]}
+    assert measurements["status_code"]["observedValue"] == 200
+    down = document["checks"]["tcp.down"][0]
+    assert down["status"] == "fail" and down["exitCode"] == 4 and "hint" in down
+    assert "tcp.down" in document["output"]
+
+
+def test_strict_turns_warnings_into_failure(make_settings: Build) -> None:
+    from pitstop.checks.base import CheckResult
+    from pitstop.checks.runner import CheckReport
+
+    warn = CheckReport((CheckResult("redis", "redis", "warn", "noeviction"),), 0.1)
+    assert warn.exit_code() == 0
+    assert warn.exit_code(strict=True) == 1
