@@ -56,6 +56,7 @@ class Snapshot:
     new_blobs: int  # blobs this snapshot added to the store
     added_bytes: int  # compressed bytes this snapshot added
     partial: bool
+    read_bytes: int = 0  # bytes read from the work tree (unchanged files are not read)
     errors: tuple[tuple[str, str], ...] = ()
     dirty: tuple[str, ...] = ()
     skipped: tuple[str, ...] = ()
@@ -208,6 +209,7 @@ def create_snapshot(
             commit=head_commit(repo), files=len(scan.entries),
             size=sum(e.size for e in scan.entries), new_blobs=scan.new_blobs,
             added_bytes=scan.new_bytes + len(packed), partial=bool(scan.errors),
+            read_bytes=scan.read_bytes,
             errors=tuple(scan.errors), dirty=tuple(dirty), skipped=tuple(scan.skipped),
             label=label, duration_seconds=round(time.monotonic() - clock, 3),
         )

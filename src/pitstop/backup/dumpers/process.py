@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import threading
@@ -63,11 +64,20 @@ class _Killer:
 
     def _fire(self) -> None:
         self.fired = True
-        self.proc.kill()
+        kill_group(self.proc)
 
     def cancel(self) -> None:
         if self._timer is not None:
             self._timer.cancel()
+
+
+def kill_group(proc: subprocess.Popen[bytes]) -> None:
+    """SIGKILL the tool and anything it started (it runs in its own session)."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        with contextlib.suppress(OSError):
+            proc.kill()
 
 
 def _stderr_text(handle: BinaryIO) -> str:
@@ -94,7 +104,8 @@ def stream_out(argv: Sequence[str], env: Mapping[str, str], out: Sink,
     with tempfile.TemporaryFile() as err_file:
         try:
             proc = subprocess.Popen(list(argv), stdout=subprocess.PIPE, stderr=err_file,
-                                    stdin=subprocess.DEVNULL, env=dict(env))
+                                    stdin=subprocess.DEVNULL, env=dict(env),
+                                    start_new_session=True)
         except OSError as exc:
             raise DependencyError(f"cannot start {argv[0]}: {exc}") from exc
         killer = _Killer(proc, timeout)
@@ -110,8 +121,12 @@ def stream_out(argv: Sequence[str], env: Mapping[str, str], out: Sink,
         finally:
             killer.cancel()
             if proc.poll() is None:
-                proc.kill()
+                kill_group(proc)
                 proc.wait()
+            for stream in (proc.stdout, proc.stdin):
+                if stream is not None:
+                    with contextlib.suppress(OSError):
+                        stream.close()
         err = _stderr_text(err_file)
         _check(proc, killer, name, err, timeout)
         return err
@@ -124,7 +139,8 @@ def stream_in(argv: Sequence[str], env: Mapping[str, str], source: BinaryIO,
     with tempfile.TemporaryFile() as err_file:
         try:
             proc = subprocess.Popen(list(argv), stdin=subprocess.PIPE, stderr=err_file,
-                                    stdout=subprocess.DEVNULL, env=dict(env))
+                                    stdout=subprocess.DEVNULL, env=dict(env),
+                                    start_new_session=True)
         except OSError as exc:
             raise DependencyError(f"cannot start {argv[0]}: {exc}") from exc
         killer = _Killer(proc, timeout)
@@ -146,8 +162,12 @@ def stream_in(argv: Sequence[str], env: Mapping[str, str], source: BinaryIO,
         finally:
             killer.cancel()
             if proc.poll() is None:
-                proc.kill()
+                kill_group(proc)
                 proc.wait()
+            for stream in (proc.stdout, proc.stdin):
+                if stream is not None:
+                    with contextlib.suppress(OSError):
+                        stream.close()
         err = _stderr_text(err_file)
         _check(proc, killer, name, err, timeout)
         return err

@@ -1,0 +1,249 @@
+"""Backups of real PostgreSQL and MariaDB databases: round trips, verify into a
+scratch database, restore safety, killed and timed-out dumps, missing tools."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy
+
+import pitstop.backup as api
+from pitstop.config import Settings
+from pitstop.errors import BackupError, DependencyError, EXIT_DEPENDENCY
+
+MakeSettings = Callable[..., Settings]
+
+PG_SCHEMA = [
+    "CREATE TABLE authors (id serial PRIMARY KEY, name text NOT NULL UNIQUE)",
+    "CREATE TABLE books (id bigserial PRIMARY KEY, author_id int REFERENCES authors(id), "
+    "title text, cover bytea, meta jsonb, published date)",
+    "CREATE INDEX books_title ON books (title)",
+    "CREATE VIEW book_titles AS SELECT b.title, a.name FROM books b JOIN authors a "
+    "ON a.id = b.author_id",
+    "CREATE SCHEMA archive",
+    "CREATE TABLE archive.old_books (id int PRIMARY KEY, title text)",
+    "CREATE FUNCTION shout(t text) RETURNS text LANGUAGE sql AS $$ SELECT upper(t) $$",
+    "INSERT INTO authors (name) SELECT 'author ' || g FROM generate_series(1, 50) g",
+    "INSERT INTO books (author_id, title, cover, meta, published) SELECT 1 + mod(g, 50), "
+    "'Titel ☃ ' || g, decode(md5(g::text), 'hex'), jsonb_build_object('n', g), "
+    "date '2020-01-01' + g FROM generate_series(1, 1000) g",
+    "INSERT INTO archive.old_books SELECT g, 'old ' || g FROM generate_series(1, 7) g",
+]
+
+MYSQL_SCHEMA = [
+    "CREATE TABLE authors (id int AUTO_INCREMENT PRIMARY KEY, name varchar(100) NOT NULL)",
+    "CREATE TABLE books (id int AUTO_INCREMENT PRIMARY KEY, author_id int, title text, "
+    "cover blob, FOREIGN KEY (author_id) REFERENCES authors(id)) CHARACTER SET utf8mb4",
+    "CREATE TABLE audit (n int)",
+    "CREATE TRIGGER books_ai AFTER INSERT ON books FOR EACH ROW INSERT INTO audit VALUES (1)",
+    "CREATE VIEW book_titles AS SELECT title FROM books",
+    "CREATE PROCEDURE count_books() SELECT count(*) FROM books",
+    "INSERT INTO authors (name) VALUES ('a'), ('b'), ('c')",
+    "INSERT INTO books (author_id, title, cover) VALUES (1, 'Titel ☃', x'00ff10'), "
+    "(2, 'two', NULL), (3, 'three', x'deadbeef')",
+]
+
+
+def sa_url(url: str) -> str:
+    return url.replace("postgresql://", "postgresql+psycopg://").replace(
+        "mysql://", "mysql+pymysql://")
+
+
+def run_sql(url: str, statements: list[str]) -> None:
+    engine = sqlalchemy.create_engine(sa_url(url), poolclass=sqlalchemy.pool.NullPool)
+    with engine.begin() as conn:
+        for statement in statements:
+            conn.exec_driver_sql(statement)
+    engine.dispose()
+
+
+def describe(url: str) -> dict[str, Any]:
+    """Tables with their columns and row counts, views, and routines."""
+    engine = sqlalchemy.create_engine(sa_url(url), poolclass=sqlalchemy.pool.NullPool)
+    inspector = sqlalchemy.inspect(engine)
+    result: dict[str, Any] = {}
+    schemas = [None, "archive"] if engine.dialect.name == "postgresql" else [None]
+    with engine.connect() as conn:
+        for schema in schemas:
+            for table in inspector.get_table_names(schema=schema):
+                name = f"{schema}.{table}" if schema else table
+                columns = [(c["name"], str(c["type"])) for c in
+                           inspector.get_columns(table, schema=schema)]
+                count = conn.exec_driver_sql(f"SELECT count(*) FROM {name}").scalar()
+                result[name] = (columns, count)
+            result[f"views:{schema}"] = sorted(inspector.get_view_names(schema=schema))
+    engine.dispose()
+    return result
+
+
+def other_database(url: str, suffix: str) -> str:
+    return url + suffix
+
+
+@pytest.fixture
+def pg_target(pg_url: str) -> Any:
+    target = other_database(pg_url, "_r")
+    yield target
+    admin = sqlalchemy.create_engine(sa_url(pg_url).rsplit("/", 1)[0] + "/postgres",
+                                     isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{target.rsplit("/", 1)[1]}" '
+                             "WITH (FORCE)")
+    admin.dispose()
+
+
+@pytest.fixture
+def mysql_target(mysql_url: str) -> Any:
+    target = other_database(mysql_url, "_r")
+    yield target
+    admin = sqlalchemy.create_engine(sa_url(mysql_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"DROP DATABASE IF EXISTS `{target.rsplit('/', 1)[1]}`")
+    admin.dispose()
+
+
+@pytest.mark.postgres
+def test_postgres_round_trip(make_settings: MakeSettings, pg_url: str, pg_target: str) -> None:
+    run_sql(pg_url, PG_SCHEMA)
+    settings = make_settings(pg_url)
+    backup = api.create_backup(settings, label="pg")
+    assert backup.database == "postgresql" and backup.tool == "pg_dump"
+    assert backup.server_version and backup.server_version.startswith("1")
+    assert backup.file.endswith(".pgdump.zst")
+    result = api.restore_backup(settings, backup.id, to=pg_target)
+    assert (result.tables, result.rows) == (3, 1057)
+    assert describe(pg_target) == describe(pg_url)
+    run_sql(pg_target, ["SELECT shout('x')"])  # the function came along
+
+
+@pytest.mark.postgres
+def test_postgres_verify_and_restore_over_a_changed_database(
+    make_settings: MakeSettings, pg_url: str
+) -> None:
+    run_sql(pg_url, PG_SCHEMA)
+    settings = make_settings(pg_url)
+    backup = api.create_backup(settings)
+    verified = api.verify_backup(settings, backup.id)
+    assert verified.ok and (verified.tables, verified.rows) == (3, 1057)
+    before = describe(pg_url)
+    run_sql(pg_url, ["DELETE FROM books WHERE id > 10", "CREATE TABLE extra (x int)"])
+    with pytest.raises(api.RestoreRefusedError):
+        api.restore_backup(settings, backup.id)
+    result = api.restore_backup(settings, backup.id, yes=True)
+    assert result.safety_backup is not None
+    after = describe(pg_url)
+    assert after.pop("extra") == ([("x", "INTEGER")], 0)  # objects not in the dump stay
+    assert after == before
+    # no scratch database was left behind
+    engine = sqlalchemy.create_engine(sa_url(pg_url), poolclass=sqlalchemy.pool.NullPool)
+    with engine.connect() as conn:
+        names = conn.exec_driver_sql("SELECT datname FROM pg_database").scalars().all()
+    engine.dispose()
+    assert not [n for n in names if n.startswith("pitstop_verify_")]
+
+
+@pytest.mark.mysql
+def test_mariadb_round_trip(make_settings: MakeSettings, mysql_url: str,
+                            mysql_target: str) -> None:
+    run_sql(mysql_url, MYSQL_SCHEMA)
+    settings = make_settings(mysql_url)
+    backup = api.create_backup(settings)
+    assert backup.database == "mysql" and backup.file.endswith(".sql.zst")
+    assert api.verify_backup(settings, backup.id).ok
+    result = api.restore_backup(settings, backup.id, to=mysql_target)
+    assert (result.tables, result.rows) == (3, 9)
+    assert describe(mysql_target) == describe(mysql_url)
+    run_sql(mysql_target, ["INSERT INTO books (author_id, title) VALUES (1, 't')",
+                           "CALL count_books()"])  # trigger and routine came along
+    assert describe(mysql_target)["audit"][1] == 4
+
+
+def _script(tmp_path: Path, name: str, body: str) -> str:
+    path = tmp_path / name
+    path.write_text("#!/bin/sh\n" + body)
+    path.chmod(0o755)
+    return str(path)
+
+
+def _no_backup_left(settings: Settings) -> None:
+    root = settings.project_dir / ".pitstop" / "backups"
+    leftovers = [p.name for p in root.iterdir() if p.name != ".last-failure.json"]
+    assert leftovers == []
+    assert api.list_backups(settings) == []
+
+
+@pytest.mark.postgres
+def test_killed_pg_dump_leaves_no_backup(make_settings: MakeSettings, pg_url: str,
+                                         tmp_path: Path) -> None:
+    run_sql(pg_url, PG_SCHEMA)
+    real = shutil.which("pg_dump")
+    wrapper = _script(tmp_path, "pg_dump", f'{real} "$@" | head -c 3000\nkill -9 $$\n')
+    settings = make_settings(pg_url, toml=f'[backup]\npg-dump = "{wrapper}"\n')
+    with pytest.raises(BackupError, match="killed by signal 9"):
+        api.create_backup(settings)
+    _no_backup_left(settings)
+
+
+@pytest.mark.mysql
+def test_timed_out_dump_is_stopped_and_leaves_no_backup(
+    make_settings: MakeSettings, mysql_url: str, tmp_path: Path
+) -> None:
+    wrapper = _script(tmp_path, "slow-dump",
+                      '[ "$1" = "--version" ] && exec echo "slow-dump 1.0"\n'
+                      "printf 'CREATE TABLE'\nsleep 30\n")
+    settings = make_settings(mysql_url,
+                             toml=f'[backup]\nmysql-dump = "{wrapper}"\ntimeout = "0.5s"\n')
+    with pytest.raises(BackupError, match="did not finish within 0.5s"):
+        api.create_backup(settings)
+    _no_backup_left(settings)
+
+
+@pytest.mark.postgres
+def test_missing_pg_dump_names_the_package(make_settings: MakeSettings, pg_url: str) -> None:
+    settings = make_settings(pg_url, toml='[backup]\npg-dump = "pg_dump_not_installed"\n')
+    with pytest.raises(DependencyError) as info:
+        api.create_backup(settings)
+    assert info.value.exit_code == EXIT_DEPENDENCY
+    assert "pg_dump_not_installed" in info.value.message
+    assert "postgresql-client" in (info.value.hint or "")
+
+
+@pytest.mark.mysql
+def test_missing_mysql_client_names_the_package(make_settings: MakeSettings,
+                                                mysql_url: str) -> None:
+    settings = make_settings(mysql_url, toml='[backup]\nmysql-dump = "no-such-dump"\n')
+    with pytest.raises(DependencyError, match="no-such-dump") as info:
+        api.create_backup(settings)
+    assert "mariadb-client" in (info.value.hint or "")
+
+
+@pytest.mark.postgres
+def test_server_newer_than_pg_dump_is_a_dependency_error(
+    make_settings: MakeSettings, pg_url: str, tmp_path: Path
+) -> None:
+    fake = _script(tmp_path, "old_pg_dump",
+                   'if [ "$1" = "--version" ]; then echo "pg_dump (PostgreSQL) 9.6.24"; '
+                   "exit 0; fi\n"
+                   "echo 'pg_dump: error: aborting because of server version mismatch' >&2\n"
+                   "echo 'pg_dump: detail: server version: 15.2; pg_dump version: 9.6.24' >&2\n"
+                   "exit 1\n")
+    settings = make_settings(pg_url, toml=f'[backup]\npg-dump = "{fake}"\n')
+    with pytest.raises(DependencyError, match="newer than the client") as info:
+        api.create_backup(settings)
+    major = info.value.message.split("PostgreSQL ")[1].split(".")[0]
+    assert f"postgresql-client-{major}" in (info.value.hint or "")
+    _no_backup_left(settings)
+
+
+@pytest.mark.postgres
+def test_unreachable_server_is_a_connect_error(make_settings: MakeSettings) -> None:
+    from pitstop.errors import ConnectError
+
+    settings = make_settings("postgresql://postgres:s3cretpw@127.0.0.1:1/nothing")
+    with pytest.raises(ConnectError) as info:
+        api.create_backup(settings)
+    assert "s3cretpw" not in str(info.value)

@@ -1,0 +1,214 @@
+"""Snapshots of the git-tracked tree: dedup, restore equality, dirty refusal,
+unreadable files, diff and prune, against real git repositories."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+import pitstop.backup as api
+from pitstop.config import Settings, load_settings
+from pitstop.errors import BackupError, UsageError
+from conftest import git
+
+from .conftest import tree_state
+
+
+def populate(repo: Path) -> None:
+    (repo / "src").mkdir()
+    (repo / "src" / "app.py").write_text("print('hello')\n" * 50)
+    (repo / "src" / "copy.py").write_text("print('hello')\n" * 50)  # same content
+    (repo / "bin").mkdir()
+    (repo / "bin" / "run.sh").write_text("#!/bin/sh\necho run\n")
+    (repo / "bin" / "run.sh").chmod(0o755)
+    (repo / "data").mkdir()
+    (repo / "data" / "blob.bin").write_bytes(os.urandom(200_000))
+    (repo / "empty").write_bytes(b"")
+    (repo / "dätä with space.txt").write_text("ünïcode\n")
+    os.symlink("src/app.py", repo / "link")
+    (repo / "untracked.txt").write_text("not in git\n")
+    (repo / ".gitignore").write_text("untracked.txt\n.pitstop/\n")
+    git(repo, "add", "src", "bin", "data", "empty", "dätä with space.txt", "link", ".gitignore")
+    git(repo, "commit", "-q", "-m", "initial")
+
+
+@pytest.fixture
+def repo(git_repo: Path) -> Path:
+    populate(git_repo)
+    return git_repo
+
+
+@pytest.fixture
+def settings(repo: Path) -> Settings:
+    return load_settings(repo)
+
+
+def commit_all(repo: Path, message: str = "change") -> None:
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", message)
+
+
+def test_snapshot_stores_each_content_once(settings: Settings, repo: Path) -> None:
+    first = api.create_snapshot(settings, label="first")
+    assert first.files == 8 and not first.partial and first.dirty == ()
+    assert first.new_blobs == 7  # app.py and copy.py share one blob
+    assert first.commit == git(repo, "rev-parse", "HEAD").strip()
+    assert first.size == sum(len(v[0]) for k, v in tree_state(repo).items()
+                             if k not in ("untracked.txt",))
+    second = api.create_snapshot(settings)
+    assert second.new_blobs == 0
+    assert second.read_bytes == 0  # nothing changed, nothing was read
+    assert second.added_bytes < 1000  # just the index
+    (repo / "src" / "app.py").write_text("print('changed')\n")
+    commit_all(repo)
+    third = api.create_snapshot(settings)
+    assert third.new_blobs == 1
+    assert third.read_bytes == len("print('changed')\n")
+    assert [s.id for s in api.list_snapshots(settings)] == [first.id, second.id, third.id]
+
+
+def test_restore_reproduces_content_and_modes(settings: Settings, repo: Path,
+                                              tmp_path: Path) -> None:
+    snapshot = api.create_snapshot(settings)
+    dest = tmp_path / "restored"
+    result = api.restore_snapshot(settings, snapshot.id, dest)
+    assert result.files == 8
+    expected = {k: v for k, v in tree_state(repo).items() if k != "untracked.txt"}
+    assert tree_state(dest) == expected
+    assert expected["bin/run.sh"][1] == 0o755
+    assert os.readlink(dest / "link") == "src/app.py"
+    with pytest.raises(UsageError, match="not an empty directory"):
+        api.restore_snapshot(settings, snapshot.id, dest)
+
+
+def test_dirty_tree_is_refused_with_the_list(settings: Settings, repo: Path,
+                                             tmp_path: Path) -> None:
+    (repo / "src" / "app.py").write_text("edited\n")
+    (repo / "new.txt").write_text("staged\n")
+    git(repo, "add", "new.txt")
+    (repo / "empty").unlink()
+    with pytest.raises(api.DirtyTreeError) as info:
+        api.create_snapshot(settings)
+    assert info.value.paths == ["D empty", "A new.txt", "M src/app.py"]
+    assert "src/app.py" in info.value.message and "--force" in (info.value.hint or "")
+    assert api.list_snapshots(settings) == []
+    forced = api.create_snapshot(settings, force=True)
+    assert forced.dirty == ("D empty", "A new.txt", "M src/app.py")
+    assert forced.files == 8  # new.txt in, deleted empty out
+    api.restore_snapshot(settings, forced.id, tmp_path / "out")
+    assert (tmp_path / "out" / "src" / "app.py").read_text() == "edited\n"
+    assert (tmp_path / "out" / "new.txt").read_text() == "staged\n"
+
+
+def test_untracked_files_do_not_make_the_tree_dirty(settings: Settings, repo: Path) -> None:
+    (repo / "scratch.log").write_text("x")
+    snapshot = api.create_snapshot(settings)
+    assert snapshot.dirty == ()
+
+
+def _make_unreadable(path: Path) -> None:
+    if os.geteuid() != 0:
+        path.chmod(0)
+    else:  # root reads everything: make the tracked path something that is not a file
+        path.unlink()
+        path.mkdir()
+
+
+def test_unreadable_file_makes_a_partial_snapshot(settings: Settings, repo: Path,
+                                                  tmp_path: Path) -> None:
+    _make_unreadable(repo / "src" / "copy.py")
+    snapshot = api.create_snapshot(settings, force=True)
+    assert snapshot.partial
+    assert [p for p, _ in snapshot.errors] == ["src/copy.py"]
+    assert snapshot.files == 7
+    listed = api.list_snapshots(settings)[-1]
+    assert listed.partial and listed.errors == snapshot.errors
+    api.restore_snapshot(settings, snapshot.id, tmp_path / "out")
+    assert not (tmp_path / "out" / "src" / "copy.py").exists()
+    assert (tmp_path / "out" / "src" / "app.py").exists()
+
+
+def test_diff_against_work_tree_and_between_snapshots(settings: Settings, repo: Path) -> None:
+    first = api.create_snapshot(settings)
+    assert not api.diff_snapshots(settings, first.id).changed
+    (repo / "src" / "app.py").write_text("changed\n")
+    (repo / "empty").unlink()
+    (repo / "added.txt").write_text("new\n")
+    (repo / "data" / "blob.bin").chmod(0o755)
+    commit_all(repo)
+    diff = api.diff_snapshots(settings, first.id)
+    assert (diff.added, diff.removed, diff.modified, diff.mode_changed) == (
+        ("added.txt",), ("empty",), ("src/app.py",), ("data/blob.bin",))
+    assert diff.new == "work tree"
+    second = api.create_snapshot(settings)
+    between = api.diff_snapshots(settings, first.id, second.id)
+    assert between.to_json() | {"new": "work tree"} == diff.to_json()
+
+
+def test_prune_removes_snapshots_and_unreferenced_blobs(settings: Settings, repo: Path,
+                                                         tmp_path: Path) -> None:
+    ids = []
+    for i in range(3):
+        (repo / "src" / "app.py").write_text(f"version {i}\n")
+        commit_all(repo)
+        ids.append(api.create_snapshot(settings).id)
+    dry = api.prune_snapshots(settings, api.KeepPolicy(last=1), dry_run=True)
+    assert dry.removed == (ids[0], ids[1]) and dry.blobs_removed == 2
+    assert len(api.list_snapshots(settings)) == 3
+    done = api.prune_snapshots(settings, api.KeepPolicy(last=1))
+    assert done.removed == (ids[0], ids[1]) and done.blobs_removed == 2
+    assert done.freed_bytes > 0
+    assert [s.id for s in api.list_snapshots(settings)] == [ids[2]]
+    api.restore_snapshot(settings, ids[2], tmp_path / "out")
+    assert (tmp_path / "out" / "src" / "app.py").read_text() == "version 2\n"
+    again = api.prune_snapshots(settings, api.KeepPolicy(last=1))
+    assert again.removed == () and again.blobs_removed == 0
+
+
+def test_prune_keep_within_from_config(repo: Path) -> None:
+    (repo / "pitstop.toml").write_text('[snapshot]\nkeep-within = "1h"\n')
+    settings = load_settings(repo)
+    api.create_snapshot(settings, force=True)
+    result = api.prune_snapshots(settings)
+    assert result.removed == () and result.decisions[0].reasons == ("within 1h",)
+
+
+def test_damaged_blob_is_detected_on_restore(settings: Settings, repo: Path,
+                                             tmp_path: Path) -> None:
+    snapshot = api.create_snapshot(settings)
+    blobs = sorted((repo / ".pitstop" / "snapshots" / "blobs").glob("*/*"))
+    blobs[0].write_bytes(b"garbage")
+    with pytest.raises(BackupError, match="damaged"):
+        api.restore_snapshot(settings, snapshot.id, tmp_path / "out")
+
+
+def test_not_a_git_repository(project: Path) -> None:
+    with pytest.raises(BackupError, match="not inside a git work tree"):
+        api.create_snapshot(load_settings(project))
+
+
+def test_inherited_git_variables_are_ignored(settings: Settings, repo: Path,
+                                             monkeypatch: pytest.MonkeyPatch,
+                                             tmp_path: Path) -> None:
+    monkeypatch.setenv("GIT_DIR", str(tmp_path / "elsewhere"))
+    monkeypatch.setenv("GIT_INDEX_FILE", str(tmp_path / "index"))
+    snapshot = api.create_snapshot(settings)
+    assert snapshot.files == 8
+
+
+def test_progress_counts_files(settings: Settings) -> None:
+    seen: list[tuple[int, int | None]] = []
+    api.create_snapshot(settings, progress=lambda d, t: seen.append((d, t)))
+    assert seen[-1] == (8, 8)
+
+
+def test_unknown_snapshot_id(settings: Settings) -> None:
+    api.create_snapshot(settings)
+    with pytest.raises(BackupError, match="no snapshot with id"):
+        api.restore_snapshot(settings, "nope", Path("/nonexistent/x"))
+
+
+MakeSettings = Callable[..., Settings]
