@@ -313,3 +313,23 @@ def test_inherited_git_variables_are_stripped(released: Path, tmp_path: Path,
     commit(released, "fix: a")
     assert next_version(settings, released, env=env).version == "1.0.1"
     assert "GIT_DIR" not in Git(released, env=env)._env
+
+
+def test_signing_failure_says_what_to_check(released: Path, settings: ReleaseSettings) -> None:
+    commit(released, "fix: a")
+    git(released, "config", "gpg.program", str(released / "no-such-gpg"))
+    with pytest.raises(ReleaseError, match=r"could not create tag v1\.0\.1") as info:
+        tag(settings, released, sign=True)
+    assert "user.signingkey" in (info.value.hint or "")
+    assert "v1.0.1" not in git(released, "tag", "--list")
+
+
+def test_revisions_of_the_same_version_sort_numerically(released: Path,
+                                                        settings: ReleaseSettings) -> None:
+    (released / "REV").write_text("Revision: 12\n")
+    rev = dataclasses.replace(settings, revision_file=released / "REV")
+    make_tag(released, "v1.0.0-rev9")
+    make_tag(released, "v1.0.0-rev12")
+    make_tag(released, "v1.0.0-rev10")
+    commit(released, "fix: a", file="REV")
+    assert next_version(rev, released).previous_tag == "v1.0.0-rev12"

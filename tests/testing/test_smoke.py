@@ -144,3 +144,17 @@ def test_junit_node_ids(tmp_path: Path) -> None:
     report.write_text("<not xml")
     with pytest.raises(TestRunError, match="JUnit"):
         parse_junit(report)
+
+
+def test_cancel_stops_pytest(sample: Path) -> None:
+    import threading
+    import time
+
+    write_project(sample, {"tests/test_hang.py": "import time\n\ndef test_hang():\n"
+                                                 "    time.sleep(30)\n"})
+    cancel = threading.Event()
+    threading.Timer(1.0, cancel.set).start()
+    start = time.monotonic()
+    with pytest.raises(TestRunError, match="cancelled"):
+        smoke(SETTINGS, sample, patterns=["tests/test_hang.py"], cancel=cancel)
+    assert time.monotonic() - start < 10

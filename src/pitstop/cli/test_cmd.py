@@ -25,6 +25,8 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> 
         raise click.BadParameter(str(exc), ctx, param) from None
 
 
+_MAX_ROWS = 40
+
 _PYTHON = click.option(
     "--python", "python", type=click.Path(path_type=Path), default=None,
     help="The project's interpreter or virtualenv [test] python; default $VIRTUAL_ENV, .venv.",
@@ -87,10 +89,13 @@ def smoke_cmd(app: AppContext, patterns: tuple[str, ...], budget: float | None,
     if as_json:
         emit_json({**dataclasses.asdict(result), "over_budget": result.over_budget})
     else:
+        ordered = sorted(result.cases, key=lambda c: c.duration, reverse=True)
         rows = [(c.nodeid, c.outcome, f"{c.duration:.3f}",
                  "slow" if c.duration > result.slow_threshold else "")
-                for c in result.slowest]
-        table(["slowest tests", "outcome", "seconds", ""], rows)
+                for c in ordered[:_MAX_ROWS]]
+        table(["test (slowest first)", "outcome", "seconds", ""], rows)
+        if len(ordered) > _MAX_ROWS:
+            info(f"… {len(ordered) - _MAX_ROWS} more test(s); --json lists them all")
         _failures(result)
         budget_text = f" (budget {result.budget:g}s)" if result.budget is not None else ""
         info(f"smoke ({result.selection}): {_counts(result)} in {result.duration:.2f}s"

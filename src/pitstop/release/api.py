@@ -221,7 +221,12 @@ def tag(settings: ReleaseSettings, repo: Path, *, level: LevelChoice = "auto",
     if dry_run:
         return TagResult("dry-run", nxt.tag, nxt.version, nxt.previous_tag, head.sha, text,
                          False, remote, tuple(actions))
-    git.run("tag", "-s" if signed else "-a", nxt.tag, "-F", "-", head.sha, stdin=text)
+    try:
+        git.run("tag", "-s" if signed else "-a", nxt.tag, "-F", "-", head.sha, stdin=text)
+    except GitError as exc:
+        hint = ("check gpg and user.signingkey (`git tag -s` must work by hand), or drop "
+                "--sign" if signed else None)
+        raise ReleaseError(f"could not create tag {nxt.tag}: {exc.message}", hint=hint) from exc
     log.debug("created tag %s on %s", nxt.tag, head.sha[:12])
     pushed = False
     if remote:

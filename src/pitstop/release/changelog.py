@@ -8,7 +8,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from pitstop.errors import ReleaseError
+from pitstop.errors import PermissionDeniedError, ReleaseError
 from pitstop.release.commits import Commit
 
 GROUPS: tuple[str, ...] = ("Breaking changes", "Features", "Fixes", "Performance", "Other")
@@ -112,6 +112,8 @@ def write_section(path: Path, version: str, section: str) -> bool:
         tmp = path.with_name(f".{path.name}.tmp")
         tmp.write_text(updated, encoding="utf-8")
         tmp.replace(path)
+    except PermissionError as exc:
+        raise PermissionDeniedError(f"{path}: cannot write the changelog: {exc}") from exc
     except OSError as exc:
         raise ReleaseError(f"{path}: cannot write the changelog: {exc}") from exc
     return True

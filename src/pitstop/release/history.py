@@ -89,8 +89,14 @@ def release_tags(git: Git, fmt: TagFormat) -> tuple[list[ReleaseTag], int]:
     many other tags reachable from HEAD were ignored."""
     names = [n for n in git.run("tag", "--list", "--merged", "HEAD").splitlines() if n]
     matched = [tag for tag in (fmt.parse(n) for n in names) if tag is not None]
-    matched.sort(key=lambda t: (t.version.precedence(), t.revision or ""), reverse=True)
+    matched.sort(key=lambda t: (t.version.precedence(), _revision_key(t.revision)), reverse=True)
     return matched, len(names) - len(matched)
+
+
+def _revision_key(revision: str | None) -> tuple[int, int, str]:
+    if revision is None:
+        return (0, 0, "")
+    return (1, int(revision), "") if revision.isdigit() else (1, -1, revision)
 
 
 def tag_exists(git: Git, name: str) -> bool:

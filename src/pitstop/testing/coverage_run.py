@@ -4,6 +4,7 @@ the total against a floor."""
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
@@ -92,7 +93,8 @@ def read_coverage_xml(path: Path, base: Path | None = None) -> tuple[float, list
 
 def coverage(settings: TestSettings, project_dir: Path, *, fail_under: float | None = None,
              virtual_env: Path | None = None, paths: Sequence[str] = (),
-             extra_args: Sequence[str] = ()) -> CoverageResult:
+             extra_args: Sequence[str] = (), cancel: threading.Event | None = None
+             ) -> CoverageResult:
     """Run the tests with coverage; write ``coverage.xml`` and ``htmlcov/`` to
     ``[test] reports_dir``.  ``fail_under`` overrides ``[test] fail_under``.
 
@@ -109,7 +111,7 @@ def coverage(settings: TestSettings, project_dir: Path, *, fail_under: float | N
     args = ["-q", *sources, f"--cov-report=xml:{xml_path}", f"--cov-report=html:{html_path}",
             *settings.pytest_args, *extra_args, *(paths or settings.paths)]
     run = run_pytest(python, args, cwd=project_dir, timeout=settings.timeout,
-                     output_file=reports / "coverage-output.txt", what="test coverage")
+                     output_file=reports / "coverage-output.txt", what="test coverage", cancel=cancel)
     if not xml_path.is_file():
         raise TestRunError(
             f"test coverage: pytest-cov wrote no {xml_path}",

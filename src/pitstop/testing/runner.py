@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -44,8 +45,54 @@ def _tail(text: str, lines: int = 15) -> str:
     return "\n".join(text.rstrip().splitlines()[-lines:])
 
 
+def _run(command: Sequence[str], *, cwd: Path, timeout: float | None,
+         cancel: threading.Event | None, what: str) -> tuple[int, str]:
+    """Run ``command`` with output to a temporary file; stop it on timeout or cancel."""
+    with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as out:
+        try:
+            proc = subprocess.Popen(command, cwd=cwd, stdout=out, stderr=subprocess.STDOUT,
+                                    stdin=subprocess.DEVNULL)
+        except OSError as exc:
+            raise TestRunError(f"{what}: cannot start {command[0]}: {exc}") from exc
+        deadline = None if timeout is None else time.monotonic() + timeout
+        try:
+            while True:
+                try:
+                    code = proc.wait(timeout=0.05)
+                    break
+                except subprocess.TimeoutExpired:
+                    pass
+                if cancel is not None and cancel.is_set():
+                    _stop(proc)
+                    raise TestRunError(f"{what}: cancelled; pytest was stopped")
+                if deadline is not None and time.monotonic() > deadline:
+                    _stop(proc)
+                    raise TestRunError(
+                        f"{what}: pytest was still running after {timeout:g}s and was stopped",
+                        hint="raise [test] timeout, or find the hanging test with "
+                             "`pytest --durations=10`",
+                    )
+        except BaseException:
+            _stop(proc)
+            raise
+        out.seek(0)
+        return code, out.read()
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def run_pytest(python: Path, args: Sequence[str], *, cwd: Path, timeout: float | None,
-               output_file: Path | None, what: str) -> PytestRun:
+               output_file: Path | None, what: str,
+               cancel: threading.Event | None = None) -> PytestRun:
     """Run ``python -m pytest ARGS`` in ``cwd`` with a JUnit report and parse it.
 
     Usage errors and "no tests collected" raise :class:`UsageError` (exit 3): a
@@ -56,21 +103,8 @@ def run_pytest(python: Path, args: Sequence[str], *, cwd: Path, timeout: float |
         command = (str(python), "-m", "pytest", f"--junitxml={junit}",
                    "-o", "junit_family=xunit1", "-o", "junit_duration_report=total", *args)
         start = time.monotonic()
-        try:
-            completed = subprocess.run(
-                command, cwd=cwd, capture_output=True, text=True, encoding="utf-8",
-                errors="replace", timeout=timeout, check=False,
-            )
-        except subprocess.TimeoutExpired as exc:
-            raise TestRunError(
-                f"{what}: pytest was still running after {timeout:g}s and was stopped",
-                hint="raise [test] timeout, or find the hanging test with "
-                     "`pytest --durations=10`",
-            ) from exc
-        except OSError as exc:
-            raise TestRunError(f"{what}: cannot start {python}: {exc}") from exc
+        code, output = _run(command, cwd=cwd, timeout=timeout, cancel=cancel, what=what)
         wall = time.monotonic() - start
-        output = completed.stdout + (("\n" + completed.stderr) if completed.stderr else "")
         if output_file is not None:
             try:
                 output_file.parent.mkdir(parents=True, exist_ok=True)
@@ -79,7 +113,6 @@ def run_pytest(python: Path, args: Sequence[str], *, cwd: Path, timeout: float |
                 raise PermissionDeniedError(f"{output_file}: cannot write: {exc}") from exc
             except OSError:
                 output_file = None
-        code = completed.returncode
         if code == _USAGE:
             errors = [ln for ln in output.splitlines() if ln.startswith("ERROR")]
             raise UsageError(f"{what}: pytest refused the selection: "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
@@ -76,7 +77,8 @@ def summarize(run: PytestRun, *, selection: str, budget: float | None, slow_test
 
 def smoke(settings: TestSettings, project_dir: Path, *, patterns: Sequence[str] = (),
           budget: float | None = None, virtual_env: Path | None = None,
-          extra_args: Sequence[str] = ()) -> SmokeResult:
+          extra_args: Sequence[str] = (), cancel: threading.Event | None = None
+          ) -> SmokeResult:
     """Run the smoke tests: ``patterns`` (node ids or paths), else ``[test] smoke_tests``,
     else every test marked ``[test] smoke_marker``.
 
@@ -96,7 +98,7 @@ def smoke(settings: TestSettings, project_dir: Path, *, patterns: Sequence[str] 
     reports = settings.reports_dir if settings.reports_dir.is_absolute() else (
         project_dir / settings.reports_dir)
     run = run_pytest(python, args, cwd=project_dir, timeout=settings.timeout,
-                     output_file=reports / "smoke-output.txt", what="test smoke")
+                     output_file=reports / "smoke-output.txt", what="test smoke", cancel=cancel)
     if chosen:
         empty = [p for p in chosen if not any(matches(p, c.nodeid) for c in run.cases)]
         if empty:

@@ -8,6 +8,7 @@ project's ``.venv`` (they do not read ``$VIRTUAL_ENV``).
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from pitstop.engine.task import TaskContext, TaskOutcome
@@ -18,16 +19,24 @@ from pitstop.testing.settings import TestSettings
 from pitstop.testing.smoke import smoke
 
 
+def _settings(ctx: TaskContext) -> TestSettings:
+    """``[test]``, with the task's own timeout when it is the tighter one."""
+    settings = ctx.settings.typed_section("test", TestSettings)
+    if ctx.timeout is not None and (settings.timeout is None or ctx.timeout < settings.timeout):
+        settings = dataclasses.replace(settings, timeout=ctx.timeout)
+    return settings
+
+
 def _slowest(cases: tuple[TestCase, ...]) -> list[dict[str, Any]]:
     return [{"test": c.nodeid, "seconds": round(c.duration, 3)} for c in cases]
 
 
 def smoke_task(ctx: TaskContext) -> TaskOutcome:
     """Run the smoke tests; fail on a failing test or a blown budget."""
-    settings = ctx.settings.typed_section("test", TestSettings)
+    settings = _settings(ctx)
     if ctx.dry_run:
         return TaskOutcome("dry-run", 0, "would run the smoke tests")
-    result = smoke(settings, ctx.settings.project_dir)
+    result = smoke(settings, ctx.settings.project_dir, cancel=ctx.cancel)
     data = {
         "tests": result.tests, "failed": result.failed + result.errors,
         "skipped": result.skipped, "duration": result.duration, "budget": result.budget,
@@ -48,10 +57,10 @@ def smoke_task(ctx: TaskContext) -> TaskOutcome:
 
 def coverage_task(ctx: TaskContext) -> TaskOutcome:
     """Run the tests with coverage; fail on a failing test or a total under the floor."""
-    settings = ctx.settings.typed_section("test", TestSettings)
+    settings = _settings(ctx)
     if ctx.dry_run:
         return TaskOutcome("dry-run", 0, "would run the tests with coverage")
-    result = coverage(settings, ctx.settings.project_dir)
+    result = coverage(settings, ctx.settings.project_dir, cancel=ctx.cancel)
     data = {
         "tests": result.tests, "failed": result.failed + result.errors,
         "skipped": result.skipped, "duration": result.duration,
