@@ -130,3 +130,24 @@ def make_settings(tmp_path: Path) -> Callable[..., Settings]:
         return load_settings(root, env={}, overrides=overrides)
 
     return build
+
+
+@pytest.fixture
+def tls_redis(tmp_path: Path) -> Iterator[tuple[int, Path]]:
+    """A redis-server that speaks only TLS: ``(port, ca_cert_path)``."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    port = free_port()
+    proc = _start_redis(["--port", "0", "--tls-port", str(port), "--tls-cert-file", str(cert),
+                         "--tls-key-file", str(key), "--tls-ca-cert-file", str(cert),
+                         "--tls-auth-clients", "no"], port, tmp_path)
+    try:
+        yield port, cert
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

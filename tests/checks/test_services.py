@@ -155,3 +155,14 @@ def test_missing_driver_is_exit_2_naming_the_extra(project: Path) -> None:
                               capture_output=True, text=True, timeout=60)
         assert proc.returncode == 2, proc.stdout + proc.stderr
         assert f"pitstop[{extra}]" in proc.stdout + proc.stderr
+
+
+def test_redis_tls_required(make_settings: Build, tls_redis: tuple[int, Path]) -> None:
+    port, ca = tls_redis
+    settings = make_settings("[checks]\ntimeout = 2\n", redis_url=f"redis://127.0.0.1:{port}/0")
+    _, status, code, message, hint, _ = _one(settings, "redis")
+    assert (status, code) == ("fail", 4), message
+    assert hint and "rediss://" in hint
+    settings = make_settings("", redis_url=f"rediss://127.0.0.1:{port}/0?ssl_ca_certs={ca}")
+    _, status, _, message, _, _ = _one(settings, "redis")
+    assert status == "pass", message

@@ -10,6 +10,7 @@ the server.  The benchmark key is deleted afterwards.
 from __future__ import annotations
 
 import dataclasses
+import math
 import select
 import selectors
 import socket
@@ -87,7 +88,7 @@ def percentile(sorted_values: Sequence[float], pct: float) -> float:
     """The ``pct`` percentile (nearest rank) of already sorted values."""
     if not sorted_values:
         return 0.0
-    rank = max(1, min(len(sorted_values), round(pct / 100 * len(sorted_values) + 0.5)))
+    rank = max(1, min(len(sorted_values), math.ceil(pct / 100 * len(sorted_values))))
     return sorted_values[rank - 1]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 from pitstop.checks.base import (
@@ -26,7 +27,7 @@ FAILING = ("pending", "failed", "changed")
 
 
 def _label(entry: Any) -> str:
-    for attr in ("name", "version", "id"):
+    for attr in ("file", "name", "version"):
         value = getattr(entry, attr, None)
         if value:
             return str(value)
@@ -76,8 +77,18 @@ def _explicit(env: CheckEnv) -> list[Check]:
                           lambda _t: probe_migrations(env, url))]
 
 
+def in_use(env: CheckEnv) -> bool:
+    """Whether the project has migrations: a ``[migrate]`` table, its migrations
+    directory, or an ``alembic.ini``."""
+    settings = env.settings
+    if "migrate" in settings.raw_sections or (settings.project_dir / "alembic.ini").is_file():
+        return True
+    directory = getattr(settings.section("migrate"), "dir", None)
+    return directory is not None and Path(directory).is_dir()
+
+
 def _factory(env: CheckEnv) -> list[Check]:
-    return _explicit(env) if env.checks.migrations.enabled else []
+    return _explicit(env) if env.checks.migrations.enabled and in_use(env) else []
 
 
 if available():
