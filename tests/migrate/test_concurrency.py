@@ -116,7 +116,7 @@ def test_kill_9_mid_migration_mysql(project: Path, mysql_url: str) -> None:
     entry = m.status(settings).migrations[0]
     assert entry.state == "failed"
     assert "did not finish" in entry.note and entry.note.startswith("1/3")
-    with pytest.raises(m.ValidationError, match="V1__step_1.sql"):
+    with pytest.raises(m.ValidationError, match=r"V1__step_1.sql"):
         m.up(settings, lock_timeout=10)  # a normal run refuses: the lock is free, the row says why
     query(mysql_url, "DROP TABLE k1")
     m.repair(settings)

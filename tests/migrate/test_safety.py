@@ -44,7 +44,7 @@ def test_failure_halfway(project: Path, db_url: str) -> None:
     failed = m.history(settings).records[-1]
     assert (failed.success, failed.statements_applied, failed.statements_total) == (False, 2, 3)
     assert "no_such_table" in (failed.failed_statement or "")
-    with pytest.raises(m.ValidationError, match="V2__step_2.sql"):
+    with pytest.raises(m.ValidationError, match=r"V2__step_2.sql"):
         m.up(settings)
     plan = m.repair(settings, dry_run=True)
     assert [a.action for a in plan.actions] == ["delete-failed"]

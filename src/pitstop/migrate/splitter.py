@@ -42,7 +42,7 @@ _ROUTINE = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 _COMPOUND_START = re.compile(r"BEGIN\s+NOT\s+ATOMIC\b", re.IGNORECASE)
-_END_NO_CLOSE = re.compile(r"\s+(?:IF|LOOP|WHILE|REPEAT|FOR)\b", re.IGNORECASE)
+_END_SUFFIX = re.compile(r"\s+(IF|LOOP|WHILE|REPEAT|FOR|CASE)\b", re.IGNORECASE)
 _TX_CONTROL = {"BEGIN", "START", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE"}
 
 
@@ -148,8 +148,13 @@ def split_sql(script: str, *, mysql: bool = False) -> list[Statement]:
                     )
                 if routine:
                     depth += 1
-            elif not _END_NO_CLOSE.match(script, match.end()):
-                depth = max(0, depth - 1)
+            else:
+                suffix = _END_SUFFIX.match(script, match.end())
+                if suffix is None or suffix.group(1).upper() == "CASE":
+                    depth = max(0, depth - 1)  # END, END CASE, END label close a block
+                if suffix is not None:
+                    pos = suffix.end()
+                    continue
         pos = match.end()
     finish(length)
     return statements
