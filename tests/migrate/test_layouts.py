@@ -50,7 +50,7 @@ def test_file_fitting_no_pattern_is_an_error(tmp_path: Path) -> None:
 def test_duplicate_versions_name_both_files(tmp_path: Path) -> None:
     (tmp_path / "V1__a.sql").write_text("SELECT 1;")
     (tmp_path / "V001__b.sql").write_text("SELECT 1;")
-    with pytest.raises(MigrationError, match=r"V00?1__.\\.sql: version 1 is also used by"):
+    with pytest.raises(MigrationError, match=r"V00?1__.\.sql: version 1 is also used by"):
         read_scripts(tmp_path, "flyway")
 
 
