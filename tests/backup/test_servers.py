@@ -13,7 +13,7 @@ import sqlalchemy
 
 import pitstop.backup as api
 from pitstop.config import Settings
-from pitstop.errors import BackupError, DependencyError, EXIT_DEPENDENCY
+from pitstop.errors import EXIT_DEPENDENCY, BackupError, DependencyError
 
 MakeSettings = Callable[..., Settings]
 
@@ -197,7 +197,7 @@ def test_timed_out_dump_is_stopped_and_leaves_no_backup(
                       "printf 'CREATE TABLE'\nsleep 30\n")
     settings = make_settings(mysql_url,
                              toml=f'[backup]\nmysql-dump = "{wrapper}"\ntimeout = "0.5s"\n')
-    with pytest.raises(BackupError, match="did not finish within 0.5s"):
+    with pytest.raises(BackupError, match=r"did not finish within 0\.5s"):
         api.create_backup(settings)
     _no_backup_left(settings)
 

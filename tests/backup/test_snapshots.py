@@ -4,15 +4,14 @@ unreadable files, diff and prune, against real git repositories."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 import pitstop.backup as api
+from conftest import git
 from pitstop.config import Settings, load_settings
 from pitstop.errors import BackupError, UsageError
-from conftest import git
 
 from .conftest import tree_state
 
@@ -210,5 +209,3 @@ def test_unknown_snapshot_id(settings: Settings) -> None:
     with pytest.raises(BackupError, match="no snapshot with id"):
         api.restore_snapshot(settings, "nope", Path("/nonexistent/x"))
 
-
-MakeSettings = Callable[..., Settings]
