@@ -26,9 +26,10 @@ def raw_connect(url: str, **connect_args: Any) -> Any:
 
     db = parse_url(url)
     engine = create_engine(db, poolclass=sqlalchemy.pool.NullPool, connect_args=connect_args)
+    driver_error = engine.dialect.loaded_dbapi.Error
     try:
         fairy = engine.raw_connection()
-    except SQLAlchemyError as exc:
+    except (SQLAlchemyError, driver_error) as exc:
         raise translate_error(exc, db) from exc
     conn = fairy.driver_connection
     # keep the pool wrapper from closing it on garbage collection: detach it
