@@ -51,8 +51,9 @@ def test_failing_pattern(sample: Path) -> None:
 def test_patterns_from_config(sample: Path) -> None:
     configured = dataclasses.replace(SETTINGS, smoke_tests=(
         "tests/test_broken.py::test_positive", "tests/test_api.py::test_health"))
-    result = smoke(configured, sample)
+    result = smoke(configured, sample, budget=0)  # 0: no budget
     assert result.status == "passed" and result.tests == 2
+    assert result.budget is None and not result.over_budget
 
 
 @pytest.mark.parametrize("patterns", [

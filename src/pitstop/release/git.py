@@ -65,6 +65,12 @@ class Git:
                  ) -> subprocess.CompletedProcess[str]:
         """Run git and return the completed process whatever its exit status."""
         try:
+            if stdin is None:  # never let git (or ssh under it) wait on our terminal
+                return subprocess.run(
+                    [self.executable, *args], cwd=self.cwd, env=self._env,
+                    stdin=subprocess.DEVNULL, capture_output=True, text=True, encoding="utf-8",
+                    errors="replace", check=False,
+                )
             return subprocess.run(
                 [self.executable, *args], cwd=self.cwd, env=self._env, input=stdin,
                 capture_output=True, text=True, encoding="utf-8", errors="replace", check=False,

@@ -23,7 +23,7 @@ class TestSettings:
     smoke_tests: tuple[str, ...] = ()
     """… unless node ids or paths are listed here (``tests/test_api.py::test_health``)."""
     budget: Duration | None = 30.0
-    """Time budget of the whole smoke run; over it the run fails."""
+    """Time budget of the whole smoke run; over it the run fails.  0 means none."""
     slow_test: Duration = 5.0
     """A single test taking longer than this is flagged as slow."""
     slowest: int = 5

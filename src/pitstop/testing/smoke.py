@@ -82,7 +82,7 @@ def smoke(settings: TestSettings, project_dir: Path, *, patterns: Sequence[str] 
     """Run the smoke tests: ``patterns`` (node ids or paths), else ``[test] smoke_tests``,
     else every test marked ``[test] smoke_marker``.
 
-    ``budget`` overrides ``[test] budget``.  Failing tests and a blown budget are
+    ``budget`` overrides ``[test] budget``; 0 means no budget.  Failing tests and a blown budget are
     results; a missing interpreter/pytest raises ``DependencyError`` (exit 2) and a
     selection that selects nothing ``UsageError`` (exit 3).
     """
@@ -107,5 +107,7 @@ def smoke(settings: TestSettings, project_dir: Path, *, patterns: Sequence[str] 
                 hint="fix or remove the pattern; an empty selection is never a green run",
             )
     limit = settings.budget if budget is None else budget
+    if limit == 0:  # 0 means "no budget" (TOML has no null)
+        limit = None
     return summarize(run, selection=selection, budget=limit, slow_test=settings.slow_test,
                      slowest=settings.slowest, python=python)

@@ -1,0 +1,42 @@
+"""The public API of pitstop.release and pitstop.testing is what __init__ exports."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+
+import pytest
+
+
+@pytest.mark.parametrize(("module", "verbs"), [
+    ("pitstop.release", {"next_version", "tag", "changelog"}),
+    ("pitstop.testing", {"smoke", "coverage"}),
+])
+def test_public_api(module: str, verbs: set[str]) -> None:
+    mod = importlib.import_module(module)
+    exported = set(mod.__all__)
+    assert verbs <= exported
+    for name in exported:
+        assert hasattr(mod, name), name
+    public = {n for n in vars(mod) if not n.startswith("_") and n != "annotations"
+              and not isinstance(getattr(mod, n), type(mod))}
+    assert public == exported
+
+
+def test_results_are_frozen() -> None:
+    from pitstop.release import ChangelogResult, NextVersion, TagResult
+    from pitstop.testing import CoverageResult, SmokeResult
+
+    for cls in (NextVersion, TagResult, ChangelogResult, SmokeResult, CoverageResult):
+        params = getattr(cls, "__dataclass_params__", None)
+        assert dataclasses.is_dataclass(cls) and params is not None and params.frozen, cls
+
+
+def test_settings_are_registered_sections() -> None:
+    from pitstop.config import load_settings
+    from pitstop.release import ReleaseSettings
+    from pitstop.testing import TestSettings
+
+    settings = load_settings(discover=False, env={})
+    assert isinstance(settings.section("release"), ReleaseSettings)
+    assert isinstance(settings.section("test"), TestSettings)
