@@ -9,9 +9,11 @@ then times, side by side (median wall-clock of several runs, each a fresh proces
   `git-cliff --unreleased`, `cz changelog --dry-run --incremental`.
 
 Peers are found on PATH or next to this interpreter (or in $BENCH_PEERS_BIN); a
-missing peer is reported and skipped.  Usage:
+missing peer is reported and skipped.  Usage (peers in a virtualenv of their own):
 
-    .venv/bin/python benchmarks/release_bench.py [--commits 3000] [--tags 60] [--runs 5]
+    python -m venv /tmp/peers && /tmp/peers/bin/pip install commitizen git-cliff
+    BENCH_PEERS_BIN=/tmp/peers/bin .venv/bin/python benchmarks/release_bench.py \\
+        [--commits 3000] [--tags 60] [--runs 5]
 """
 
 from __future__ import annotations
@@ -74,8 +76,7 @@ def build_repo(root: Path, commits: int, tags: int) -> None:
 
 
 def find(tool: str) -> str | None:
-    for directory in (os.environ.get("BENCH_PEERS_BIN"), str(Path(sys.executable).parent),
-                      "/tmp/bench-venv/bin"):
+    for directory in (os.environ.get("BENCH_PEERS_BIN"), str(Path(sys.executable).parent)):
         if directory and (Path(directory) / tool).is_file():
             return str(Path(directory) / tool)
     return shutil.which(tool)

@@ -103,7 +103,7 @@ def smoke_cmd(app: AppContext, patterns: tuple[str, ...], budget: float | None,
         if result.slow:
             info(f"{len(result.slow)} test(s) over the {result.slow_threshold:g}s slow_test "
                  "threshold")
-        if result.status == "over-budget":
+        if result.over_budget:
             error(f"the run took {result.duration:.2f}s, over the {result.budget:g}s "
                  "budget; slowest: " + ", ".join(f"{c.nodeid} ({c.duration:.2f}s)"
                                                  for c in result.slowest))
