@@ -166,3 +166,13 @@ def test_redis_tls_required(make_settings: Build, tls_redis: tuple[int, Path]) -
     settings = make_settings("", redis_url=f"rediss://127.0.0.1:{port}/0?ssl_ca_certs={ca}")
     _, status, _, message, _, _ = _one(settings, "redis")
     assert status == "pass", message
+
+
+def test_postgres_tls_mismatch_has_a_hint(make_settings: Build, pg_url: str) -> None:
+    settings = make_settings("", database_url=f"{pg_url}?sslmode=require")
+    _, status, code, message, hint, _ = _one(settings, "database")
+    if status == "pass":
+        assert message.startswith("PostgreSQL")  # this server offers TLS: nothing to refuse
+        return
+    assert (status, code) == ("fail", 4)
+    assert hint and "TLS" in hint

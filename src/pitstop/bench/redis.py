@@ -2,7 +2,8 @@
 
 Like ``redis-benchmark``: ``clients`` connections each keep ``pipeline`` requests in
 flight until ``requests`` have been answered; a request's latency runs from sending
-its batch to receiving the batch's last reply.  One thread drives every connection
+its batch to the poll that found the batch's last reply (time the client spends on
+other connections' replies is not charged to it).  One thread drives every connection
 through ``selectors`` with pre-encoded commands, so the client costs little next to
 the server.  The benchmark key is deleted afterwards.
 """
@@ -172,6 +173,7 @@ def _run_op(conns: list[_Conn], command: bytes, reply: bytes, pipeline: int, req
     try:
         while answered < requests:
             events = selector.select(timeout)
+            arrived = time.perf_counter()  # every ready reply was there by now
             if not events:
                 raise ConnectError(f"the server stopped answering during {op} "
                                    f"({answered}/{requests} done)")
@@ -186,7 +188,7 @@ def _run_op(conns: list[_Conn], command: bytes, reply: bytes, pipeline: int, req
                 conn.outstanding -= done
                 answered += done
                 if conn.outstanding <= 0:
-                    latencies.extend([time.perf_counter() - conn.sent_at] * conn.batch)
+                    latencies.extend([arrived - conn.sent_at] * conn.batch)
                     send(conn)
         seconds = time.perf_counter() - started
     finally:

@@ -25,6 +25,7 @@ from pitstop.checks.base import (
 )
 from pitstop.checks.settings import DatabaseCheckSettings
 from pitstop.db.url import DatabaseURL, parse_url
+from pitstop.errors import PitstopError
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -67,9 +68,25 @@ def server_connection(db: DatabaseURL, timeout: float) -> Iterator[Connection]:
         with engine.connect() as conn:
             yield conn
     except SQLAlchemyError as exc:
-        raise translate_error(exc, db) from exc
+        error = translate_error(exc, db)
+        hint = tls_hint(str(error))
+        if hint and isinstance(error, PitstopError):
+            error.hint = hint
+        raise error from exc
     finally:
         engine.dispose()
+
+
+def tls_hint(message: str) -> str | None:
+    """A hint for TLS mismatches between the URL and the server, if that is the cause."""
+    lowered = message.lower()
+    if "does not support ssl" in lowered:
+        return "the server does not offer TLS: drop sslmode=require from the URL or enable ssl"
+    if "ssl off" in lowered or "ssl/tls required" in lowered or "requires ssl" in lowered \
+            or "secure transport" in lowered:
+        return "the server requires TLS: add ?sslmode=require (PostgreSQL) or ssl settings " \
+               "(MySQL) to the URL"
+    return None
 
 
 def round_trip(conn: Connection) -> float:

@@ -132,7 +132,7 @@ def wait_one(target: WaitTarget, *, timeout: float, interval: float,
     last: PitstopError = ConnectError(f"{target.label}: not tried")
     while True:
         attempts += 1
-        budget = max(0.1, min(MAX_ATTEMPT_SECONDS, deadline - time.monotonic()))
+        budget = max(0.1, round(min(MAX_ATTEMPT_SECONDS, deadline - time.monotonic()), 1))
         try:
             detail = call_with_deadline(functools.partial(target.attempt, budget), budget + 0.25)
             return WaitResult(target.label, True, time.monotonic() - started, attempts, detail)

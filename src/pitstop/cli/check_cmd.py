@@ -106,8 +106,10 @@ def wait(app: AppContext, targets: tuple[str, ...], timeout: float, interval: fl
         if r.ready:
             info(f"{r.label} answered after {r.seconds:.1f} s: {r.detail}")
         else:
-            error(f"{r.label} did not answer within {timeout:g} s "
-                  f"({r.attempts} attempts); last error: {r.detail}", r.hint)
+            detail = r.detail.removeprefix(f"{r.label}: ")
+            tries = f"{r.attempts} attempt{'s' if r.attempts != 1 else ''}"
+            error(f"{r.label} did not answer within {timeout:g} s ({tries}); last error: "
+                  f"{detail}", r.hint)
     failed = {r.exit_code for r in results if not r.ready}
     if not failed:
         return EXIT_OK
