@@ -4,6 +4,8 @@ report into a :class:`PytestRun`."""
 from __future__ import annotations
 
 import dataclasses
+import logging
+import shlex
 import subprocess
 import tempfile
 import threading
@@ -13,6 +15,8 @@ from pathlib import Path
 
 from pitstop.errors import PermissionDeniedError, TestRunError, UsageError
 from pitstop.testing.junit import TestCase, parse_junit
+
+log = logging.getLogger("pitstop.testing")
 
 # pytest's own exit statuses
 _OK, _FAILED, _INTERRUPTED, _INTERNAL, _USAGE, _NO_TESTS = 0, 1, 2, 3, 4, 5
@@ -102,6 +106,7 @@ def run_pytest(python: Path, args: Sequence[str], *, cwd: Path, timeout: float |
         junit = Path(tmp) / "junit.xml"
         command = (str(python), "-m", "pytest", f"--junitxml={junit}",
                    "-o", "junit_family=xunit1", "-o", "junit_duration_report=total", *args)
+        log.info("%s: %s", what, shlex.join(c for c in command if not c.startswith("--junitxml")))
         start = time.monotonic()
         code, output = _run(command, cwd=cwd, timeout=timeout, cancel=cancel, what=what)
         wall = time.monotonic() - start
