@@ -122,3 +122,17 @@ def test_help_texts(capsys: pytest.CaptureFixture[str]) -> None:
         assert main(args) == 0
     out = capsys.readouterr().out
     assert "--allow-dirty" in out and "Conventional Commits" in out
+
+
+def test_works_from_a_subdirectory_with_pyproject_config(
+        repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    (repo / "pyproject.toml").write_text('[tool.pitstop.release]\ninitial = "1.0.0"\n'
+                                         'zero_breaking = "major"\n')
+    sub = repo / "src" / "pkg"
+    sub.mkdir(parents=True)
+    commit(repo, "feat: nested")
+    monkeypatch.chdir(sub)
+    assert main(["release", "next"]) == 0
+    assert capsys.readouterr().out == "1.1.0\n"
+    assert main(["release", "changelog", "--write"]) == 0
+    assert (repo / "CHANGELOG.md").is_file()
