@@ -1,0 +1,258 @@
+"""``scan_secrets``: pick the source (tree, index, history, stdin), fan the work out
+over a process pool, filter through the baseline, return a :class:`ScanReport`.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import dataclasses
+import multiprocessing
+import os
+import threading
+import time
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pitstop.config import Settings
+from pitstop.errors import ConfigError, UsageError
+from pitstop.scan.baseline import apply_baseline, load_baseline, write_baseline
+from pitstop.scan.detector import Origin
+from pitstop.scan.files import FileResult, scan_blob, scan_path, scan_text
+from pitstop.scan.gitsrc import Git, history_blocks
+from pitstop.scan.model import BaselineEntry, Finding, ScanReport, ScanStats, Skipped
+from pitstop.scan.rule import RuleSet
+from pitstop.scan.ruleset import load_ruleset
+from pitstop.scan.settings import DEFAULT_EXCLUDE, DEFAULT_MAX_FILE_SIZE, ScanSettings
+from pitstop.scan.sources import Excluder, WalkEntry, WalkSkip, walk
+
+Mode = Literal["tree", "staged", "history", "stdin"]
+POOL_MIN_BYTES = 8 << 20
+POOL_MIN_FILES = 400
+BATCH_BYTES = 4 << 20
+BATCH_FILES = 256
+
+
+class NothingScannedError(ConfigError):
+    """The paths matched no file: a scan that read nothing is not a clean pass."""
+
+
+@dataclasses.dataclass(frozen=True)
+class ScanOptions:
+    """Everything one scan needs; build it with :meth:`from_settings` or directly."""
+
+    root: Path
+    paths: tuple[Path, ...] = ()
+    mode: Mode = "tree"
+    rev_range: str | None = None
+    stdin_data: bytes | None = None
+    stdin_name: str = "<stdin>"
+    rules_file: Path | None = None
+    exclude: tuple[str, ...] = ()
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    baseline: Path | None = None
+    update_baseline: bool = False
+    disable: tuple[str, ...] = ()
+    explain: bool = False
+    jobs: int | None = None
+    env: Mapping[str, str] | None = None
+    git: str = "git"
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **overrides: Any) -> ScanOptions:
+        """Options from ``[scan]`` of ``settings``; ``None`` overrides are ignored."""
+        section = settings.typed_section("scan", ScanSettings)
+        values: dict[str, Any] = {
+            "root": settings.project_dir, "rules_file": section.config,
+            "exclude": section.exclude, "max_file_size": section.max_file_size,
+            "baseline": section.baseline, "disable": section.disable, "jobs": section.jobs,
+        }
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+
+_WORKER_RULES: RuleSet | None = None
+
+
+def _init_worker(rules: RuleSet) -> None:
+    global _WORKER_RULES
+    _WORKER_RULES = rules
+
+
+def _scan_batch(batch: list[tuple[str, str, int]], explain: bool, max_size: int) -> FileResult:
+    assert _WORKER_RULES is not None
+    result = FileResult()
+    for path, rel, size in batch:
+        result.merge(scan_path(_WORKER_RULES, Path(path), rel, size, explain, max_size))
+    return result
+
+
+def _batches(entries: list[WalkEntry]) -> Iterable[list[tuple[str, str, int]]]:
+    batch: list[tuple[str, str, int]] = []
+    size = 0
+    for entry in entries:
+        batch.append((str(entry.path), entry.rel, entry.size))
+        size += entry.size
+        if len(batch) >= BATCH_FILES or size >= BATCH_BYTES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def _tree_entries(options: ScanOptions, excluder: Excluder, result: FileResult
+                  ) -> list[WalkEntry]:
+    root = options.root
+    entries: list[WalkEntry] = []
+    if options.paths:
+        roots = []
+        for path in options.paths:
+            full = path if path.is_absolute() else root / path
+            if not full.exists() and not full.is_symlink():
+                raise UsageError(f"{path}: no such file or directory",
+                                 hint="pass existing files or directories to scan")
+            roots.append(full)
+        items: Iterable[WalkEntry | WalkSkip] = walk(roots, root, excluder)
+    else:
+        git = None
+        try:
+            git = Git.find(root, options.env, options.git)
+        except Exception:  # noqa: BLE001 - no git: scan the directory as it is
+            git = None
+        top = git.toplevel() if git is not None else None
+        if git is not None and top is not None:
+            base = top.resolve()
+            items = walk([base / p for p in git.tracked_files()
+                          if not excluder.excluded(p)], base, excluder)
+        else:
+            items = walk([root], root, excluder)
+    for item in items:
+        if isinstance(item, WalkSkip):
+            result.skipped.append(Skipped(item.rel, item.reason))
+        else:
+            entries.append(item)
+    return entries
+
+
+def _start_method() -> str:
+    """``fork`` (fast, no re-import of ``__main__``) when this process has one thread;
+    ``forkserver`` when other threads could hold locks across a fork."""
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return "fork"
+    return "forkserver" if "forkserver" in methods else "spawn"
+
+
+def _scan_tree(rules: RuleSet, options: ScanOptions, excluder: Excluder) -> FileResult:
+    result = FileResult()
+    entries = _tree_entries(options, excluder, result)
+    total = sum(e.size for e in entries)
+    jobs = options.jobs or os.cpu_count() or 1
+    if jobs > 1 and (total >= POOL_MIN_BYTES or len(entries) >= POOL_MIN_FILES):
+        context = multiprocessing.get_context(_start_method())
+        with concurrent.futures.ProcessPoolExecutor(
+                max_workers=jobs, mp_context=context, initializer=_init_worker,
+                initargs=(rules,)) as pool:
+            futures = [pool.submit(_scan_batch, batch, options.explain, options.max_file_size)
+                       for batch in _batches(entries)]
+            for future in futures:
+                result.merge(future.result())
+    else:
+        for entry in entries:
+            result.merge(scan_path(rules, entry.path, entry.rel, entry.size, options.explain,
+                                   options.max_file_size))
+    if result.files + result.binary + len(result.skipped) == 0:
+        where = ", ".join(str(p) for p in options.paths) or str(options.root)
+        raise NothingScannedError(f"nothing to scan: no file matched in {where}",
+                                  hint="check the paths and [scan] exclude globs")
+    return result
+
+
+def _scan_staged(rules: RuleSet, options: ScanOptions, excluder: Excluder) -> FileResult:
+    git = Git.find(options.root, options.env, options.git)
+    if git.toplevel() is None:
+        raise UsageError(f"{options.root} is not inside a git repository",
+                         hint="--staged reads the git index; run it inside a repository")
+    result = FileResult()
+    paths = [p for p in git.staged_paths() if not excluder.excluded(p)]
+    for rel, data in git.index_blobs(paths):
+        result.merge(scan_blob(rules, data, rel, options.explain, options.max_file_size))
+    return result
+
+
+def _scan_history(rules: RuleSet, options: ScanOptions, excluder: Excluder
+                  ) -> tuple[FileResult, int]:
+    git = Git.find(options.root, options.env, options.git)
+    if git.toplevel() is None:
+        raise UsageError(f"{options.root} is not inside a git repository",
+                         hint="--history and --since read git history")
+    result = FileResult()
+    commits: set[str] = set()
+    for block in history_blocks(git, options.rev_range or "HEAD"):
+        commits.add(block.commit)
+        if excluder.excluded(block.path):
+            continue
+        text = "\n".join(block.lines).encode("utf-8", "surrogateescape")
+        result.paths.append(block.path)
+        result.files += 1
+        result.bytes += len(text)
+        origin = Origin(block.path, block.commit, block.author, block.date,
+                        line_map=block.numbers)
+        scan_text(rules, text, origin, options.explain, result)
+    return result, len(commits)
+
+
+def scan_secrets(options: ScanOptions | Settings, **overrides: Any) -> ScanReport:
+    """Scan for secrets and return the report (findings are results, not errors).
+
+    ``options`` is a :class:`ScanOptions`, or :class:`~pitstop.config.Settings` whose
+    ``[scan]`` section is used with ``overrides`` applied.  Raises
+    :class:`~pitstop.errors.ConfigError` (exit 3) for bad rules, a bad baseline or a
+    scan that matched no file, :class:`~pitstop.errors.DependencyError` (exit 2) when
+    git is needed and missing.
+    """
+    if isinstance(options, Settings):
+        options = ScanOptions.from_settings(options, **overrides)
+    elif overrides:
+        options = dataclasses.replace(options, **overrides)
+    started = time.perf_counter()
+    rules = load_ruleset(options.rules_file, options.disable)
+    excluder = Excluder(DEFAULT_EXCLUDE + options.exclude)
+    baseline = load_baseline(options.baseline) if options.baseline and \
+        not options.update_baseline else None
+    commits = 0
+    if options.mode == "stdin":
+        result = scan_blob(rules, options.stdin_data or b"", options.stdin_name,
+                           options.explain, options.max_file_size)
+    elif options.mode == "staged":
+        result = _scan_staged(rules, options, excluder)
+    elif options.mode == "history":
+        result, commits = _scan_history(rules, options, excluder)
+    else:
+        result = _scan_tree(rules, options, excluder)
+    findings = sorted(result.findings, key=lambda f: (f.path, f.line, f.column, f.rule,
+                                                      f.commit or ""))
+    written = None
+    if options.update_baseline:
+        if options.baseline is None:
+            raise UsageError("--update-baseline needs a baseline file",
+                             hint="pass --baseline FILE or set [scan] baseline")
+        written = write_baseline(options.baseline, findings)
+        kept: list[Finding] = []
+        stale: list[BaselineEntry] = []
+        baselined = len(findings)
+    elif baseline is not None:
+        scanned = None if options.mode == "tree" and not options.paths else set(result.paths)
+        kept, baselined, stale = apply_baseline(findings, baseline, scanned)
+    else:
+        kept, baselined, stale = findings, 0, []
+    stats = ScanStats(
+        files=result.files, bytes=result.bytes, skipped=len(result.skipped),
+        binary=result.binary, seconds=round(time.perf_counter() - started, 3),
+        commits=commits, rules=len(rules), candidates=result.candidates, baselined=baselined,
+    )
+    return ScanReport(
+        findings=tuple(kept), stats=stats, mode=options.mode,
+        skipped=tuple(sorted(result.skipped, key=lambda s: s.path)),
+        dropped=tuple(result.dropped), stale=tuple(stale), baseline_written=written,
+    )

@@ -1,0 +1,165 @@
+"""Git as a source of text: tracked files, staged blobs, added lines of history.
+
+Git runs as a subprocess with the inherited ``GIT_*`` variables removed (a hook's
+``GIT_DIR`` or ``GIT_INDEX_FILE`` must not redirect it), except the few that only
+configure transport or configuration.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import subprocess
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+from pitstop.errors import DependencyError, UsageError
+
+_KEEP = ("GIT_EXEC_PATH", "GIT_SSH", "GIT_SSH_COMMAND", "GIT_ASKPASS", "GIT_CONFIG_NOSYSTEM",
+         "GIT_CONFIG_GLOBAL", "GIT_CONFIG_COUNT", "GIT_CONFIG_KEY_", "GIT_CONFIG_VALUE_")
+_SEP = "\x1f"
+_COMMIT_MARK = "\x1ecommit" + _SEP
+
+
+def git_env(base: Mapping[str, str] | None) -> dict[str, str]:
+    """``base`` without the ``GIT_*`` variables that redirect git; a minimal
+    environment when ``base`` is ``None``."""
+    env = dict(base) if base is not None else {"PATH": "/usr/local/bin:/usr/bin:/bin"}
+    for key in list(env):
+        if key.startswith("GIT_") and not key.startswith(_KEEP):
+            del env[key]
+    env["LC_ALL"] = "C"
+    env["GIT_TERMINAL_PROMPT"] = "0"
+    return env
+
+
+@dataclasses.dataclass(frozen=True)
+class Git:
+    """A git executable bound to a working directory and environment."""
+
+    cwd: Path
+    env: Mapping[str, str]
+    executable: str = "git"
+
+    @classmethod
+    def find(cls, cwd: Path, env: Mapping[str, str] | None, executable: str = "git") -> Git:
+        resolved = git_env(env)
+        found = shutil.which(executable, path=resolved.get("PATH"))
+        if found is None:
+            raise DependencyError(f"git executable {executable!r} not found on PATH",
+                                  hint="install git, or scan paths without --staged/--history")
+        return cls(cwd, resolved, found)
+
+    def run(self, *args: str, input: bytes | None = None) -> bytes:
+        try:
+            result = subprocess.run([self.executable, *args], cwd=self.cwd, env=dict(self.env),
+                                    input=input, capture_output=True, check=False)
+        except OSError as exc:
+            raise DependencyError(f"cannot run git: {exc}") from exc
+        if result.returncode != 0:
+            message = result.stderr.decode("utf-8", "replace").strip().splitlines()
+            detail = message[-1] if message else f"exit status {result.returncode}"
+            raise UsageError(f"git {' '.join(args[:2])} failed in {self.cwd}: {detail}",
+                             hint="run inside a git repository, and check the revision range")
+        return result.stdout
+
+    def toplevel(self) -> Path | None:
+        """The repository root around ``cwd``, or ``None`` outside a repository."""
+        try:
+            out = self.run("rev-parse", "--show-toplevel")
+        except UsageError:
+            return None
+        return Path(out.decode("utf-8", "replace").strip())
+
+    def tracked_files(self) -> list[str]:
+        out = self.run("ls-files", "-z", "--cached")
+        return [p for p in out.decode("utf-8", "surrogateescape").split("\0") if p]
+
+    def staged_paths(self) -> list[str]:
+        out = self.run("diff", "--cached", "--name-only", "-z", "--no-renames",
+                       "--diff-filter=ACMRT")
+        return [p for p in out.decode("utf-8", "surrogateescape").split("\0") if p]
+
+    def index_blobs(self, paths: list[str]) -> Iterator[tuple[str, bytes]]:
+        """(path, content) of each path as staged in the index (``git cat-file --batch``)."""
+        wanted = [p for p in paths if "\n" not in p]
+        if not wanted:
+            return
+        request = "".join(f":0:{p}\n" for p in wanted).encode("utf-8", "surrogateescape")
+        out = self.run("cat-file", "--batch", input=request)
+        pos = 0
+        for path in wanted:
+            newline = out.index(b"\n", pos)
+            header = out[pos:newline].split()
+            pos = newline + 1
+            if len(header) < 3 or header[1] == b"missing":
+                continue
+            size = int(header[2])
+            yield path, out[pos:pos + size]
+            pos += size + 1
+
+
+@dataclasses.dataclass
+class AddedBlock:
+    """The lines one commit added to one file."""
+
+    commit: str
+    author: str
+    date: str
+    path: str
+    lines: list[str] = dataclasses.field(default_factory=list)
+    numbers: list[int] = dataclasses.field(default_factory=list)
+
+
+def history_blocks(git: Git, rev_range: str) -> Iterator[AddedBlock]:
+    """Every added line in the commits of ``rev_range``, grouped by commit and file."""
+    if rev_range.startswith("-"):
+        raise UsageError(f"invalid revision range {rev_range!r}", hint="e.g. main..HEAD")
+    args = [git.executable, "-c", "core.quotePath=false", "log", "-p", "-U0", "--no-color",
+            "--no-ext-diff", "--no-textconv", "--no-renames",
+            f"--format={_COMMIT_MARK}%H{_SEP}%an <%ae>{_SEP}%aI", rev_range, "--"]
+    proc = subprocess.Popen(args, cwd=git.cwd, env=dict(git.env), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    assert proc.stdout is not None
+    commit = author = date = ""
+    block: AddedBlock | None = None
+    in_hunk = False
+    line_no = 0
+    try:
+        for raw in proc.stdout:
+            line = raw.decode("utf-8", "replace").rstrip("\n")
+            if line.startswith(_COMMIT_MARK):
+                if block is not None and block.lines:
+                    yield block
+                block = None
+                commit, author, date = [*line[len(_COMMIT_MARK):].split(_SEP), "", ""][:3]
+                in_hunk = False
+            elif line.startswith("diff --git "):
+                if block is not None and block.lines:
+                    yield block
+                block = None
+                in_hunk = False
+            elif not in_hunk and line.startswith("+++ "):
+                target = line[4:]
+                block = None if target == "/dev/null" else AddedBlock(
+                    commit, author, date, target[2:] if target.startswith("b/") else target)
+            elif line.startswith("@@ "):
+                in_hunk = True
+                new = line.split(" ")[2]  # +start[,count]
+                line_no = int(new[1:].split(",")[0])
+            elif in_hunk and line.startswith("+") and block is not None:
+                block.lines.append(line[1:])
+                block.numbers.append(line_no)
+                line_no += 1
+        if block is not None and block.lines:
+            yield block
+    finally:
+        proc.stdout.close()
+        stderr = proc.stderr.read() if proc.stderr else b""
+        code = proc.wait()
+        if proc.stderr:
+            proc.stderr.close()
+    if code != 0:
+        detail = stderr.decode("utf-8", "replace").strip().splitlines()
+        raise UsageError(f"git log {rev_range} failed: {detail[-1] if detail else code}",
+                         hint="check the revision range, e.g. main..HEAD")

@@ -1,0 +1,47 @@
+"""Plain text: one line per finding, ``path:line:col: rule secret`` (and the commit).
+
+The one-line :func:`summary` is separate: the CLI writes it to stderr.
+"""
+
+from __future__ import annotations
+
+from pitstop.scan.model import Finding, ScanReport
+
+
+def finding_line(finding: Finding, redact: bool = True) -> str:
+    line = (f"{finding.path}:{finding.line}:{finding.column}: {finding.rule} "
+            f"{finding.shown(redact)}  ({finding.description})")
+    if finding.commit:
+        line += f" [commit {finding.commit[:12]} by {finding.author} on {finding.date}]"
+    return line
+
+
+def summary(report: ScanReport) -> str:
+    """One line: how much was scanned and what was found."""
+    stats = report.stats
+    what = f"{stats.commits} commits, " if report.mode == "history" else ""
+    parts = [f"scanned {what}{stats.files} files ({stats.bytes / 1e6:.1f} MB) in "
+             f"{stats.seconds:.2f}s with {stats.rules} rules"]
+    if stats.binary:
+        parts.append(f"{stats.binary} binary skipped")
+    if stats.skipped:
+        parts.append(f"{stats.skipped} skipped")
+    if stats.baselined:
+        parts.append(f"{stats.baselined} in baseline")
+    count = len(report.findings)
+    parts.append(f"{count} finding{'s' if count != 1 else ''}" if count else "no secrets found")
+    return "; ".join(parts)
+
+
+def render(report: ScanReport, redact: bool = True) -> str:
+    lines = [finding_line(f, redact) for f in report.findings]
+    for skipped in report.skipped:
+        lines.append(f"{skipped.path}: skipped: {skipped.reason}")
+    for entry in report.stale:
+        lines.append(f"{entry.path}: stale baseline entry: {entry.rule} {entry.hash[:12]}")
+    for dropped in report.dropped:
+        lines.append(f"{dropped.path}:{dropped.line}: dropped {dropped.rule} "
+                     f"{dropped.shown(redact)}: {dropped.reason}")
+    if report.baseline_written is not None:
+        lines.append(f"baseline written: {report.baseline_written} entries")
+    return "".join(f"{line}\n" for line in lines)

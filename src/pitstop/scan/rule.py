@@ -1,0 +1,242 @@
+"""Rules and allowlists as data, and their compiled form.
+
+A :class:`Rule` is plain data (id, regex, secret group, keywords, entropy, path,
+allowlists, examples); :func:`compile_rules` turns a sequence of them into a
+:class:`RuleSet`: RE2 patterns over UTF-8 bytes, and one keyword prefilter — an RE2
+alternation of every keyword, which RE2 runs as a single DFA (an Aho-Corasick
+automaton in effect) — so a file is searched once for all keywords and each regex runs
+only in the windows around its keyword hits.  Because that alternation reports one
+keyword per position, each keyword also triggers the rules of every keyword it
+contains; pyahocorasick finds those containments when the set is compiled.
+Patterns use RE2 syntax (google-re2), as gitleaks' format does.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Any, Literal
+
+import ahocorasick
+import re2
+
+from pitstop.errors import ConfigError
+
+RegexTarget = Literal["secret", "match", "line"]
+
+
+def _options() -> Any:
+    options = re2.Options()
+    options.log_errors = False
+    options.max_mem = 64 << 20
+    return options
+
+
+def compile_pattern(pattern: str, where: str, file: str | None = None,
+                    binary: bool = False) -> Any:
+    """Compile ``pattern`` with RE2 (for bytes when ``binary``) or raise
+    :class:`ConfigError` naming ``where``."""
+    try:
+        return re2.compile(pattern.encode("utf-8") if binary else pattern, _options())
+    except re2.error as exc:
+        detail = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+        raise ConfigError(
+            f"invalid RE2 regular expression {pattern!r}: {detail}", file=file, key=where,
+            hint="RE2 has no look-around or back-references; see https://github.com/google/re2/wiki/Syntax",
+        ) from None
+
+
+@dataclasses.dataclass(frozen=True)
+class Allowlist:
+    """Drops a candidate when its conditions hold (any of them, or all with ``AND``)."""
+
+    description: str = ""
+    regexes: tuple[str, ...] = ()
+    regex_target: RegexTarget = "secret"
+    paths: tuple[str, ...] = ()
+    stopwords: tuple[str, ...] = ()
+    commits: tuple[str, ...] = ()
+    condition: Literal["OR", "AND"] = "OR"
+
+
+@dataclasses.dataclass(frozen=True)
+class Rule:
+    """One detection rule.
+
+    ``secret_group`` is the capture group holding the secret; ``None`` means the first
+    non-empty group, or the whole match when the pattern has no group.  ``window``
+    widens the text searched after a keyword hit beyond its line (multi-line formats
+    such as PEM blocks).  ``examples`` must match, ``counter_examples`` must not.
+    """
+
+    id: str
+    description: str
+    regex: str | None = None
+    secret_group: int | None = None
+    keywords: tuple[str, ...] = ()
+    entropy: float | None = None
+    path: str | None = None
+    allowlists: tuple[Allowlist, ...] = ()
+    tags: tuple[str, ...] = ()
+    window: int = 0
+    generic: bool = False
+    examples: tuple[str, ...] = ()
+    counter_examples: tuple[str, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True)
+class CompiledAllowlist:
+    source: Allowlist
+    regexes: tuple[Any, ...]
+    paths: tuple[Any, ...]
+    stopwords: tuple[str, ...]
+
+    def reason(self, secret: str, match: str, line: str, path: str,
+               commit: str | None) -> str | None:
+        """Why this allowlist drops the candidate, or ``None`` when it does not."""
+        checks: list[str | None] = []
+        src = self.source
+        if self.regexes:
+            target = {"secret": secret, "match": match, "line": line}[src.regex_target]
+            hit = next((r.pattern for r in self.regexes if r.search(target)), None)
+            checks.append(f"allowlist regex {hit!r} on {src.regex_target}" if hit else None)
+        if self.paths:
+            hit = next((r.pattern for r in self.paths if r.search(path)), None)
+            checks.append(f"allowlist path {hit!r}" if hit else None)
+        if self.stopwords:
+            lowered = secret.lower()
+            hit = next((w for w in self.stopwords if w in lowered), None)
+            checks.append(f"stopword {hit!r}" if hit else None)
+        if src.commits:
+            hit = commit if commit and any(commit.startswith(c) for c in src.commits) else None
+            checks.append(f"allowlist commit {hit[:12]}" if hit else None)
+        if not checks:
+            return None
+        if src.condition == "AND":
+            return "; ".join(c for c in checks if c) if all(checks) else None
+        return next((c for c in checks if c), None)
+
+
+def compile_allowlist(allow: Allowlist, where: str, file: str | None = None) -> CompiledAllowlist:
+    return CompiledAllowlist(
+        source=allow,
+        regexes=tuple(compile_pattern(r, f"{where}.regexes", file) for r in allow.regexes),
+        paths=tuple(compile_pattern(p, f"{where}.paths", file) for p in allow.paths),
+        stopwords=tuple(w.lower() for w in allow.stopwords if w),
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class CompiledRule:
+    rule: Rule
+    pattern: Any
+    path: Any
+    allowlists: tuple[CompiledAllowlist, ...]
+    groups: int
+
+    def secret_of(self, match: Any) -> tuple[bytes, int, int]:
+        """The secret text of a match and its span."""
+        group = self.rule.secret_group
+        if group is None and self.groups:
+            for index in range(1, self.groups + 1):
+                if match.group(index):
+                    return match.group(index), match.start(index), match.end(index)
+            return match.group(0), match.start(), match.end()
+        group = group or 0
+        if group > self.groups:
+            group = 0
+        value = match.group(group)
+        if value is None:
+            return b"", match.start(), match.start()
+        return value, match.start(group), match.end(group)
+
+
+@dataclasses.dataclass(frozen=True)
+class RuleSet:
+    """Compiled rules, the keyword prefilter and global allowlists."""
+
+    rules: tuple[CompiledRule, ...]
+    prefilter: Any
+    """RE2 bytes pattern matching any keyword (in lower-cased text), or ``None``."""
+    keyword_rules: dict[bytes, tuple[int, ...]]
+    """Keyword → indexes of the rules it triggers (its own and those of keywords in it)."""
+    keyword_free: tuple[int, ...]
+    path_rules: tuple[int, ...]
+    allowlists: tuple[CompiledAllowlist, ...]
+    sources: tuple[Rule, ...]
+    global_allowlists: tuple[Allowlist, ...]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # compiled RE2 objects do not pickle: ship the data, compile again on arrival
+        return (compile_rules, (self.sources, self.global_allowlists))
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+
+def _keyword_closure(by_keyword: dict[str, list[int]]) -> dict[bytes, tuple[int, ...]]:
+    """Each keyword with the rules of every keyword found inside it."""
+    if not by_keyword:
+        return {}
+    automaton = ahocorasick.Automaton()
+    for keyword in by_keyword:
+        automaton.add_word(keyword, keyword)
+    automaton.make_automaton()
+    closure: dict[bytes, tuple[int, ...]] = {}
+    for keyword, indexes in by_keyword.items():
+        merged = set(indexes)
+        for _end, inner in automaton.iter(keyword):
+            merged.update(by_keyword[inner])
+        closure[keyword.encode("utf-8")] = tuple(sorted(merged))
+    return closure
+
+
+def compile_rules(rules: Sequence[Rule], allowlists: Sequence[Allowlist] = (),
+                  file: str | None = None) -> RuleSet:
+    """Compile rules and global allowlists (``ConfigError`` on a bad pattern or id)."""
+    compiled: list[CompiledRule] = []
+    seen: set[str] = set()
+    by_keyword: dict[str, list[int]] = {}
+    keyword_free: list[int] = []
+    for rule in rules:
+        where = f"rules.{rule.id}"
+        if not rule.id:
+            raise ConfigError("a rule has no id", file=file, key="rules")
+        if rule.id in seen:
+            raise ConfigError(f"duplicate rule id {rule.id!r}", file=file, key=where)
+        seen.add(rule.id)
+        if rule.regex is None and rule.path is None:
+            raise ConfigError("a rule needs a regex, a path or both", file=file, key=where)
+        pattern = compile_pattern(rule.regex, f"{where}.regex", file, binary=True) \
+            if rule.regex else None
+        path = compile_pattern(rule.path, f"{where}.path", file) if rule.path else None
+        index = len(compiled)
+        compiled.append(CompiledRule(
+            rule=rule, pattern=pattern, path=path,
+            allowlists=tuple(compile_allowlist(a, f"{where}.allowlists", file)
+                             for a in rule.allowlists),
+            groups=pattern.groups if pattern is not None else 0,
+        ))
+        keywords = {k.lower() for k in rule.keywords if k}
+        if pattern is None:
+            continue
+        if not keywords:
+            keyword_free.append(index)
+        for keyword in keywords:
+            by_keyword.setdefault(keyword, []).append(index)
+    keyword_rules = _keyword_closure(by_keyword)
+    prefilter = None
+    if keyword_rules:
+        ordered = sorted(keyword_rules, key=lambda k: (-len(k), k))
+        prefilter = compile_pattern("|".join(re2.escape(k.decode()) for k in ordered),
+                                    "keywords", file, binary=True)
+    return RuleSet(
+        rules=tuple(compiled),
+        prefilter=prefilter,
+        keyword_rules=keyword_rules,
+        keyword_free=tuple(keyword_free),
+        path_rules=tuple(i for i, c in enumerate(compiled) if c.path is not None),
+        allowlists=tuple(compile_allowlist(a, "allowlists", file) for a in allowlists),
+        sources=tuple(rules),
+        global_allowlists=tuple(allowlists),
+    )
