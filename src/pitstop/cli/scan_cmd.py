@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from pitstop.cli.common import AppContext, json_option, pass_app
+from pitstop.config import Settings, load_settings
 from pitstop.errors import ConfigError, UsageError
 from pitstop.output import emit_json, info, table
 from pitstop.schema import parse_bytesize
@@ -76,7 +77,7 @@ def secrets(app: AppContext, paths: tuple[Path, ...], staged: bool, history: str
     if len(modes) > 1:
         raise UsageError(f"{' and '.join(modes)} cannot be combined",
                          hint="scan one source at a time")
-    settings = app.settings()
+    settings = _settings(app)
     section = settings.section("scan")
     overrides: dict[str, object] = {"explain": explain, "jobs": jobs, "env": dict(os.environ),
                                     "update_baseline": update_baseline}
@@ -125,6 +126,17 @@ def secrets(app: AppContext, paths: tuple[Path, ...], staged: bool, history: str
     if update_baseline:
         return 0
     return EXIT_FINDINGS if report.findings else 0
+
+
+def _settings(app: AppContext) -> Settings:
+    """Like ``app.settings()`` without its eager SQLAlchemy import (the pre-commit hook
+    must start fast); this command needs no database URL."""
+    from pitstop.log import configure_logging
+
+    settings = load_settings(app.cwd, config_file=app.config_file, env=os.environ,
+                             overrides={"log_level": app.log_level, "log_format": app.log_format})
+    configure_logging(settings.log_level, settings.log_format)
+    return settings
 
 
 def _redacted_lines(text: str) -> list[str]:

@@ -122,6 +122,7 @@ def _tree_entries(options: ScanOptions, excluder: Excluder, result: FileResult
         top = git.toplevel() if git is not None else None
         if git is not None and top is not None:
             base = top.resolve()
+            git = dataclasses.replace(git, cwd=base)
             items = walk([base / p for p in git.tracked_files()
                           if not excluder.excluded(p)], base, excluder)
         else:

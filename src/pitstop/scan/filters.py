@@ -79,12 +79,12 @@ def generic_reason(secret: str, match: str) -> str | None:
             return f"name contains {word!r}"
     if name.endswith("id") and "secret" not in name:
         return "name is an id"
+    if _VARIABLE.match(secret):
+        return "variable reference"
     lowered = secret.lower()
     for word in PLACEHOLDER_WORDS:
         if word in lowered:
             return f"placeholder {word!r}"
-    if _VARIABLE.match(secret):
-        return "variable reference"
     if _TIMESTAMP.match(secret):
         return "timestamp"
     if _UUID.match(secret):

@@ -128,11 +128,27 @@ def compile_allowlist(allow: Allowlist, where: str, file: str | None = None) -> 
 
 @dataclasses.dataclass(frozen=True)
 class CompiledRule:
+    """A rule with its path pattern and allowlists compiled; the regex itself is
+    compiled on first use (most scans touch few rules), or at once when validating."""
+
     rule: Rule
-    pattern: Any
     path: Any
     allowlists: tuple[CompiledAllowlist, ...]
-    groups: int
+    file: str | None = None
+    _pattern: list[Any] = dataclasses.field(default_factory=list, compare=False, repr=False)
+
+    @property
+    def pattern(self) -> Any:
+        if not self._pattern:
+            regex = self.rule.regex
+            self._pattern.append(compile_pattern(regex, f"rules.{self.rule.id}.regex", self.file,
+                                                 binary=True) if regex else None)
+        return self._pattern[0]
+
+    @property
+    def groups(self) -> int:
+        pattern = self.pattern
+        return int(pattern.groups) if pattern is not None else 0
 
     def secret_of(self, match: Any) -> tuple[bytes, int, int]:
         """The secret text of a match and its span."""
@@ -168,7 +184,7 @@ class RuleSet:
 
     def __reduce__(self) -> tuple[Any, ...]:
         # compiled RE2 objects do not pickle: ship the data, compile again on arrival
-        return (compile_rules, (self.sources, self.global_allowlists))
+        return (compile_rules, (self.sources, self.global_allowlists, None, False))
 
     def __len__(self) -> int:
         return len(self.rules)
@@ -192,8 +208,11 @@ def _keyword_closure(by_keyword: dict[str, list[int]]) -> dict[bytes, tuple[int,
 
 
 def compile_rules(rules: Sequence[Rule], allowlists: Sequence[Allowlist] = (),
-                  file: str | None = None) -> RuleSet:
-    """Compile rules and global allowlists (``ConfigError`` on a bad pattern or id)."""
+                  file: str | None = None, validate: bool = True) -> RuleSet:
+    """Compile rules and global allowlists (``ConfigError`` on a bad pattern or id).
+
+    With ``validate`` false the rule regexes are compiled when first used (the
+    built-in rules, whose patterns the test-suite compiles)."""
     compiled: list[CompiledRule] = []
     seen: set[str] = set()
     by_keyword: dict[str, list[int]] = {}
@@ -207,18 +226,18 @@ def compile_rules(rules: Sequence[Rule], allowlists: Sequence[Allowlist] = (),
         seen.add(rule.id)
         if rule.regex is None and rule.path is None:
             raise ConfigError("a rule needs a regex, a path or both", file=file, key=where)
-        pattern = compile_pattern(rule.regex, f"{where}.regex", file, binary=True) \
-            if rule.regex else None
         path = compile_pattern(rule.path, f"{where}.path", file) if rule.path else None
         index = len(compiled)
-        compiled.append(CompiledRule(
-            rule=rule, pattern=pattern, path=path,
+        entry = CompiledRule(
+            rule=rule, path=path, file=file,
             allowlists=tuple(compile_allowlist(a, f"{where}.allowlists", file)
                              for a in rule.allowlists),
-            groups=pattern.groups if pattern is not None else 0,
-        ))
+        )
+        if validate:
+            _ = entry.pattern
+        compiled.append(entry)
         keywords = {k.lower() for k in rule.keywords if k}
-        if pattern is None:
+        if rule.regex is None:
             continue
         if not keywords:
             keyword_free.append(index)

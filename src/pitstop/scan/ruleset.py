@@ -44,4 +44,4 @@ def _load(rules_file: str | None, stamp: int | None, disable: tuple[str, ...]) -
     if not rules:
         raise ConfigError("no rules to scan with", file=rules_file, key="rules",
                           hint="add [[rules]], or [extend] useDefault = true")
-    return compile_rules(rules, allowlists, file=rules_file)
+    return compile_rules(rules, allowlists, file=rules_file, validate=rules_file is not None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pitstop.engine.task import TaskContext, TaskOutcome
+from pitstop.redact import register_secret
 from pitstop.scan.engine import ScanOptions, scan_secrets
 
 
@@ -16,6 +17,7 @@ def scan_secrets_task(ctx: TaskContext) -> TaskOutcome:
     options = ScanOptions.from_settings(ctx.settings)
     report = scan_secrets(options)
     for finding in report.findings:
+        register_secret(finding.secret)  # masked in every later log line, whoever logs it
         ctx.log.warning("%s:%d:%d: %s %s", finding.path, finding.line, finding.column,
                         finding.rule, finding.shown())
     for entry in report.stale:

@@ -1,0 +1,150 @@
+"""`pitstop scan …` through the CLI entry point: exit codes, formats, output."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import git
+from pitstop.cli.main import main
+
+from .conftest import aws_key, github_token
+
+
+@pytest.fixture
+def repo(git_repo: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(git_repo)
+    (git_repo / "README.md").write_text("# demo\n")
+    git(git_repo, "add", ".")
+    git(git_repo, "commit", "-qm", "init")
+    return git_repo
+
+
+def test_clean_repository_exits_0(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["scan", "secrets"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "no secrets found" in captured.err and "scanned 1 files" in captured.err
+
+
+def test_findings_exit_1_redacted(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (repo / "app.py").write_text(f"T = '{github_token()}'\n")
+    git(repo, "add", "app.py")
+    assert main(["scan", "secrets"]) == 1
+    captured = capsys.readouterr()
+    assert "app.py:1:6: github-pat ghp_…" in captured.out
+    assert github_token() not in captured.out + captured.err
+    assert main(["scan", "secrets", "--no-redact"]) == 1
+    assert github_token() in capsys.readouterr().out
+
+
+def test_staged_and_formats(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (repo / "app.py").write_text(f"T = '{github_token()}'\n")
+    git(repo, "add", "app.py")
+    (repo / "app.py").write_text("T = None\n")
+    assert main(["scan", "secrets", "--staged", "--json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert data["mode"] == "staged" and data["findings"][0]["path"] == "app.py"
+    assert main(["scan", "secrets", "--staged", "--format", "sarif", "-o", "out.sarif"]) == 1
+    assert json.loads((repo / "out.sarif").read_text())["version"] == "2.1.0"
+    assert main(["scan", "secrets", "--staged", "--format", "junit"]) == 1
+    assert "<testsuites" in capsys.readouterr().out
+
+
+def test_history_and_since(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (repo / "k.txt").write_text(f"{aws_key()}\n")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "oops")
+    (repo / "k.txt").unlink()
+    git(repo, "commit", "-qam", "fix")
+    assert main(["scan", "secrets"]) == 0
+    assert main(["scan", "secrets", "--history"]) == 1
+    out = capsys.readouterr().out
+    assert "k.txt:1:1: aws-access-key-id AKIA…" in out and "[commit " in out
+    assert main(["scan", "secrets", "--since", "HEAD~1"]) == 0
+    assert main(["scan", "secrets", "--history", "HEAD~2..HEAD~1"]) == 1
+
+
+def test_baseline_cycle(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (repo / "app.py").write_text(f"T = '{github_token()}'\n")
+    git(repo, "add", "app.py")
+    assert main(["scan", "secrets", "--baseline", "b.json", "--update-baseline"]) == 0
+    assert "baseline written: 1 entries" in capsys.readouterr().out
+    assert main(["scan", "secrets", "--baseline", "b.json"]) == 0
+    assert "1 in baseline" in capsys.readouterr().err
+
+
+def test_stdin(repo: Path, monkeypatch: pytest.MonkeyPatch,
+               capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(aws_key().encode())))
+    assert main(["scan", "secrets", "--stdin"]) == 1
+    assert "<stdin>:1:1: aws-access-key-id" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("args", [
+    ["scan", "secrets", "--staged", "--history"],
+    ["scan", "secrets", "missing-path"],
+    ["scan", "secrets", "--max-file-size", "lots"],
+    ["scan", "secrets", "--config", "nope.toml"],
+    ["scan", "secrets", "--format", "xml"],
+    ["scan", "secrets", "--disable", "no-such-rule"],
+])
+def test_usage_and_config_errors_exit_3(repo: Path, args: list[str],
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(args) == 3
+    assert "error:" in capsys.readouterr().err
+
+
+def test_nothing_scanned_exits_3(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (repo / "empty").mkdir()
+    assert main(["scan", "secrets", "empty"]) == 3
+    assert "nothing to scan" in capsys.readouterr().err
+
+
+def test_bad_pitstop_toml_section(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (repo / "pitstop.toml").write_text('[scan]\nmax-file-size = "huge"\n')
+    assert main(["scan", "secrets"]) == 3
+    assert "max-file-size" in capsys.readouterr().err
+
+
+def test_pitstop_toml_settings_apply(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (repo / "pitstop.toml").write_text('[scan]\nexclude = ["fixtures/**"]\n'
+                                       'disable = ["aws-access-key-id"]\n')
+    (repo / "fixtures").mkdir()
+    (repo / "fixtures" / "a.py").write_text(f"T = '{github_token()}'\n")
+    (repo / "b.py").write_text(f"K = '{aws_key()}'\n")
+    git(repo, "add", ".")
+    assert main(["scan", "secrets"]) == 0
+
+
+def test_git_missing_exits_2(repo: Path, monkeypatch: pytest.MonkeyPatch,
+                             capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("PATH", str(repo / "no-bin"))
+    assert main(["scan", "secrets", "--staged"]) == 2
+    assert "git executable" in capsys.readouterr().err
+
+
+def test_help_and_rules(capsys: pytest.CaptureFixture[str]) -> None:
+    for args in (["scan", "--help"], ["scan", "secrets", "--help"], ["scan", "rules", "--help"]):
+        assert main(args) == 0
+    assert "--staged" in capsys.readouterr().out
+    assert main(["scan", "rules", "--json"]) == 0
+    rules = json.loads(capsys.readouterr().out)
+    assert len(rules) >= 200 and {"id", "description", "keywords"} <= set(rules[0])
+
+
+def test_installed_entry_point_in_a_subprocess(repo: Path) -> None:
+    exe = Path(sys.executable).with_name("pitstop")
+    (repo / "app.py").write_text(f"T = '{github_token()}'\n")
+    git(repo, "add", "app.py")
+    env = {**os.environ, "GIT_DIR": "/nonexistent"}  # a hook's GIT_DIR must not matter
+    result = subprocess.run([str(exe), "scan", "secrets", "--staged", "--format", "json"],
+                            cwd=repo, env=env, capture_output=True, text=True, check=False)
+    assert result.returncode == 1, result.stderr
+    assert json.loads(result.stdout)["findings"][0]["rule"] == "github-pat"
