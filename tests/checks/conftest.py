@@ -151,3 +151,20 @@ def tls_redis(tmp_path: Path) -> Iterator[tuple[int, Path]]:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@pytest.fixture
+def start_redis(tmp_path: Path) -> Iterator[Callable[[list[str]], int]]:
+    """Start extra redis-servers with the given arguments; each is stopped afterwards.
+    Returns the port."""
+    procs: list[subprocess.Popen[bytes]] = []
+
+    def start(args: list[str]) -> int:
+        port = free_port()
+        procs.append(_start_redis(args, port, tmp_path))
+        return port
+
+    yield start
+    for proc in procs:
+        proc.terminate()
+        proc.wait(timeout=10)

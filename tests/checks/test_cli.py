@@ -219,3 +219,19 @@ def test_migrations_check(project: Path, sqlite_url: str) -> None:
 def test_help(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert main([*command, "--help"]) == 0
     assert "Usage:" in capsys.readouterr().out
+
+
+def test_env_task_reads_the_engine_environ(project: Path) -> None:
+    from pitstop.checks import tasks
+
+    _write(project, '[checks.env]\nrequired_env = ["APP_SECRET"]\n')
+    settings = load_settings(project, env={})
+
+    def ctx(environ: dict[str, str]) -> TaskContext:
+        return TaskContext(name="check-env", settings=settings, run_id="r1",
+                           log=logging.LoggerAdapter(logging.getLogger("pitstop.test")),
+                           environ=environ)
+
+    assert tasks.check_env_task(ctx({"APP_SECRET": "x", "PATH": "/usr/bin"})).exit_code == 0
+    outcome = tasks.check_env_task(ctx({"PATH": "/usr/bin"}))
+    assert outcome.exit_code == 1 and "APP_SECRET" in outcome.message

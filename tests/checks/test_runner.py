@@ -212,3 +212,10 @@ def test_strict_turns_warnings_into_failure(make_settings: Build) -> None:
     warn = CheckReport((CheckResult("redis", "redis", "warn", "noeviction"),), 0.1)
     assert warn.exit_code() == 0
     assert warn.exit_code(strict=True) == 1
+
+
+def test_public_api_is_what_init_exports() -> None:
+    import pitstop.checks
+
+    for name in pitstop.checks.__all__:
+        assert hasattr(pitstop.checks, name), name

@@ -176,3 +176,29 @@ def test_postgres_tls_mismatch_has_a_hint(make_settings: Build, pg_url: str) -> 
         return
     assert (status, code) == ("fail", 4)
     assert hint and "TLS" in hint
+
+
+def test_redis_replica_with_lost_primary_fails(
+        make_settings: Build, start_redis: Callable[[list[str]], int], closed_port: int) -> None:
+    port = start_redis(["--replicaof", "127.0.0.1", str(closed_port)])
+    _, status, code, message, _, observed = _one(
+        make_settings("", redis_url=f"redis://127.0.0.1:{port}/0"), "redis")
+    assert (status, code) == ("fail", 1)
+    assert "(slave)" in message or "(replica)" in message
+    assert "lost its primary" in message
+    assert observed["master_link_status"] == "down"
+
+
+def test_server_name_recognises_dragonfly() -> None:
+    from pitstop.checks.redis import server_name
+
+    assert server_name({"redis_version": "7.2.0", "dragonfly_version": "df-v1.21.2"}) == (
+        "Dragonfly", "1.21.2")
+    assert server_name({"redis_version": "7.0.15"}) == ("Redis", "7.0.15")
+
+
+def test_mysql_wrong_password(make_settings: Build, mysql_url: str) -> None:
+    bad = mysql_url.replace("mysql://root@", "mysql://nosuchuser:hunter33@")
+    _, status, code, message, _, _ = _one(make_settings("", database_url=bad), "database")
+    assert (status, code) == ("fail", 4)
+    assert "hunter33" not in message

@@ -113,7 +113,10 @@ def server_info(url: str, timeout: float) -> tuple[float, dict[str, Any]]:
         started = time.perf_counter()
         client.ping()
         rtt = time.perf_counter() - started
-        info: dict[str, Any] = client.info("all")
+        try:
+            info: dict[str, Any] = client.info("all")
+        except rex.ResponseError:  # servers that do not know the "all" section
+            info = client.info()
         return rtt, info
     except rex.RedisError as exc:
         raise translate_redis_error(exc, url, timeout) from exc
@@ -173,7 +176,8 @@ def probe_redis(url: str, cfg: RedisCheckSettings, timeout: float) -> Probe:
     observed["rejected_connections"] = Observed(rejected, "connections",
                                                 "warn" if rejected else None)
     if rejected:
-        problems.append(("warn", f"{rejected} connections rejected (maxclients reached)"))
+        problems.append(("warn", f"{rejected} connections rejected since the server started "
+                                 "(maxclients reached)"))
     message = f"{name} {version} ({role})"
     if problems:
         message += ": " + "; ".join(text for _, text in problems)

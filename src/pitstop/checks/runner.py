@@ -111,6 +111,9 @@ def select_checks(env: CheckEnv, names: Sequence[str] = ()) -> list[Check]:
             known = sorted({*by_name, *registry})
             close = difflib.get_close_matches(name, known, n=1)
             suggestion = f" (did you mean '{close[0]}'?)" if close else ""
+            if name == "migrations":
+                raise UsageError("the migrations check needs the migration engine "
+                                 "(pitstop.migrate), which is not installed")
             if name in registry:
                 raise UsageError(f"no {name} checks are configured",
                                  hint=f"add a [checks.{name}.NAME] table to pitstop.toml")

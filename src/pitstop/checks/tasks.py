@@ -3,9 +3,9 @@
 ``wait-database`` and ``extensions-deploy``.
 
 Each is ``fn(ctx: TaskContext) -> TaskOutcome``.  The ``env`` check needs the process
-environment, which :class:`~pitstop.engine.task.TaskContext` does not carry: every
-task takes an optional ``environ`` mapping, and only :func:`process_environ` in this
-module falls back to ``os.environ``.
+environment: a task uses the ``environ`` argument when given, else ``ctx.environ`` (what
+the engine was started with), and only when neither has anything does
+:func:`process_environ` fall back to ``os.environ``.
 """
 
 from __future__ import annotations
@@ -19,14 +19,18 @@ from pitstop.engine.task import TaskContext, TaskOutcome
 from pitstop.errors import EXIT_OK
 
 
-def process_environ(environ: Mapping[str, str] | None) -> Mapping[str, str]:
-    """The environment a task's checks look at: the given one, else the process's."""
-    return os.environ if environ is None else environ
+def process_environ(ctx: TaskContext, environ: Mapping[str, str] | None) -> Mapping[str, str]:
+    """The environment a task's checks look at: ``environ``, else the engine's
+    ``ctx.environ``, else (a context built without one) the process's."""
+    if environ is not None:
+        return environ
+    given: Mapping[str, str] | None = getattr(ctx, "environ", None)
+    return given if given else os.environ
 
 
 def _run(ctx: TaskContext, names: Sequence[str], environ: Mapping[str, str] | None
          ) -> TaskOutcome:
-    env = check_env(ctx.settings, process_environ(environ))
+    env = check_env(ctx.settings, process_environ(ctx, environ))
     report: CheckReport = run_checks(select_checks(env, names), timeout=ctx.timeout)
     for line in format_lines(report):
         ctx.log.info("%s", line)
