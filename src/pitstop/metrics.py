@@ -9,6 +9,8 @@ picture (tasks, health checks, scan findings) whichever command wrote it last:
 - ``pitstop_task_runs_total{task,status}``
 - ``pitstop_health_check_up{check}`` and ``pitstop_health_check_latency_seconds{check}``
 - ``pitstop_scan_findings{rule}`` (from the newest ``scan-secrets`` task)
+- ``pitstop_tests{task}``, ``pitstop_tests_failed{task}``, ``pitstop_coverage_percent{task}``
+  (from the newest ``smoke`` / ``coverage`` tasks)
 - ``pitstop_build_info{version,python}``
 """
 
@@ -53,7 +55,20 @@ class _StateCollector:
             for status, count in sorted(info["counts"].items()):
                 runs.add_metric([task, status], float(count))
         findings: dict[str, Any] | None = None
+        tests_total = GaugeMetricFamily("pitstop_tests", "Tests run by the task's last run.",
+                                        labels=["task"])
+        tests_failed = GaugeMetricFamily("pitstop_tests_failed",
+                                         "Tests that failed in the task's last run.",
+                                         labels=["task"])
+        coverage = GaugeMetricFamily("pitstop_coverage_percent",
+                                     "Total coverage measured by the task's last run.",
+                                     labels=["task"])
         for record in sorted(latest, key=lambda r: r.task):
+            for family, key in ((tests_total, "tests"), (tests_failed, "failed"),
+                                (coverage, "coverage_percent")):
+                value = record.data.get(key)
+                if isinstance(value, int | float) and not isinstance(value, bool):
+                    family.add_metric([record.task], float(value))
             if record.duration_seconds is not None:
                 duration.add_metric([record.task], record.duration_seconds)
             if record.exit_code is not None:
@@ -61,7 +76,7 @@ class _StateCollector:
             if record.task == "scan-secrets" and isinstance(record.data.get("findings_by_rule"),
                                                             dict):
                 findings = record.data["findings_by_rule"]
-        yield from (success, duration, exit_code, runs)
+        yield from (success, duration, exit_code, runs, tests_total, tests_failed, coverage)
 
         up = GaugeMetricFamily("pitstop_health_check_up", "1 when the check passed (or warned).",
                                labels=["check"])

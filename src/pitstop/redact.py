@@ -29,6 +29,14 @@ def register_secret(value: str | None) -> None:
             _secrets.add(value)
 
 
+def url_password(url: str) -> str | None:
+    """The password part of ``scheme://user:password@host…`` (percent-decoded), if any."""
+    from urllib.parse import unquote
+
+    match = _URL_PASSWORD.search(url)
+    return unquote(match["pw"]) if match else None
+
+
 def mask_url(url: str) -> str:
     """Return ``url`` with its password (and password-like query values) masked."""
     url = _URL_PASSWORD.sub(lambda m: f"{m['scheme']}{m['user']}:{MASK}@", url)

@@ -46,18 +46,13 @@ class AppContext:
         settings = load_settings(self.cwd, config_file=self.config_file, env=os.environ,
                                  overrides=flags)
         from pitstop.log import configure_logging
-        from pitstop.redact import register_secret
+        from pitstop.redact import register_secret, url_password
 
         configure_logging(settings.log_level, settings.log_format)
         for var in ("DATABASE_URL", "REDIS_URL", "PITSTOP_STATE_URL"):
-            from sqlalchemy.engine import make_url
-
             value = os.environ.get(var)
             if value and "@" in value:
-                try:
-                    register_secret(make_url(value).password)
-                except Exception:  # noqa: BLE001 - a malformed URL is reported where used
-                    pass
+                register_secret(url_password(value))
         self._settings = settings
         return settings
 

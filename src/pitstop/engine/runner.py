@@ -346,7 +346,7 @@ class Runner:
             log=logging.LoggerAdapter(logger, {"task": task.name, "run_id": self.run_id,
                                                "_pitstop_task_line": True}),
             dry_run=self.settings.dry_run, timeout=task.spec.timeout, cancel=threading.Event(),
-            results=dict(self.outcomes),
+            results=dict(self.outcomes), environ=self.environ,
         )
         box: dict[str, Any] = {}
 

@@ -48,3 +48,6 @@ class TaskContext:
     cancel: threading.Event = dataclasses.field(default_factory=threading.Event)
     results: dict[str, TaskOutcome] = dataclasses.field(default_factory=dict)
     """Outcomes of the tasks that already finished in this run (read-only by convention)."""
+    environ: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    """The environment pitstop was started with (``VIRTUAL_ENV``, required variables…);
+    built-in tasks read it from here, never from ``os.environ``."""

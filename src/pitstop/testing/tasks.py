@@ -2,13 +2,14 @@
 
 The outcome's ``data`` is stored on the run: ``tests``, ``failed``, ``skipped``,
 ``duration``, ``slowest`` (node id and seconds) and, for coverage,
-``coverage_percent``.  Tasks find the interpreter from ``[test] python`` or the
-project's ``.venv`` (they do not read ``$VIRTUAL_ENV``).
+``coverage_percent``.  Tasks find the interpreter from ``[test] python``, the
+``VIRTUAL_ENV`` pitstop was started with (``ctx.environ``), or the project's ``.venv``.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 from typing import Any
 
 from pitstop.engine.task import TaskContext, TaskOutcome
@@ -27,6 +28,11 @@ def _settings(ctx: TaskContext) -> TestSettings:
     return settings
 
 
+def _virtual_env(ctx: TaskContext) -> Path | None:
+    value = ctx.environ.get("VIRTUAL_ENV")
+    return Path(value) if value else None
+
+
 def _slowest(cases: tuple[TestCase, ...]) -> list[dict[str, Any]]:
     return [{"test": c.nodeid, "seconds": round(c.duration, 3)} for c in cases]
 
@@ -36,7 +42,8 @@ def smoke_task(ctx: TaskContext) -> TaskOutcome:
     settings = _settings(ctx)
     if ctx.dry_run:
         return TaskOutcome("dry-run", 0, "would run the smoke tests")
-    result = smoke(settings, ctx.settings.project_dir, cancel=ctx.cancel)
+    result = smoke(settings, ctx.settings.project_dir, cancel=ctx.cancel,
+                   virtual_env=_virtual_env(ctx))
     data = {
         "tests": result.tests, "failed": result.failed + result.errors,
         "skipped": result.skipped, "duration": result.duration, "budget": result.budget,
@@ -60,7 +67,8 @@ def coverage_task(ctx: TaskContext) -> TaskOutcome:
     settings = _settings(ctx)
     if ctx.dry_run:
         return TaskOutcome("dry-run", 0, "would run the tests with coverage")
-    result = coverage(settings, ctx.settings.project_dir, cancel=ctx.cancel)
+    result = coverage(settings, ctx.settings.project_dir, cancel=ctx.cancel,
+                      virtual_env=_virtual_env(ctx))
     data = {
         "tests": result.tests, "failed": result.failed + result.errors,
         "skipped": result.skipped, "duration": result.duration,
