@@ -209,3 +209,17 @@ def test_unknown_snapshot_id(settings: Settings) -> None:
     with pytest.raises(BackupError, match="no snapshot with id"):
         api.restore_snapshot(settings, "nope", Path("/nonexistent/x"))
 
+
+
+def test_large_files_are_streamed(settings: Settings, repo: Path, tmp_path: Path,
+                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from pitstop.backup import tree
+
+    monkeypatch.setattr(tree, "LARGE_FILE", 1000)
+    (repo / "data" / "zeros.bin").write_bytes(b"\0" * 3_000_000)  # compresses to ~100 bytes
+    commit_all(repo)
+    snapshot = api.create_snapshot(settings)
+    assert snapshot.files == 9 and not snapshot.partial
+    api.restore_snapshot(settings, snapshot.id, tmp_path / "out")
+    expected = {k: v for k, v in tree_state(repo).items() if k != "untracked.txt"}
+    assert tree_state(tmp_path / "out") == expected

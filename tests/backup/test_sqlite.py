@@ -277,3 +277,14 @@ def test_progress_is_reported(make_settings: MakeSettings, sqlite_db: Path,
     api.restore_backup(settings, backup.id, to=url(tmp_path / "p.db"),
                        progress=lambda d, t: seen.append((d, t)))
     assert seen[-1] == (backup.size, backup.size)
+
+
+def test_manifest_records_the_migration_head(make_settings: MakeSettings,
+                                             sqlite_db: Path, project: Path) -> None:
+    migrate = pytest.importorskip("pitstop.migrate")
+    (project / "migrations").mkdir()
+    (project / "migrations" / "V1__first.sql").write_text("CREATE TABLE m1 (x int);\n")
+    (project / "migrations" / "V2__second.sql").write_text("CREATE TABLE m2 (x int);\n")
+    settings = make_settings(url(sqlite_db))
+    migrate.up(settings)
+    assert api.create_backup(settings).migration_head == "2"

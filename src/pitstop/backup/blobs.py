@@ -15,6 +15,7 @@ import zstandard
 from pitstop.errors import BackupError
 
 _local = threading.local()
+_STREAM_CHUNK = 1 << 20
 
 
 def _compressor(level: int) -> zstandard.ZstdCompressor:
@@ -31,6 +32,15 @@ def _decompressor() -> zstandard.ZstdDecompressor:
         dctx = zstandard.ZstdDecompressor()
         _local.dctx = dctx
     return dctx
+
+
+def _unpack(packed: bytes) -> bytes:
+    try:
+        return _decompressor().decompress(packed)
+    except zstandard.ZstdError:
+        # a streamed frame does not record its size up front; read it as a stream
+        with _decompressor().stream_reader(packed) as reader:
+            return reader.readall()
 
 
 class BlobStore:
@@ -61,6 +71,30 @@ class BlobStore:
         os.replace(tmp, target)
         return len(packed)
 
+    def put_file(self, path: str, digest: str) -> int:
+        """Store the file at ``path`` (whose sha256 was ``digest`` when hashed) by
+        streaming it through the compressor; :class:`BackupError` when the file changed
+        in between.  Returns bytes written (0 when the blob was already there)."""
+        target = self.path(digest)
+        if os.path.exists(target):
+            return 0
+        tmp = target.with_name(f".{target.name}.{threading.get_ident()}.tmp")
+        check = hashlib.sha256()
+        try:
+            with open(path, "rb") as source, open(tmp, "wb") as handle:
+                writer = _compressor(self.level).stream_writer(handle, closefd=False)
+                while chunk := source.read(_STREAM_CHUNK):
+                    check.update(chunk)
+                    writer.write(chunk)
+                writer.flush(zstandard.FLUSH_FRAME)
+                written = handle.tell()
+            if check.hexdigest() != digest:
+                raise BackupError(f"{path} changed while it was being read")
+            os.replace(tmp, target)
+        finally:
+            tmp.unlink(missing_ok=True)
+        return written
+
     def get(self, digest: str) -> bytes:
         """The content of blob ``digest``, checked against its hash."""
         try:
@@ -69,7 +103,7 @@ class BlobStore:
             raise BackupError(f"blob {digest[:16]}… is missing from {self.root}",
                               hint="the snapshot store is damaged") from None
         try:
-            data = _decompressor().decompress(packed)  # frames carry their content size
+            data = _unpack(packed)
         except zstandard.ZstdError as exc:
             raise BackupError(f"blob {digest[:16]}… is damaged: {exc}") from exc
         if hashlib.sha256(data).hexdigest() != digest:
@@ -87,6 +121,18 @@ class BlobStore:
                 for entry in entries:
                     if not entry.name.startswith("."):
                         yield sub.name + entry.name, entry.stat().st_size
+
+    def digest_set(self) -> set[str]:
+        """The digests of every stored blob (one directory listing per prefix)."""
+        found: set[str] = set()
+        for i in range(256):
+            prefix = f"{i:02x}"
+            try:
+                names = os.listdir(self.root / prefix)
+            except FileNotFoundError:
+                continue
+            found.update(prefix + n for n in names if not n.startswith("."))
+        return found
 
     def delete(self, digest: str) -> None:
         with contextlib.suppress(FileNotFoundError):

@@ -60,15 +60,17 @@ def toplevel(path: Path) -> Path:
 def tracked_files(repo: Path) -> list[TrackedFile]:
     """Every path in the index (one entry per path, conflicts included once)."""
     out = run_git(repo, "ls-files", "-z", "--stage")
-    files: dict[str, TrackedFile] = {}
+    files: list[TrackedFile] = []
+    last = ""
     for record in out.split(b"\0"):
         if not record:
             continue
         meta, _, path = record.partition(b"\t")
-        mode = meta.split(b" ", 1)[0].decode()
-        name = os.fsdecode(path)
-        files.setdefault(name, TrackedFile(name, mode))
-    return sorted(files.values(), key=lambda f: f.path)
+        name = path.decode("utf-8", "surrogateescape")
+        if name != last:  # conflicted paths appear once per stage, adjacent
+            files.append(TrackedFile(name, meta[:6].decode()))
+            last = name
+    return files
 
 
 def dirty_paths(repo: Path) -> list[str]:

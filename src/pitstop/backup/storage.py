@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
 import time
 from collections.abc import Iterator
@@ -139,6 +140,9 @@ class LocalStorage:
         for path in self.root.glob(f".*{PARTIAL_SUFFIX}"):
             with contextlib.suppress(OSError):
                 if path.stat().st_mtime < limit:
-                    path.unlink()
+                    if path.is_dir():
+                        shutil.rmtree(path)
+                    else:
+                        path.unlink()
                     removed += 1
         return removed

@@ -12,10 +12,12 @@ import threading
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from pitstop.backup.blobs import BlobStore
 from pitstop.backup.git import GITLINK, TrackedFile
 from pitstop.backup.model import Progress
+from pitstop.errors import BackupError
 
 
 @dataclasses.dataclass(frozen=True)
@@ -35,10 +37,8 @@ class Entry:
                 self.ino]
 
     @classmethod
-    def from_row(cls, row: Sequence[object]) -> Entry:
-        path, mode, size, digest, mtime, ctime, ino = row
-        return cls(str(path), int(str(mode)), int(str(size)), str(digest), int(str(mtime)),
-                   int(str(ctime)), int(str(ino)))
+    def from_row(cls, row: Sequence[Any]) -> Entry:
+        return cls(*row)
 
     def same_stat(self, st: os.stat_result) -> bool:
         return (self.size == st.st_size and self.mtime_ns == st.st_mtime_ns
@@ -58,6 +58,7 @@ class ScanResult:
 
 
 _CHUNK = 128
+LARGE_FILE = 32 << 20  # bigger files are streamed instead of read whole
 
 
 def default_workers() -> int:
@@ -95,6 +96,8 @@ def scan_tree(
         if previous is not None and previous.same_stat(st) and (
                 blobs is None or blobs.has(previous.digest)):
             return previous
+        if stat.S_ISREG(st.st_mode) and st.st_size > LARGE_FILE:
+            return large(tracked, full, st)
         try:
             if stat.S_ISLNK(st.st_mode):
                 data = os.fsencode(os.readlink(full))
@@ -120,6 +123,26 @@ def scan_tree(
         return Entry(tracked.path, st.st_mode, len(data), digest, st.st_mtime_ns,
                      st.st_ctime_ns, st.st_ino)
 
+    def large(tracked: TrackedFile, full: str, st: os.stat_result) -> Entry | None:
+        """A big file is hashed, then streamed into the store, never held in memory."""
+        digest = hashlib.sha256()
+        try:
+            with open(full, "rb") as handle:
+                while chunk := handle.read(1 << 20):
+                    digest.update(chunk)
+            written = blobs.put_file(full, digest.hexdigest()) if blobs is not None else 0
+        except (OSError, BackupError) as exc:
+            with lock:
+                result.errors.append((tracked.path, getattr(exc, "strerror", None) or str(exc)))
+            return None
+        with lock:
+            result.read_bytes += st.st_size
+            if written:
+                result.new_blobs += 1
+                result.new_bytes += written
+        return Entry(tracked.path, st.st_mode, st.st_size, digest.hexdigest(), st.st_mtime_ns,
+                     st.st_ctime_ns, st.st_ino)
+
     def counted(tracked: TrackedFile) -> Entry | None:
         entry = one(tracked)
         if progress is not None:
@@ -130,16 +153,33 @@ def scan_tree(
                 progress(count, total)
         return entry
 
+    # Unchanged files are recognised here, in one thread (a stat each); only the rest
+    # goes to the pool.
+    existing = blobs.digest_set() if cache and blobs is not None else None
     wanted = []
     for tracked in files:
         if tracked.mode == GITLINK:
             result.skipped.append(tracked.path)
-        else:
-            wanted.append(tracked)
+            continue
+        previous = cache.get(tracked.path)
+        if previous is not None:
+            try:
+                st = os.lstat(os.path.join(repo, tracked.path))
+            except OSError:
+                st = None
+            if st is not None and previous.same_stat(st) and (
+                    existing is None or previous.digest in existing):
+                result.entries.append(previous)
+                continue
+        wanted.append(tracked)
+    done[0] = len(result.entries)
+    if progress is not None and done[0]:
+        progress(done[0], total)
     chunks = [wanted[i:i + _CHUNK] for i in range(0, len(wanted), _CHUNK)]
     with ThreadPoolExecutor(max_workers=workers or default_workers()) as pool:
         for batch in pool.map(lambda chunk: [counted(t) for t in chunk], chunks):
             result.entries.extend(entry for entry in batch if entry is not None)
+    result.entries.sort(key=lambda e: e.path)
     result.errors.sort()
     result.missing.sort()
     return result

@@ -158,7 +158,8 @@ class SQLiteDumper:
 
     @contextlib.contextmanager
     def scratch(self, db: DatabaseURL) -> Iterator[DatabaseURL]:
-        directory = Path(tempfile.mkdtemp(prefix=".verify.", dir=self.workdir))
+        directory = Path(tempfile.mkdtemp(prefix=".verify.", suffix=PARTIAL_SUFFIX,
+                                          dir=self.workdir))
         try:
             yield _sqlite_url(directory / "v.db")
         finally:
