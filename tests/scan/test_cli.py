@@ -148,3 +148,10 @@ def test_installed_entry_point_in_a_subprocess(repo: Path) -> None:
                             cwd=repo, env=env, capture_output=True, text=True, check=False)
     assert result.returncode == 1, result.stderr
     assert json.loads(result.stdout)["findings"][0]["rule"] == "github-pat"
+
+
+def test_pre_commit_hook_definition() -> None:
+    hooks = (Path(__file__).resolve().parents[2] / ".pre-commit-hooks.yaml").read_text()
+    assert "- id: pitstop-scan-secrets\n" in hooks
+    assert "  entry: pitstop scan secrets --staged\n" in hooks
+    assert "  pass_filenames: false\n" in hooks and "  language: python\n" in hooks

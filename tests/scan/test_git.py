@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -130,3 +131,29 @@ def test_inherited_git_variables_are_ignored(git_repo: Path, tmp_path: Path) -> 
            "GIT_INDEX_FILE": str(tmp_path / "index")}
     report = scan_secrets(ScanOptions(root=git_repo, mode="staged", env=env))
     assert [f.path for f in report.findings] == ["app.py"]
+
+
+@pytest.mark.parametrize("how", ["commit -a", "commit PATH", "commit"])
+def test_a_real_pre_commit_hook_blocks_the_commit(git_repo: Path, how: str) -> None:
+    import stat
+    import sys
+
+    exe = Path(sys.executable).with_name("pitstop")
+    hook = git_repo / ".git" / "hooks" / "pre-commit"
+    hook.write_text(f"#!/bin/sh\nexec '{exe}' scan secrets --staged\n")
+    hook.chmod(hook.stat().st_mode | stat.S_IEXEC)
+    app = git_repo / "app.py"
+    app.write_text("x = 1\n")
+    git(git_repo, "add", "app.py")
+    git(git_repo, "commit", "-qm", "init")
+    app.write_text(f"x = 1\nT = '{github_token()}'\n")
+    args = {"commit -a": ["commit", "-a", "-m", "leak"],
+            "commit PATH": ["commit", "-m", "leak", "app.py"],
+            "commit": ["commit", "-m", "leak"]}[how]
+    if how == "commit":
+        git(git_repo, "add", "app.py")
+        app.write_text("x = 1\n")  # clean working tree, secret still staged
+    with pytest.raises(subprocess.CalledProcessError) as info:
+        git(git_repo, *args)
+    assert "github-pat" in info.value.stdout + info.value.stderr
+    assert git(git_repo, "rev-list", "--count", "HEAD").strip() == "1"

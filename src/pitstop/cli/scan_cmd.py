@@ -117,8 +117,10 @@ def secrets(app: AppContext, paths: tuple[Path, ...], staged: bool, history: str
             raise ConfigError(f"cannot write the report: {exc.strerror or exc}",
                               file=output) from None
     elif text:
-        if redact:
-            sys.stdout.write("".join(f"{line}\n" for line in _redacted_lines(text)))
+        if redact and fmt == "text" and not as_json:
+            # text also passes pitstop's line redactor; the structured formats are
+            # redacted by their reporters (the line redactor would break their quoting)
+            sys.stdout.write(_redacted(text))
         else:
             sys.stdout.write(text)
         sys.stdout.flush()
@@ -139,10 +141,12 @@ def _settings(app: AppContext) -> Settings:
     return settings
 
 
-def _redacted_lines(text: str) -> list[str]:
+def _redacted(text: str) -> str:
+    """The report through pitstop's redactor, line by line (``\\n`` only: a JSON string
+    may hold other line separators)."""
     from pitstop.redact import redact
 
-    return [redact(line) for line in text.splitlines()]
+    return "\n".join(redact(line) for line in text.split("\n"))
 
 
 @scan.command("rules")

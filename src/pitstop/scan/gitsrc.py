@@ -1,13 +1,16 @@
 """Git as a source of text: tracked files, staged blobs, added lines of history.
 
-Git runs as a subprocess with the inherited ``GIT_*`` variables removed (a hook's
-``GIT_DIR`` or ``GIT_INDEX_FILE`` must not redirect it), except the few that only
-configure transport or configuration.
+Git runs as a subprocess with the inherited ``GIT_*`` variables removed (a stray
+``GIT_DIR`` or ``GIT_WORK_TREE`` must not redirect it), except the few that only
+configure transport or configuration — and ``GIT_INDEX_FILE`` when it names an
+existing file: git sets it for hooks during ``git commit -a`` and ``git commit PATH``,
+and that temporary index, not ``.git/index``, holds what is being committed.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
 import shutil
 import subprocess
 from collections.abc import Iterator, Mapping
@@ -25,9 +28,12 @@ def git_env(base: Mapping[str, str] | None) -> dict[str, str]:
     """``base`` without the ``GIT_*`` variables that redirect git; a minimal
     environment when ``base`` is ``None``."""
     env = dict(base) if base is not None else {"PATH": "/usr/local/bin:/usr/bin:/bin"}
+    index = env.get("GIT_INDEX_FILE", "")
     for key in list(env):
         if key.startswith("GIT_") and not key.startswith(_KEEP):
             del env[key]
+    if index and os.path.isabs(index) and os.path.isfile(index):
+        env["GIT_INDEX_FILE"] = index  # a commit hook's index: what is being committed
     env["LC_ALL"] = "C"
     env["GIT_TERMINAL_PROMPT"] = "0"
     return env
