@@ -78,3 +78,16 @@ def test_bench_errors(closed_port: int, hanging_port: int) -> None:
         bench_redis("redis://127.0.0.1:6379", requests=0)
     with pytest.raises(ConfigError):
         bench_redis("http://127.0.0.1:6379", requests=10)
+
+
+def test_bench_over_tls(tls_redis: tuple[int, object]) -> None:
+    port, ca = tls_redis
+    report = bench_redis(f"rediss://127.0.0.1:{port}/0?ssl_ca_certs={ca}", requests=2000,
+                         clients=4, pipeline=16)
+    assert [(r.op, r.requests, r.errors) for r in report.results] == [
+        ("SET", 2000, 0), ("GET", 2000, 0)]
+    with pytest.raises(ConnectError):
+        bench_redis(f"redis://127.0.0.1:{port}/0", requests=10, timeout=2)
+    with pytest.raises(ConnectError, match="certificate verify failed") as info:
+        bench_redis(f"rediss://127.0.0.1:{port}/0", requests=10, timeout=2)
+    assert info.value.hint and "ssl_ca_certs" in info.value.hint

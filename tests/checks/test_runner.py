@@ -8,6 +8,8 @@ from collections.abc import Callable
 
 import jsonschema
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pitstop.checks import check, to_health_json
 from pitstop.checks.runner import check_env, configured_checks, select_checks
@@ -219,3 +221,20 @@ def test_public_api_is_what_init_exports() -> None:
 
     for name in pitstop.checks.__all__:
         assert hasattr(pitstop.checks, name), name
+
+
+@given(st.sampled_from(["127.0.0.1", "db.internal", "[::1]", "localhost"]),
+       st.integers(1, 65535))
+def test_parse_address_round_trip(host: str, port: int) -> None:
+    from pitstop.checks.tcp import parse_address
+
+    assert parse_address(f"{host}:{port}") == (host.strip("[]"), port)
+    assert parse_address(f"tcp://{host}:{port}") == (host.strip("[]"), port)
+
+
+@pytest.mark.parametrize("text", ["", "host", "host:", ":80", "host:0", "host:70000", "h:x"])
+def test_parse_address_rejects(text: str) -> None:
+    from pitstop.checks.tcp import parse_address
+
+    with pytest.raises(ValueError, match="host:port"):
+        parse_address(text)

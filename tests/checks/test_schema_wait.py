@@ -148,3 +148,18 @@ def test_wait_bad_targets(make_settings: Build, tmp_path: Path) -> None:
         wait(make_settings(""), ["redis"], timeout=1)
     with pytest.raises(ConfigError):
         wait(make_settings(""), ["oracle://x/y"], timeout=1)
+
+
+def test_schema_on_sqlite_and_missing_file(make_settings: Build, tmp_path: Path) -> None:
+    import sqlite3
+
+    db = tmp_path / "app.db"
+    settings, _module = _project_with_models(make_settings, f"sqlite:///{db}")
+    [r] = check(settings, ["schema"], environ={}).results
+    assert (r.status, r.exit_code) == ("fail", 4) and not db.exists()
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE users (id INTEGER PRIMARY KEY, email VARCHAR(200) NOT NULL, "
+                     "name VARCHAR(100))")
+    [r] = check(settings, ["schema"], environ={}).results
+    assert r.status == "fail"
+    assert "table orders is in the models but not in the database" in r.message

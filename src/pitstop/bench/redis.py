@@ -15,10 +15,11 @@ import math
 import select
 import selectors
 import socket
+import ssl
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from pitstop.bench.resp import ReplyCounter, encode
 from pitstop.errors import ConfigError, ConnectError, UsageError
@@ -63,16 +64,17 @@ class _Target:
     password: str | None
     username: str | None
     db: int
+    tls: bool = False
+    ca_certs: str | None = None
+    verify: bool = True
 
 
 def _parse(url: str) -> _Target:
     parts = urlsplit(url)
-    if parts.scheme == "rediss":
-        raise UsageError("bench redis does not support TLS (rediss://) yet",
-                         hint="benchmark a plain redis:// endpoint")
-    if parts.scheme != "redis":
+    if parts.scheme not in ("redis", "rediss"):
         raise ConfigError(f"unsupported Redis URL {mask_url(url)!r}: expected "
-                          "redis://[:PASSWORD@]HOST:PORT/DB", key="redis_url")
+                          "redis://[:PASSWORD@]HOST:PORT/DB or rediss://…", key="redis_url")
+    query = parse_qs(parts.query)
     path = parts.path.strip("/")
     if path and not path.isdigit():
         raise ConfigError(f"{mask_url(url)}: the database must be a number", key="redis_url")
@@ -82,7 +84,25 @@ def _parse(url: str) -> _Target:
         raise ConfigError(f"{mask_url(url)}: bad port", key="redis_url") from None
     return _Target(parts.hostname or "localhost", port,
                    unquote(parts.password) if parts.password else None,
-                   unquote(parts.username) if parts.username else None, int(path or 0))
+                   unquote(parts.username) if parts.username else None, int(path or 0),
+                   tls=parts.scheme == "rediss",
+                   ca_certs=query.get("ssl_ca_certs", [None])[0],
+                   verify=query.get("ssl_cert_reqs", ["required"])[0].lower() != "none")
+
+
+def _wrap_tls(sock: socket.socket, target: _Target, where: str) -> socket.socket:
+    context = ssl.create_default_context(cafile=target.ca_certs)
+    if not target.verify:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    try:
+        return context.wrap_socket(sock, server_hostname=target.host)
+    except (ssl.SSLError, OSError) as exc:
+        sock.close()
+        raise ConnectError(f"{where}: TLS handshake failed: {exc}",
+                           hint="use redis:// if the server does not speak TLS; pass "
+                                "?ssl_ca_certs=PATH (or ?ssl_cert_reqs=none) for a private CA"
+                           ) from None
 
 
 def percentile(sorted_values: Sequence[float], pct: float) -> float:
@@ -114,7 +134,7 @@ def _call(sock: socket.socket, where: str, *args: str) -> None:
         text = counter.first_error
         if text.startswith(("NOAUTH", "WRONGPASS", "ERR invalid password", "ERR AUTH")):
             raise ConnectError(f"{where}: authentication failed: {text}",
-                               hint="put the password in the URL: redis://:PASSWORD@HOST:PORT")
+                               hint="set the password in the URL: redis://:***@HOST:PORT/DB")
         raise ConnectError(f"{where}: {args[0]} failed: {text}")
 
 
@@ -125,8 +145,10 @@ def _connect(target: _Target, timeout: float) -> socket.socket:
     except OSError as exc:
         raise ConnectError(f"cannot connect to {where}: {exc.strerror or exc}",
                            hint="is the server running and the URL right?") from None
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    if target.tls:
+        sock = _wrap_tls(sock, target, where)
     try:
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         if target.password is not None:
             creds = [target.username, target.password] if target.username else [target.password]
             _call(sock, where, "AUTH", *creds)
@@ -179,7 +201,9 @@ def _run_op(conns: list[_Conn], command: bytes, reply: bytes, pipeline: int, req
                                    f"({answered}/{requests} done)")
             for key, _mask in events:
                 conn: _Conn = key.data
-                data = conn.sock.recv(262144)
+                data = _recv(conn.sock)
+                if data is None:
+                    continue
                 if not data:
                     raise ConnectError(f"the server closed a connection during {op}")
                 done = conn.counter.feed(data)
@@ -204,13 +228,28 @@ def _run_op(conns: list[_Conn], command: bytes, reply: bytes, pipeline: int, req
                     first)
 
 
+def _recv(sock: socket.socket) -> bytes | None:
+    """What arrived (``b""`` when closed, ``None`` when a TLS record is incomplete)."""
+    try:
+        data = sock.recv(262144)
+    except ssl.SSLWantReadError:
+        return None
+    if isinstance(sock, ssl.SSLSocket):
+        while sock.pending():  # decrypted bytes the selector cannot see
+            data += sock.recv(sock.pending())
+    return data
+
+
 def _send_all(sock: socket.socket, data: bytes, timeout: float) -> None:
     view = memoryview(data)
     while view:
         try:
             sent = sock.send(view)
-        except BlockingIOError:
+        except (BlockingIOError, ssl.SSLWantWriteError):
             select.select([], [sock], [], timeout)
+            continue
+        except ssl.SSLWantReadError:
+            select.select([sock], [], [], timeout)
             continue
         view = view[sent:]
 

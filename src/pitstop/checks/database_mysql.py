@@ -56,7 +56,9 @@ def probe(db: DatabaseURL, cfg: DatabaseCheckSettings, timeout: float) -> Probe:
         threads = conn.execute(sqlalchemy.text(
             "SHOW GLOBAL STATUS LIKE 'Threads_connected'")).one()[1]
         oldest_rows = _optional(conn, _OLDEST)
-        replica_rows = _optional(conn, "SHOW SLAVE STATUS")
+        replica_rows = _optional(conn, "SHOW REPLICA STATUS")
+        if replica_rows is None:  # MariaDB before 10.5, MySQL before 8.0.22
+            replica_rows = _optional(conn, "SHOW SLAVE STATUS")
     name, version = product(str(row.version))
     connections, max_conn = int(threads), int(row.max_connections)
     observed: dict[str, Observed] = {
@@ -80,8 +82,9 @@ def probe(db: DatabaseURL, cfg: DatabaseCheckSettings, timeout: float) -> Probe:
     if replica_rows:
         role = "replica"
         status = replica_rows[0]
-        lag = status.get("Seconds_Behind_Master")
-        running = (status.get("Slave_IO_Running"), status.get("Slave_SQL_Running"))
+        lag = status.get("Seconds_Behind_Source", status.get("Seconds_Behind_Master"))
+        running = (status.get("Replica_IO_Running", status.get("Slave_IO_Running")),
+                   status.get("Replica_SQL_Running", status.get("Slave_SQL_Running")))
         if lag is None or running != ("Yes", "Yes"):
             observed["replication_lag"] = Observed(None, "s", "fail")
             notes.append("replication is stopped")
@@ -96,6 +99,6 @@ def probe(db: DatabaseURL, cfg: DatabaseCheckSettings, timeout: float) -> Probe:
     hint = None
     if notes:
         message += ": " + ", ".join(notes)
-        hint = ("look at SHOW PROCESSLIST / SHOW SLAVE STATUS; raise max_connections if "
+        hint = ("look at SHOW PROCESSLIST / SHOW REPLICA STATUS; raise max_connections if "
                 "connections run out")
     return Probe(message, observed, hint=hint)

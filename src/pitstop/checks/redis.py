@@ -88,10 +88,16 @@ def translate_redis_error(exc: BaseException, url: str, timeout: float) -> Pitst
     if isinstance(exc, rex.TimeoutError):
         return ConnectError(f"{where}: no answer within {timeout:g} s ({text})",
                             hint="is the server overloaded, or is this port really Redis?")
+    if isinstance(exc, rex.BusyLoadingError):
+        return ConnectError(f"{where}: still loading its dataset into memory",
+                            hint="it answers once loading is done: `pitstop wait redis`")
     if isinstance(exc, rex.ConnectionError):
         hint = "is the server running and the URL right?"
         lowered = text.lower()
-        if "closed by server" in lowered or "ssl" in lowered or "reset by peer" in lowered:
+        if "certificate" in lowered:
+            hint = ("the server's TLS certificate is not trusted: add ?ssl_ca_certs=PATH to the "
+                    "URL (or ?ssl_cert_reqs=none to skip verification)")
+        elif "closed by server" in lowered or "ssl" in lowered or "reset by peer" in lowered:
             hint = ("the server closed the connection: if it requires TLS use rediss://, "
                     "if it does not, use redis://")
         return ConnectError(f"cannot connect to {where}: {text}", hint=hint)

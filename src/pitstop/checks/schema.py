@@ -21,7 +21,7 @@ from pitstop.checks.base import (
 from pitstop.checks.database import database_url
 from pitstop.checks.settings import SchemaCheckSettings
 from pitstop.db.url import parse_url
-from pitstop.errors import ConfigError
+from pitstop.errors import ConfigError, ConnectError
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -117,6 +117,10 @@ def compare(url: str, metadata: MetaData, cfg: SchemaCheckSettings, timeout: flo
     db = parse_url(url)
     if db.dialect == "sqlite":
         import sqlalchemy
+
+        if db.sqlite_path is not None and not db.sqlite_path.is_file():
+            raise ConnectError(f"SQLite database {db.sqlite_path} does not exist",
+                               hint="create it with `pitstop migrate up`, or fix database_url")
 
         from pitstop.db.url import create_engine
 
