@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy
 
 import pitstop.backup as api
-from pitstop.config import Settings
+from pitstop.config import Settings, load_settings
 from pitstop.errors import EXIT_DEPENDENCY, BackupError, DependencyError
 
 MakeSettings = Callable[..., Settings]
@@ -247,3 +247,74 @@ def test_unreachable_server_is_a_connect_error(make_settings: MakeSettings) -> N
     with pytest.raises(ConnectError) as info:
         api.create_backup(settings)
     assert "s3cretpw" not in str(info.value)
+
+
+def _start_slow_backup(project: Path, url: str, tmp_path: Path) -> Any:
+    import subprocess
+    import sys
+    import time
+
+    wrapper = _script(tmp_path, "slow-dump",
+                      '[ "$1" = "--version" ] && exec echo "slow-dump 1.0"\n'
+                      f"echo $$ > {tmp_path / 'dump.pid'}\n"
+                      "printf 'CREATE TABLE x (y int);'\nsleep 30\n")
+    (project / "pitstop.toml").write_text(f'[backup]\nmysql-dump = "{wrapper}"\n')
+    exe = Path(sys.executable).with_name("pitstop")
+    proc = subprocess.Popen([str(exe), "backup", "create", "--database", url], cwd=project,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    backups = project / ".pitstop" / "backups"
+    deadline = time.monotonic() + 20
+    while not (backups.exists() and any(backups.glob(".*.partial"))):
+        assert time.monotonic() < deadline, "the backup never started writing"
+        time.sleep(0.05)
+    return proc
+
+
+def _stop_orphan(tmp_path: Path) -> None:
+    """The dump tool runs in its own session: after pitstop is SIGKILLed it lives on."""
+    import os
+    import signal
+
+    pid = int((tmp_path / "dump.pid").read_text())
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+@pytest.mark.mysql
+def test_interrupted_backup_exits_130_and_cleans_up(project: Path, mysql_url: str,
+                                                    tmp_path: Path) -> None:
+    import signal
+
+    proc = _start_slow_backup(project, mysql_url, tmp_path)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 130, err
+    assert "interrupted" in err
+    backups = project / ".pitstop" / "backups"
+    assert [p.name for p in backups.iterdir() if p.name != ".last-failure.json"] == []
+
+
+@pytest.mark.mysql
+def test_killed_pitstop_leaves_only_a_hidden_partial_file(project: Path, mysql_url: str,
+                                                          tmp_path: Path) -> None:
+    import os
+    import time
+
+    from pitstop.backup.storage import LocalStorage
+
+    proc = _start_slow_backup(project, mysql_url, tmp_path)
+    proc.kill()
+    proc.communicate(timeout=20)
+    _stop_orphan(tmp_path)
+    backups = project / ".pitstop" / "backups"
+    names = [p.name for p in backups.iterdir()]
+    assert names and all(n.startswith(".") and n.endswith(".partial") for n in names)
+    settings = load_settings(project)
+    assert api.list_backups(settings) == []
+    old = time.time() - 2 * 86400
+    for path in backups.iterdir():
+        os.utime(path, (old, old))
+    assert LocalStorage(backups).sweep_partials(86400) == len(names)
+    assert list(backups.iterdir()) == []

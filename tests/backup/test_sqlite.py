@@ -288,3 +288,11 @@ def test_manifest_records_the_migration_head(make_settings: MakeSettings,
     settings = make_settings(url(sqlite_db))
     migrate.up(settings)
     assert api.create_backup(settings).migration_head == "2"
+
+
+def test_verify_of_a_sqlite_backup_needs_no_sqlite_database_url(
+    make_settings: MakeSettings, sqlite_db: Path
+) -> None:
+    backup = api.create_backup(make_settings(url(sqlite_db)))
+    other = make_settings("postgresql://nobody@127.0.0.1:1/none")
+    assert api.verify_backup(other, backup.id).ok

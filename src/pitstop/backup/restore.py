@@ -109,7 +109,10 @@ def verify_backup(
         return VerifyResult(backup, False, False, False, problems=(problem,))
     if not restore:
         return VerifyResult(backup, True, True, False)
-    server = _server_for(settings, backup, database_url)
+    if backup.database == "sqlite" and database_url is None:
+        server = parse_url(f"sqlite:///{store.scratch_dir() / 'scratch.db'}")  # any file
+    else:
+        server = _server_for(settings, backup, database_url)
     dumper = dumper_for(settings, server, store)
     state = DatabaseState(0, 0, "")
     try:
