@@ -165,6 +165,16 @@ def test_prune_removes_snapshots_and_unreferenced_blobs(settings: Settings, repo
     assert (tmp_path / "out" / "src" / "app.py").read_text() == "version 2\n"
     again = api.prune_snapshots(settings, api.KeepPolicy(last=1))
     assert again.removed == () and again.blobs_removed == 0
+    # the partly dead packs were rewritten: only live blobs remain on disk
+    from pitstop.backup.blobs import BlobStore
+
+    store = BlobStore(repo / ".pitstop" / "snapshots" / "blobs")
+    store.load()
+    assert len(store.packed) == 8  # app.py now differs from copy.py
+    packs = list((repo / ".pitstop" / "snapshots" / "packs").iterdir())
+    on_disk = sum(p.stat().st_size for p in packs if p.suffix == ".pack")
+    assert on_disk == sum(length for _, _, length in store.packed.values())
+    assert all(p.suffix in (".pack", ".idx") for p in packs)
 
 
 def test_prune_keep_within_from_config(repo: Path) -> None:
@@ -178,8 +188,11 @@ def test_prune_keep_within_from_config(repo: Path) -> None:
 def test_damaged_blob_is_detected_on_restore(settings: Settings, repo: Path,
                                              tmp_path: Path) -> None:
     snapshot = api.create_snapshot(settings)
-    blobs = sorted((repo / ".pitstop" / "snapshots" / "blobs").glob("*/*"))
-    blobs[0].write_bytes(b"garbage")
+    packs = sorted((repo / ".pitstop" / "snapshots" / "packs").glob("*.pack"))
+    assert len(packs) == 1  # small contents share one pack file
+    data = bytearray(packs[0].read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    packs[0].write_bytes(bytes(data))
     with pytest.raises(BackupError, match="damaged"):
         api.restore_snapshot(settings, snapshot.id, tmp_path / "out")
 
@@ -223,3 +236,23 @@ def test_large_files_are_streamed(settings: Settings, repo: Path, tmp_path: Path
     api.restore_snapshot(settings, snapshot.id, tmp_path / "out")
     expected = {k: v for k, v in tree_state(repo).items() if k != "untracked.txt"}
     assert tree_state(tmp_path / "out") == expected
+
+
+def test_interrupted_create_leaves_no_snapshot_and_prune_sweeps_leftovers(
+    settings: Settings, repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pitstop.backup import snapshots
+
+    def explode(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(snapshots, "head_commit", explode)  # after the blobs are written
+    with pytest.raises(KeyboardInterrupt):
+        api.create_snapshot(settings)
+    monkeypatch.undo()
+    assert api.list_snapshots(settings) == []
+    packs = repo / ".pitstop" / "snapshots" / "packs"
+    (packs / ".deadbeef.pack.tmp").write_bytes(b"left by a killed writer")
+    api.create_snapshot(settings)
+    api.prune_snapshots(settings, api.KeepPolicy(last=1))
+    assert not list(packs.glob(".*"))

@@ -1,5 +1,10 @@
 """Content-addressed blob store for snapshots: each distinct file content once,
-zstd-compressed, under ``blobs/<first two hex digits>/<sha256>``."""
+zstd-compressed, named by its sha256.
+
+Contents up to :data:`SMALL_BLOB` bytes go into pack files (``packs/``, see
+:mod:`pitstop.backup.packs`); bigger ones get a file of their own under
+``blobs/<first two hex digits>/<sha256>``.
+"""
 
 from __future__ import annotations
 
@@ -12,10 +17,12 @@ from pathlib import Path
 
 import zstandard
 
+from pitstop.backup.packs import Location, PackWriter, read_blob, read_indexes
 from pitstop.errors import BackupError
 
-_local = threading.local()
+SMALL_BLOB = 1 << 20
 _STREAM_CHUNK = 1 << 20
+_local = threading.local()
 
 
 def _compressor(level: int) -> zstandard.ZstdCompressor:
@@ -46,21 +53,52 @@ def _unpack(packed: bytes) -> bytes:
 class BlobStore:
     def __init__(self, root: Path, level: int = 3) -> None:
         self.root = root
+        self.packs_dir = root.parent / "packs"
         self.level = level
+        self.packed: dict[str, Location] = {}
+        self.writer: PackWriter | None = None
+        self.loose_written = 0
 
-    def prepare(self) -> None:
+    def load(self) -> None:
+        """Read the pack indexes (needed before ``get``/``has``/``put``)."""
+        self.packed = read_indexes(self.packs_dir)
+
+    def open_for_writing(self) -> None:
         for i in range(256):
             (self.root / f"{i:02x}").mkdir(parents=True, exist_ok=True)
+        self.load()
+        self.writer = PackWriter(self.packs_dir)
+
+    def finish(self) -> None:
+        """Close the pack being written and make its blobs visible."""
+        if self.writer is not None:
+            self.writer.finish()
+            self.packed.update(self.writer.pending)
+
+    def abort(self) -> None:
+        if self.writer is not None:
+            self.writer.abort()
 
     def path(self, digest: str) -> Path:
         return self.root / digest[:2] / digest[2:]
 
     def has(self, digest: str) -> bool:
+        if digest in self.packed:
+            return True
+        if self.writer is not None and digest in self.writer.pending:
+            return True
         return os.path.exists(self.path(digest))
 
     def put(self, digest: str, data: bytes) -> int:
         """Store ``data`` (whose sha256 is ``digest``) unless present; return bytes
         written (0 when it was already there)."""
+        if digest in self.packed:
+            return 0
+        if self.writer is not None and len(data) <= SMALL_BLOB:
+            if digest in self.writer.pending:
+                return 0
+            packed = _compressor(self.level).compress(data)
+            return len(packed) if self.writer.add(digest, packed) else 0
         target = self.path(digest)
         if os.path.exists(target):
             return 0
@@ -69,6 +107,7 @@ class BlobStore:
         with open(tmp, "wb") as handle:
             handle.write(packed)
         os.replace(tmp, target)
+        self.loose_written += 1
         return len(packed)
 
     def put_file(self, path: str, digest: str) -> int:
@@ -76,7 +115,7 @@ class BlobStore:
         streaming it through the compressor; :class:`BackupError` when the file changed
         in between.  Returns bytes written (0 when the blob was already there)."""
         target = self.path(digest)
-        if os.path.exists(target):
+        if digest in self.packed or os.path.exists(target):
             return 0
         tmp = target.with_name(f".{target.name}.{threading.get_ident()}.tmp")
         check = hashlib.sha256()
@@ -93,14 +132,17 @@ class BlobStore:
             os.replace(tmp, target)
         finally:
             tmp.unlink(missing_ok=True)
+        self.loose_written += 1
         return written
 
     def get(self, digest: str) -> bytes:
         """The content of blob ``digest``, checked against its hash."""
+        location = self.packed.get(digest)
         try:
-            packed = self.path(digest).read_bytes()
+            packed = (read_blob(self.packs_dir, location) if location is not None
+                      else self.path(digest).read_bytes())
         except FileNotFoundError:
-            raise BackupError(f"blob {digest[:16]}… is missing from {self.root}",
+            raise BackupError(f"blob {digest[:16]}… is missing from {self.root.parent}",
                               hint="the snapshot store is damaged") from None
         try:
             data = _unpack(packed)
@@ -110,8 +152,8 @@ class BlobStore:
             raise BackupError(f"blob {digest[:16]}… does not match its hash (damaged)")
         return data
 
-    def digests(self) -> Iterator[tuple[str, int]]:
-        """Every stored blob with its stored size."""
+    def loose(self) -> Iterator[tuple[str, int]]:
+        """Every blob stored in a file of its own, with its size."""
         if not self.root.is_dir():
             return
         for sub in self.root.iterdir():
@@ -123,8 +165,8 @@ class BlobStore:
                         yield sub.name + entry.name, entry.stat().st_size
 
     def digest_set(self) -> set[str]:
-        """The digests of every stored blob (one directory listing per prefix)."""
-        found: set[str] = set()
+        """The digests of every stored blob, packed or loose."""
+        found = set(self.packed)
         for i in range(256):
             prefix = f"{i:02x}"
             try:
@@ -134,6 +176,12 @@ class BlobStore:
             found.update(prefix + n for n in names if not n.startswith("."))
         return found
 
-    def delete(self, digest: str) -> None:
+    def delete_loose(self, digest: str) -> None:
         with contextlib.suppress(FileNotFoundError):
             self.path(digest).unlink()
+
+    def remove_leftovers(self) -> None:
+        """Remove ``.tmp`` files of writers that died (with the store lock held)."""
+        if self.root.is_dir():
+            for path in self.root.glob("*/.*.tmp"):
+                path.unlink(missing_ok=True)

@@ -12,6 +12,7 @@ from typing import Any
 from pitstop.backup.blobs import BlobStore
 from pitstop.backup.git import toplevel, tracked_files
 from pitstop.backup.model import Progress, PruneResult
+from pitstop.backup.packs import Location, PackWriter, read_blob, remove_leftovers, remove_pack
 from pitstop.backup.retention import KeepPolicy, apply_policy
 from pitstop.backup.snapshots import (
     Snapshot,
@@ -87,6 +88,7 @@ def restore_snapshot(
         raise PermissionDeniedError(f"cannot create {destination}: {exc}") from exc
     entries = load_index(root, snapshot.id)
     blobs = BlobStore(root / "blobs")
+    blobs.load()
     for parent in sorted({_safe_target(destination, e.path).parent for e in entries}):
         parent.mkdir(parents=True, exist_ok=True)
     done = [0]
@@ -168,8 +170,11 @@ def prune_snapshots(
         for snapshot_id in keep:
             referenced.update(e.digest for e in load_index(root, snapshot_id))
         blobs = BlobStore(root / "blobs")
-        garbage = [(d, size) for d, size in blobs.digests() if d not in referenced]
+        blobs.load()
+        garbage = [(d, size) for d, size in blobs.loose() if d not in referenced]
         freed = sum(size for _, size in garbage)
+        dead_packed = [d for d in blobs.packed if d not in referenced]
+        freed += sum(blobs.packed[d][2] for d in dead_packed)
         for snapshot_id in drop:
             index = root / "index" / f"{snapshot_id}.json.zst"
             freed += index.stat().st_size if index.exists() else 0
@@ -177,6 +182,30 @@ def prune_snapshots(
                 (root / "snapshots" / f"{snapshot_id}.json").unlink(missing_ok=True)
                 index.unlink(missing_ok=True)
         if not dry_run:
+            blobs.remove_leftovers()
+            remove_leftovers(blobs.packs_dir)
             for digest, _ in garbage:
-                blobs.delete(digest)
-    return PruneResult(tuple(decisions), tuple(drop), dry_run, freed, len(garbage))
+                blobs.delete_loose(digest)
+            _repack(blobs, referenced)
+    return PruneResult(tuple(decisions), tuple(drop), dry_run, freed,
+                       len(garbage) + len(dead_packed))
+
+
+def _repack(blobs: BlobStore, referenced: set[str]) -> None:
+    """Drop packs with no live blob; rewrite the live blobs of partly dead packs into
+    new packs, then drop the old ones."""
+    by_pack: dict[str, list[tuple[str, Location]]] = {}
+    for digest, location in blobs.packed.items():
+        by_pack.setdefault(location[0], []).append((digest, location))
+    writer = PackWriter(blobs.packs_dir)
+    obsolete = []
+    for pack_id, members in by_pack.items():
+        live = [(d, loc) for d, loc in members if d in referenced]
+        if len(live) == len(members):
+            continue
+        for digest, location in live:
+            writer.add(digest, read_blob(blobs.packs_dir, location))
+        obsolete.append(pack_id)
+    writer.finish()  # the new packs exist before the old ones go
+    for pack_id in obsolete:
+        remove_pack(blobs.packs_dir, pack_id)

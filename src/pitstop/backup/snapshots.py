@@ -191,13 +191,18 @@ def create_snapshot(
         files = [f for f in files if not f.path.startswith(inside)]
     blobs = BlobStore(root / "blobs", conf.level)
     with store_lock(root):
-        blobs.prepare()
+        blobs.open_for_writing()
         previous = list_snapshots(settings)
         cache = {e.path: e for e in load_index(root, previous[-1].id)} if previous else {}
-        scan = scan_tree(repo, files, cache=cache, blobs=blobs, workers=conf.workers,
-                         progress=progress)
-        if scan.new_blobs:
-            os.sync()  # blobs are written without one fsync each; make them durable at once
+        try:
+            scan = scan_tree(repo, files, cache=cache, blobs=blobs, workers=conf.workers,
+                             progress=progress)
+            blobs.finish()  # packs are fsynced as they are closed
+        except BaseException:
+            blobs.abort()
+            raise
+        if blobs.loose_written:
+            os.sync()  # big blobs are written without one fsync each; flush them at once
         snapshot_id = f"{started:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
         index = {"version": 1, "id": snapshot_id,
                  "files": [e.to_row() for e in scan.entries]}
