@@ -12,6 +12,8 @@ from pitstop.bench.redis import percentile
 from pitstop.bench.resp import ReplyCounter, encode
 from pitstop.errors import ConfigError, ConnectError, UsageError
 
+pytest_plugins = ["checks_support"]
+
 REPLY = st.one_of(
     st.just(b"+OK\r\n"),
     st.integers(0, 10**6).map(lambda n: b":%d\r\n" % n),

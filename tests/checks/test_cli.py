@@ -16,6 +16,8 @@ from pitstop.config import load_settings
 from pitstop.engine.task import TaskContext
 from pitstop.state.store import StateStore
 
+pytest_plugins = ["checks_support"]
+
 
 def _write(project: Path, text: str) -> None:
     (project / "pitstop.toml").write_text(text, encoding="utf-8")

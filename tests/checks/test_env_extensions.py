@@ -18,6 +18,8 @@ from pitstop.config import Settings
 from pitstop.db.extensions import deploy, parse_requirement, verify, version_key
 from pitstop.errors import ConfigError, DependencyError, PermissionDeniedError
 
+pytest_plugins = ["checks_support"]
+
 Build = Callable[..., Settings]
 
 

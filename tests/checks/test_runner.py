@@ -16,6 +16,8 @@ from pitstop.checks.runner import check_env, configured_checks, select_checks
 from pitstop.config import Settings
 from pitstop.errors import ConfigError, UsageError
 
+pytest_plugins = ["checks_support"]
+
 Build = Callable[..., Settings]
 
 

@@ -23,6 +23,8 @@ MODELS = '''
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+pytest_plugins = ["checks_support"]
+
 
 class Base(DeclarativeBase):
     pass

@@ -12,6 +12,8 @@ from pathlib import Path
 from pitstop.checks import check
 from pitstop.config import Settings
 
+pytest_plugins = ["checks_support"]
+
 Build = Callable[..., Settings]
 
 

@@ -1,6 +1,11 @@
 """Fixtures for the checks tests: servers that misbehave on purpose (a socket that
-accepts and never answers, a slow HTTP server, a password-protected Redis) and a
-project builder."""
+accepts and never answers, a slow HTTP server, a password-protected Redis, a TLS-only
+Redis) and a project builder.
+
+Test modules import the fixtures they use from here.  This is deliberately not a
+``conftest.py``: other test folders import the root conftest as ``conftest``, and a
+second module of that name on ``sys.path`` would shadow it.
+"""
 
 from __future__ import annotations
 
