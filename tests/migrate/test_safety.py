@@ -169,3 +169,16 @@ def test_up_to_version(project: Path, sqlite_url: str) -> None:
     assert [a.version for a in result.applied] == ["20240101000001", "20240101000002"]
     with pytest.raises(UsageError, match="no migration has that version"):
         m.up(settings, to="99")
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_unterminated_comment_never_half_commits(project: Path, dialect: str,
+                                                 request: pytest.FixtureRequest) -> None:
+    url = request.getfixturevalue({"sqlite": "sqlite_url", "postgresql": "pg_url"}[dialect])
+    write_layout("flyway", project / "migrations", [
+        ("CREATE TABLE c1 (x VARCHAR(10));\nINSERT INTO c1 VALUES ('100%');\n/* open", None)])
+    settings = make_settings(project, url)
+    with pytest.raises(m.MigrationFailedError):
+        m.up(settings)
+    assert "c1" not in tables(url)
+    assert m.status(settings).migrations[0].state == "pending"

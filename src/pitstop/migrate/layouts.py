@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import os
 import re
 import tomllib
 from collections.abc import Callable
@@ -99,24 +100,30 @@ def _unfit(path: Path, layout: str, expected: str) -> MigrationError:
     )
 
 
-def _sql_files(directory: Path) -> tuple[list[Path], list[Path]]:
-    files, dirs = [], []
-    for entry in directory.iterdir():
-        if entry.name.startswith("."):
-            continue
-        if entry.is_dir():
-            dirs.append(entry)
-        elif entry.suffix.lower() == ".sql":
-            files.append(entry)
-    return files, dirs
+def _listing(directory: Path) -> Listing:
+    """``(.sql files, sub-directories, every name)`` in one scan."""
+    files, dirs, names = [], [], []
+    with os.scandir(directory) as entries:
+        for entry in entries:
+            names.append(entry.name)
+            if entry.name.startswith("."):
+                continue
+            if entry.is_dir():
+                dirs.append(Path(entry.path))
+            elif entry.name.lower().endswith(".sql"):
+                files.append(Path(entry.path))
+    return files, dirs, frozenset(names)
+
+
+Listing = tuple[list[Path], list[Path], frozenset[str]]
 
 
 def _no_tx_marker(text: str) -> bool | None:
     return False if _NO_TX.search(text) else None
 
 
-def read_flyway(directory: Path) -> list[Script]:
-    files, _ = _sql_files(directory)
+def read_flyway(directory: Path, listing: Listing | None = None) -> list[Script]:
+    files, _, names = listing or _listing(directory)
     scripts: list[Script] = []
     undo: dict[str, Path] = {}
     for path in files:
@@ -128,7 +135,7 @@ def read_flyway(directory: Path) -> list[Script]:
         checksum = hashlib.sha256(raw).hexdigest()
         conf = path.with_name(path.name + ".conf")
         tx = _no_tx_marker(text)
-        if conf.is_file() and _FLYWAY_CONF_NO_TX.search(_read_text(conf)):
+        if conf.name in names and _FLYWAY_CONF_NO_TX.search(_read_text(conf)):
             tx = False
         if match:
             scripts.append(Script(normalize_version(match["version"]), _desc(match["desc"]),
@@ -169,8 +176,8 @@ def _dbmate_sections(path: Path, text: str) -> tuple[str, int, str | None, int, 
             text[down_start:], text.count("\n", 0, down_start) + 1, tx)
 
 
-def read_dbmate(directory: Path) -> list[Script]:
-    files, _ = _sql_files(directory)
+def read_dbmate(directory: Path, listing: Listing | None = None) -> list[Script]:
+    files, _, _ = listing or _listing(directory)
     scripts: list[Script] = []
     for path in files:
         match = _DBMATE.match(path.name)
@@ -184,8 +191,8 @@ def read_dbmate(directory: Path) -> list[Script]:
     return scripts
 
 
-def read_golang(directory: Path) -> list[Script]:
-    files, _ = _sql_files(directory)
+def read_golang(directory: Path, listing: Listing | None = None) -> list[Script]:
+    files, _, _ = listing or _listing(directory)
     ups: dict[str, tuple[Path, str]] = {}
     downs: dict[str, Path] = {}
     for path in files:
@@ -210,8 +217,8 @@ def read_golang(directory: Path) -> list[Script]:
     return scripts
 
 
-def read_diesel(directory: Path) -> list[Script]:
-    files, dirs = _sql_files(directory)
+def read_diesel(directory: Path, listing: Listing | None = None) -> list[Script]:
+    files, dirs, _ = listing or _listing(directory)
     if files:
         raise _unfit(files[0], "diesel", "<version>_<name>/up.sql folders")
     scripts = []
@@ -238,8 +245,8 @@ def read_diesel(directory: Path) -> list[Script]:
     return scripts
 
 
-def read_plain(directory: Path) -> list[Script]:
-    files, _ = _sql_files(directory)
+def read_plain(directory: Path, listing: Listing | None = None) -> list[Script]:
+    files, _, _ = listing or _listing(directory)
     scripts = []
     for path in files:
         raw, text = _read(path)
@@ -249,7 +256,7 @@ def read_plain(directory: Path) -> list[Script]:
     return scripts
 
 
-READERS: dict[str, Callable[[Path], list[Script]]] = {
+READERS: dict[str, Callable[[Path, Listing | None], list[Script]]] = {
     "flyway": read_flyway,
     "dbmate": read_dbmate,
     "golang-migrate": read_golang,
@@ -258,9 +265,9 @@ READERS: dict[str, Callable[[Path], list[Script]]] = {
 }
 
 
-def detect_layout(directory: Path) -> str:
+def detect_layout(directory: Path, listing: Listing | None = None) -> str:
     """Guess the layout from the names (and for dbmate, the markers) of the files."""
-    files, dirs = _sql_files(directory)
+    files, dirs, _ = listing or _listing(directory)
     if any((d / "up.sql").is_file() for d in dirs):
         return "diesel"
     names = [f.name for f in files]
@@ -282,9 +289,10 @@ def read_scripts(directory: Path, layout: str) -> tuple[str, list[Script]]:
         raise ConfigError(f"migrations directory {directory} does not exist",
                           key="migrate.dir",
                           hint="create it, pass --dir, or set [migrate] dir")
+    listing = _listing(directory)
     if layout == "auto":
-        layout = detect_layout(directory)
-    scripts = READERS[layout](directory)
+        layout = detect_layout(directory, listing)
+    scripts = READERS[layout](directory, listing)
     seen: dict[str, Script] = {}
     for script in scripts:
         key = script.version if script.version is not None else f"R:{script.description}"

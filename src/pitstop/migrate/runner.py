@@ -10,12 +10,13 @@ leaves a failed row saying how far it got, never a silent half-applied migration
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from typing import Any, Literal
 
 from pitstop.migrate import records as history
-from pitstop.migrate.dialects import Dialect
+from pitstop.migrate.dialects import Dialect, ScriptFailure
 from pitstop.migrate.errors import MigrationFailedError
 from pitstop.migrate.layouts import Script
 from pitstop.migrate.planner import maybe_outside
@@ -44,7 +45,7 @@ class Work:
             self._statements = split_sql(self.sql, mysql=self._dialect.name == "mysql")
         return self._statements
 
-    @property
+    @functools.cached_property
     def transactional(self) -> bool:
         if self.script.transactional is False or not self._dialect.transactional_ddl:
             return False
@@ -95,28 +96,19 @@ class Runner:
         return done
 
     def _run_transactional(self, work: Work, started: float) -> int | None:
-        cur = self.conn.cursor()
-        errors = self.dialect.error_types
-        cur.execute(self.dialect.begin)
-        statements: list[Statement] | None = None
-        index = 0
+        ms = int((time.perf_counter() - started) * 1000)
         try:
-            if self.dialect.whole_script:
-                cur.execute(work.sql)
+            self.dialect.run_transaction(self.conn, work.sql, self._insert,
+                                         self._row(work, success=True, ms=ms))
+        except ScriptFailure as failure:
+            if failure.offset is not None:
+                statement = next((s for s in work.statements
+                                  if s.start <= failure.offset <= s.end), None)
+                line: int | None = work.line + line_of(work.sql, failure.offset) - 1
             else:
-                statements = work.statements
-                for index, statement in enumerate(statements):  # noqa: B007
-                    cur.execute(statement.text)
-            ms = int((time.perf_counter() - started) * 1000)
-            cur.execute(self._insert, self._row(work, success=True, ms=ms))
-            cur.execute("COMMIT")
-        except errors as exc:
-            self._rollback(cur)
-            failing, line = self._locate(work, exc, statements, index)
-            raise self._failure(work, exc, failing, line, True, 0) from None
-        finally:
-            cur.close()
-        return len(statements) if statements is not None else None
+                statement, line = self._replay(work)
+            raise self._failure(work, failure.cause, statement, line, True, 0) from None
+        return None
 
     def _rollback(self, cur: Any) -> None:
         try:
@@ -124,18 +116,10 @@ class Runner:
         except self.dialect.error_types:
             pass
 
-    def _locate(self, work: Work, exc: BaseException, statements: list[Statement] | None,
-                index: int) -> tuple[Statement | None, int | None]:
-        """Which statement failed, and on which line of the file."""
+    def _locate(self, work: Work, exc: BaseException, statement: Statement
+                ) -> tuple[Statement, int]:
+        """The line of the file where ``statement`` failed (inside it, if the server says)."""
         offset, rel_line = self.dialect.error_position(exc)
-        if statements is None:  # the whole script ran at once
-            if offset is not None:
-                for statement in work.statements:
-                    if statement.start <= offset < max(statement.end, statement.start + 1) + 1:
-                        return statement, work.line + line_of(work.sql, offset) - 1
-                return None, work.line + line_of(work.sql, offset) - 1
-            return self._replay(work)
-        statement = statements[index]
         if offset is not None:
             return statement, work.line + line_of(work.sql, statement.start + offset) - 1
         return statement, work.line + statement.line - 1 + ((rel_line or 1) - 1)
@@ -177,7 +161,7 @@ class Runner:
                     cur.execute(statement.text)
                 except self.dialect.error_types as exc:
                     self._rollback_open_transaction(cur)
-                    failing, line = self._locate(work, exc, statements, done)
+                    failing, line = self._locate(work, exc, statement)
                     if done == 0:  # nothing changed: leave no trace, like a rollback
                         history.delete(cur, self.dialect, self.table, [row_id])
                         raise self._failure(work, exc, failing, line, True, 0) from None

@@ -14,6 +14,15 @@ from pitstop.errors import ConfigError
 from pitstop.migrate.splitter import Statement
 
 
+class ScriptFailure(Exception):
+    """A whole-script run failed; ``offset`` (when the server told) is in the script."""
+
+    def __init__(self, cause: BaseException, offset: int | None) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+        self.offset = offset
+
+
 class Lock(Protocol):
     """A held lock against concurrent runners; released by :meth:`release`."""
 
@@ -27,8 +36,6 @@ class Dialect(Protocol):
     begin: str
     param: str
     """DBAPI placeholder: ``?`` or ``%s``."""
-    whole_script: bool
-    """``True`` when a multi-statement script can be sent in one call."""
     returning_id: bool
     """``True`` when ``INSERT … RETURNING id`` gives the new row's id."""
     error_types: tuple[type[BaseException], ...]
@@ -44,6 +51,12 @@ class Dialect(Protocol):
     def history_ddl(self, table: str) -> str: ...
 
     def table_exists(self, conn: Any, table: str) -> bool: ...
+
+    def run_transaction(self, conn: Any, sql: str, insert: str,
+                        params: tuple[Any, ...]) -> None:
+        """Run the script ``sql`` and the history ``insert`` in one transaction, in as few
+        round trips as the driver allows.  On failure the transaction is rolled back and
+        :class:`ScriptFailure` raised."""
 
     def lock(self, url: str, table: str, timeout: float) -> Lock:
         """Wait up to ``timeout`` seconds for the runner lock (``ConnectError`` naming the

@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pitstop.migrate.dialects import lock_key
+from pitstop.migrate.dialects import ScriptFailure, lock_key
 from pitstop.migrate.dialects.server import poll, raw_connect, url_user
-from pitstop.migrate.splitter import Statement
+from pitstop.migrate.splitter import Statement, split_sql
 
 _AT_LINE = re.compile(r"at line (\d+)")
 
@@ -30,7 +30,6 @@ class MySQLDialect:
     begin = "START TRANSACTION"
     param = "%s"
     returning_id = False
-    whole_script = False
 
     @property
     def error_types(self) -> tuple[type[BaseException], ...]:
@@ -60,6 +59,21 @@ class MySQLDialect:
             "statements_applied INTEGER, statements_total INTEGER, failed_statement MEDIUMTEXT, "
             "error TEXT) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"
         )
+
+    def run_transaction(self, conn: Any, sql: str, insert: str,
+                        params: tuple[Any, ...]) -> None:
+        import pymysql
+
+        with conn.cursor() as cur:
+            try:
+                cur.execute("START TRANSACTION")
+                for statement in split_sql(sql, mysql=True):
+                    cur.execute(statement.text)
+                cur.execute(insert, params)
+                cur.execute("COMMIT")
+            except pymysql.err.Error as exc:
+                cur.execute("ROLLBACK")
+                raise ScriptFailure(exc, None) from exc
 
     def table_exists(self, conn: Any, table: str) -> bool:
         with conn.cursor() as cur:

@@ -8,7 +8,7 @@ import re
 import zlib
 from typing import Any
 
-from pitstop.migrate.dialects import lock_key
+from pitstop.migrate.dialects import ScriptFailure, lock_key
 from pitstop.migrate.dialects.server import application_name, poll, raw_connect, url_user
 from pitstop.migrate.splitter import Statement
 
@@ -45,7 +45,6 @@ class PostgresDialect:
     begin = "BEGIN"
     param = "%s"
     returning_id = True
-    whole_script = True
 
     @property
     def error_types(self) -> tuple[type[BaseException], ...]:
@@ -80,6 +79,32 @@ class PostgresDialect:
             "execution_ms INTEGER, success BOOLEAN NOT NULL, statements_applied INTEGER, "
             "statements_total INTEGER, failed_statement TEXT, error TEXT)"
         )
+
+    def run_transaction(self, conn: Any, sql: str, insert: str,
+                        params: tuple[Any, ...]) -> None:
+        import psycopg
+        from psycopg import sql as pgsql
+
+        # one round trip: BEGIN, the file, the history row, COMMIT
+        values = iter(params)
+        row = re.sub("%s", lambda _: pgsql.Literal(next(values)).as_string(conn), insert)
+        prefix = "BEGIN;\n"
+        try:
+            conn.execute(f"{prefix}{sql}\n;\n{row};\nCOMMIT;".encode())
+        except psycopg.Error as exc:
+            try:
+                conn.execute(b"ROLLBACK")
+            except psycopg.Error:
+                pass
+            offset, _ = self.error_position(exc)
+            shifted = offset - len(prefix) if offset is not None else None
+            if shifted is not None and not 0 <= shifted < len(sql):
+                shifted = None
+            raise ScriptFailure(exc, shifted) from exc
+        if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            conn.execute(b"ROLLBACK")
+            raise ScriptFailure(psycopg.ProgrammingError(
+                "the file does not end cleanly (an unterminated comment or quote?)"), None)
 
     def table_exists(self, conn: Any, table: str) -> bool:
         row = conn.execute("SELECT to_regclass(%s)", (table,)).fetchone()

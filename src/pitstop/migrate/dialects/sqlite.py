@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from pitstop.errors import ConnectError
+from pitstop.migrate.dialects import ScriptFailure
 from pitstop.migrate.splitter import Statement
 
 _OUTSIDE = re.compile(r"\s*VACUUM\b", re.IGNORECASE)
@@ -30,6 +31,16 @@ def sqlite_path(url: str) -> str:
         path = rest[3:]
         return path or ":memory:"
     return ":memory:"
+
+
+def _literal(value: Any) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int):
+        return str(value)
+    return "'" + str(value).replace("'", "''") + "'"
 
 
 class _FileLock:
@@ -51,7 +62,6 @@ class SQLiteDialect:
     begin = "BEGIN IMMEDIATE"
     param = "?"
     returning_id = False
-    whole_script = False
     error_types: tuple[type[BaseException], ...] = (sqlite3.Error,)
 
     def connect(self, url: str, *, purpose: str) -> Any:
@@ -83,6 +93,22 @@ class SQLiteDialect:
             "statements_applied INTEGER, statements_total INTEGER, failed_statement TEXT, "
             "error TEXT)"
         )
+
+    def run_transaction(self, conn: Any, sql: str, insert: str,
+                        params: tuple[Any, ...]) -> None:
+        # one call into SQLite for the whole file and its history row
+        head = insert.partition(" VALUES ")[0]
+        row = f"{head} VALUES ({', '.join(map(_literal, params))})"
+        try:
+            conn.executescript(f"BEGIN IMMEDIATE;\n{sql}\n;\n{row};\nCOMMIT;")
+        except sqlite3.Error as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise ScriptFailure(exc, None) from exc
+        if conn.in_transaction:  # an unterminated comment swallowed the COMMIT
+            conn.execute("ROLLBACK")
+            raise ScriptFailure(sqlite3.OperationalError(
+                "the file does not end cleanly (an unterminated /* comment?)"), None)
 
     def table_exists(self, conn: Any, table: str) -> bool:
         row = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
