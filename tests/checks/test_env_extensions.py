@@ -145,3 +145,13 @@ def test_extensions_on_non_postgres_is_config_error(make_settings: Build,
                              database_url=f"sqlite:///{tmp_path / 'x.db'}")
     [r] = check(settings, ["extensions"], environ={}).results
     assert (r.status, r.exit_code) == ("fail", 3)
+
+
+def test_deploy_cli_without_privilege_exits_5(plain_role_url: str, project: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    from pitstop.cli.main import main
+
+    code = main(["db", "extensions", "deploy", "--database", plain_role_url, "pg_buffercache"])
+    assert code == 5
+    err = capsys.readouterr().err
+    assert "may not create these extensions" in err and "hint:" in err and "superuser" in err

@@ -123,8 +123,13 @@ def resolve_target(text: str, settings: Settings, checks: ChecksSettings) -> Wai
     return WaitTarget(label, _database_attempt(text))
 
 
+OnRetry = Callable[[str, int, str], None]
+"""Told ``(label, attempts so far, last error)`` after each failed attempt."""
+
+
 def wait_one(target: WaitTarget, *, timeout: float, interval: float,
-             cancel: threading.Event | None = None) -> WaitResult:
+             cancel: threading.Event | None = None, on_retry: OnRetry | None = None
+             ) -> WaitResult:
     """Try ``target`` every ``interval`` seconds until it answers or ``timeout``."""
     started = time.monotonic()
     deadline = started + timeout
@@ -145,6 +150,8 @@ def wait_one(target: WaitTarget, *, timeout: float, interval: float,
             last = exc
         except Exception as exc:  # noqa: BLE001 - a driver error we did not translate
             last = ConnectError(f"{target.label}: {type(exc).__name__}: {exc}")
+        if on_retry is not None:
+            on_retry(target.label, attempts, last.message)
         pause = min(interval, deadline - time.monotonic())
         if pause <= 0 or (cancel is not None and cancel.wait(pause)):
             break
@@ -155,14 +162,16 @@ def wait_one(target: WaitTarget, *, timeout: float, interval: float,
 
 
 def wait_for(targets: Sequence[WaitTarget], *, timeout: float = 60.0, interval: float = 1.0,
-             cancel: threading.Event | None = None) -> list[WaitResult]:
+             cancel: threading.Event | None = None, on_retry: OnRetry | None = None
+             ) -> list[WaitResult]:
     """Wait for every target at once; results in the order given."""
     if timeout <= 0 or interval <= 0:
         raise UsageError("--timeout and --interval must be above zero")
     results: list[WaitResult | None] = [None] * len(targets)
 
     def worker(i: int, target: WaitTarget) -> None:
-        results[i] = wait_one(target, timeout=timeout, interval=interval, cancel=cancel)
+        results[i] = wait_one(target, timeout=timeout, interval=interval, cancel=cancel,
+                              on_retry=on_retry)
 
     threads = [threading.Thread(target=worker, args=(i, t), daemon=True)
                for i, t in enumerate(targets)]
@@ -175,10 +184,12 @@ def wait_for(targets: Sequence[WaitTarget], *, timeout: float = 60.0, interval: 
 
 
 def wait(settings: Settings, targets: Sequence[str] = ("database",), *, timeout: float = 60.0,
-         interval: float = 1.0, cancel: threading.Event | None = None) -> list[WaitResult]:
+         interval: float = 1.0, cancel: threading.Event | None = None,
+         on_retry: OnRetry | None = None) -> list[WaitResult]:
     """Resolve ``targets`` (default: the database) and wait for all of them."""
     from pitstop.checks.settings import ChecksSettings
 
     checks = settings.typed_section("checks", ChecksSettings)
     resolved = [resolve_target(t, settings, checks) for t in (targets or ("database",))]
-    return wait_for(resolved, timeout=timeout, interval=interval, cancel=cancel)
+    return wait_for(resolved, timeout=timeout, interval=interval, cancel=cancel,
+                    on_retry=on_retry)

@@ -97,11 +97,18 @@ def wait(app: AppContext, targets: tuple[str, ...], timeout: float, interval: fl
     from pitstop.output import emit_json, error, info
 
     settings = app.settings(database_url=database)
+
+    def progress(label: str, attempts: int, message: str) -> None:
+        if attempts == 1 or attempts % 10 == 0:
+            info(f"waiting for {label} (attempt {attempts}): "
+                 f"{message.removeprefix(f'{label}: ')}")
+
     results = wait_for_targets(settings, targets or ("database",), timeout=timeout,
-                               interval=interval)
+                               interval=interval, on_retry=progress)
     if as_json:
         emit_json([{"target": r.label, "ready": r.ready, "seconds": round(r.seconds, 3),
-                    "attempts": r.attempts, "detail": r.detail} for r in results])
+                    "attempts": r.attempts, "detail": r.detail, "hint": r.hint,
+                    "exit_code": r.exit_code if not r.ready else 0} for r in results])
     for r in results:
         if r.ready:
             info(f"{r.label} answered after {r.seconds:.1f} s: {r.detail}")
