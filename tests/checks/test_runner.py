@@ -240,3 +240,17 @@ def test_parse_address_rejects(text: str) -> None:
 
     with pytest.raises(ValueError, match="host:port"):
         parse_address(text)
+
+
+def test_unresolvable_hosts_are_connection_errors(make_settings: Build) -> None:
+    settings = make_settings("""
+[checks.tcp.dns]
+address = "no-such-host.invalid:25"
+[checks.http.dns]
+url = "http://no-such-host.invalid/health"
+""", database_url="postgresql://u:secretpw@no-such-host.invalid/db")
+    report = check(settings, ["tcp", "http", "database"], environ={})
+    assert [(r.name, r.status, r.exit_code) for r in report.results] == [
+        ("tcp.dns", "fail", 4), ("http.dns", "fail", 4), ("database", "fail", 4)]
+    assert all("no-such-host.invalid" in r.message for r in report.results)
+    assert all("secretpw" not in r.message for r in report.results)
