@@ -44,9 +44,10 @@ def tool_version(binary: str) -> str | None:
 
 
 def child_env(extra: Mapping[str, str]) -> dict[str, str]:
-    """The inherited environment, minus client variables that could redirect the tool."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("PG", "MYSQL_")) or k in ("PGSSLROOTCERT",)}
+    """The inherited environment plus ``extra``.  Host, port, user and database are
+    always given explicitly, so client variables (``PGSSLMODE``, ``~/.pgpass``…) can
+    only add what the URL leaves out."""
+    env = dict(os.environ)
     env.update(extra)
     return env
 
