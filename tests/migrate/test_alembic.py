@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import pitstop.migrate as m
-from pitstop.errors import MigrationError
+from pitstop.errors import MigrationError, UsageError
 
 from .conftest import make_settings, tables
 
@@ -113,3 +113,16 @@ def test_alembic_errors_are_migration_errors(project: Path, sqlite_url: str) -> 
     settings = make_settings(project, sqlite_url, '[migrate]\ndir = "alembic"\n')
     with pytest.raises(MigrationError, match="alembic"):
         m.up(settings)
+
+
+def test_alembic_redo_and_refusals(project: Path, sqlite_url: str) -> None:
+    alembic_project(project)
+    settings = make_settings(project, sqlite_url, '[migrate]\ndir = "alembic"\n')
+    m.up(settings)
+    redo = m.redo(settings)
+    assert [(a.version, a.direction) for a in redo.applied] == [("a2", "down"), ("a2", "up")]
+    for call in (lambda: m.repair(settings), lambda: m.baseline(settings, version="a1"),
+                 lambda: m.import_history(settings, source="flyway")):
+        with pytest.raises(UsageError, match="Alembic project"):
+            call()
+    assert m.validate(settings).ok

@@ -147,3 +147,23 @@ def test_migrate_task(project: Path, sqlite_url: str) -> None:
     outcome = migrate_task(ctx)
     assert outcome.exit_code == 0 and outcome.data["applied"] == ["V1__step_1.sql"]
     assert outcome.data["current_version"] == "1"
+
+
+def test_wait_then_run(cli) -> None:  # type: ignore[no-untyped-def]
+    code, _, err = cli("up", "--wait", "5")
+    assert code == 0 and "2 migration(s) applied" in err
+
+
+def test_lock_timeout_via_cli_names_holder(project: Path, pg_url: str,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    from pitstop.migrate.dialects import dialect_for
+
+    write_layout("flyway", project / "migrations", [simple(1)])
+    held = dialect_for(pg_url).lock(pg_url, "pitstop_migrations", 5)
+    try:
+        code = main(["migrate", "up", "--database", pg_url, "--lock-timeout", "0.3"])
+    finally:
+        held.release()
+    err = capsys.readouterr().err
+    assert code == 4
+    assert "another migration runner holds the lock" in err and "pitstop-migrate pid" in err

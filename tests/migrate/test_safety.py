@@ -182,3 +182,18 @@ def test_unterminated_comment_never_half_commits(project: Path, dialect: str,
         m.up(settings)
     assert "c1" not in tables(url)
     assert m.status(settings).migrations[0].state == "pending"
+
+
+def test_backup_before_up(project: Path, sqlite_url: str) -> None:
+    backup = pytest.importorskip("pitstop.backup")
+    if not hasattr(backup, "create_backup"):
+        pytest.skip("pitstop.backup.create_backup is not there yet")
+    write_layout("flyway", project / "migrations", [simple(1)])
+    settings = make_settings(project, sqlite_url, "[migrate]\nbackup_before = true\n")
+    query(sqlite_url, "CREATE TABLE existing (x INTEGER)")
+    result = m.up(settings)
+    assert result.backup_id
+    assert result.to_dict()["backup_id"] == result.backup_id
+    assert m.up(settings).backup_id is None  # nothing pending: no backup
+    listed = [b.id for b in backup.list_backups(settings)]
+    assert result.backup_id in listed

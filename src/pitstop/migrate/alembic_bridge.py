@@ -179,6 +179,15 @@ def down(target: Target, *, steps: int | None, to: str | None, dry_run: bool,
     return _run(target, "down", revision, False, lock_timeout)
 
 
+def redo(target: Target, *, dry_run: bool, lock_timeout: float | None) -> RunResult:
+    if dry_run:
+        return RunResult(True, (), database=target.masked)
+    undone = _run(target, "down", "-1", False, lock_timeout)
+    again = _run(target, "up", "+1", False, lock_timeout)
+    return RunResult(False, undone.plan + again.plan, undone.applied + again.applied,
+                     again.current_version, None, target.masked)
+
+
 def new(target: Target, name: str, *, autogenerate: bool) -> NewResult:
     from alembic import command
 

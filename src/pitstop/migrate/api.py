@@ -246,6 +246,10 @@ def redo(settings: Settings, *, database_url: str | None = None, directory: Path
     """Roll back the newest applied migration and apply it again."""
     target = resolve(settings, database_url, directory)
     dry = settings.dry_run if dry_run is None else dry_run
+    bridge = _alembic(target)
+    if bridge is not None:
+        return bridge.redo(target, dry_run=dry,  # type: ignore[no-any-return]
+                           lock_timeout=lock_timeout)
     _, scripts = target.scripts()
     records = (_read_records(target) or []) if dry else None
     if dry:

@@ -10,7 +10,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pitstop.errors import MigrationError
+from pitstop.errors import MigrationError, UsageError
 from pitstop.migrate.dialects import Dialect, dialect_for
 from pitstop.migrate.layouts import Script, read_scripts
 from pitstop.migrate.records import HistoryRecord, read_history
@@ -56,6 +56,13 @@ class Target:
     def scripts(self) -> tuple[str, list[Script]]:
         """``(layout, scripts in order)``, read once."""
         if self._scripts is None:
+            from pitstop.migrate import alembic_bridge
+
+            if alembic_bridge.detect(self):
+                raise UsageError(
+                    f"{self.directory} is an Alembic project: this command works on SQL "
+                    "migration files only",
+                    hint="use Alembic's own command (e.g. `alembic stamp`) for it")
             self._scripts = read_scripts(self.directory, self.options.layout)
         return self._scripts
 
