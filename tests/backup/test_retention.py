@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pitstop.backup.retention import KeepPolicy, apply_policy
 from pitstop.errors import UsageError
@@ -109,3 +111,39 @@ def test_naive_and_aware_times_compare_in_utc() -> None:
     aware = datetime(2025, 6, 10, 14, 0, tzinfo=UTC)
     decisions = apply_policy([("naive", naive), ("aware", aware)], KeepPolicy(last=1))
     assert {d.id: d.keep for d in decisions} == {"naive": False, "aware": True}
+
+
+# --- properties (hypothesis) ------------------------------------------------------
+
+_START = datetime(2024, 1, 1, tzinfo=UTC)
+stamps_strategy = st.lists(st.integers(min_value=0, max_value=3 * 365 * 24 * 60),
+                           min_size=1, max_size=40, unique=True).map(
+    lambda minutes: [(f"b{m:08d}", _START + timedelta(minutes=m)) for m in minutes])
+
+
+@settings(max_examples=150, deadline=None)
+@given(items=stamps_strategy, n=st.integers(min_value=1, max_value=10))
+def test_keep_last_keeps_exactly_the_newest(items: list[tuple[str, datetime]], n: int) -> None:
+    decisions = apply_policy(items, KeepPolicy(last=n))
+    newest = sorted(items, key=lambda i: i[1])[-n:]
+    assert {d.id for d in decisions if d.keep} == {i for i, _ in newest}
+
+
+@settings(max_examples=150, deadline=None)
+@given(items=stamps_strategy, n=st.integers(min_value=1, max_value=10),
+       rule=st.sampled_from(["hourly", "daily", "weekly", "monthly", "yearly"]))
+def test_period_rules_keep_one_per_period(items: list[tuple[str, datetime]], n: int,
+                                          rule: str) -> None:
+    from pitstop.backup.retention import _PERIODS
+
+    period_of = dict(_PERIODS)[rule]
+    decisions = apply_policy(items, KeepPolicy(**{rule: n}))
+    kept = [d for d in decisions if d.keep]
+    periods = {period_of(d.created_at) for d in kept}
+    assert len(periods) == len(kept) == min(n, len({period_of(t) for _, t in items}))
+    newest = max(items, key=lambda i: i[1])[0]
+    assert newest in {d.id for d in kept}
+    for d in kept:  # each kept item is the newest of its period
+        same = [t for _, t in items if period_of(t) == period_of(d.created_at)]
+        assert d.created_at == max(same)
+    assert all(d.reasons for d in decisions)
