@@ -318,3 +318,30 @@ def test_killed_pitstop_leaves_only_a_hidden_partial_file(project: Path, mysql_u
         os.utime(path, (old, old))
     assert LocalStorage(backups).sweep_partials(86400) == len(names)
     assert list(backups.iterdir()) == []
+
+
+@pytest.mark.postgres
+def test_password_never_reaches_the_manifest(make_settings: MakeSettings, pg_url: str,
+                                             project: Path) -> None:
+    with_password = pg_url.replace("postgres@", "postgres:Sup3rSecretPw@")
+    run_sql(pg_url, ["CREATE TABLE t (x int)"])
+    backup = api.create_backup(make_settings(with_password))
+    assert backup.source == with_password.replace("Sup3rSecretPw", "***")
+    stored = "".join(p.read_text(errors="replace")
+                     for p in (project / ".pitstop" / "backups").glob("*.json"))
+    assert "Sup3rSecretPw" not in stored
+
+
+def test_public_api_is_what_init_exports() -> None:
+    import importlib
+
+    module = importlib.import_module("pitstop.backup")
+    assert sorted(module.__all__) == sorted(
+        name for name in vars(module) if not name.startswith("_")
+        and name not in ("annotations", "backups", "model", "restore", "retention",
+                         "settings", "snapshot_ops", "snapshots", "storage", "compress",
+                         "dumpers", "blobs", "packs", "tree", "git"))
+    for name in ("create_backup", "list_backups", "verify_backup", "restore_backup",
+                 "delete_backup", "prune_backups", "create_snapshot", "list_snapshots",
+                 "restore_snapshot", "diff_snapshots", "prune_snapshots"):
+        assert callable(getattr(module, name)), name
