@@ -197,3 +197,16 @@ def test_backup_before_up(project: Path, sqlite_url: str) -> None:
     assert m.up(settings).backup_id is None  # nothing pending: no backup
     listed = [b.id for b in backup.list_backups(settings)]
     assert result.backup_id in listed
+
+
+def test_mysql_procedures_with_and_without_delimiter(project: Path, mysql_url: str) -> None:
+    write_layout("flyway", project / "migrations", [
+        ("CREATE TABLE calls (n INT);\n"
+         "CREATE PROCEDURE bump(IN k INT)\nBEGIN\n  DECLARE i INT DEFAULT 0;\n"
+         "  WHILE i < k DO INSERT INTO calls VALUES (i); SET i = i + 1; END WHILE;\nEND;\n"
+         "CALL bump(3);\n", None),
+        ("DELIMITER //\nCREATE FUNCTION twice(x INT) RETURNS INT DETERMINISTIC\nBEGIN\n"
+         "  RETURN x * 2;\nEND //\nDELIMITER ;\nINSERT INTO calls VALUES (twice(21));\n", None),
+    ])
+    m.up(make_settings(project, mysql_url))
+    assert sorted(r[0] for r in query(mysql_url, "SELECT n FROM calls")) == [0, 1, 2, 42]

@@ -113,3 +113,16 @@ def test_statements_are_exact_ordered_slices(script: str, mysql: bool) -> None:
         assert statement.start >= last
         assert statement.line == line_of(script, statement.start)
         last = statement.end
+
+
+def test_mysql_delimiter_lines() -> None:
+    script = ("CREATE TABLE a (x INT);\nDELIMITER $$\nCREATE PROCEDURE p() BEGIN SELECT 1; "
+              "SELECT 2; END$$\nCREATE FUNCTION f() RETURNS INT RETURN 1$$\nDELIMITER ;\n"
+              "INSERT INTO a VALUES (1);")
+    statements = split_sql(script, mysql=True)
+    assert [s.text for s in statements] == [
+        "CREATE TABLE a (x INT)", "CREATE PROCEDURE p() BEGIN SELECT 1; SELECT 2; END",
+        "CREATE FUNCTION f() RETURNS INT RETURN 1", "INSERT INTO a VALUES (1)"]
+    assert [s.line for s in statements] == [1, 3, 4, 6]
+    for s in statements:
+        assert script[s.start:s.end] == s.text

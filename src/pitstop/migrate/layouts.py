@@ -75,7 +75,8 @@ class Script:
 
 def _read(path: Path) -> tuple[bytes, str]:
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as handle:
+            data = handle.read()
     except OSError as exc:
         raise MigrationError(f"{path}: cannot be read: {exc.strerror}") from None
     try:
@@ -133,9 +134,9 @@ def read_flyway(directory: Path, listing: Listing | None = None) -> list[Script]
             continue
         raw, text = _read(path)
         checksum = hashlib.sha256(raw).hexdigest()
-        conf = path.with_name(path.name + ".conf")
         tx = _no_tx_marker(text)
-        if conf.name in names and _FLYWAY_CONF_NO_TX.search(_read_text(conf)):
+        if path.name + ".conf" in names and _FLYWAY_CONF_NO_TX.search(
+                _read_text(path.with_name(path.name + ".conf"))):
             tx = False
         if match:
             scripts.append(Script(normalize_version(match["version"]), _desc(match["desc"]),

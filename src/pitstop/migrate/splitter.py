@@ -82,12 +82,47 @@ def _is_blank(text: str) -> bool:
     return match is not None and match.end() == len(text)
 
 
+_DELIMITER_LINE = re.compile(r"^[ \t]*DELIMITER[ \t]+(\S+)[ \t]*$", re.IGNORECASE | re.MULTILINE)
+
+
 def split_sql(script: str, *, mysql: bool = False) -> list[Statement]:
     """Split ``script`` into statements (blank and comment-only pieces are dropped).
 
-    ``mysql=True`` also treats ``#`` as a line comment and backslashes as escapes in
-    every string literal.
+    ``mysql=True`` also treats ``#`` as a line comment, backslashes as escapes in
+    every string literal, and honours the mysql client's ``DELIMITER x`` lines.
     """
+    if mysql and _DELIMITER_LINE.search(script):
+        return _split_delimited(script)
+    return _split(script, mysql)
+
+
+def _split_delimited(script: str) -> list[Statement]:
+    out: list[Statement] = []
+    pos, delimiter = 0, ";"
+    for match in [*_DELIMITER_LINE.finditer(script), None]:
+        end = match.start() if match else len(script)
+        if delimiter == ";":
+            pieces = _split(script[pos:end], True)
+            out += [Statement(p.text, p.start + pos, p.end + pos, line_of(script, p.start + pos))
+                    for p in pieces]
+        else:
+            cursor = pos
+            while cursor < end:
+                stop = script.find(delimiter, cursor, end)
+                stop = end if stop == -1 else stop
+                raw = script[cursor:stop]
+                if raw.strip() and not _is_blank(raw):
+                    start = cursor + _skip_end(raw, 0)
+                    finish = cursor + len(raw.rstrip())
+                    out.append(Statement(script[start:finish], start, finish,
+                                         line_of(script, start)))
+                cursor = stop + len(delimiter)
+        if match:
+            pos, delimiter = match.end(), match.group(1)
+    return out
+
+
+def _split(script: str, mysql: bool) -> list[Statement]:
     statements: list[Statement] = []
     pos = 0
     stmt_start = 0

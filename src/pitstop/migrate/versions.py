@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 
 _RUNS = re.compile(r"(\d+)")
+_DOTTED = re.compile(r"\d+(?:[._]\d+)*")
+_SEPARATOR = re.compile(r"[._]")
 
 VersionKey = tuple[tuple[int, int | str], ...]
 
@@ -34,8 +36,10 @@ def normalize_version(version: str) -> str:
     stays (diesel writes dates with dashes).
     """
     version = version.strip()
-    if re.fullmatch(r"\d+(?:[._]\d+)*", version):
-        return ".".join(str(int(part)) for part in re.split(r"[._]", version))
+    if version.isdigit():
+        return str(int(version))
+    if _DOTTED.fullmatch(version):
+        return ".".join(str(int(part)) for part in _SEPARATOR.split(version))
     return version
 
 
