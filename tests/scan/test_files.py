@@ -143,3 +143,26 @@ def test_process_pool_gives_the_same_result(tree: Path) -> None:
     assert [f.path for f in parallel.findings] == [f.path for f in serial.findings]
     assert len(parallel.findings) == 9
     assert parallel.stats.files == serial.stats.files == 450
+
+
+def test_memory_stays_bounded_on_a_big_file(tree: Path) -> None:
+    import tracemalloc
+
+    from pitstop.scan.files import scan_path
+    from pitstop.scan.ruleset import load_ruleset
+
+    path = tree / "big.log"
+    with path.open("wb") as handle:
+        for _ in range(30):
+            handle.write((b"x" * 99 + b"\n") * 10_000)
+        handle.write(f"tok = '{github_token()}'\n".encode())
+    size = path.stat().st_size
+    rules = load_ruleset()
+    tracemalloc.start()
+    try:
+        result = scan_path(rules, path, "big.log", size, False, size + 1)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert [f.line for f in result.findings] == [300_001]
+    assert size > 7 * CHUNK_SIZE and peak < 4 * CHUNK_SIZE

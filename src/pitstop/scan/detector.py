@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from pitstop.scan.filters import generic_reason, inline_marker, shannon_entropy
 from pitstop.scan.model import Dropped, Finding
-from pitstop.scan.rule import CompiledRule, RuleSet
+from pitstop.scan.rule import CompiledRule, RuleSet, iter_spans
 
 LINE_WINDOW = 2048
 """Characters searched on each side of a keyword hit (bounded by the hit's line)."""
@@ -38,43 +38,45 @@ class Detection:
     candidates: int = 0
 
 
-def windows_by_rule(rules: RuleSet, data: bytes) -> dict[int, list[tuple[int, int]]]:
-    """For each rule with a keyword hit: merged (start, end) byte windows for its regex."""
-    hits: dict[int, list[int]] = {}
-    if rules.prefilter is not None:
-        keyword_rules = rules.keyword_rules
-        for match in rules.prefilter.finditer(data.lower()):
-            start = match.start()
-            for index in keyword_rules[match.group()]:
-                bucket = hits.get(index)
-                if bucket is None:
-                    hits[index] = [start]
-                else:
-                    bucket.append(start)
+def windows_by_rule(rules: RuleSet, data: bytes) -> dict[int, list[list[int]]]:
+    """For each rule with a keyword hit: merged ``[start, end]`` byte windows — the
+    lines around its hits (at most :data:`LINE_WINDOW` bytes each side of the hit),
+    widened by the rule's ``window`` for multi-line formats."""
     size = len(data)
-    result: dict[int, list[tuple[int, int]]] = {i: [(0, size)] for i in rules.keyword_free}
-    for index, positions in hits.items():
-        extra = rules.rules[index].rule.window
-        if extra < 0:  # gitleaks semantics: a keyword anywhere opens the whole text
-            result[index] = [(0, size)]
-            continue
-        windows: list[tuple[int, int]] = []
-        current_end = -1
-        for pos in positions:
-            if pos < current_end:
-                continue
-            start = data.rfind(b"\n", max(0, pos - LINE_WINDOW), pos) + 1
-            if start == 0 and pos > LINE_WINDOW:
-                start = pos - LINE_WINDOW
-            end = data.find(b"\n", pos, pos + LINE_WINDOW) if not extra else -1
-            if end < 0:
+    result: dict[int, list[list[int]]] = {i: [[0, size]] for i in rules.keyword_free}
+    if rules.prefilter is None:
+        return result
+    keyword_rules = rules.keyword_rules
+    widths = rules.windows
+    lowered = data.lower()
+    line_start = line_end = -1
+    for spans in iter_spans(rules.prefilter, lowered):
+        pos, stop = spans[0]
+        if pos >= line_end:  # a hit on a new line: find that line once for all its rules
+            line_start = data.rfind(b"\n", max(0, pos - LINE_WINDOW), pos) + 1
+            if line_start == 0 and pos > LINE_WINDOW:
+                line_start = pos - LINE_WINDOW
+            line_end = data.find(b"\n", pos, pos + LINE_WINDOW)
+            if line_end < 0:
+                line_end = min(size, pos + LINE_WINDOW)
+        for index in keyword_rules[lowered[pos:stop]]:
+            start, end = line_start, line_end
+            extra = widths[index]
+            if extra:
+                if extra < 0:  # gitleaks semantics: a keyword anywhere opens the whole text
+                    result[index] = [[0, size]]
+                    continue
                 end = min(size, pos + LINE_WINDOW + extra)
-            if windows and start <= windows[-1][1]:
-                windows[-1] = (windows[-1][0], max(end, windows[-1][1]))
+            windows = result.get(index)
+            if windows is None:
+                result[index] = [[start, end]]
+                continue
+            last = windows[-1]
+            if start <= last[1] + 1:  # overlapping or adjacent lines: one window
+                if end > last[1]:
+                    last[1] = end
             else:
-                windows.append((start, end))
-            current_end = end
-        result[index] = windows
+                windows.append([start, end])
     return result
 
 
@@ -118,26 +120,27 @@ def detect(rules: RuleSet, data: bytes, origin: Origin, *, explain: bool = False
     """Find secrets in UTF-8 ``data``.  ``active[i]`` false skips rule ``i`` (path
     filters)."""
     result = Detection()
-    spans: list[tuple[int, int, bool]] = []
+    found: list[tuple[int, int, bool]] = []
     for index, windows in windows_by_rule(rules, data).items():
         if active is not None and not active[index]:
             continue
         compiled = rules.rules[index]
         if compiled.pattern is None:
             continue
+        pattern = compiled.pattern
         for win_start, win_end in windows:
             chunk = data[win_start:win_end]
-            for match in compiled.pattern.finditer(chunk):
-                raw_secret, s_start, s_end = compiled.secret_of(match)
-                if not raw_secret:
+            for spans in iter_spans(pattern, chunk):
+                s_start, s_end = compiled.secret_span(spans)
+                if s_start < 0 or s_end <= s_start:
                     continue
                 result.candidates += 1
-                secret = _text(raw_secret)
-                m_start = win_start + match.start()
-                m_end = win_start + match.end()
+                secret = _text(chunk[s_start:s_end])
+                m_start = win_start + spans[0][0]
+                m_end = win_start + spans[0][1]
                 line_start, line_end = _line_bounds(data, m_start, m_end)
                 line_text = _text(data[line_start:line_end])
-                match_text = _text(match.group(0))
+                match_text = _text(data[m_start:m_end])
                 reason = _reason(rules, compiled, secret, match_text, line_text, origin)
                 line_index = data.count(b"\n", 0, m_start)
                 if origin.line_map is not None:
@@ -167,9 +170,9 @@ def detect(rules: RuleSet, data: bytes, origin: Origin, *, explain: bool = False
                     date=origin.date,
                     tags=compiled.rule.tags,
                 ))
-                spans.append((secret_abs, win_start + s_end, compiled.rule.generic))
-    if any(generic for _, _, generic in spans):
-        _drop_covered(result, spans, explain)
+                found.append((secret_abs, win_start + s_end, compiled.rule.generic))
+    if any(generic for _, _, generic in found):
+        _drop_covered(result, found, explain)
     return result
 
 

@@ -14,7 +14,7 @@ Patterns use RE2 syntax (google-re2), as gitleaks' format does.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, Literal
 
 import ahocorasick
@@ -150,21 +150,18 @@ class CompiledRule:
         pattern = self.pattern
         return int(pattern.groups) if pattern is not None else 0
 
-    def secret_of(self, match: Any) -> tuple[bytes, int, int]:
-        """The secret text of a match and its span."""
+    def secret_span(self, spans: Sequence[tuple[int, int]]) -> tuple[int, int]:
+        """The span of the secret in a match's group ``spans`` (``(-1, -1)``: none).
+
+        The secret group, or the first non-empty group when the rule names none, or
+        the whole match when the pattern has no group."""
         group = self.rule.secret_group
-        if group is None and self.groups:
-            for index in range(1, self.groups + 1):
-                if match.group(index):
-                    return match.group(index), match.start(index), match.end(index)
-            return match.group(0), match.start(), match.end()
-        group = group or 0
-        if group > self.groups:
-            group = 0
-        value = match.group(group)
-        if value is None:
-            return b"", match.start(), match.start()
-        return value, match.start(group), match.end(group)
+        if group is None:
+            for span in spans[1:]:
+                if span[0] >= 0 and span[1] > span[0]:
+                    return span
+            return spans[0]
+        return spans[group] if group < len(spans) else spans[0]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -177,6 +174,8 @@ class RuleSet:
     keyword_rules: dict[bytes, tuple[int, ...]]
     """Keyword → indexes of the rules it triggers (its own and those of keywords in it)."""
     keyword_free: tuple[int, ...]
+    windows: tuple[int, ...]
+    """Per rule: extra bytes searched after a hit (0: the line; -1: the whole text)."""
     path_rules: tuple[int, ...]
     allowlists: tuple[CompiledAllowlist, ...]
     sources: tuple[Rule, ...]
@@ -188,6 +187,30 @@ class RuleSet:
 
     def __len__(self) -> int:
         return len(self.rules)
+
+
+def iter_spans(pattern: Any, data: bytes, pos: int = 0,
+               endpos: int | None = None) -> Iterator[Sequence[tuple[int, int]]]:
+    """The group spans of every match of a compiled RE2 bytes ``pattern`` in ``data``.
+
+    This calls RE2 directly (google-re2's ``_regexp.Match``): its ``finditer`` builds a
+    Python match object per hit, which dominates on files dense with keywords."""
+    end = len(data) if endpos is None else endpos
+    raw = getattr(pattern, "_regexp", None)
+    if raw is None:  # pragma: no cover - another google-re2 layout
+        for match in pattern.finditer(data, pos, end):
+            yield [match.span(i) for i in range(pattern.groups + 1)]
+        return
+    while pos <= end:
+        spans = raw.Match(_UNANCHORED, data, pos, end)
+        start, stop = spans[0]
+        if start < 0:
+            return
+        yield spans
+        pos = stop if stop > pos else pos + 1
+
+
+_UNANCHORED = re2._Anchor.UNANCHORED
 
 
 def _keyword_closure(by_keyword: dict[str, list[int]]) -> dict[bytes, tuple[int, ...]]:
@@ -254,6 +277,7 @@ def compile_rules(rules: Sequence[Rule], allowlists: Sequence[Allowlist] = (),
         prefilter=prefilter,
         keyword_rules=keyword_rules,
         keyword_free=tuple(keyword_free),
+        windows=tuple(c.rule.window for c in compiled),
         path_rules=tuple(i for i, c in enumerate(compiled) if c.path is not None),
         allowlists=tuple(compile_allowlist(a, "allowlists", file) for a in allowlists),
         sources=tuple(rules),
