@@ -237,3 +237,15 @@ def test_env_task_reads_the_engine_environ(project: Path) -> None:
     assert tasks.check_env_task(ctx({"APP_SECRET": "x", "PATH": "/usr/bin"})).exit_code == 0
     outcome = tasks.check_env_task(ctx({"PATH": "/usr/bin"}))
     assert outcome.exit_code == 1 and "APP_SECRET" in outcome.message
+
+
+def test_verbose_report_errors_and_unwritable_state(project: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    _write(project, "")
+    assert main(["check", "env", "-v", "--no-record"]) == 0
+    assert "    python: " in capsys.readouterr().out
+    assert main(["check", "env", "--report", str(project / "no" / "dir" / "r.json")]) == 3
+    assert "cannot write --report" in capsys.readouterr().err
+    monkeypatch.setenv("PITSTOP_STATE_URL", "sqlite:////proc/pitstop-no-such-dir/state.db")
+    assert main(["check", "env"]) == 0
+    assert "warning: health checks not stored" in capsys.readouterr().err
