@@ -249,3 +249,27 @@ def test_verbose_report_errors_and_unwritable_state(project: Path, monkeypatch: 
     monkeypatch.setenv("PITSTOP_STATE_URL", "sqlite:////proc/pitstop-no-such-dir/state.db")
     assert main(["check", "env"]) == 0
     assert "warning: health checks not stored" in capsys.readouterr().err
+
+
+def test_check_workflow_through_the_engine(project: Path, pg_url: str, closed_port: int) -> None:
+    from pitstop.engine import run
+
+    _write(project, f'database_url = "{pg_url}"\n'
+                    '[checks.env]\nrequired_env = ["APP_SECRET"]\n'
+                    f'[checks.tcp.down]\naddress = "127.0.0.1:{closed_port}"\n'
+                    '[workflows]\ndeploy = ["wait-database", ["check-env", "check-database"]]\n')
+    settings = load_settings(project, env={})
+    result = run(settings, "deploy", environ={"APP_SECRET": "x"})
+    assert result.status == "success", result
+    with StateStore.open(settings.state.url) as store:
+        record = store.get_run(result.run_id)
+        stored = {r.name: r for r in store.latest_health_checks()}
+    assert record is not None
+    tasks = {t.task: t for t in record.tasks}
+    assert tasks["check-database"].data["checks"] == {"database": "pass"}
+    assert stored["env"].run_id == result.run_id
+    result = run(settings, "check", environ={"APP_SECRET": "x"})
+    assert result.status == "failed"
+    with StateStore.open(settings.state.url) as store:
+        record = store.get_run(result.run_id)
+    assert record is not None and record.exit_code == 4
