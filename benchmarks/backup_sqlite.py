@@ -9,6 +9,7 @@ Prints times and ratios; exits non-zero when a pitstop backup fails integrity_ch
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import shutil
 import sqlite3
@@ -82,12 +83,15 @@ def timed(label: str, func: object) -> float:
     return took
 
 
-def api_backup(src: Path, dst: Path) -> None:
+def api_backup(src: Path, dst: Path, *, durable: bool = False) -> None:
     source = sqlite3.connect(src, timeout=60)
     target = sqlite3.connect(dst)
     source.backup(target, pages=-1)
     target.close()
     source.close()
+    if durable:  # what a backup needs before it can be trusted: the bytes on disk
+        with open(dst, "rb") as handle:
+            os.fsync(handle.fileno())
 
 
 def run(workdir: Path, size_mb: int, wal: bool) -> bool:
@@ -100,6 +104,8 @@ def run(workdir: Path, size_mb: int, wal: bool) -> bool:
     settings = load_settings(workdir, overrides={"database_url": f"sqlite:///{db}"})
     idle_api = timed("sqlite3 backup API, idle (no compression)",
                      lambda: api_backup(db, workdir / "api-copy.db"))
+    idle_durable = timed("sqlite3 backup API + fsync, idle (no compression)",
+                         lambda: api_backup(db, workdir / "api-copy2.db", durable=True))
     idle_pitstop = timed("pitstop backup create, idle (zstd 3)",
                          lambda: create_backup(settings))
     pause = 0.0 if wal else 0.001
@@ -115,6 +121,8 @@ def run(workdir: Path, size_mb: int, wal: bool) -> bool:
         holder: list[object] = []
         busy_pitstop = timed("pitstop backup create, under a writer",
                              lambda: holder.append(create_backup(settings)))
+        busy_plain = timed("pitstop backup create --compress none, under a writer",
+                           lambda: create_backup(settings, compress="none"))
         timed("cp of the live file, under a writer",
               lambda: shutil.copyfile(db, workdir / "cp-copy.db"))
     finally:
@@ -130,6 +138,11 @@ def run(workdir: Path, size_mb: int, wal: bool) -> bool:
           f"counter consistent={cp_consistent}")
     print(f"  ratio busy/idle pitstop: {busy_pitstop / idle_pitstop:.2f}x "
           f"(target < 2x); busy/idle backup API: {busy_api / idle_api:.2f}x")
+    print(f"  pitstop under a writer vs the backup API on the idle file: "
+          f"{busy_pitstop / idle_api:.2f}x with zstd, {busy_plain / idle_api:.2f}x uncompressed")
+    print(f"  ... vs the backup API + fsync on the idle file: "
+          f"{busy_pitstop / idle_durable:.2f}x with zstd, "
+          f"{busy_plain / idle_durable:.2f}x uncompressed")
     ok = verdict == "ok" and consistent
     for path in workdir.glob("*.db*"):
         path.unlink()
