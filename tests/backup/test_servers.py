@@ -345,3 +345,17 @@ def test_public_api_is_what_init_exports() -> None:
                  "delete_backup", "prune_backups", "create_snapshot", "list_snapshots",
                  "restore_snapshot", "diff_snapshots", "prune_snapshots"):
         assert callable(getattr(module, name)), name
+
+
+@pytest.mark.mysql
+def test_mariadb_restore_over_itself_with_routines_and_triggers(
+    make_settings: MakeSettings, mysql_url: str
+) -> None:
+    run_sql(mysql_url, MYSQL_SCHEMA)
+    settings = make_settings(mysql_url)
+    backup = api.create_backup(settings)
+    before = describe(mysql_url)
+    run_sql(mysql_url, ["DELETE FROM audit", "DROP VIEW book_titles"])
+    result = api.restore_backup(settings, backup.id, yes=True)
+    assert result.safety_backup is not None
+    assert describe(mysql_url) == before

@@ -18,6 +18,7 @@ import contextlib
 import dataclasses
 import fcntl
 import json
+import logging
 import os
 import secrets
 import time
@@ -35,6 +36,8 @@ from pitstop.backup.settings import SnapshotSettings, resolve_dir
 from pitstop.backup.tree import Entry, scan_tree
 from pitstop.config import Settings
 from pitstop.errors import BackupError, PermissionDeniedError, UsageError
+
+log = logging.getLogger("pitstop.backup")
 
 
 class DirtyTreeError(BackupError):
@@ -112,7 +115,11 @@ def store_lock(root: Path) -> Iterator[None]:
     except PermissionError as exc:
         raise PermissionDeniedError(f"cannot write to the snapshot directory {root}") from exc
     with handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log.info("waiting for another snapshot or prune on %s to finish", root)
+            fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
         finally:
