@@ -120,7 +120,7 @@ Listing = tuple[list[Path], list[Path], frozenset[str]]
 
 
 def _no_tx_marker(text: str) -> bool | None:
-    return False if _NO_TX.search(text) else None
+    return False if "pitstop:no-transaction" in text and _NO_TX.search(text) else None
 
 
 def read_flyway(directory: Path, listing: Listing | None = None) -> list[Script]:

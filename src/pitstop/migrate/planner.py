@@ -19,8 +19,15 @@ _MAYBE_OUTSIDE = re.compile(
     r"DATABASE|TABLESPACE|SYSTEM|SUBSCRIPTION)\b", re.IGNORECASE)
 
 
+_KEYWORDS = ("CONCURRENTLY", "VACUUM", "TYPE", "BEGIN", "COMMIT", "START", "END", "ROLLBACK",
+             "SAVEPOINT", "RELEASE", "DATABASE", "TABLESPACE", "SYSTEM", "SUBSCRIPTION")
+
+
 def maybe_outside(sql: str) -> bool:
     """Cheap pre-check: can anything in ``sql`` need to run outside a transaction?"""
+    upper = sql.upper()
+    if not any(word in upper for word in _KEYWORDS):
+        return False
     return _MAYBE_OUTSIDE.search(sql) is not None
 
 

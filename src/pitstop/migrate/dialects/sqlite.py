@@ -86,7 +86,7 @@ class SQLiteDialect:
     def history_ddl(self, table: str) -> str:
         return (
             f"CREATE TABLE IF NOT EXISTS {table} ("
-            "id INTEGER PRIMARY KEY AUTOINCREMENT, version TEXT, description TEXT NOT NULL, "
+            "id INTEGER PRIMARY KEY, version TEXT, description TEXT NOT NULL, "
             "type TEXT NOT NULL, file TEXT, checksum TEXT, "
             "applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), "
             "applied_by TEXT, execution_ms INTEGER, success INTEGER NOT NULL, "
