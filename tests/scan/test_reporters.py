@@ -176,3 +176,13 @@ def test_explain_lists_dropped_candidates(tree: Path) -> None:
     assert ("curl-user-password", "variable reference") in reasons
     text = render(report, "text")
     assert github_token() not in text and "dropped github-pat ghp_…" in text
+
+
+def test_json_matches_the_schema_in_the_docs(report: ScanReport, tree: Path) -> None:
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "scan.md").read_text()
+    block = docs.split("<!-- report-schema -->", 1)[1].split("```json", 1)[1].split("```", 1)[0]
+    schema = json.loads(block)
+    jsonschema.validate(json.loads(render(report, "json")), schema)
+    (tree / "x.py").write_text('password = "changeme-Later-42"\n')
+    explained = scan(tree, tree / "x.py", explain=True)
+    jsonschema.validate(json.loads(render(explained, "json")), schema)
