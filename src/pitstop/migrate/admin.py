@@ -32,12 +32,15 @@ def repair(settings: Settings, *, database_url: str | None = None,
 
     def plan(records: list[hist.HistoryRecord]) -> list[tuple[RepairAction, list[int], str | None]]:
         out: list[tuple[RepairAction, list[int], str | None]] = []
-        versions, repeatables = planner.latest_rows(records)
-        rows = [*versions.values(), *repeatables.values()]
+        latest: dict[str | None, hist.HistoryRecord] = {}
+        ids_of: dict[str | None, list[int]] = {}
+        for record in records:  # oldest first: the last one seen is the newest
+            rkey = record.version if record.type != "repeatable" else f"R:{record.description}"
+            latest[rkey] = record
+            ids_of.setdefault(rkey, []).append(record.id)
         for entry in planner.entries(scripts, records):
             key = entry.version if entry.kind != "repeatable" else f"R:{entry.description}"
-            row = next((r for r in rows if (r.version if r.type != "repeatable"
-                                            else f"R:{r.description}") == key), None)
+            row = latest.get(key)
             if row is None:
                 continue
             if entry.state == "failed":
@@ -50,8 +53,7 @@ def repair(settings: Settings, *, database_url: str | None = None,
                                          f"{(row.checksum or '')[:12]}…)"), [row.id],
                             script.checksum))
             elif entry.state == "missing":
-                ids = [r.id for r in records if (r.version if r.type != "repeatable"
-                                                 else f"R:{r.description}") == key]
+                ids = ids_of[key]
                 out.append((RepairAction("delete-missing", entry.version, entry.file,
                                          f"forget it ({len(ids)} history row(s))"), ids, None))
         return out
