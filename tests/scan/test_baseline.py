@@ -31,8 +31,10 @@ def test_round_trip_new_and_stale(tree: Path) -> None:
     assert github_token() not in text and stripe_key() not in text  # only hashes
     assert all(set(e) == {"rule", "path", "hash"} for e in data["findings"])
 
-    clean = _scan(tree, baseline)
+    clean = _scan(tree, baseline, explain=True)
     assert clean.findings == () and clean.stats.baselined == 2 and clean.stale == ()
+    assert {(d.rule, d.reason) for d in clean.dropped} == {
+        ("github-pat", "in the baseline"), ("stripe-secret-key", "in the baseline")}
 
     # lines move and a new secret appears: only the new one is reported
     app.write_text(f"import os\n\n\na = '{github_token()}'\nc = '{aws_key()}'\n"

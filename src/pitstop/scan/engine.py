@@ -20,7 +20,7 @@ from pitstop.scan.baseline import apply_baseline, load_baseline, write_baseline
 from pitstop.scan.detector import Origin
 from pitstop.scan.files import FileResult, scan_blob, scan_path, scan_text
 from pitstop.scan.gitsrc import Git, history_blocks
-from pitstop.scan.model import BaselineEntry, Finding, ScanReport, ScanStats, Skipped
+from pitstop.scan.model import BaselineEntry, Dropped, Finding, ScanReport, ScanStats, Skipped
 from pitstop.scan.rule import RuleSet
 from pitstop.scan.ruleset import load_ruleset
 from pitstop.scan.settings import DEFAULT_EXCLUDE, DEFAULT_MAX_FILE_SIZE, ScanSettings
@@ -245,6 +245,10 @@ def scan_secrets(options: ScanOptions | Settings, **overrides: Any) -> ScanRepor
     elif baseline is not None:
         scanned = None if options.mode == "tree" and not options.paths else set(result.paths)
         kept, baselined, stale = apply_baseline(findings, baseline, scanned)
+        if options.explain:
+            new = set(map(id, kept))
+            result.dropped.extend(Dropped(f.rule, f.path, f.line, f.secret, "in the baseline")
+                                  for f in findings if id(f) not in new)
     else:
         kept, baselined, stale = findings, 0, []
     stats = ScanStats(
