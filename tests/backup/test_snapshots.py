@@ -253,6 +253,8 @@ def test_interrupted_create_leaves_no_snapshot_and_prune_sweeps_leftovers(
     assert api.list_snapshots(settings) == []
     packs = repo / ".pitstop" / "snapshots" / "packs"
     (packs / ".deadbeef.pack.tmp").write_bytes(b"left by a killed writer")
+    (packs / "feedface.pack").write_bytes(b"renamed, but no index was written")
     api.create_snapshot(settings)
     api.prune_snapshots(settings, api.KeepPolicy(last=1))
     assert not list(packs.glob(".*"))
+    assert not (packs / "feedface.pack").exists()

@@ -139,10 +139,15 @@ def pack_sizes(directory: Path) -> dict[str, int]:
 
 
 def remove_leftovers(directory: Path) -> int:
-    """Remove ``.tmp`` files of writers that died (call with the store lock held)."""
+    """Remove what writers that died left: ``.tmp`` files, and packs whose index was
+    never written (call with the store lock held)."""
     removed = 0
     if directory.is_dir():
         for path in directory.glob(".*.tmp"):
             path.unlink(missing_ok=True)
             removed += 1
+        for path in directory.glob("*.pack"):  # renamed, but its index never written
+            if not path.with_suffix(".idx").exists():
+                path.unlink(missing_ok=True)
+                removed += 1
     return removed
