@@ -210,3 +210,18 @@ def test_mysql_procedures_with_and_without_delimiter(project: Path, mysql_url: s
     ])
     m.up(make_settings(project, mysql_url))
     assert sorted(r[0] for r in query(mysql_url, "SELECT n FROM calls")) == [0, 1, 2, 42]
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_execution_ms_is_measured_by_the_server(project: Path, dialect: str,
+                                                request: pytest.FixtureRequest) -> None:
+    url = request.getfixturevalue({"sqlite": "sqlite_url", "postgresql": "pg_url"}[dialect])
+    slow = {"sqlite": "CREATE TABLE s AS WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 "
+                      "FROM c WHERE x < 400000) SELECT x FROM c;",
+            "postgresql": "SELECT pg_sleep(0.3);"}[dialect]
+    write_layout("flyway", project / "migrations", [(slow, None)])
+    settings = make_settings(project, url)
+    applied = m.up(settings).applied[0]
+    record = m.history(settings).records[0]
+    assert record.execution_ms is not None and record.execution_ms >= 20
+    assert abs(record.execution_ms - applied.execution_ms) < max(200, applied.execution_ms)

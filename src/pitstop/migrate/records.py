@@ -78,7 +78,7 @@ def insert_sql(dialect: Dialect, table: str) -> str:
 
 def insert_values(
     *, version: str | None, description: str, type: str, file: str | None,
-    checksum: str | None, applied_by: str, execution_ms: int | None, success: bool,
+    checksum: str | None, applied_by: str, execution_ms: object, success: bool,
     statements_applied: int | None = None, statements_total: int | None = None,
     failed_statement: str | None = None, error: str | None = None,
 ) -> tuple[Any, ...]:

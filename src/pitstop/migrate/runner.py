@@ -16,7 +16,7 @@ import time
 from typing import Any, Literal
 
 from pitstop.migrate import records as history
-from pitstop.migrate.dialects import Dialect, ScriptFailure
+from pitstop.migrate.dialects import Dialect, Elapsed, ScriptFailure
 from pitstop.migrate.errors import MigrationFailedError
 from pitstop.migrate.layouts import Script
 from pitstop.migrate.planner import maybe_outside
@@ -42,7 +42,7 @@ class Work:
     @property
     def statements(self) -> list[Statement]:
         if self._statements is None:
-            self._statements = split_sql(self.sql, mysql=self._dialect.name == "mysql")
+            self._statements = split_sql(self.sql, mysql=self._dialect.mysql_syntax)
         return self._statements
 
     @functools.cached_property
@@ -75,7 +75,8 @@ class Runner:
         self.applied: list[AppliedMigration] = []
         self._insert = history.insert_sql(dialect, table)
 
-    def _row(self, work: Work, *, success: bool, ms: int | None, **extra: Any) -> tuple[Any, ...]:
+    def _row(self, work: Work, *, success: bool, ms: int | Elapsed | None,
+             **extra: Any) -> tuple[Any, ...]:
         script = work.script
         kind = "undo" if work.direction == "down" else script.kind
         return history.insert_values(
@@ -96,10 +97,10 @@ class Runner:
         return done
 
     def _run_transactional(self, work: Work, started: float) -> int | None:
-        ms = int((time.perf_counter() - started) * 1000)
+        elapsed = Elapsed(time.time())
         try:
             self.dialect.run_transaction(self.conn, work.sql, self._insert,
-                                         self._row(work, success=True, ms=ms))
+                                         self._row(work, success=True, ms=elapsed))
         except ScriptFailure as failure:
             if failure.offset is not None:
                 statement = next((s for s in work.statements

@@ -23,6 +23,19 @@ class ScriptFailure(Exception):
         self.offset = offset
 
 
+class Elapsed:
+    """Stands for ``execution_ms`` in a history row written in the same round trip as the
+    migration; each dialect renders it as an expression the server evaluates at insert."""
+
+    def __init__(self, started_wall: float) -> None:
+        self.started_wall = started_wall
+
+    def millis(self) -> int:
+        import time
+
+        return int((time.time() - self.started_wall) * 1000)
+
+
 class Lock(Protocol):
     """A held lock against concurrent runners; released by :meth:`release`."""
 
@@ -36,6 +49,8 @@ class Dialect(Protocol):
     begin: str
     param: str
     """DBAPI placeholder: ``?`` or ``%s``."""
+    mysql_syntax: bool
+    """``#`` comments, backslash escapes in every string, ``DELIMITER`` lines."""
     returning_id: bool
     """``True`` when ``INSERT … RETURNING id`` gives the new row's id."""
     error_types: tuple[type[BaseException], ...]

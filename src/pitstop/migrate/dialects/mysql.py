@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pitstop.migrate.dialects import ScriptFailure, lock_key
+from pitstop.migrate.dialects import Elapsed, ScriptFailure, lock_key
 from pitstop.migrate.dialects.server import poll, raw_connect, url_user
 from pitstop.migrate.splitter import Statement, split_sql
 
@@ -29,6 +29,7 @@ class MySQLDialect:
     transactional_ddl = False
     begin = "START TRANSACTION"
     param = "%s"
+    mysql_syntax = True
     returning_id = False
 
     @property
@@ -69,7 +70,8 @@ class MySQLDialect:
                 cur.execute("START TRANSACTION")
                 for statement in split_sql(sql, mysql=True):
                     cur.execute(statement.text)
-                cur.execute(insert, params)
+                cur.execute(insert, tuple(v.millis() if isinstance(v, Elapsed) else v
+                                          for v in params))
                 cur.execute("COMMIT")
             except pymysql.err.Error as exc:
                 cur.execute("ROLLBACK")

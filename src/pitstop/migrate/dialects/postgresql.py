@@ -8,7 +8,7 @@ import re
 import zlib
 from typing import Any
 
-from pitstop.migrate.dialects import ScriptFailure, lock_key
+from pitstop.migrate.dialects import Elapsed, ScriptFailure, lock_key
 from pitstop.migrate.dialects.server import application_name, poll, raw_connect, url_user
 from pitstop.migrate.splitter import Statement
 
@@ -44,6 +44,7 @@ class PostgresDialect:
     transactional_ddl = True
     begin = "BEGIN"
     param = "%s"
+    mysql_syntax = False
     returning_id = True
 
     @property
@@ -87,7 +88,14 @@ class PostgresDialect:
 
         # one round trip: BEGIN, the file, the history row, COMMIT
         values = iter(params)
-        row = re.sub("%s", lambda _: pgsql.Literal(next(values)).as_string(conn), insert)
+
+        def literal(_: re.Match[str]) -> str:
+            value = next(values)
+            if isinstance(value, Elapsed):  # now() is the start of this transaction
+                return "(EXTRACT(EPOCH FROM clock_timestamp() - now()) * 1000)::integer"
+            return pgsql.Literal(value).as_string(conn)
+
+        row = re.sub("%s", literal, insert)
         prefix = "BEGIN;\n"
         try:
             conn.execute(f"{prefix}{sql}\n;\n{row};\nCOMMIT;".encode())

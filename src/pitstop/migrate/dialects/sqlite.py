@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from pitstop.errors import ConnectError
-from pitstop.migrate.dialects import ScriptFailure
+from pitstop.migrate.dialects import Elapsed, ScriptFailure
 from pitstop.migrate.splitter import Statement
 
 _OUTSIDE = re.compile(r"\s*VACUUM\b", re.IGNORECASE)
@@ -36,6 +36,9 @@ def sqlite_path(url: str) -> str:
 def _literal(value: Any) -> str:
     if value is None:
         return "NULL"
+    if isinstance(value, Elapsed):  # julianday('now') is the time of the INSERT
+        start = value.started_wall / 86400.0 + 2440587.5
+        return f"CAST((julianday('now') - {start!r}) * 86400000 AS INTEGER)"
     if isinstance(value, bool):
         return "1" if value else "0"
     if isinstance(value, int):
@@ -61,6 +64,7 @@ class SQLiteDialect:
     transactional_ddl = True
     begin = "BEGIN IMMEDIATE"
     param = "?"
+    mysql_syntax = False
     returning_id = False
     error_types: tuple[type[BaseException], ...] = (sqlite3.Error,)
 
