@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from pitstop.migrate.dialects import Elapsed, ScriptFailure, lock_key
-from pitstop.migrate.dialects.server import poll, raw_connect, url_user
+from pitstop.migrate.dialects.server import poll, raw_connect, url_user, where
 from pitstop.migrate.splitter import Statement, split_sql
 
 _AT_LINE = re.compile(r"at line (\d+)")
@@ -106,7 +106,7 @@ class MySQLDialect:
             return f"connection {row[0]} of {row[1]}@{row[2]}, connected {row[3]}s ago"
 
         try:
-            poll(try_once, timeout, holder, f"mysql database {database}")
+            poll(try_once, timeout, holder, f"mysql at {where(url)}")
         except BaseException:
             conn.close()
             raise

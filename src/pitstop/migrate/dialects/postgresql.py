@@ -9,7 +9,7 @@ import zlib
 from typing import Any
 
 from pitstop.migrate.dialects import Elapsed, ScriptFailure, lock_key
-from pitstop.migrate.dialects.server import application_name, poll, raw_connect, url_user
+from pitstop.migrate.dialects.server import application_name, poll, raw_connect, url_user, where
 from pitstop.migrate.splitter import Statement
 
 _OUTSIDE = re.compile(
@@ -141,7 +141,7 @@ class PostgresDialect:
                    f"since {since}"
 
         try:
-            poll(try_once, timeout, holder, f"postgresql {url_user(url).split('@')[0]}")
+            poll(try_once, timeout, holder, f"postgresql at {where(url)}")
         except BaseException:
             conn.close()
             raise

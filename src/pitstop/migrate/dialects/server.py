@@ -44,6 +44,14 @@ def url_user(url: str) -> str:
     return f"{db.sqlalchemy_url.username or '?'}@{socket.gethostname()}"
 
 
+def where(url: str) -> str:
+    """``host:port/database`` for messages (never the password)."""
+    from pitstop.db.url import parse_url
+
+    db = parse_url(url)
+    return f"{db.host}/{db.database or ''}"
+
+
 def poll(try_once: Callable[[], bool], timeout: float, on_timeout: Callable[[], str],
          where: str) -> None:
     """Call ``try_once`` until it returns True or ``timeout`` passes, then raise."""
