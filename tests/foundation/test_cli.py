@@ -311,3 +311,11 @@ def test_log_lines_text_and_json(project: Path, capsys: pytest.CaptureFixture[st
     assert output[0]["message"] == "hello" and output[0]["task"] == "a"
     assert set(output[0]) >= {"ts", "level", "task", "run_id", "message"}
     assert output[0]["run_id"] and "***" in output[1]["message"]
+
+
+def test_builtin_task_through_the_cli_logs_once(project: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "pitstop.toml").write_text("[workflows]\nsetup = ['db-init']\n")
+    assert cli("run", "setup") == 0
+    err = capsys.readouterr().err
+    assert err.count("created") == 1 and "Traceback" not in err

@@ -100,8 +100,15 @@ class _RoutingHandler(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         sink: Callable[[str], None] | None = getattr(_task_sink, "sink", None)
-        if sink is not None and not getattr(record, "_pitstop_task_line", False):
+        if (sink is None or getattr(_task_sink, "busy", False)
+                or getattr(record, "_pitstop_task_line", False)
+                or record.name == "pitstop.run"):  # the display's own lines
+            return
+        _task_sink.busy = True
+        try:
             sink(f"[{record.levelname}] {record.getMessage()}")
+        finally:
+            _task_sink.busy = False
 
 
 def _now() -> dt.datetime:
