@@ -232,3 +232,23 @@ def test_progress_bar_off_when_piped() -> None:
 
     with backup_cmd.progress_bar("backup") as update:
         assert update is None
+
+
+@pytest.mark.postgres
+def test_postgres_through_the_cli(project: Path, pg_url: str,
+                                  capsys: pytest.CaptureFixture[str]) -> None:
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine(pg_url.replace("postgresql://", "postgresql+psycopg://"),
+                                      poolclass=sqlalchemy.pool.NullPool)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE t AS SELECT generate_series(1, 100) AS n")
+    engine.dispose()
+    code, out, _ = run(capsys, "backup", "create", "--database", pg_url, "--json")
+    assert code == 0 and json.loads(out)["database"] == "postgresql"
+    code, out, _ = run(capsys, "backup", "verify", "--database", pg_url, "--json")
+    assert code == 0 and json.loads(out)["rows"] == 100
+    code, _, err = run(capsys, "backup", "restore", "latest", "--to", pg_url)
+    assert code == 1 and "refusing to restore" in err
+    code, out, _ = run(capsys, "backup", "restore", "latest", "--to", pg_url, "--yes", "--json")
+    assert code == 0 and json.loads(out)["rows"] == 100
