@@ -106,9 +106,20 @@ class _RoutingHandler(logging.Handler):
             return
         _task_sink.busy = True
         try:
-            sink(f"[{record.levelname}] {record.getMessage()}")
+            sink(_line(record))
         finally:
             _task_sink.busy = False
+
+
+def _line(record: logging.LogRecord) -> str:
+    message = record.getMessage()
+    return message if record.levelno <= logging.INFO else f"{record.levelname}: {message}"
+
+
+def _not_routed(record: logging.LogRecord) -> bool:
+    """Filter for the CLI's handlers: a library record emitted inside a built-in task is
+    shown once, as that task's output, not a second time on its own."""
+    return getattr(_task_sink, "sink", None) is None or record.name == "pitstop.run"
 
 
 def _now() -> dt.datetime:
@@ -160,7 +171,11 @@ class Runner:
         heartbeat = threading.Thread(target=self._heartbeat, args=(heartbeat_stop,), daemon=True)
         heartbeat.start()
         routing = _RoutingHandler()
-        logging.getLogger("pitstop").addHandler(routing)
+        root = logging.getLogger("pitstop")
+        handlers = list(root.handlers)
+        for handler in handlers:
+            handler.addFilter(_not_routed)
+        root.addHandler(routing)
         interrupted = False
         try:
             self._schedule()
@@ -169,7 +184,9 @@ class Runner:
             self.cancel.set()
             self._drain()
         finally:
-            logging.getLogger("pitstop").removeHandler(routing)
+            root.removeHandler(routing)
+            for handler in handlers:
+                handler.removeFilter(_not_routed)
             heartbeat_stop.set()
         return self._finish(started, interrupted)
 
@@ -345,7 +362,7 @@ class Runner:
 
         class _Sink(logging.Handler):
             def emit(self, record: logging.LogRecord) -> None:
-                emit(f"[{record.levelname}] {record.getMessage()}")
+                emit(_line(record))
 
         logger.addHandler(_Sink())
         ctx = TaskContext(
