@@ -49,6 +49,12 @@ def test_create_list_verify_delete(db: Path, capsys: pytest.CaptureFixture[str])
     assert {"id", "created_at", "database", "size", "sha256", "migration_head"} <= set(listed[0])
     code, out, _ = run(capsys, "backup", "list")
     assert code == 0 and created["id"] in out and "first" in out
+    code, _, err = run(capsys, "backup", "show", created["id"][:8])  # the date: ambiguous
+    assert code == 3 and "matches 2 backups" in err
+    code, out, _ = run(capsys, "backup", "show", created["id"])
+    assert code == 0 and "sha256" in out and created["sha256"] in out
+    code, out, _ = run(capsys, "backup", "show", "--json")
+    assert json.loads(out)["id"] == listed[1]["id"]
     code, out, _ = run(capsys, "backup", "verify", created["id"])
     assert code == 0 and "is sound" in out and "2 tables, 51 rows" in out
     code, out, _ = run(capsys, "backup", "verify", "--json")  # latest

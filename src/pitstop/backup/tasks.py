@@ -1,4 +1,18 @@
-"""Built-in workflow tasks ``backup`` and ``backup-verify``."""
+"""Built-in workflow tasks ``backup`` and ``backup-verify``.
+
+``backup`` backs up the configured database and stores on the run::
+
+    {"backup_id": "20250617T103000Z-a1b2c3", "size": 18874368,
+     "sha256": "9f2c…", "migration_head": "20250601"}
+
+``backup-verify`` verifies the backup made by a ``backup`` task earlier in the same
+run (else the newest one) and stores the :class:`~pitstop.backup.model.VerifyResult`
+as JSON; a failed check fails the task (exit 1), an unreachable server or a missing
+``pg_restore``/``mariadb`` raises as usual (exit 4/2).  Both honour dry runs.
+
+A failed ``backup`` is remembered by the store, so a later ``pitstop backup prune``
+in the same workflow refuses to run.
+"""
 
 from __future__ import annotations
 

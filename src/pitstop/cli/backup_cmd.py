@@ -151,6 +151,25 @@ def list_(app: AppContext, as_json: bool) -> int:
     return EXIT_OK
 
 
+@backup.command("show")
+@click.argument("backup_id", metavar="ID", default="latest")
+@json_option
+@pass_app
+def show(app: AppContext, backup_id: str, as_json: bool) -> int:
+    """Show the manifest of one backup (default: the newest)."""
+    from pitstop.backup import find_backup
+
+    result = find_backup(app.settings(), backup_id)
+    data = result.to_json()
+    if as_json:
+        emit_json(data)
+        return EXIT_OK
+    width = max(len(key) for key in data)
+    for key, value in data.items():
+        echo(f"{key.ljust(width)}  {'' if value is None else value}")
+    return EXIT_OK
+
+
 @backup.command("verify")
 @click.argument("backup_id", metavar="ID", default="latest")
 @database_option
