@@ -49,7 +49,9 @@ def test_create_list_verify_delete(db: Path, capsys: pytest.CaptureFixture[str])
     assert {"id", "created_at", "database", "size", "sha256", "migration_head"} <= set(listed[0])
     code, out, _ = run(capsys, "backup", "list")
     assert code == 0 and created["id"] in out and "first" in out
-    code, _, err = run(capsys, "backup", "show", created["id"][:8])  # the date: ambiguous
+    first_id, second_id = listed[0]["id"], listed[1]["id"]
+    differ = next(i for i, (x, y) in enumerate(zip(first_id, second_id, strict=True)) if x != y)
+    code, _, err = run(capsys, "backup", "show", first_id[:differ])  # ambiguous prefix
     assert code == 3 and "matches 2 backups" in err
     code, out, _ = run(capsys, "backup", "show", created["id"])
     assert code == 0 and "sha256" in out and created["sha256"] in out
