@@ -360,3 +360,38 @@ def test_mariadb_restore_over_itself_with_routines_and_triggers(
     result = api.restore_backup(settings, backup.id, yes=True)
     assert result.safety_backup is not None
     assert describe(mysql_url) == before
+
+
+@pytest.fixture
+def mysql_user_url(mysql_url: str) -> Any:
+    """The test database through a user whose password needs quoting."""
+    import uuid
+
+    user = f"bk_{uuid.uuid4().hex[:8]}"
+    password = 'p:a"ss\\w#rd x'
+    admin = sqlalchemy.create_engine(sa_url(mysql_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"CREATE USER '{user}'@'%%' IDENTIFIED BY %s", (password,))
+        conn.exec_driver_sql(f"GRANT ALL PRIVILEGES ON *.* TO '{user}'@'%%'")
+    from urllib.parse import quote
+
+    head, tail = mysql_url.split("://", 1)
+    yield f"{head}://{user}:{quote(password, safe='')}@{tail.split('@', 1)[1]}", password
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"DROP USER '{user}'@'%%'")
+    admin.dispose()
+
+
+@pytest.mark.mysql
+def test_mariadb_with_a_password_user(make_settings: MakeSettings,
+                                      mysql_user_url: tuple[str, str], project: Path) -> None:
+    url, password = mysql_user_url
+    run_sql(url, MYSQL_SCHEMA[:3] + MYSQL_SCHEMA[6:])
+    settings = make_settings(url)
+    backup = api.create_backup(settings)
+    assert api.verify_backup(settings, backup.id).ok
+    result = api.restore_backup(settings, backup.id, yes=True)
+    assert result.rows == 6
+    stored = "".join(p.read_text(errors="replace")
+                     for p in (project / ".pitstop" / "backups").glob("*.json"))
+    assert password not in stored and "p%3Aa" not in stored

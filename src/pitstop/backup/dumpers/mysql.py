@@ -54,9 +54,18 @@ class MySQLDumper:
             args.append(f"--user={url.username}")
         return args
 
-    def _env(self, db: DatabaseURL) -> dict[str, str]:
+    def _options(self, db: DatabaseURL) -> str | None:
+        """An option file with the password (read through --defaults-extra-file)."""
         password = db.sqlalchemy_url.password
-        return proc.child_env({"MYSQL_PWD": str(password)} if password else {})
+        if not password:
+            return None
+        quoted = str(password).replace("\\", "\\\\").replace('"', '\\"')
+        return f'[client]\npassword="{quoted}"\n'
+
+    @staticmethod
+    def _with_options(binary: str, options: str | None, rest: list[str]) -> list[str]:
+        # --defaults-extra-file must be the very first option
+        return [binary, *([f"--defaults-extra-file={options}"] if options else []), *rest]
 
     def _admin(self, db: DatabaseURL) -> DatabaseURL:
         return db.with_database("information_schema")
@@ -68,10 +77,12 @@ class MySQLDumper:
     def dump(self, db: DatabaseURL, out: Sink, progress: Progress | None) -> None:
         binary = self._binary(self.settings.mysql_dump)
         self.tool = Path(binary).name
-        argv = [binary, *self._connection_args(db), "--single-transaction", "--routines",
+        with proc.secret_file(self._options(db)) as options:
+            argv = self._with_options(binary, options, [
+                *self._connection_args(db), "--single-transaction", "--routines",
                 "--triggers", "--hex-blob", "--default-character-set=utf8mb4",
-                "--skip-dump-date", "--", db.database or ""]
-        proc.stream_out(argv, self._env(db), out, progress, self.settings.timeout)
+                "--skip-dump-date", "--", db.database or ""])
+            proc.stream_out(argv, None, out, progress, self.settings.timeout)
 
     def ensure_database(self, db: DatabaseURL) -> None:
         server.execute_admin(self._admin(db),
@@ -80,10 +91,12 @@ class MySQLDumper:
     def restore(self, db: DatabaseURL, source: BinaryIO, *, clean: bool) -> None:
         binary = self._binary(self.settings.mysql_client)
         self.ensure_database(db)
-        argv = [binary, *self._connection_args(db), "--batch",
-                "--default-character-set=utf8mb4", f"--database={db.database}"]
         # the dump drops each table before creating it, so clean needs nothing extra
-        proc.stream_in(argv, self._env(db), source, None, self.settings.timeout)
+        with proc.secret_file(self._options(db)) as options:
+            argv = self._with_options(binary, options, [
+                *self._connection_args(db), "--batch", "--default-character-set=utf8mb4",
+                f"--database={db.database}"])
+            proc.stream_in(argv, None, source, None, self.settings.timeout)
 
     def inspect(self, db: DatabaseURL) -> DatabaseState:
         schema = (db.database or "").replace("\\", "\\\\").replace("'", "''")

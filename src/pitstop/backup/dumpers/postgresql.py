@@ -46,15 +46,21 @@ class PostgresDumper:
         self.settings = settings
         self.workdir = workdir
 
-    def _conninfo(self, db: DatabaseURL) -> str:
+    def _conninfo(self, db: DatabaseURL, passfile: str | None) -> str:
+        """The URL for libpq without its password (that goes in ``passfile``)."""
         url = db.sqlalchemy_url.set(drivername="postgresql", password=None)
-        return url.render_as_string(hide_password=False)
+        query = {"connect_timeout": "10", "application_name": "pitstop",
+                 **{k: v if isinstance(v, str) else v[-1] for k, v in url.query.items()}}
+        if passfile is not None:
+            query["passfile"] = passfile
+        return url.set(query=query).render_as_string(hide_password=False)
 
-    def _env(self, db: DatabaseURL) -> dict[str, str]:
-        extra = {"PGCONNECT_TIMEOUT": "10", "PGAPPNAME": "pitstop"}
-        if db.sqlalchemy_url.password:
-            extra["PGPASSWORD"] = str(db.sqlalchemy_url.password)
-        return proc.child_env(extra)
+    def _passfile(self, db: DatabaseURL) -> str | None:
+        password = db.sqlalchemy_url.password
+        if not password:
+            return None
+        escaped = str(password).replace("\\", "\\\\").replace(":", "\\:")
+        return f"*:*:*:*:{escaped}\n"  # a file made for this one connection
 
     def _admin(self, db: DatabaseURL) -> DatabaseURL:
         return db.with_database("postgres")
@@ -66,11 +72,13 @@ class PostgresDumper:
 
     def dump(self, db: DatabaseURL, out: Sink, progress: Progress | None) -> None:
         binary = proc.find_binary(self.settings.pg_dump, PACKAGE)
-        argv = [binary, "--format=custom", "--no-password", f"--dbname={self._conninfo(db)}"]
-        if self.settings.compress != "none":
-            argv.insert(2, "--compress=0")
         try:
-            proc.stream_out(argv, self._env(db), out, progress, self.settings.timeout)
+            with proc.secret_file(self._passfile(db)) as passfile:
+                argv = [binary, "--format=custom", "--no-password",
+                        f"--dbname={self._conninfo(db, passfile)}"]
+                if self.settings.compress != "none":
+                    argv.insert(2, "--compress=0")
+                proc.stream_out(argv, None, out, progress, self.settings.timeout)
         except BackupError as exc:
             if "version mismatch" in exc.message:
                 server_version = connect_check(db)
@@ -92,11 +100,12 @@ class PostgresDumper:
     def restore(self, db: DatabaseURL, source: BinaryIO, *, clean: bool) -> None:
         binary = proc.find_binary(self.settings.pg_restore, PACKAGE)
         self.ensure_database(db)
-        argv = [binary, "--no-owner", "--exit-on-error", "--single-transaction",
-                "--no-password", f"--dbname={self._conninfo(db)}"]
-        if clean:
-            argv[1:1] = ["--clean", "--if-exists"]
-        proc.stream_in(argv, self._env(db), source, None, self.settings.timeout)
+        with proc.secret_file(self._passfile(db)) as passfile:
+            argv = [binary, "--no-owner", "--exit-on-error", "--single-transaction",
+                    "--no-password", f"--dbname={self._conninfo(db, passfile)}"]
+            if clean:
+                argv[1:1] = ["--clean", "--if-exists"]
+            proc.stream_in(argv, None, source, None, self.settings.timeout)
 
     def inspect(self, db: DatabaseURL) -> DatabaseState:
         return server.inspect_server(db, _TABLES, _quote)

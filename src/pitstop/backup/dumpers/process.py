@@ -11,7 +11,7 @@ import signal
 import subprocess
 import tempfile
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import BinaryIO
 
 from pitstop.backup.compress import CHUNK, Sink
@@ -43,13 +43,23 @@ def tool_version(binary: str) -> str | None:
     return out.strip().splitlines()[0] if out.strip() else None
 
 
-def child_env(extra: Mapping[str, str]) -> dict[str, str]:
-    """The inherited environment plus ``extra``.  Host, port, user and database are
-    always given explicitly, so client variables (``PGSSLMODE``, ``~/.pgpass``…) can
-    only add what the URL leaves out."""
-    env = dict(os.environ)
-    env.update(extra)
-    return env
+@contextlib.contextmanager
+def secret_file(text: str | None) -> Iterator[str | None]:
+    """A file only this user can read, holding ``text`` (a password file for a client
+    tool), removed on exit; ``None`` when there is no secret.  Passwords never go on a
+    command line or into the environment."""
+    if text is None:
+        yield None
+        return
+    directory = tempfile.mkdtemp(prefix="pitstop-")
+    path = os.path.join(directory, "client.cnf")
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        yield path
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 class _Killer:
@@ -98,14 +108,15 @@ def _check(proc: subprocess.Popen[bytes], killer: _Killer, name: str, err: str,
         raise BackupError(f"{name} {how}" + (f": {err}" if err else ""))
 
 
-def stream_out(argv: Sequence[str], env: Mapping[str, str], out: Sink,
+def stream_out(argv: Sequence[str], env: Mapping[str, str] | None, out: Sink,
                progress: Progress | None, timeout: float | None) -> str:
     """Run ``argv``, copy its stdout into ``out``; return its stderr text."""
     name = os.path.basename(argv[0])
     with tempfile.TemporaryFile() as err_file:
         try:
             proc = subprocess.Popen(list(argv), stdout=subprocess.PIPE, stderr=err_file,
-                                    stdin=subprocess.DEVNULL, env=dict(env),
+                                    stdin=subprocess.DEVNULL,
+                                    env=None if env is None else dict(env),
                                     start_new_session=True)
         except OSError as exc:
             raise DependencyError(f"cannot start {argv[0]}: {exc}") from exc
@@ -133,14 +144,15 @@ def stream_out(argv: Sequence[str], env: Mapping[str, str], out: Sink,
         return err
 
 
-def stream_in(argv: Sequence[str], env: Mapping[str, str], source: BinaryIO,
+def stream_in(argv: Sequence[str], env: Mapping[str, str] | None, source: BinaryIO,
               progress: Progress | None, timeout: float | None) -> str:
     """Run ``argv`` feeding ``source`` to its stdin; return its stderr text."""
     name = os.path.basename(argv[0])
     with tempfile.TemporaryFile() as err_file:
         try:
             proc = subprocess.Popen(list(argv), stdin=subprocess.PIPE, stderr=err_file,
-                                    stdout=subprocess.DEVNULL, env=dict(env),
+                                    stdout=subprocess.DEVNULL,
+                                    env=None if env is None else dict(env),
                                     start_new_session=True)
         except OSError as exc:
             raise DependencyError(f"cannot start {argv[0]}: {exc}") from exc
