@@ -2,7 +2,8 @@
 --triggers`` and the ``mariadb``/``mysql`` client.
 
 The dump names no database (no ``CREATE DATABASE``/``USE``), so it restores into
-any database.  The password travels in ``MYSQL_PWD``, never on the command line.
+any database.  The password travels in a private temporary option file
+(``--defaults-extra-file``), never on the command line or in the environment.
 """
 
 from __future__ import annotations

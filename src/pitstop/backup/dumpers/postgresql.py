@@ -1,8 +1,8 @@
 """PostgreSQL through ``pg_dump -Fc`` and ``pg_restore``.
 
 The custom format is written uncompressed (``-Z0``) when pitstop compresses the
-stream itself, so the data is compressed once, by zstd.  The password travels in
-``PGPASSWORD``, never on the command line.
+stream itself, so the data is compressed once, by zstd.  The password travels in a
+private temporary ``passfile``, never on the command line or in the environment.
 """
 
 from __future__ import annotations
