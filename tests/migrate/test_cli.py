@@ -40,10 +40,12 @@ def test_every_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:
         assert f"migrate {command}" in docs
 
 
-def test_dry_run_then_up_then_status(cli, project: Path) -> None:  # type: ignore[no-untyped-def]
+def test_dry_run_then_up_then_status(cli, project: Path,  # type: ignore[no-untyped-def]
+                                     sqlite_url: str) -> None:
     code, out, err = cli("up", "--dry-run")
     assert code == 10
     assert "V1__step_1.sql" in out and "would be applied" in err
+    assert not Path(sqlite_url.removeprefix("sqlite:///")).exists()  # not even the file
     code, out, _ = cli("status", "--exit-code")
     assert code == 1
     code, out, _ = cli("up", "--json")

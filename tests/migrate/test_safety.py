@@ -85,14 +85,15 @@ def test_file_with_its_own_transaction(project: Path, dialect: str,
     write_layout("flyway", project / "migrations", [
         ("BEGIN;\nCREATE TABLE own (id INTEGER);\nINSERT INTO own VALUES (1);\nCOMMIT;\n", None),
         ("-- pitstop:no-transaction\nCREATE TABLE marked (id INTEGER);\n", None),
+        ("VACUUM;\n", None),
     ])
     settings = make_settings(project, url)
     plan = m.up(settings, dry_run=True).plan
-    assert [p.transactional for p in plan] == [False, False]
+    assert [p.transactional for p in plan] == [False, False, False]
     status = m.status(settings)
-    assert [e.transactional for e in status.migrations] == [False, False]
+    assert [e.transactional for e in status.migrations] == [False, False, False]
     result = m.up(settings)
-    assert [a.transactional for a in result.applied] == [False, False]
+    assert [a.transactional for a in result.applied] == [False, False, False]
     assert query(url, "SELECT id FROM own") == [(1,)]
     record = m.history(settings).records[0]
     assert (record.success, record.statements_applied, record.statements_total) == (True, 4, 4)
