@@ -260,3 +260,16 @@ def test_postgres_through_the_cli(project: Path, pg_url: str,
     assert code == 1 and "refusing to restore" in err
     code, out, _ = run(capsys, "backup", "restore", "latest", "--to", pg_url, "--yes", "--json")
     assert code == 0 and json.loads(out)["rows"] == 100
+
+
+def test_backup_tasks_in_a_workflow(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    fill_sqlite(project / "app.db", rows=20)
+    (project / "pitstop.toml").write_text(
+        'database_url = "sqlite:///app.db"\n'
+        '[workflows]\nnightly = ["backup", "backup-verify"]\n')
+    code, _, err = run(capsys, "run", "nightly")
+    assert code == 0, err
+    code, out, _ = run(capsys, "backup", "list", "--json")
+    backups = json.loads(out)["backups"]
+    assert len(backups) == 1 and backups[0]["verified_at"] is not None
+    assert backups[0]["label"].startswith("run ")
