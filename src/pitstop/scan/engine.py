@@ -8,6 +8,7 @@ import concurrent.futures
 import dataclasses
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from collections.abc import Iterable, Mapping
@@ -77,6 +78,7 @@ _WORKER_RULES: RuleSet | None = None
 def _init_worker(rules: RuleSet) -> None:
     global _WORKER_RULES
     _WORKER_RULES = rules
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
 
 
 def _scan_batch(batch: list[tuple[str, str, int]], explain: bool, max_size: int) -> FileResult:
@@ -151,13 +153,17 @@ def _scan_tree(rules: RuleSet, options: ScanOptions, excluder: Excluder) -> File
     jobs = options.jobs or os.cpu_count() or 1
     if jobs > 1 and (total >= POOL_MIN_BYTES or len(entries) >= POOL_MIN_FILES):
         context = multiprocessing.get_context(_start_method())
-        with concurrent.futures.ProcessPoolExecutor(
-                max_workers=jobs, mp_context=context, initializer=_init_worker,
-                initargs=(rules,)) as pool:
+        pool = concurrent.futures.ProcessPoolExecutor(
+            max_workers=jobs, mp_context=context, initializer=_init_worker, initargs=(rules,))
+        try:
             futures = [pool.submit(_scan_batch, batch, options.explain, options.max_file_size)
                        for batch in _batches(entries)]
             for future in futures:
                 result.merge(future.result())
+        except BaseException:  # Ctrl-C or a failure: drop the queued work, do not wait
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
     else:
         for entry in entries:
             result.merge(scan_path(rules, entry.path, entry.rel, entry.size, options.explain,
