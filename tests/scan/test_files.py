@@ -166,3 +166,13 @@ def test_memory_stays_bounded_on_a_big_file(tree: Path) -> None:
         tracemalloc.stop()
     assert [f.line for f in result.findings] == [300_001]
     assert size > 7 * CHUNK_SIZE and peak < 4 * CHUNK_SIZE
+
+
+def test_progress_callback(tree: Path) -> None:
+    for i in range(600):
+        (tree / f"f{i}.txt").write_text("x\n")
+    for jobs in (1, 2):
+        calls: list[tuple[int, int]] = []
+        scan(tree, jobs=jobs, progress=lambda done, total: calls.append((done, total)))
+        assert calls[-1] == (600, 600)
+        assert [done for done, _ in calls] == sorted(done for done, _ in calls)

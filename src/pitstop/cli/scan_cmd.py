@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import click
@@ -106,7 +108,8 @@ def secrets(app: AppContext, paths: tuple[Path, ...], staged: bool, history: str
         overrides["paths"] = tuple(p.resolve() if not p.is_absolute() else p for p in paths)
     overrides["root"] = app.cwd
     options = ScanOptions.from_settings(settings, **overrides)
-    report = scan_secrets(options)
+    with _progress() as progress:
+        report = scan_secrets(options, progress=progress)
 
     redact = section.redact and not no_redact
     text = render(report, "json" if as_json else fmt, redact)
@@ -128,6 +131,28 @@ def secrets(app: AppContext, paths: tuple[Path, ...], staged: bool, history: str
     if update_baseline:
         return 0
     return EXIT_FINDINGS if report.findings else 0
+
+
+@contextlib.contextmanager
+def _progress() -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on stderr when it is a terminal (nothing when piped)."""
+    from pitstop.output import stderr_is_terminal
+
+    if not stderr_is_terminal():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    with Progress("scanning", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=Console(stderr=True, no_color="NO_COLOR" in os.environ),
+                  transient=True) as bar:
+        task = bar.add_task("scan", total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
 
 
 def _settings(app: AppContext) -> Settings:

@@ -11,7 +11,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -58,6 +58,9 @@ class ScanOptions:
     jobs: int | None = None
     env: Mapping[str, str] | None = None
     git: str = "git"
+    progress: Callable[[int, int], None] | None = dataclasses.field(
+        default=None, compare=False, repr=False)
+    """Called as ``progress(files_done, files_total)`` during tree scans."""
 
     @classmethod
     def from_settings(cls, settings: Settings, **overrides: Any) -> ScanOptions:
@@ -158,16 +161,23 @@ def _scan_tree(rules: RuleSet, options: ScanOptions, excluder: Excluder) -> File
         try:
             futures = [pool.submit(_scan_batch, batch, options.explain, options.max_file_size)
                        for batch in _batches(entries)]
+            done = 0
             for future in futures:
-                result.merge(future.result())
+                part = future.result()
+                result.merge(part)
+                done += part.files + part.binary + len(part.skipped)
+                if options.progress is not None:
+                    options.progress(done, len(entries))
         except BaseException:  # Ctrl-C or a failure: drop the queued work, do not wait
             pool.shutdown(wait=False, cancel_futures=True)
             raise
         pool.shutdown()
     else:
-        for entry in entries:
+        for done, entry in enumerate(entries, 1):
             result.merge(scan_path(rules, entry.path, entry.rel, entry.size, options.explain,
                                    options.max_file_size))
+            if options.progress is not None and (done % BATCH_FILES == 0 or done == len(entries)):
+                options.progress(done, len(entries))
     if result.files + result.binary + len(result.skipped) == 0:
         where = ", ".join(str(p) for p in options.paths) or str(options.root)
         raise NothingScannedError(f"nothing to scan: no file matched in {where}",
