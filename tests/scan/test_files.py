@@ -173,6 +173,26 @@ def test_progress_callback(tree: Path) -> None:
         (tree / f"f{i}.txt").write_text("x\n")
     for jobs in (1, 2):
         calls: list[tuple[int, int]] = []
-        scan(tree, jobs=jobs, progress=lambda done, total: calls.append((done, total)))
+        scan(tree, jobs=jobs, progress=lambda done, total, seen=calls: seen.append((done, total)))
         assert calls[-1] == (600, 600)
         assert [done for done, _ in calls] == sorted(done for done, _ in calls)
+
+
+def test_pool_with_other_threads_running(tree: Path) -> None:
+    """With other threads alive the pool starts workers by forkserver, which ships the
+    rules pickled (compiled RE2 objects do not pickle: they are rebuilt from data)."""
+    import threading
+
+    from pitstop.scan import ScanOptions, scan_secrets
+
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        for i in range(450):
+            (tree / f"f{i:03}.py").write_text("x = 1\n" if i else f"k = '{github_token()}'\n")
+        report = scan_secrets(ScanOptions(root=tree, jobs=2))
+    finally:
+        stop.set()
+        thread.join()
+    assert report.stats.files == 450 and [f.path for f in report.findings] == ["f000.py"]
