@@ -10,10 +10,12 @@ from __future__ import annotations
 import re
 import threading
 
-_URL_PASSWORD = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.\-]*://)(?P<user>[^:/@\s]*):(?P<pw>[^@\s/]+)@")
+_URL_PASSWORD = re.compile(
+    r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.\-]*://)(?P<user>[^:/@\s\"'<>\\]*):(?P<pw>[^@\s/\"'<>\\]+)@"
+)
 _QUERY_SECRET = re.compile(
     r"(?P<key>[?&](?:password|passwd|pwd|token|access_token|secret|api_key|apikey|sslpassword)=)"
-    r"(?P<value>[^&\s#]+)",
+    r"(?P<value>[^&\s#\"'<>,;\\]+)",
     re.IGNORECASE,
 )
 MASK = "***"
