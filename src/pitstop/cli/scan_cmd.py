@@ -11,7 +11,6 @@ from pathlib import Path
 import click
 
 from pitstop.cli.common import AppContext, json_option, pass_app
-from pitstop.config import Settings, load_settings
 from pitstop.errors import ConfigError, UsageError
 from pitstop.output import emit_json, info, table
 from pitstop.schema import parse_bytesize
@@ -79,7 +78,7 @@ def secrets(app: AppContext, paths: tuple[Path, ...], staged: bool, history: str
     if len(modes) > 1:
         raise UsageError(f"{' and '.join(modes)} cannot be combined",
                          hint="scan one source at a time")
-    settings = _settings(app)
+    settings = app.settings()
     section = settings.section("scan")
     overrides: dict[str, object] = {"explain": explain, "jobs": jobs, "env": dict(os.environ),
                                     "update_baseline": update_baseline}
@@ -153,17 +152,6 @@ def _progress() -> Iterator[Callable[[int, int], None] | None]:
             bar.update(task, completed=done, total=total)
 
         yield update
-
-
-def _settings(app: AppContext) -> Settings:
-    """Like ``app.settings()`` without its eager SQLAlchemy import (the pre-commit hook
-    must start fast); this command needs no database URL."""
-    from pitstop.log import configure_logging
-
-    settings = load_settings(app.cwd, config_file=app.config_file, env=os.environ,
-                             overrides={"log_level": app.log_level, "log_format": app.log_format})
-    configure_logging(settings.log_level, settings.log_format)
-    return settings
 
 
 def _redacted(text: str) -> str:
