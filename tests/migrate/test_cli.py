@@ -169,3 +169,13 @@ def test_lock_timeout_via_cli_names_holder(project: Path, pg_url: str,
     err = capsys.readouterr().err
     assert code == 4
     assert "another migration runner holds the lock" in err and "pitstop-migrate pid" in err
+
+
+def test_import_history_cli(cli, project: Path) -> None:  # type: ignore[no-untyped-def]
+    (project / "migrations" / "migrations_applied.txt").write_text("V1__step_1.sql\nV9__x.sql\n")
+    code, out, _ = cli("import-history", "--from", "plain-file", "--json")
+    assert code == 0
+    assert json.loads(out) == {"source": "plain-file", "imported": ["V1__step_1.sql"],
+                               "skipped": ["V9__x.sql"]}
+    code, out, _ = cli("up", "--json")
+    assert [a["file"] for a in json.loads(out)["applied"]] == ["V2__step_2.sql"]

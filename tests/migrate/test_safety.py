@@ -226,3 +226,15 @@ def test_execution_ms_is_measured_by_the_server(project: Path, dialect: str,
     record = m.history(settings).records[0]
     assert record.execution_ms is not None and record.execution_ms >= 20
     assert abs(record.execution_ms - applied.execution_ms) < max(200, applied.execution_ms)
+
+
+def test_error_line_inside_a_multiline_statement(project: Path, db_url: str) -> None:
+    write_layout("dbmate", project / "migrations", [
+        ("CREATE TABLE ok1 (id INTEGER);\nINSERT INTO ok1 (id)\nVALUES (1),\n  (2) oops;\n",
+         None)])
+    with pytest.raises(m.MigrationFailedError) as info:
+        m.up(make_settings(project, db_url))
+    # the up part starts on line 2 of the file (after '-- migrate:up')
+    expected = 3 if db_url.startswith("sqlite") else 5  # SQLite gives no position
+    assert info.value.line == expected
+    assert info.value.statement.startswith("INSERT INTO ok1")
