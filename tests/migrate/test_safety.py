@@ -238,3 +238,15 @@ def test_error_line_inside_a_multiline_statement(project: Path, db_url: str) -> 
     expected = 3 if db_url.startswith("sqlite") else 5  # SQLite gives no position
     assert info.value.line == expected
     assert info.value.statement.startswith("INSERT INTO ok1")
+
+
+def test_out_of_order_file_is_flagged_and_applied(project: Path, sqlite_url: str) -> None:
+    folder = project / "migrations"
+    write_layout("dbmate", folder, [simple(1)])
+    write_layout("dbmate", folder, [simple(5)], start=5)
+    settings = make_settings(project, sqlite_url)
+    m.up(settings)
+    write_layout("dbmate", folder, [simple(2)], start=2)  # merged from a branch
+    entry = next(e for e in m.status(settings).migrations if e.state == "pending")
+    assert "out of order" in entry.note and "20240101000005" in entry.note
+    assert [a.file for a in m.up(settings).applied] == ["20240101000002_step_2.sql"]

@@ -116,6 +116,9 @@ def _pending_up(target: Target, scripts: list[Script], records: list[hist.Histor
     if problems:
         raise ValidationError(problems)
     pending = {(e.version, e.description) for e in entries if e.state == "pending"}
+    for entry in entries:
+        if entry.state == "pending" and "out of order" in entry.note:
+            log.warning("%s: %s; applying it anyway", entry.file, entry.note)
     limit = version_key(normalize_version(to)) if to is not None else None
     work: list[Work] = []
     for script in scripts:

@@ -5,6 +5,7 @@ Linear in the number of files and rows: one pass builds the newest row per versi
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable
 
@@ -61,6 +62,8 @@ def entries(scripts: list[Script], records: list[HistoryRecord]) -> list[Migrati
     versions, repeatables = latest_rows(records)
     baseline = baseline_of(versions)
     baseline_key = version_key(baseline) if baseline else None
+    current = current_version_of(records)
+    current_key = version_key(current) if current else None
     seen: set[str] = set()
     out: list[MigrationEntry] = []
     for script in scripts:
@@ -78,7 +81,12 @@ def entries(scripts: list[Script], records: list[HistoryRecord]) -> list[Migrati
                                       "applied", "versioned", None, script.checksum,
                                       note="below the baseline"))
             continue
-        out.append(_entry(script, row, repeatable=False))
+        entry = _entry(script, row, repeatable=False)
+        if entry.state == "pending" and current_key is not None and \
+                version_key(script.version) < current_key:
+            entry = dataclasses.replace(entry, note=f"older than the current version "
+                                                    f"{current} (out of order)")
+        out.append(entry)
     for version, row in versions.items():
         if version in seen or row.type not in _APPLIED_TYPES or not row.success:
             if version not in seen and not row.success and row.type != "undo":
