@@ -95,6 +95,8 @@ def test_alembic_delegation(project: Path, dialect: str, request: pytest.Fixture
     assert [(r.version, r.type) for r in m.history(settings).records] == [
         ("a1", "versioned"), ("a2", "versioned")]
 
+    assert [p.version for p in m.down(settings, steps=2, dry_run=True).plan] == ["a2", "a1"]
+    assert [p.version for p in m.down(settings, to="a1", dry_run=True).plan] == ["a2"]
     down = m.down(settings)
     assert [a.version for a in down.applied] == ["a2"]
     assert m.status(settings).current_version == "a1"
@@ -119,6 +121,8 @@ def test_alembic_redo_and_refusals(project: Path, sqlite_url: str) -> None:
     alembic_project(project)
     settings = make_settings(project, sqlite_url, '[migrate]\ndir = "alembic"\n')
     m.up(settings)
+    assert [(p.version, p.direction) for p in m.redo(settings, dry_run=True).plan] == [
+        ("a2", "down"), ("a2", "up")]
     redo = m.redo(settings)
     assert [(a.version, a.direction) for a in redo.applied] == [("a2", "down"), ("a2", "up")]
     for call in (lambda: m.repair(settings), lambda: m.baseline(settings, version="a1"),

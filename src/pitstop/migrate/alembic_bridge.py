@@ -175,13 +175,29 @@ def down(target: Target, *, steps: int | None, to: str | None, dry_run: bool,
          lock_timeout: float | None) -> RunResult:
     revision = to if to is not None else f"-{steps or 1}"
     if dry_run:
-        return RunResult(True, (), database=target.masked)
+        return RunResult(True, _down_plan(target, steps, to), database=target.masked)
     return _run(target, "down", revision, False, lock_timeout)
+
+
+def _down_plan(target: Target, steps: int | None, to: str | None) -> tuple[PlanStep, ...]:
+    """What a downgrade would undo, newest first (linear histories)."""
+    revisions, applied, _ = _revisions(target)
+    done = [r for r in revisions if r.revision in applied][::-1]
+    if to is not None:
+        ids = [r.revision for r in done]
+        done = done[: ids.index(to)] if to in ids else done
+    else:
+        done = done[: steps or 1]
+    return tuple(PlanStep(r.revision, (r.doc or "").strip(), _name(target, r.path), "down",
+                          True, None) for r in done)
 
 
 def redo(target: Target, *, dry_run: bool, lock_timeout: float | None) -> RunResult:
     if dry_run:
-        return RunResult(True, (), database=target.masked)
+        plan = _down_plan(target, 1, None)
+        redone = tuple(PlanStep(p.version, p.description, p.file, "up", True, None)
+                       for p in plan)
+        return RunResult(True, plan + redone, database=target.masked)
     undone = _run(target, "down", "-1", False, lock_timeout)
     again = _run(target, "up", "+1", False, lock_timeout)
     return RunResult(False, undone.plan + again.plan, undone.applied + again.applied,
