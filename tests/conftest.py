@@ -8,26 +8,19 @@ from __future__ import annotations
 
 import os
 import socket
-import subprocess
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from gitutil import git
+
 REQUIRE_SERVICES = os.environ.get("PITSTOP_REQUIRE_SERVICES") == "1"
 PG_ADMIN_URL = os.environ.get("PITSTOP_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 MYSQL_ADMIN_URL = os.environ.get("PITSTOP_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/test")
 REDIS_TEST_URL = os.environ.get("PITSTOP_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "Test Author",
-    "GIT_AUTHOR_EMAIL": "author@example.com",
-    "GIT_COMMITTER_NAME": "Test Committer",
-    "GIT_COMMITTER_EMAIL": "committer@example.com",
-    "GIT_AUTHOR_DATE": "2025-06-17T10:30:00+00:00",
-    "GIT_COMMITTER_DATE": "2025-06-17T10:30:00+00:00",
-}
 
 
 def _port_open(host: str, port: int) -> bool:
@@ -125,16 +118,6 @@ def mysql_url() -> Iterator[str]:
 def redis_url() -> str:
     require_server("Redis", "127.0.0.1", 6379)
     return REDIS_TEST_URL
-
-
-def git(cwd: Path, *args: str) -> str:
-    """Run git in ``cwd`` with a pinned identity and dates; return stdout."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    env.update(GIT_ENV)
-    env["GIT_CONFIG_NOSYSTEM"] = "1"
-    result = subprocess.run(["git", *args], cwd=cwd, env=env, check=True,
-                            capture_output=True, text=True)
-    return result.stdout
 
 
 @pytest.fixture

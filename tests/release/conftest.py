@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import git
+from gitutil import git
 from pitstop.release import ReleaseSettings
 
 _counter = itertools.count()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import git
+from gitutil import git
 from pitstop.cli.main import main
 
 from .conftest import commit

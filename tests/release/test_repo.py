@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import git
+from gitutil import git
 from pitstop.errors import ConfigError, DependencyError, ReleaseError, UsageError
 from pitstop.release import ReleaseSettings, changelog, next_version, tag
 from pitstop.release.git import Git, open_repository

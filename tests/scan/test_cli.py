@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import git
+from gitutil import git
 from pitstop.cli.main import main
 
 from .conftest import aws_key, github_token

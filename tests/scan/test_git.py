@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import git
+from gitutil import git
 from pitstop.errors import DependencyError, UsageError
 from pitstop.scan import ScanOptions, scan_secrets
 
