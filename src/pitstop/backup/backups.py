@@ -12,20 +12,30 @@ import contextlib
 import importlib
 import json
 import logging
+import os
 import secrets
+import tempfile
+import threading
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from pitstop import __version__
-from pitstop.backup.compress import EXTENSIONS, CompressingWriter, HashingWriter
-from pitstop.backup.dumpers import Dumper, get_dumper
+from pitstop.backup.compress import (
+    EXTENSIONS,
+    CompressingWriter,
+    HashingWriter,
+    hash_and_sync,
+    pump_file,
+)
+from pitstop.backup.dumpers import Dumper, FileDumper, get_dumper
 from pitstop.backup.model import Backup, Progress
 from pitstop.backup.settings import BackupSettings, resolve_dir
-from pitstop.backup.storage import LocalStorage, Storage
+from pitstop.backup.storage import PARTIAL_SUFFIX, LocalStorage, Storage
 from pitstop.config import Settings
 from pitstop.db.url import DatabaseURL, parse_url
-from pitstop.errors import BackupError, UsageError
+from pitstop.errors import BackupError, PermissionDeniedError, UsageError
 
 log = logging.getLogger("pitstop.backup")
 
@@ -102,16 +112,13 @@ def create_backup(
         head = _migration_head(db.raw)
         backup_id = _new_id(started)
         name = f"{backup_id}{dumper.extension}{EXTENSIONS[compression]}"
-        with store.writer(name) as handle:
-            hashing = HashingWriter(handle)
-            writer = CompressingWriter(hashing, compression, level)
-            dumper.dump(db, writer, progress)
-            writer.finish()
+        size_raw, size, sha256 = _write_dump(store, dumper, db, name, compression, level,
+                                             progress)
         backup = Backup(
             id=backup_id, created_at=started, database=db.dialect, source=db.masked,
             file=name, compression=compression, server_version=server_version,
-            tool=dumper.tool, tool_version=tool_version, size_raw=writer.raw,
-            size=hashing.count, sha256=hashing.digest.hexdigest(), migration_head=head,
+            tool=dumper.tool, tool_version=tool_version, size_raw=size_raw,
+            size=size, sha256=sha256, migration_head=head,
             label=label, pitstop_version=__version__,
             duration_seconds=round(time.monotonic() - clock, 3),
         )
@@ -127,6 +134,68 @@ def create_backup(
     log.info("backup %s of %s: %d bytes (%d raw)", backup.id, db.masked, backup.size,
              backup.size_raw)
     return backup
+
+
+def _remove_quietly(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        path.unlink(missing_ok=True)
+
+
+def _scratch_copy(store: Storage) -> Path:
+    """A new empty hidden ``.partial`` file next to the backups (same file system)."""
+    directory = store.scratch_dir()
+    try:
+        fd, temp = tempfile.mkstemp(prefix=".copy.", suffix=PARTIAL_SUFFIX, dir=directory)
+    except PermissionError as exc:
+        raise PermissionDeniedError(f"cannot write into the backup directory {directory}",
+                                    hint="check its permissions or set [backup] dir") from exc
+    except OSError as exc:
+        raise BackupError(f"cannot create a scratch file in {directory}: {exc}") from exc
+    os.close(fd)
+    return Path(temp)
+
+
+def _write_dump(store: Storage, dumper: Dumper, db: DatabaseURL, name: str,
+                compression: str, level: int,
+                progress: Progress | None) -> tuple[int, int, str]:
+    """Dump ``db`` into the store as ``name``; ``(raw size, stored size, sha256)``.
+
+    A dumper that writes files itself (SQLite) writes an uncompressed backup straight
+    into the store's temporary file, which is then read once to hash it while the
+    kernel flushes it; for a compressed backup its file is read once through the
+    compressor.  Stream dumpers (pg_dump, mariadb-dump) stream through it.
+    """
+    if not isinstance(dumper, FileDumper):
+        with store.writer(name) as handle:
+            hashing = HashingWriter(handle)
+            writer = CompressingWriter(hashing, compression, level)
+            dumper.dump(db, writer, progress)
+            writer.finish()
+        return writer.raw, hashing.count, hashing.digest.hexdigest()
+    if compression == "none":
+        with store.file_writer(name) as path:
+            dumper.dump_file(db, path)
+            size, sha256 = hash_and_sync(path, progress)
+        return size, size, sha256
+    copy = _scratch_copy(store)
+    remover: threading.Thread | None = None
+    try:
+        dumper.dump_file(db, copy)
+        with store.writer(name) as handle:
+            hashing = HashingWriter(handle)
+            writer = CompressingWriter(hashing, compression, level)
+            pump_file(copy, writer, progress)
+            # the copy is no longer needed: drop it while zstd finishes and the
+            # store fsyncs
+            remover = threading.Thread(target=_remove_quietly, args=(copy,),
+                                       name="pitstop-backup-cleanup", daemon=True)
+            remover.start()
+            writer.finish()
+    finally:
+        if remover is not None:
+            remover.join()
+        _remove_quietly(copy)
+    return writer.raw, hashing.count, hashing.digest.hexdigest()
 
 
 def _remember_failure(store: Storage, db: DatabaseURL, when: datetime,

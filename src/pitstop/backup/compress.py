@@ -1,22 +1,30 @@
 """Streaming compression of dumps (zstd, gzip or none) with byte counting and
-sha256 of the stored bytes, so a dump is never held in memory."""
+sha256 of the stored bytes, so a dump is never held in memory; and the one-pass
+readers of dump files (hash while the kernel flushes, or compress and hash)."""
 
 from __future__ import annotations
 
 import gzip
 import hashlib
+import os
+import threading
+from pathlib import Path
 from typing import BinaryIO, Protocol
 
 import zstandard
 
+from pitstop.backup.model import Progress
 from pitstop.errors import BackupError
 
 EXTENSIONS = {"zstd": ".zst", "gzip": ".gz", "none": ""}
 CHUNK = 1 << 20
+FILE_CHUNK = 8 << 20  # large reads of dump files: fewer calls, zstd workers kept busy
+
+Buffer = bytes | bytearray | memoryview
 
 
 class Sink(Protocol):
-    def write(self, data: bytes) -> int: ...
+    def write(self, data: Buffer) -> int: ...
 
 
 class HashingWriter:
@@ -27,7 +35,7 @@ class HashingWriter:
         self.count = 0
         self.digest = hashlib.sha256()
 
-    def write(self, data: bytes | bytearray | memoryview) -> int:
+    def write(self, data: Buffer) -> int:
         self.target.write(data)
         self.digest.update(data)
         self.count += len(data)
@@ -46,8 +54,10 @@ class CompressingWriter:
         self._zstd = None
         self._gzip = None
         if compression == "zstd":
+            # threads=-1: one zstd worker per CPU, compressing while this thread
+            # reads the next chunk and hashes the output
             self._zstd = zstandard.ZstdCompressor(level=level, threads=-1).stream_writer(
-                target, closefd=False)  # type: ignore[arg-type]
+                target, write_size=CHUNK, closefd=False)  # type: ignore[arg-type]
         elif compression == "gzip":
             self._gzip = gzip.GzipFile(fileobj=target, mode="wb",
                                        compresslevel=level, mtime=0)
@@ -55,7 +65,7 @@ class CompressingWriter:
             raise BackupError(f"unknown compression {compression!r}",
                               hint="use zstd, gzip or none")
 
-    def write(self, data: bytes | bytearray | memoryview) -> int:
+    def write(self, data: Buffer) -> int:
         self.raw += len(data)
         if self._zstd is not None:
             self._zstd.write(data)
@@ -91,3 +101,55 @@ def sha256_of(source: BinaryIO) -> str:
     while chunk := source.read(CHUNK):
         digest.update(chunk)
     return digest.hexdigest()
+
+
+def pump_file(path: Path, out: Sink, progress: Progress | None) -> int:
+    """Write the bytes of the file at ``path`` into ``out`` in large chunks read into
+    one reused buffer; returns the byte count."""
+    buffer = bytearray(FILE_CHUNK)
+    view = memoryview(buffer)
+    done = 0
+    with path.open("rb", buffering=0) as handle:
+        total = os.fstat(handle.fileno()).st_size
+        while count := handle.readinto(buffer):
+            out.write(view[:count])
+            done += count
+            if progress is not None:
+                progress(done, total)
+    return done
+
+
+class _DigestSink:
+    def __init__(self) -> None:
+        self.digest = hashlib.sha256()
+
+    def write(self, data: Buffer) -> int:
+        self.digest.update(data)
+        return len(data)
+
+
+def hash_and_sync(path: Path, progress: Progress | None) -> tuple[int, str]:
+    """``(size, sha256)`` of the file at ``path``, read once, while a second thread
+    fsyncs it so that the disk writes overlap the hashing.  Raises
+    :class:`BackupError` when the fsync fails."""
+    failures: list[OSError] = []
+    fd = os.open(path, os.O_RDONLY)
+
+    def sync() -> None:
+        try:
+            os.fsync(fd)
+        except OSError as exc:
+            failures.append(exc)
+
+    syncer = threading.Thread(target=sync, name="pitstop-backup-fsync", daemon=True)
+    syncer.start()
+    sink = _DigestSink()
+    try:
+        size = pump_file(path, sink, progress)
+    finally:
+        syncer.join()
+        os.close(fd)
+    if failures:
+        raise BackupError(f"cannot flush {path} to disk: {failures[0]}",
+                          hint="check free space and the health of the disk")
+    return size, sink.digest.hexdigest()

@@ -30,6 +30,7 @@ class Storage(Protocol):
     location: str
 
     def writer(self, name: str) -> contextlib.AbstractContextManager[BinaryIO]: ...
+    def file_writer(self, name: str) -> contextlib.AbstractContextManager[Path]: ...
     def write_bytes(self, name: str, data: bytes) -> None: ...
     def open(self, name: str) -> BinaryIO: ...
     def read_bytes(self, name: str) -> bytes: ...
@@ -70,22 +71,55 @@ class LocalStorage:
         except OSError as exc:
             raise BackupError(f"cannot create the backup directory {self.root}: {exc}") from exc
 
+    def _partial(self, name: str) -> tuple[int, Path]:
+        self._ensure()
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=PARTIAL_SUFFIX, dir=self.root)
+        except PermissionError as exc:
+            raise PermissionDeniedError(f"cannot write into the backup directory {self.root}",
+                                        hint="check its permissions or set [backup] dir") from exc
+        except OSError as exc:
+            raise BackupError(f"cannot create a file in {self.root}: {exc}") from exc
+        return fd, Path(tmp)
+
+    def _publish(self, tmp: Path, name: str) -> None:
+        os.replace(tmp, self.root / name)
+        _fsync_dir(self.root)
+
     @contextlib.contextmanager
     def writer(self, name: str) -> Iterator[BinaryIO]:
-        self._ensure()
-        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=PARTIAL_SUFFIX, dir=self.root)
+        fd, tmp = self._partial(name)
         handle = os.fdopen(fd, "wb")
         try:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
             handle.close()
-            os.replace(tmp, self.root / name)
-            _fsync_dir(self.root)
+            self._publish(tmp, name)
         except BaseException:
             handle.close()
             with contextlib.suppress(OSError):
-                os.unlink(tmp)
+                tmp.unlink()
+            raise
+
+    @contextlib.contextmanager
+    def file_writer(self, name: str) -> Iterator[Path]:
+        """An empty hidden file in the store for a tool that writes files itself (the
+        SQLite backup API); fsynced and renamed to ``name`` when the block succeeds,
+        removed when it fails."""
+        fd, tmp = self._partial(name)
+        os.close(fd)
+        try:
+            yield tmp
+            fd = os.open(tmp, os.O_RDONLY)
+            try:
+                os.fsync(fd)  # cheap when the caller has already flushed it to disk
+            finally:
+                os.close(fd)
+            self._publish(tmp, name)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
             raise
 
     def write_bytes(self, name: str, data: bytes) -> None:

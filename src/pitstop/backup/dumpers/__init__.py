@@ -7,7 +7,7 @@ import contextlib
 import dataclasses
 import importlib
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import BinaryIO, Protocol, runtime_checkable
 
 from pitstop.backup.compress import Sink
 from pitstop.backup.model import Progress
@@ -51,6 +51,17 @@ class Dumper(Protocol):
 
     def scratch(self, db: DatabaseURL) -> contextlib.AbstractContextManager[DatabaseURL]:
         """A new empty database next to ``db``, dropped on exit."""
+        ...
+
+
+@runtime_checkable
+class FileDumper(Protocol):
+    """A dumper whose tool writes a complete file itself (the SQLite backup API) rather
+    than a stream: the caller hands it the final temporary file, so an uncompressed
+    backup needs no second copy."""
+
+    def dump_file(self, db: DatabaseURL, path: Path) -> None:
+        """Write the raw dump of ``db`` into the existing empty file ``path``."""
         ...
 
 

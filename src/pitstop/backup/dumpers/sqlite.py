@@ -3,8 +3,12 @@
 One ``backup(pages=-1)`` step copies the whole database inside a single read
 transaction, so the copy is consistent even while other processes write (WAL or
 rollback journal), and it never restarts the way a page-by-page loop does when the
-source changes between steps.  The copy goes to a hidden temporary file next to the
-backups and is then streamed through the compressor.
+source changes between steps.  The backup API writes a database file, so the
+dumper offers :meth:`SQLiteDumper.dump_file`: an uncompressed backup is copied
+straight into the store's hidden temporary file (no second copy); a compressed one
+is copied into a scratch file next to the backups and read once through the
+compressor.  The copy is written with the journal and syncs off: it is a private
+temporary file, deleted on any failure, and the store fsyncs it before the rename.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from pitstop.backup.compress import CHUNK, Sink
+from pitstop.backup.compress import CHUNK, Sink, pump_file
 from pitstop.backup.dumpers import DatabaseState
 from pitstop.backup.model import Progress
 from pitstop.backup.settings import BackupSettings
@@ -78,48 +82,50 @@ class SQLiteDumper:
         os.close(fd)
         return Path(name)
 
-    def dump(self, db: DatabaseURL, out: Sink, progress: Progress | None) -> None:
-        path = _path(db)
-        if not path.is_file():
-            raise BackupError(f"SQLite database {path} does not exist",
+    def dump_file(self, db: DatabaseURL, path: Path) -> None:
+        """Copy ``db`` into the existing empty file ``path`` in one backup step."""
+        source_path = _path(db)
+        if not source_path.is_file():
+            raise BackupError(f"SQLite database {source_path} does not exist",
                               hint="check database_url / --database")
+        try:
+            source = sqlite3.connect(source_path, timeout=BUSY_TIMEOUT, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise ConnectError(f"cannot open SQLite file {source_path}: {exc}") from exc
+        try:
+            # Take the read lock first through SQLite's busy handler (short polls),
+            # then copy every page in one step inside that one read transaction.
+            source.execute("BEGIN")
+            source.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            target = sqlite3.connect(path, isolation_level=None)
+            try:
+                # a private scratch file: no rollback journal next to it, no fsync
+                # per commit (the store fsyncs once, overlapped with hashing)
+                target.execute("PRAGMA journal_mode=OFF").fetchall()
+                target.execute("PRAGMA synchronous=OFF")
+                source.backup(target, pages=-1)
+            finally:
+                target.close()
+            source.execute("ROLLBACK")
+        except sqlite3.DatabaseError as exc:
+            text = str(exc).lower()
+            if "readonly" in text or "permission" in text:
+                raise PermissionDeniedError(
+                    f"cannot read SQLite file {source_path}: {exc}") from exc
+            if "locked" in text or "busy" in text:
+                raise BackupError(
+                    f"SQLite file {source_path} stayed locked by a writer for "
+                    f"{BUSY_TIMEOUT:g}s: {exc}",
+                    hint="retry when the writer is less busy, or use WAL mode") from exc
+            raise BackupError(f"SQLite backup of {source_path} failed: {exc}") from exc
+        finally:
+            source.close()
+
+    def dump(self, db: DatabaseURL, out: Sink, progress: Progress | None) -> None:
         copy = self._temp(self.workdir)
         try:
-            try:
-                source = sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None)
-            except sqlite3.Error as exc:
-                raise ConnectError(f"cannot open SQLite file {path}: {exc}") from exc
-            try:
-                # Take the read lock first through SQLite's busy handler (short polls),
-                # then copy every page in one step inside that one read transaction.
-                source.execute("BEGIN")
-                source.execute("SELECT count(*) FROM sqlite_master").fetchone()
-                target = sqlite3.connect(copy)
-                try:
-                    source.backup(target, pages=-1)
-                finally:
-                    target.close()
-                source.execute("ROLLBACK")
-            except sqlite3.DatabaseError as exc:
-                text = str(exc).lower()
-                if "readonly" in text or "permission" in text:
-                    raise PermissionDeniedError(f"cannot read SQLite file {path}: {exc}") from exc
-                if "locked" in text or "busy" in text:
-                    raise BackupError(
-                        f"SQLite file {path} stayed locked by a writer for "
-                        f"{BUSY_TIMEOUT:g}s: {exc}",
-                        hint="retry when the writer is less busy, or use WAL mode") from exc
-                raise BackupError(f"SQLite backup of {path} failed: {exc}") from exc
-            finally:
-                source.close()
-            total = copy.stat().st_size
-            done = 0
-            with copy.open("rb") as handle:
-                while chunk := handle.read(CHUNK):
-                    out.write(chunk)
-                    done += len(chunk)
-                    if progress is not None:
-                        progress(done, total)
+            self.dump_file(db, copy)
+            pump_file(copy, out, progress)
         finally:
             copy.unlink(missing_ok=True)
 
