@@ -109,6 +109,8 @@ def test_usage_and_connection_errors(project: Path, capsys: pytest.CaptureFixtur
     assert "secretpw" not in err and "127.0.0.1:1" in err
     assert main(["migrate", "up", "--wait", "0.5", "--database",
                  "postgresql://u@127.0.0.1:1/db"]) == 4
+    assert main(["migrate", "up", "--database", "sqlite:////nonexistent-dir/x.db"]) == 4
+    assert "does not exist" in capsys.readouterr().err
     assert main(["migrate", "baseline"]) == 3
     assert main(["migrate", "import-history", "--from", "liquibase"]) == 3
     assert main(["migrate", "status", "--dir", "nowhere", "--database",
@@ -179,3 +181,13 @@ def test_import_history_cli(cli, project: Path) -> None:  # type: ignore[no-unty
                                "skipped": ["V9__x.sql"]}
     code, out, _ = cli("up", "--json")
     assert [a["file"] for a in json.loads(out)["applied"]] == ["V2__step_2.sql"]
+
+
+def test_default_database_in_a_fresh_project(project: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    write_layout("flyway", project / "migrations", [simple(1)])
+    assert main(["migrate", "status", "--exit-code"]) == 1
+    assert not (project / ".pitstop").exists()  # reading creates nothing
+    assert main(["migrate", "up"]) == 0
+    assert (project / ".pitstop" / "app.db").is_file()
+    logging.getLogger("pitstop").handlers.clear()

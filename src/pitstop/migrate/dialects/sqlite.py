@@ -33,6 +33,16 @@ def sqlite_path(url: str) -> str:
     return ":memory:"
 
 
+def _make_default_dir(parent: Path) -> None:
+    """Create ``.pitstop/`` (the default database's home) when it is missing; any other
+    missing directory is an error for the caller to report."""
+    if parent.name == ".pitstop" and not parent.exists():
+        try:
+            parent.mkdir(parents=True)
+        except OSError:
+            pass
+
+
 def _literal(value: Any) -> str:
     if value is None:
         return "NULL"
@@ -70,7 +80,10 @@ class SQLiteDialect:
 
     def connect(self, url: str, *, purpose: str) -> Any:
         path = sqlite_path(url)
-        if path != ":memory:" and not Path(path).parent.is_dir():
+        parent = Path(path).parent
+        if path != ":memory:" and purpose == "migrate":
+            _make_default_dir(parent)
+        if path != ":memory:" and not parent.is_dir():
             raise ConnectError(f"sqlite at {path}: the directory {Path(path).parent} "
                                "does not exist", hint="create it or fix DATABASE_URL")
         try:
@@ -127,7 +140,14 @@ class SQLiteDialect:
             return _FileLock(None)
         lock_path = Path(f"{path}.pitstop-lock")
         deadline = time.monotonic() + timeout
-        handle = open(lock_path, "a+", encoding="utf-8")  # noqa: SIM115 - held until release
+        _make_default_dir(lock_path.parent)
+        try:
+            handle = open(lock_path, "a+", encoding="utf-8")  # noqa: SIM115 - held until release
+        except OSError as exc:
+            raise ConnectError(f"sqlite at {path}: cannot open the lock file {lock_path}: "
+                               f"{exc.strerror}",
+                               hint="does the database's directory exist and is it writable?"
+                               ) from None
         while True:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
