@@ -141,6 +141,9 @@ class SQLiteDialect:
         lock_path = Path(f"{path}.pitstop-lock")
         deadline = time.monotonic() + timeout
         _make_default_dir(lock_path.parent)
+        if not lock_path.parent.is_dir():
+            raise ConnectError(f"sqlite at {path}: the directory {lock_path.parent} "
+                               "does not exist", hint="create it or fix DATABASE_URL")
         try:
             handle = open(lock_path, "a+", encoding="utf-8")  # noqa: SIM115 - held until release
         except OSError as exc:
