@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import pitstop.migrate as m
-from pitstop.errors import MigrationError, UsageError
+from pitstop.errors import MigrationError, PermissionDeniedError, UsageError
 
 from .conftest import make_settings, query, simple, tables, write_layout
 
@@ -250,3 +250,22 @@ def test_out_of_order_file_is_flagged_and_applied(project: Path, sqlite_url: str
     entry = next(e for e in m.status(settings).migrations if e.state == "pending")
     assert "out of order" in entry.note and "20240101000005" in entry.note
     assert [a.file for a in m.up(settings).applied] == ["20240101000002_step_2.sql"]
+
+
+def test_user_without_create_permission_gets_exit_5(project: Path, pg_url: str) -> None:
+    import uuid
+
+    from pitstop.cli.main import main
+
+    role = f"pitstop_ro_{uuid.uuid4().hex[:8]}"
+    query(pg_url, f"CREATE ROLE {role} LOGIN")
+    try:
+        query(pg_url, f"REVOKE CREATE ON SCHEMA public FROM {role}, PUBLIC")
+        write_layout("flyway", project / "migrations", [simple(1)])
+        limited = pg_url.replace("postgresql://postgres@", f"postgresql://{role}@")
+        with pytest.raises(PermissionDeniedError, match="pitstop_migrations"):
+            m.up(make_settings(project, limited))
+        assert main(["migrate", "up", "--database", limited]) == 5
+    finally:
+        query(pg_url, f"DROP OWNED BY {role}")
+        query(pg_url, f"DROP ROLE {role}")

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import Any
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+from pitstop.errors import MigrationError, PermissionDeniedError
 from pitstop.migrate.dialects import Dialect
 
 COLUMNS = ("id", "version", "description", "type", "file", "checksum", "applied_at",
@@ -49,6 +52,30 @@ def _iso(value: Any) -> str:
     return text
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def guarded(func: F) -> F:
+    """Turn a driver error on the history table into a pitstop error naming the table."""
+
+    @functools.wraps(func)
+    def wrapper(conn: Any, dialect: Dialect, table: str, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(conn, dialect, table, *args, **kwargs)
+        except dialect.error_types as exc:
+            text = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            lowered = text.lower()
+            if any(s in lowered for s in ("permission denied", "access denied", "readonly",
+                                          "read-only", "command denied")):
+                raise PermissionDeniedError(
+                    f"history table {table}: {text}",
+                    hint="the database user needs to create and write this table") from exc
+            raise MigrationError(f"history table {table}: {text}") from exc
+
+    return wrapper  # type: ignore[return-value]
+
+
+@guarded
 def ensure_table(conn: Any, dialect: Dialect, table: str) -> None:
     if not dialect.table_exists(conn, table):
         cur = conn.cursor()
@@ -56,6 +83,7 @@ def ensure_table(conn: Any, dialect: Dialect, table: str) -> None:
         cur.close()
 
 
+@guarded
 def read_history(conn: Any, dialect: Dialect, table: str) -> list[HistoryRecord] | None:
     """Every row, oldest first; ``None`` when the table does not exist."""
     if not dialect.table_exists(conn, table):
@@ -86,6 +114,7 @@ def insert_values(
             statements_applied, statements_total, failed_statement, error)
 
 
+@guarded
 def insert(cur: Any, dialect: Dialect, table: str, values: tuple[Any, ...]) -> int:
     """Insert a row and return its id."""
     sql = insert_sql(dialect, table)
@@ -96,12 +125,14 @@ def insert(cur: Any, dialect: Dialect, table: str, values: tuple[Any, ...]) -> i
     return int(cur.lastrowid)
 
 
+@guarded
 def update(cur: Any, dialect: Dialect, table: str, row_id: int, **fields: Any) -> None:
     sets = ", ".join(f"{name} = {dialect.param}" for name in fields)
     cur.execute(f"UPDATE {table} SET {sets} WHERE id = {dialect.param}",
                 (*fields.values(), row_id))
 
 
+@guarded
 def delete(cur: Any, dialect: Dialect, table: str, row_ids: list[int]) -> None:
     for row_id in row_ids:
         cur.execute(f"DELETE FROM {table} WHERE id = {dialect.param}", (row_id,))
