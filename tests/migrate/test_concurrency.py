@@ -148,3 +148,23 @@ def test_kill_9_mid_migration_sqlite(project: Path, sqlite_url: str) -> None:
     result = m.up(make_settings(project, sqlite_url), lock_timeout=10)
     assert [a.file for a in result.applied] == ["V2__step_2.sql"]
     assert query(sqlite_url, "SELECT count(*) FROM heavy") == [(10,)]
+
+
+def test_connection_lost_mid_migration_is_a_clean_error(project: Path, pg_url: str) -> None:
+    import threading
+
+    write_layout("flyway", project / "migrations", [
+        ("CREATE TABLE lost (id INTEGER);\nSELECT pg_sleep(5);", None)])
+
+    def terminate() -> None:
+        sql = ("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
+               "query LIKE '%%pg_sleep(5)%%' AND pid <> pg_backend_pid()")
+        _wait_for(lambda: query(pg_url, sql) != [])
+
+    killer = threading.Thread(target=terminate)
+    killer.start()
+    with pytest.raises(m.MigrationFailedError, match=r"V1__step_1\.sql"):
+        m.up(make_settings(project, pg_url))
+    killer.join()
+    assert "lost" not in tables(pg_url)
+    assert m.status(make_settings(project, pg_url)).migrations[0].state == "pending"

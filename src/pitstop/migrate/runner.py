@@ -116,6 +116,10 @@ class Runner:
             cur.execute("ROLLBACK")
         except self.dialect.error_types:
             pass
+        try:
+            cur.close()
+        except self.dialect.error_types:
+            pass
 
     def _locate(self, work: Work, exc: BaseException, statement: Statement
                 ) -> tuple[Statement, int]:
@@ -127,8 +131,11 @@ class Runner:
 
     def _replay(self, work: Work) -> tuple[Statement | None, int | None]:
         """Find the failing statement by running them one by one, then rolling back."""
-        cur = self.conn.cursor()
-        cur.execute(self.dialect.begin)
+        try:
+            cur = self.conn.cursor()
+            cur.execute(self.dialect.begin)
+        except self.dialect.error_types:  # the connection is gone: no way to tell
+            return None, None
         try:
             for statement in work.statements:
                 try:
@@ -137,7 +144,6 @@ class Runner:
                     return statement, work.line + statement.line - 1
         finally:
             self._rollback(cur)
-            cur.close()
         return None, None
 
     def _failure(self, work: Work, exc: BaseException, statement: Statement | None,
