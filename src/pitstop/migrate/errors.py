@@ -26,6 +26,7 @@ class MigrationFailedError(MigrationError):
                  statements_total: int, applied: tuple[AppliedMigration, ...] = ()) -> None:
         where = f"{file}:{line}" if line else file
         short = statement if len(statement) <= 300 else statement[:297] + "..."
+        short = short.replace("\n", "\n             ")
         if transactional:
             after = "it was rolled back; nothing of it is left behind"
             hint = "fix the file and run `pitstop migrate up` again"
