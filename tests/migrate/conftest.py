@@ -3,7 +3,7 @@ project directory, and writers that lay out the same migrations in every layout.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -13,6 +13,18 @@ from pitstop.config import Settings, load_settings
 
 LAYOUTS = ("flyway", "dbmate", "golang-migrate", "diesel", "plain")
 DIALECTS = ("sqlite", "postgresql", "mysql")
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    """CLI runs configure the ``pitstop`` logger; leave it as it was for other tests."""
+    import logging
+
+    logger = logging.getLogger("pitstop")
+    saved = (list(logger.handlers), logger.propagate, logger.level)
+    yield
+    logger.handlers[:] = saved[0]
+    logger.propagate, logger.level = saved[1], saved[2]
 
 
 @pytest.fixture(params=DIALECTS)
