@@ -1,18 +1,25 @@
 """Benchmark: SQLite backups of a ~300 MB database, idle and under a continuous writer,
 side by side with the sqlite3 backup API alone, `cp`, and gzip -6 vs zstd.
 
-    .venv/bin/python benchmarks/backup_sqlite.py [--size-mb 300] [--workdir DIR]
+    .venv/bin/python benchmarks/backup_sqlite.py [--size-mb 300] [--repeat 3]
+        [--workdir DIR] [--profile]
 
-Prints times and ratios; exits non-zero when a pitstop backup fails integrity_check.
+Every time is the median of --repeat runs (the build machine is shared and noisy).
+Prints times and ratios against the bare backup API on the idle file (the issue's
+target: under 2x); exits non-zero when a pitstop backup fails integrity_check.
+--profile also prints a cProfile of one idle pitstop backup per compression.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
+import pstats
 import random
 import shutil
 import sqlite3
+import statistics
 import string
 import subprocess
 import sys
@@ -21,7 +28,7 @@ import time
 from pathlib import Path
 
 from pitstop.backup import create_backup, restore_backup
-from pitstop.config import load_settings
+from pitstop.config import Settings, load_settings
 
 WRITER = """
 import sqlite3, sys, itertools, time
@@ -75,15 +82,23 @@ def integrity(path: Path) -> tuple[str, bool]:
         conn.close()
 
 
-def timed(label: str, func: object) -> float:
-    start = time.perf_counter()
-    func()  # type: ignore[operator]
-    took = time.perf_counter() - start
-    print(f"  {label:<52} {took:7.2f} s")
+def timed(label: str, func: object, repeat: int = 1,
+          cleanup: object = None) -> float:
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        func()  # type: ignore[operator]
+        samples.append(time.perf_counter() - start)
+        if cleanup is not None:
+            cleanup()  # type: ignore[operator]
+    took = statistics.median(samples)
+    spread = f"  ({min(samples):.2f}-{max(samples):.2f})" if repeat > 1 else ""
+    print(f"  {label:<56} {took:7.2f} s{spread}", flush=True)
     return took
 
 
 def api_backup(src: Path, dst: Path, *, durable: bool = False) -> None:
+    dst.unlink(missing_ok=True)
     source = sqlite3.connect(src, timeout=60)
     target = sqlite3.connect(dst)
     source.backup(target, pages=-1)
@@ -94,7 +109,19 @@ def api_backup(src: Path, dst: Path, *, durable: bool = False) -> None:
             os.fsync(handle.fileno())
 
 
-def run(workdir: Path, size_mb: int, wal: bool) -> bool:
+def profile(settings: Settings) -> None:
+    for method in ("none", "zstd"):
+        print(f"\n  cProfile of one idle `pitstop backup create --compress {method}`:")
+        profiler = cProfile.Profile()
+        profiler.runcall(create_backup, settings, compress=method)
+        pstats.Stats(profiler, stream=sys.stdout).sort_stats("tottime").print_stats(8)
+
+
+def verdict(ratio: float) -> str:
+    return f"{ratio:.2f}x ({'met' if ratio < 2 else 'NOT met'})"
+
+
+def run(workdir: Path, size_mb: int, wal: bool, repeat: int, with_profile: bool) -> bool:
     mode = "WAL" if wal else "rollback journal"
     db = workdir / f"bench-{'wal' if wal else 'delete'}.db"
     print(f"\n== {mode}: building a {size_mb} MB database …")
@@ -102,12 +129,29 @@ def run(workdir: Path, size_mb: int, wal: bool) -> bool:
     print(f"   {db.stat().st_size / 1e6:.0f} MB, "
           f"{sqlite3.connect(db).execute('SELECT count(*) FROM events').fetchone()[0]} rows")
     settings = load_settings(workdir, overrides={"database_url": f"sqlite:///{db}"})
-    idle_api = timed("sqlite3 backup API, idle (no compression)",
-                     lambda: api_backup(db, workdir / "api-copy.db"))
-    idle_durable = timed("sqlite3 backup API + fsync, idle (no compression)",
-                         lambda: api_backup(db, workdir / "api-copy2.db", durable=True))
-    idle_pitstop = timed("pitstop backup create, idle (zstd 3)",
-                         lambda: create_backup(settings))
+    store = workdir / ".pitstop" / "backups"
+
+    def clean() -> None:
+        for path in store.glob("*"):
+            path.unlink()
+
+    idle_api = timed("sqlite3 backup API, idle (SQLite's own fsync)",
+                     lambda: api_backup(db, workdir / "api-copy.db"), repeat)
+    timed("sqlite3 backup API + extra fsync, idle",
+          lambda: api_backup(db, workdir / "api-copy.db", durable=True), repeat)
+    idle_none = timed("pitstop backup create --compress none, idle",
+                      lambda: create_backup(settings, compress="none"), repeat, clean)
+    idle_zstd = timed("pitstop backup create (zstd 3), idle",
+                      lambda: create_backup(settings), repeat, clean)
+    cli = [str(Path(sys.executable).parent / "pitstop"), "backup", "create",
+           "--database", f"sqlite:///{db}", "--compress", "none"]
+    cli_none = timed("`pitstop backup create --compress none` (CLI process), idle",
+                     lambda: subprocess.run(cli, cwd=workdir, stdout=subprocess.DEVNULL,
+                                            stderr=subprocess.DEVNULL, check=True),
+                     repeat, clean)
+    if with_profile:
+        profile(settings)
+        clean()
     pause = 0.0 if wal else 0.001
     writer = subprocess.Popen([sys.executable, "-c", WRITER, str(db), str(pause)],
                               stdout=subprocess.PIPE, text=True)
@@ -117,33 +161,32 @@ def run(workdir: Path, size_mb: int, wal: bool) -> bool:
     ok = True
     try:
         busy_api = timed("sqlite3 backup API, under a writer",
-                         lambda: api_backup(db, workdir / "api-busy.db"))
+                         lambda: api_backup(db, workdir / "api-busy.db"), repeat)
+        busy_none = timed("pitstop backup create --compress none, under a writer",
+                          lambda: create_backup(settings, compress="none"), repeat, clean)
         holder: list[object] = []
-        busy_pitstop = timed("pitstop backup create, under a writer",
-                             lambda: holder.append(create_backup(settings)))
-        busy_plain = timed("pitstop backup create --compress none, under a writer",
-                           lambda: create_backup(settings, compress="none"))
+        busy_zstd = timed("pitstop backup create (zstd 3), under a writer",
+                          lambda: holder.append(create_backup(settings)), repeat)
         timed("cp of the live file, under a writer",
               lambda: shutil.copyfile(db, workdir / "cp-copy.db"))
     finally:
         writer.kill()
         writer.wait()
     restored = workdir / "restored.db"
-    restore_backup(settings, holder[0].id, to=f"sqlite:///{restored}")  # type: ignore[attr-defined]
-    verdict, consistent = integrity(restored)
+    restore_backup(settings, holder[-1].id, to=f"sqlite:///{restored}")  # type: ignore[attr-defined]
+    verdict_text, consistent = integrity(restored)
     cp_verdict, cp_consistent = integrity(workdir / "cp-copy.db")
-    print(f"  pitstop copy under writer: integrity_check={verdict!r}, "
+    print(f"  pitstop copy under writer: integrity_check={verdict_text!r}, "
           f"counter consistent={consistent}")
     print(f"  cp copy under writer:      integrity_check={cp_verdict[:60]!r}, "
           f"counter consistent={cp_consistent}")
-    print(f"  ratio busy/idle pitstop: {busy_pitstop / idle_pitstop:.2f}x "
-          f"(target < 2x); busy/idle backup API: {busy_api / idle_api:.2f}x")
-    print(f"  pitstop under a writer vs the backup API on the idle file: "
-          f"{busy_pitstop / idle_api:.2f}x with zstd, {busy_plain / idle_api:.2f}x uncompressed")
-    print(f"  ... vs the backup API + fsync on the idle file: "
-          f"{busy_pitstop / idle_durable:.2f}x with zstd, "
-          f"{busy_plain / idle_durable:.2f}x uncompressed")
-    ok = verdict == "ok" and consistent
+    print("  against the backup API on the idle file (target < 2x):")
+    print(f"    idle:         none {verdict(idle_none / idle_api)}, "
+          f"zstd {verdict(idle_zstd / idle_api)}, CLI none {cli_none / idle_api:.2f}x")
+    print(f"    under writer: none {verdict(busy_none / idle_api)}, "
+          f"zstd {verdict(busy_zstd / idle_api)}; "
+          f"(backup API itself under the writer: {busy_api / idle_api:.2f}x)")
+    ok = verdict_text == "ok" and consistent
     for path in workdir.glob("*.db*"):
         path.unlink()
     shutil.rmtree(workdir / ".pitstop", ignore_errors=True)
@@ -170,19 +213,34 @@ def compression(workdir: Path, size_mb: int) -> None:
     print(f"    ratio {raw / gz:.2f}:1")
     print(f"  zstd vs gzip -6 time: {results['gzip'][0] / results['zstd'][0]:.1f}x faster; "
           f"size zstd/gzip = {results['zstd'][1] / results['gzip'][1]:.2f}")
+    idle_api = timed("sqlite3 backup API (reference)",
+                     lambda: api_backup(db, workdir / "api-copy.db"))
+    config = workdir / "pitstop.toml"
+    for level in (1, 2):
+        config.write_text(f"[backup]\nlevel = {level}\n")
+        leveled = load_settings(workdir, overrides={"database_url": f"sqlite:///{db}"})
+        holder = []
+        took = timed(f"pitstop backup create, zstd [backup] level = {level}",
+                     lambda s=leveled, h=holder: h.append(create_backup(s)))
+        size = holder[0].size  # type: ignore[attr-defined]
+        print(f"    ratio {raw / size:.2f}:1 ({size / 1e6:.0f} MB), "
+              f"{took / idle_api:.2f}x the backup API")
+    config.unlink()
     shutil.rmtree(workdir / ".pitstop", ignore_errors=True)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--size-mb", type=int, default=300)
+    parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="pitstop-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     try:
-        ok = run(workdir, args.size_mb, wal=True)
-        ok = run(workdir, args.size_mb, wal=False) and ok
+        ok = run(workdir, args.size_mb, True, args.repeat, args.profile)
+        ok = run(workdir, args.size_mb, False, args.repeat, args.profile) and ok
         compression(workdir, args.size_mb)
     finally:
         if args.workdir is None:
