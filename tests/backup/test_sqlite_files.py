@@ -197,3 +197,28 @@ def test_a_wal_database_is_copied_with_its_uncheckpointed_transactions(
             assert manifest["size_raw"] == backup.size_raw
     finally:
         holder.close()
+
+
+def test_the_stream_interface_of_the_sqlite_dumper_still_works(tmp_path: Path) -> None:
+    from pitstop.backup.dumpers import FileDumper, get_dumper
+    from pitstop.backup.settings import BackupSettings
+    from pitstop.db.url import parse_url
+
+    db = tmp_path / "app.db"
+    fill_sqlite(db, rows=700)
+    work = tmp_path / "work"
+    work.mkdir()
+    dumper = get_dumper("sqlite", BackupSettings(), work)
+    assert isinstance(dumper, FileDumper)
+    parts: list[bytes] = []
+
+    class Collect:
+        def write(self, chunk: bytes | bytearray | memoryview) -> int:
+            parts.append(bytes(chunk))
+            return len(chunk)
+
+    dumper.dump(parse_url(url(db)), Collect(), None)
+    copy = tmp_path / "copy.db"
+    copy.write_bytes(b"".join(parts))
+    assert dict(inspect_file(copy).table_rows) == {"ledger": 1, "users": 700}
+    assert list(work.iterdir()) == []  # the scratch copy is gone
