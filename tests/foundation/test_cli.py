@@ -269,13 +269,21 @@ def test_kill_9_then_sweep_marks_abandoned(project: Path) -> None:
     _wait_for(marker)
     proc.kill()
     proc.communicate(timeout=30)
-    try:
-        os.killpg(int(child_pid.read_text()), signal.SIGKILL)  # its orphaned task
-    except ProcessLookupError:
-        pass
+    orphan = int(child_pid.read_text())
+    assert _alive(orphan)  # the task outlived its runner...
     runs = _history(project)
     assert runs[0]["status"] == "abandoned"
     assert runs[0]["tasks"] == [] or runs[0]["tasks"][0]["status"] != "running"
+    time.sleep(0.2)
+    assert not _alive(orphan)  # ...until the sweep stopped it
+
+
+def _alive(pid: int) -> bool:
+    stat = Path(f"/proc/{pid}/stat")
+    try:
+        return stat.read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
 
 
 def test_unexpected_error_writes_crash_report(project: Path,

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from pitstop.db.url import DatabaseURL, create_engine, parse_url, translate_error
-from pitstop.errors import ConfigError, PermissionDeniedError
+from pitstop.errors import ConfigError, PermissionDeniedError, PitstopError
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -59,7 +59,9 @@ def _sqlite(db: DatabaseURL, dry_run: bool, timeout: float) -> bool:
     except PermissionError as exc:
         raise PermissionDeniedError(f"cannot create {path}: permission denied") from exc
     except (OSError, sqlite3.Error) as exc:
-        raise PermissionDeniedError(f"cannot create {path}: {exc}") from exc
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise PitstopError(f"cannot create the SQLite file {path}: {reason}",
+                           hint="check the path in database_url / --database") from exc
     return True
 
 

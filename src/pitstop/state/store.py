@@ -132,8 +132,8 @@ class StateStore:
                 db.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise StateStoreError(
-                    f"cannot create the state directory {db.sqlite_path.parent}: {exc.strerror}"
-                ) from exc
+                    f"state store: cannot create the directory {db.sqlite_path.parent}: "
+                    f"{exc.strerror}", hint="check [state] url / PITSTOP_STATE_URL") from exc
         engine = create_engine(db, connect_timeout=30.0)
         if db.dialect == "sqlite":
             @sa.event.listens_for(engine, "connect")
@@ -148,7 +148,13 @@ class StateStore:
             store._ensure_schema()
         except SQLAlchemyError as exc:
             engine.dispose()
-            raise translate_error(exc, db) from exc
+            error = translate_error(exc, db)
+            if isinstance(error, PitstopError):
+                error.message = f"state store: {error.message}"
+                error.args = (error.message,)
+                error.hint = "check [state] url / PITSTOP_STATE_URL" + (
+                    f"; {error.hint}" if error.hint else "")
+            raise error from exc
         return store
 
     def close(self) -> None:
@@ -247,6 +253,7 @@ class StateStore:
             if dead:
                 gone.append(run_id)
         if gone:
+            stop_leftover_processes(gone)
             with self._write() as conn:
                 conn.execute(schema.runs.update()
                              .where(schema.runs.c.id.in_(gone), schema.runs.c.status == ACTIVE)
@@ -422,6 +429,37 @@ def _run_from_row(r: Any, tasks: tuple[TaskRunRecord, ...]) -> RunRecord:
         params=json.loads(r["params"] or "{}"), finished_at=_utc(r["finished_at"]),
         exit_code=r["exit_code"], error=r["error"], tasks=tasks,
     )
+
+
+def stop_leftover_processes(run_ids: Sequence[str]) -> list[int]:
+    """SIGKILL the process groups of task processes a dead run left behind on this host.
+
+    Command tasks carry ``PITSTOP_RUN_ID`` in their environment, so they are found in
+    ``/proc`` without guessing from pids that may have been reused.  Returns the pids
+    that were signalled (empty where ``/proc`` is not available)."""
+    import signal
+
+    wanted = {f"PITSTOP_RUN_ID={run_id}".encode() for run_id in run_ids}
+    killed: list[int] = []
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return killed
+    for entry in proc.iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if wanted.isdisjoint(environ):
+            continue
+        pid = int(entry.name)
+        try:
+            os.killpg(os.getpgid(pid), signal.SIGKILL)
+            killed.append(pid)
+        except (ProcessLookupError, PermissionError):
+            pass
+    return killed
 
 
 def _pid_alive(pid: int) -> bool:
