@@ -243,3 +243,38 @@ def test_params_never_store_secrets(project: Path) -> None:
     with StateStore.open(s.state.url) as store:
         stored = store.get_run(result.run_id)
     assert stored is not None and "hunter22" not in json.dumps(stored.params)
+
+
+def test_pushgateway_receives_metrics_and_failures_only_warn(project: Path) -> None:
+    import http.server
+    import threading
+
+    received: list[tuple[str, bytes]] = []
+
+    class Gateway(http.server.BaseHTTPRequestHandler):
+        def do_PUT(self) -> None:
+            length = int(self.headers.get("Content-Length", 0))
+            received.append((self.path, self.rfile.read(length)))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *_args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Gateway)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        port = server.server_address[1]
+        s = make(project, f"[metrics]\npushgateway = 'http://127.0.0.1:{port}'\njob = 'deploy'\n"
+                          "[tasks.ok]\nrun = 'true'\n")
+        result, _ = run(s, "ok")
+        assert result.status == "success" and not result.warnings
+        assert received and received[0][0] == "/metrics/job/deploy"
+        assert b'pitstop_task_last_exit_code{task="ok"} 0.0' in received[0][1]
+    finally:
+        server.shutdown()
+        server.server_close()
+    dead = make(project, "[metrics]\npushgateway = 'http://127.0.0.1:1'\n[tasks.ok]\nrun = 'true'\n")
+    result, _ = run(dead, "ok")
+    assert result.exit_code == 0 and "cannot push metrics" in result.warnings[0]
