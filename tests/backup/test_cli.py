@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import git
+from gitutil import git
 from pitstop.backup.tasks import backup_task, backup_verify_task
 from pitstop.cli.main import main
 from pitstop.config import load_settings

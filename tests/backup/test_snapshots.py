@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import pitstop.backup as api
-from conftest import git
+from gitutil import git
 from pitstop.config import Settings, load_settings
 from pitstop.errors import BackupError, UsageError
 
