@@ -17,6 +17,8 @@ import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
+from pitstop.errors import DependencyError
+
 if TYPE_CHECKING:
     from pitstop.checks.settings import ChecksSettings
     from pitstop.config import Settings
@@ -154,6 +156,22 @@ def kinds() -> dict[str, Kind]:
     order = {name: i for i, name in enumerate(BUILTIN_KINDS)}
     return {name: _KINDS[name]
             for name in sorted(_KINDS, key=lambda n: (order.get(n, len(order)), n))}
+
+
+_EXTRAS = {"psycopg": "postgres", "psycopg_binary": "postgres", "pymysql": "mysql",
+           "redis": "redis"}
+
+
+def missing_module(exc: ImportError, module: str | None = None) -> DependencyError:
+    """A driver or library that cannot be imported (not installed, or installed without
+    what it needs, such as psycopg without libpq), as a :class:`DependencyError`;
+    ``module`` names it when the error does not."""
+    name = (exc.name or module or "").split(".")[0]
+    extra = _EXTRAS.get(name)
+    reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    hint = (f"install it with: pip install 'pitstop[{extra}]'" if extra else
+            "reinstall pitstop and its dependencies: pip install --force-reinstall pitstop")
+    return DependencyError(f"cannot import {name or 'a module'}: {reason}", hint=hint)
 
 
 def timeout_for(own: float | None, checks: ChecksSettings) -> float:

@@ -20,6 +20,7 @@ from pitstop.checks.base import (
     FunctionCheck,
     Observed,
     Probe,
+    missing_module,
     register,
     timeout_for,
 )
@@ -42,6 +43,9 @@ class DialectProbe(Protocol):
         ...
 
 
+_DRIVER = {"postgresql": "psycopg", "mysql": "pymysql", "sqlite": "sqlite3"}
+
+
 def dialect_probe(db: DatabaseURL) -> DialectProbe:
     probe: DialectProbe = importlib.import_module(_PROBES[db.dialect]).probe
     return probe
@@ -62,11 +66,16 @@ def server_connection(db: DatabaseURL, timeout: float) -> Iterator[Connection]:
         connect_args["options"] = f"-c statement_timeout={int(timeout * 1000)}"
     else:
         connect_args.update(read_timeout=seconds, write_timeout=seconds)
-    engine = create_engine(db, connect_timeout=timeout, poolclass=sqlalchemy.pool.NullPool,
-                           connect_args=connect_args)
+    try:
+        engine = create_engine(db, connect_timeout=timeout, poolclass=sqlalchemy.pool.NullPool,
+                               connect_args=connect_args)
+    except ImportError as exc:  # installed, but cannot load (psycopg without libpq)
+        raise missing_module(exc, _DRIVER[db.dialect]) from exc
     try:
         with engine.connect() as conn:
             yield conn
+    except ImportError as exc:
+        raise missing_module(exc, _DRIVER[db.dialect]) from exc
     except SQLAlchemyError as exc:
         error = translate_error(exc, db)
         hint = tls_hint(str(error))

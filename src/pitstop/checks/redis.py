@@ -86,8 +86,11 @@ def translate_redis_error(exc: BaseException, url: str, timeout: float) -> Pitst
         return ConnectError(f"{where}: authentication failed: wrong user or password",
                             hint="check the password in the Redis URL")
     if isinstance(exc, rex.TimeoutError):
-        return ConnectError(f"{where}: no answer within {timeout:g} s ({text})",
-                            hint="is the server overloaded, or is this port really Redis?")
+        hint = "is the server overloaded, or is this port really Redis?"
+        if urlsplit(url).scheme == "rediss" and "connecting" in text.lower():
+            hint = ("no TLS handshake within the timeout: a plain (non-TLS) Redis port never "
+                    "answers one; use redis:// unless the server has tls-port")
+        return ConnectError(f"{where}: no answer within {timeout:g} s ({text})", hint=hint)
     if isinstance(exc, rex.BusyLoadingError):
         return ConnectError(f"{where}: still loading its dataset into memory",
                             hint="it answers once loading is done: `pitstop wait redis`")

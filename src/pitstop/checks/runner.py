@@ -16,7 +16,16 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
-from pitstop.checks.base import Check, CheckEnv, CheckResult, Probe, Status, kinds, worst
+from pitstop.checks.base import (
+    Check,
+    CheckEnv,
+    CheckResult,
+    Probe,
+    Status,
+    kinds,
+    missing_module,
+    worst,
+)
 from pitstop.errors import (
     EXIT_CONFIG,
     EXIT_CONNECTION,
@@ -179,6 +188,10 @@ def run_one(check: Check, timeout: float | None = None) -> CheckResult:
     except PitstopError as exc:
         return _failure(check, time.perf_counter() - started, exc.message, exc.hint,
                         exc.exit_code)
+    except ImportError as exc:
+        error = missing_module(exc)
+        return _failure(check, time.perf_counter() - started, error.message, error.hint,
+                        error.exit_code)
     except Exception as exc:
         log.debug("check %s raised", check.name, exc_info=True)
         return _failure(check, time.perf_counter() - started,

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from pitstop.checks.base import missing_module
 from pitstop.checks.runner import call_with_deadline
 from pitstop.errors import ConfigError, ConnectError, DependencyError, PitstopError, UsageError
 from pitstop.redact import mask_url
@@ -60,7 +61,11 @@ def _database_attempt(url: str) -> Attempt:
             from pitstop.checks.settings import DatabaseCheckSettings
 
             return probe(db, DatabaseCheckSettings(), timeout).message
-        version = connect_check(db, timeout=timeout)
+        try:
+            version = connect_check(db, timeout=timeout)
+        except ImportError as exc:  # installed, but cannot load (psycopg without libpq)
+            raise missing_module(exc, "psycopg" if db.dialect == "postgresql"
+                                 else "pymysql") from exc
         return f"{db.dialect} {version} at {db.host}"
     return attempt
 
@@ -144,6 +149,10 @@ def wait_one(target: WaitTarget, *, timeout: float, interval: float,
         except (ConfigError, DependencyError) as exc:
             return WaitResult(target.label, False, time.monotonic() - started, attempts,
                               exc.message, exc.hint, exc.exit_code)
+        except ImportError as exc:
+            error = missing_module(exc)
+            return WaitResult(target.label, False, time.monotonic() - started, attempts,
+                              error.message, error.hint, error.exit_code)
         except TimeoutError:
             last = ConnectError(f"{target.label}: no answer within {budget:g} s")
         except PitstopError as exc:

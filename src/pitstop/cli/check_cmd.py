@@ -112,6 +112,8 @@ def wait(app: AppContext, targets: tuple[str, ...], timeout: float, interval: fl
     for r in results:
         if r.ready:
             info(f"{r.label} answered after {r.seconds:.1f} s: {r.detail}")
+        elif r.exit_code in (EXIT_CONFIG, EXIT_DEPENDENCY):  # ended at once, not waited for
+            error(f"cannot wait for {r.label}: {r.detail.removeprefix(f'{r.label}: ')}", r.hint)
         else:
             detail = r.detail.removeprefix(f"{r.label}: ")
             tries = f"{r.attempts} attempt{'s' if r.attempts != 1 else ''}"

@@ -14,6 +14,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
+from pitstop.checks.base import missing_module
 from pitstop.db.url import DatabaseURL, create_engine, parse_url, translate_error
 from pitstop.errors import ConfigError, DependencyError, PermissionDeniedError
 
@@ -118,7 +119,10 @@ def _run(url: str | DatabaseURL, timeout: float, write: bool, requirements: Sequ
 
     db = _postgres(url)
     reqs = [parse_requirement(r) if isinstance(r, str) else r for r in requirements]
-    engine = create_engine(db, connect_timeout=timeout, poolclass=sqlalchemy.pool.NullPool)
+    try:
+        engine = create_engine(db, connect_timeout=timeout, poolclass=sqlalchemy.pool.NullPool)
+    except ImportError as exc:  # installed, but cannot load (psycopg without libpq)
+        raise missing_module(exc, "psycopg") from exc
     try:
         with engine.connect() as conn:
             states = _states(conn, reqs)
@@ -159,6 +163,8 @@ def _run(url: str | DatabaseURL, timeout: float, write: bool, requirements: Sequ
         raise translate_error(exc, db) from exc
     except SQLAlchemyError as exc:
         raise translate_error(exc, db) from exc
+    except ImportError as exc:  # installed, but cannot load (psycopg without libpq)
+        raise missing_module(exc, "psycopg") from exc
     finally:
         engine.dispose()
 
@@ -184,7 +190,10 @@ def installed(url: str | DatabaseURL, *, timeout: float = 10.0) -> list[tuple[st
     from sqlalchemy.exc import SQLAlchemyError
 
     db = _postgres(url)
-    engine = create_engine(db, connect_timeout=timeout, poolclass=sqlalchemy.pool.NullPool)
+    try:
+        engine = create_engine(db, connect_timeout=timeout, poolclass=sqlalchemy.pool.NullPool)
+    except ImportError as exc:  # installed, but cannot load (psycopg without libpq)
+        raise missing_module(exc, "psycopg") from exc
     try:
         with engine.connect() as conn:
             rows = conn.execute(sqlalchemy.text(
@@ -192,5 +201,7 @@ def installed(url: str | DatabaseURL, *, timeout: float = 10.0) -> list[tuple[st
             return [(str(r[0]), str(r[1])) for r in rows]
     except SQLAlchemyError as exc:
         raise translate_error(exc, db) from exc
+    except ImportError as exc:  # installed, but cannot load (psycopg without libpq)
+        raise missing_module(exc, "psycopg") from exc
     finally:
         engine.dispose()

@@ -1,0 +1,70 @@
+"""Regressions found in the acceptance review: drivers that are installed but cannot
+be imported (psycopg without libpq), TLS hints, and the other faults a user meets
+first."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest_plugins = ["checks_support"]
+
+PITSTOP = [sys.executable, "-m", "pitstop"]
+
+
+def _broken_drivers(tmp_path: Path) -> dict[str, str]:
+    """An environment in which psycopg, pymysql and redis are found but fail to import,
+    like psycopg installed without libpq."""
+    shadow = tmp_path / "broken"
+    for module in ("psycopg", "pymysql", "redis"):
+        (shadow / module).mkdir(parents=True)
+        (shadow / module / "__init__.py").write_text(
+            f"raise ImportError('no pq wrapper available for {module}')\n", encoding="utf-8")
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(shadow), env.get("PYTHONPATH", "")])
+    return env
+
+
+def _run(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*PITSTOP, *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=60, check=False)
+
+
+@pytest.mark.parametrize("url, extra", [
+    ("postgresql://postgres@127.0.0.1:5432/postgres", "postgres"),
+    ("mysql://root@127.0.0.1:3306/test", "mysql"),
+])
+def test_unloadable_driver_is_exit_2_naming_the_extra(project: Path, tmp_path: Path, url: str,
+                                                      extra: str) -> None:
+    env = _broken_drivers(tmp_path)
+    done = _run(["check", "database", "--no-record", "--database", url], project, env)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert f"pitstop[{extra}]" in done.stdout and "Traceback" not in done.stderr
+    assert "bug in pitstop" not in done.stdout
+    done = _run(["wait", url, "--timeout", "5"], project, env)
+    assert done.returncode == 2, done.stderr
+    assert f"cannot wait for {url}" in done.stderr and f"pitstop[{extra}]" in done.stderr
+
+
+def test_unloadable_driver_in_db_extensions(project: Path, tmp_path: Path) -> None:
+    env = _broken_drivers(tmp_path)
+    done = _run(["db", "extensions", "list", "--database",
+                 "postgresql://postgres@127.0.0.1:5432/postgres"], project, env)
+    assert done.returncode == 2, done.stderr
+    assert "cannot import psycopg" in done.stderr and "pitstop[postgres]" in done.stderr
+    assert "crash" not in done.stderr
+
+
+def test_rediss_against_a_plain_port_hints_at_tls(project: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    from pitstop.cli.main import main
+
+    code = main(["check", "redis", "--no-record", "--timeout", "1",
+                 "--redis", "rediss://127.0.0.1:6379/15"])
+    out = capsys.readouterr().out
+    assert code == 4
+    assert "TLS" in out and "use redis://" in out
