@@ -34,7 +34,8 @@ def target_options(func: Callable[..., int]) -> Callable[..., int]:
 
     functools.update_wrapper(wrapper, func)
     decorated: Callable[..., int] = pass_app(wrapper)
-    decorated = click.option("--wait", "wait", type=float, default=None, metavar="SECONDS",
+    decorated = click.option("--wait", "wait", type=click.FloatRange(min=0), default=None,
+                             metavar="SECONDS",
                              help="Wait up to SECONDS for the database to answer first.")(decorated)
     decorated = click.option("--dir", "directory", type=click.Path(path_type=Path), default=None,
                              help="Migrations directory [config migrate.dir; default "
@@ -43,7 +44,8 @@ def target_options(func: Callable[..., int]) -> Callable[..., int]:
 
 
 def lock_option(func: Callable[..., int]) -> Callable[..., int]:
-    return click.option("--lock-timeout", type=float, default=None, metavar="SECONDS",
+    return click.option("--lock-timeout", type=click.FloatRange(min=0), default=None,
+                        metavar="SECONDS",
                         help="Wait at most SECONDS for another runner's lock, then exit 4 "
                              "[config migrate.lock_timeout; 60].")(func)
 
@@ -59,8 +61,9 @@ def migrate() -> None:
     """Apply, roll back and inspect SQL migrations (Flyway, dbmate, golang-migrate,
     diesel and plain layouts read as they are; Alembic projects through Alembic).
 
-    Exit codes: 0 ok · 1 a migration failed or files and history disagree · 3 bad
-    usage · 4 database unreachable or lock not granted · 10 dry run done.
+    Exit codes: 0 ok · 1 a migration failed or files and history disagree · 2 driver
+    or backup module missing · 3 bad usage or configuration · 4 database unreachable
+    or lock not granted · 5 permission denied · 10 dry run done · 130 interrupted.
     """
 
 

@@ -102,11 +102,15 @@ def baseline(settings: Settings, *, version: str, description: str = "baseline",
     return BaselineResult(version, description, covered)
 
 
+_SLUG_MAX = 100  # file names stay far below the usual 255-byte limit
+
+
 def _slug(name: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "_", name.strip().lower()).strip("_")
     if not slug:
-        raise UsageError(f"migration name {name!r}: needs at least one letter or digit")
-    return slug
+        raise UsageError(f"migration name {name!r}: needs at least one letter or digit",
+                         hint="e.g. `pitstop migrate new add_users`")
+    return slug[:_SLUG_MAX].rstrip("_")
 
 
 def _next_number(versions: list[str]) -> int:
@@ -128,7 +132,11 @@ def new(settings: Settings, name: str, *, directory: Path | None = None,
     if autogenerate:
         raise UsageError("--autogenerate works on Alembic projects only")
     folder = target.directory
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise MigrationError(f"migrations directory {folder}: cannot be created: "
+                             f"{exc.strerror}", hint="pass --dir or set [migrate] dir") from None
     slug = _slug(name)
     layout = options.layout if options.layout != "auto" else detect_layout(folder)
     if layout == "plain" and not any(folder.glob("*.sql")):
@@ -163,6 +171,10 @@ def new(settings: Settings, name: str, *, directory: Path | None = None,
         if path.exists():
             raise MigrationError(f"{path}: already exists", hint="pick another name")
     for path, text in files:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise MigrationError(f"{path}: cannot be written: {exc.strerror}",
+                                 hint="check the migrations directory's permissions") from None
     return NewResult(version, tuple(str(p) for p, _ in files), layout)

@@ -214,9 +214,12 @@ def down(settings: Settings, *, database_url: str | None = None, directory: Path
     """Roll back the last ``steps`` applied migrations (default 1), or every one newer
     than ``to``, newest first."""
     if steps is not None and to is not None:
-        raise UsageError("give --steps or --to, not both")
+        raise UsageError("--steps and --to: give one of them, not both",
+                         hint="--steps N rolls back the newest N; --to VERSION rolls back "
+                              "everything newer than VERSION")
     if steps is not None and steps < 1:
-        raise UsageError(f"--steps {steps}: expected 1 or more")
+        raise UsageError(f"--steps {steps}: expected 1 or more",
+                         hint="leave it out to roll back only the newest migration")
     target = resolve(settings, database_url, directory)
     dry = settings.dry_run if dry_run is None else dry_run
     bridge = _alembic(target)

@@ -4,15 +4,16 @@
 
     MigrationError
     ├── MigrationFailedError   a migration's SQL failed (file, line, statement, server message)
-    └── ValidationError        applied files changed or vanished, or a failed migration waits
-                               for ``repair``
+    ├── ValidationError        applied files changed or vanished, or a failed migration waits
+    │                          for ``repair``
+    └── MigrationInterruptedError  Ctrl-C (SIGINT) while a migration ran (exit 130)
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pitstop.errors import MigrationError
+from pitstop.errors import EXIT_INTERRUPTED, MigrationError
 
 if TYPE_CHECKING:
     from pitstop.migrate.results import AppliedMigration, Problem
@@ -58,3 +59,27 @@ class ValidationError(MigrationError):
                  "(it shows what it will change)",
         )
         self.problems = problems
+
+
+class MigrationInterruptedError(MigrationError):
+    """Interrupted (Ctrl-C, SIGINT) while ``file`` was being applied or rolled back."""
+
+    exit_code = EXIT_INTERRUPTED
+
+    def __init__(self, *, file: str, transactional: bool, statements_applied: int,
+                 statements_total: int, direction: str = "up") -> None:
+        verb = "applying" if direction == "up" else "rolling back"
+        if transactional:
+            after = ("it ran in a transaction, which the database rolls back unless it had "
+                     "already committed")
+            hint = "see where it stopped with `pitstop migrate status`, then run it again"
+        else:
+            after = (f"it ran outside a transaction: {statements_applied} of "
+                     f"{statements_total} statements had finished and it is recorded as failed")
+            hint = ("undo or finish its statements by hand, then run `pitstop migrate repair` "
+                    "and `pitstop migrate up`")
+        super().__init__(f"{file}: interrupted while {verb} it; {after}", hint=hint)
+        self.file = file
+        self.transactional = transactional
+        self.statements_applied = statements_applied
+        self.statements_total = statements_total

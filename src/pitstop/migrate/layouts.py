@@ -287,10 +287,15 @@ def detect_layout(directory: Path, listing: Listing | None = None) -> str:
 def read_scripts(directory: Path, layout: str) -> tuple[str, list[Script]]:
     """Read every migration in ``directory``: ``(layout, scripts in apply order)``."""
     if not directory.is_dir():
-        raise ConfigError(f"migrations directory {directory} does not exist",
+        what = "is not a directory" if directory.exists() else "does not exist"
+        raise ConfigError(f"migrations directory {directory} {what}",
                           key="migrate.dir",
                           hint="create it, pass --dir, or set [migrate] dir")
-    listing = _listing(directory)
+    try:
+        listing = _listing(directory)
+    except OSError as exc:
+        raise MigrationError(f"migrations directory {directory}: cannot be listed: "
+                             f"{exc.strerror}", hint="check its permissions") from None
     if layout == "auto":
         layout = detect_layout(directory, listing)
     scripts = READERS[layout](directory, listing)

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from pitstop.migrate import records as history
 from pitstop.migrate.dialects import Dialect, Elapsed, ScriptFailure
-from pitstop.migrate.errors import MigrationFailedError
+from pitstop.migrate.errors import MigrationFailedError, MigrationInterruptedError
 from pitstop.migrate.layouts import Script
 from pitstop.migrate.planner import maybe_outside
 from pitstop.migrate.results import AppliedMigration, PlanStep
@@ -64,6 +64,11 @@ def _message(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
+def _interrupted(exc: BaseException) -> bool:
+    """SQLite's answer when its progress handler saw Ctrl-C (see ``dialects.sqlite``)."""
+    return str(exc) == "interrupted"
+
+
 class Runner:
     """Applies work on one connection; ``applied`` collects what succeeded."""
 
@@ -73,6 +78,7 @@ class Runner:
         self.table = table
         self.applied_by = applied_by
         self.applied: list[AppliedMigration] = []
+        self._progress = 0
         self._insert = history.insert_sql(dialect, table)
 
     def _row(self, work: Work, *, success: bool, ms: int | Elapsed | None,
@@ -89,7 +95,15 @@ class Runner:
         log.info("%s %s%s", "applying" if work.direction == "up" else "rolling back",
                  work.script.name, "" if tx else " (outside a transaction)")
         started = time.perf_counter()
-        count = self._run_transactional(work, started) if tx else self._run_statements(work, started)
+        self._progress = 0
+        try:
+            count = (self._run_transactional(work, started) if tx
+                     else self._run_statements(work, started))
+        except KeyboardInterrupt:
+            raise MigrationInterruptedError(
+                file=work.script.name, transactional=tx, statements_applied=self._progress,
+                statements_total=0 if tx else len(work.statements),
+                direction=work.direction) from None
         ms = int((time.perf_counter() - started) * 1000)
         done = AppliedMigration(work.script.version, work.script.description, work.script.name,
                                 work.direction, tx, count, ms)
@@ -167,6 +181,8 @@ class Runner:
                 try:
                     cur.execute(statement.text)
                 except self.dialect.error_types as exc:
+                    if _interrupted(exc):
+                        raise KeyboardInterrupt from exc
                     self._rollback_open_transaction(cur)
                     failing, line = self._locate(work, exc, statement)
                     if done == 0:  # nothing changed: leave no trace, like a rollback
@@ -177,6 +193,7 @@ class Runner:
                                    error=_message(exc)[:2000])
                     raise self._failure(work, exc, failing, line, False, done) from None
                 done += 1
+                self._progress = done
                 if done < total:
                     history.update(cur, self.dialect, self.table, row_id, statements_applied=done)
             ms = int((time.perf_counter() - started) * 1000)

@@ -22,6 +22,13 @@ from pitstop.migrate.dialects import Elapsed, ScriptFailure
 from pitstop.migrate.splitter import Statement
 
 _OUTSIDE = re.compile(r"\s*VACUUM\b", re.IGNORECASE)
+_PROGRESS_STEPS = 20_000
+
+
+def _let_signals_in() -> int:
+    """Called by SQLite every ``_PROGRESS_STEPS`` VM steps.  Running any Python code lets
+    a pending SIGINT raise here, which makes SQLite abort the statement."""
+    return 0
 
 
 def sqlite_path(url: str) -> str:
@@ -92,6 +99,17 @@ class SQLiteDialect:
         except sqlite3.Error as exc:
             raise ConnectError(f"sqlite at {path}: cannot open the database: {exc}",
                                hint="does its directory exist and is it writable?") from exc
+        try:
+            conn.execute("PRAGMA schema_version").fetchone()
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise ConnectError(f"sqlite at {path}: cannot read the database: {exc}",
+                               hint="point --database / DATABASE_URL at a SQLite database "
+                                    "file (or a path where one can be created)") from None
+        if purpose == "migrate":
+            # SQLite does not look at signals while a statement runs; a Python progress
+            # handler lets Ctrl-C in (the statement then fails with "interrupted")
+            conn.set_progress_handler(_let_signals_in, _PROGRESS_STEPS)
         return conn
 
     def close(self, conn: Any) -> None:
@@ -121,6 +139,8 @@ class SQLiteDialect:
         except sqlite3.Error as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
+            if str(exc) == "interrupted":  # Ctrl-C, let in by the progress handler
+                raise KeyboardInterrupt from exc
             raise ScriptFailure(exc, None) from exc
         if conn.in_transaction:  # an unterminated comment swallowed the COMMIT
             conn.execute("ROLLBACK")

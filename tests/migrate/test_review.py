@@ -1,0 +1,114 @@
+"""Regressions found in the acceptance review: Ctrl-C in the middle of a migration, bad
+paths and odd arguments.  Each must end with the documented exit code and a one-line
+message naming the file (and a hint), never a traceback."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import pitstop.migrate as m
+from pitstop.cli.main import main
+
+from .conftest import make_settings, query, simple, tables, write_layout
+
+_HEAVY_SQLITE = ("INSERT INTO heavy WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 "
+                 "FROM c WHERE x < 50000000) SELECT count(*) FROM c;")
+
+
+def _start(url: str, folder: Path) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "pitstop", "migrate", "up", "--database", url, "--dir",
+         str(folder)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=folder.parent)
+
+
+def _interrupt(proc: subprocess.Popen[str], line: str) -> tuple[float, str]:
+    """Wait for ``line`` on stderr, send SIGINT, return (seconds to exit, rest of stderr)."""
+    assert proc.stderr is not None
+    for text in proc.stderr:
+        if line in text:
+            break
+    else:
+        raise AssertionError(f"the runner ended before printing {line!r}")
+    time.sleep(0.4)
+    sent = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=20)
+    return time.monotonic() - sent, err
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_ctrl_c_mid_transactional_migration(project: Path, dialect: str,
+                                            request: pytest.FixtureRequest) -> None:
+    url: str = request.getfixturevalue("sqlite_url" if dialect == "sqlite" else "pg_url")
+    slow = _HEAVY_SQLITE if dialect == "sqlite" else "SELECT pg_sleep(8);"
+    folder = project / "migrations"
+    write_layout("flyway", folder, [simple(1), (f"CREATE TABLE heavy (n INTEGER);\n{slow}\n"
+                                                "CREATE TABLE after_heavy (n INTEGER);", None)])
+    proc = _start(url, folder)
+    took, err = _interrupt(proc, "applying V2__step_2.sql")
+    assert proc.returncode == 130
+    assert took < 5, "SQLite must stop the running statement, not finish the file first"
+    assert "Traceback" not in err
+    assert "V2__step_2.sql: interrupted while applying it" in err and "hint:" in err
+    assert not {"heavy", "after_heavy"} & tables(url)  # nothing of it is left
+    settings = make_settings(project, url)
+    assert [e.state for e in m.status(settings).migrations] == ["applied", "pending"]
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "mysql"])
+def test_ctrl_c_outside_a_transaction_is_recorded(project: Path, dialect: str,
+                                                  request: pytest.FixtureRequest) -> None:
+    url: str = request.getfixturevalue("sqlite_url" if dialect == "sqlite" else "mysql_url")
+    slow = _HEAVY_SQLITE if dialect == "sqlite" else "SELECT SLEEP(8);"
+    folder = project / "migrations"
+    write_layout("flyway", folder, [(f"-- pitstop:no-transaction\nCREATE TABLE heavy (n INTEGER);"
+                                     f"\n{slow}\nCREATE TABLE after_heavy (n INTEGER);", None)])
+    proc = _start(url, folder)
+    took, err = _interrupt(proc, "applying V1__step_1.sql")
+    assert proc.returncode == 130 and took < 5
+    assert "Traceback" not in err
+    assert "V1__step_1.sql: interrupted while applying it" in err
+    assert "1 of 3 statements had finished" in err and "repair" in err
+    entry = m.status(make_settings(project, url)).migrations[0]
+    assert entry.state == "failed" and entry.note.startswith("1/3")
+    assert "after_heavy" not in tables(url)
+
+
+def test_bad_paths_and_arguments(project: Path, sqlite_url: str,
+                                 capsys: pytest.CaptureFixture[str]) -> None:
+    folder = project / "migrations"
+    write_layout("flyway", folder, [simple(1)])
+
+    def run(*args: str) -> tuple[int, str]:
+        code = main(["migrate", *args])
+        return code, capsys.readouterr().err
+
+    db = ["--database", sqlite_url]
+    code, err = run("status", "--dir", str(folder / "V1__step_1.sql"), *db)
+    assert code == 3 and "is not a directory" in err and "does not exist" not in err
+    code, err = run("status", "--database", f"sqlite:///{folder / 'V1__step_1.sql'}")
+    assert code == 4 and "V1__step_1.sql" in err and "hint:" in err
+    code, err = run("down", "--steps", "0", *db)
+    assert code == 3 and "--steps 0" in err and "hint:" in err
+    code, err = run("down", "--steps", "1", "--to", "1", *db)
+    assert code == 3 and "hint:" in err
+    assert run("up", "--lock-timeout", "-1", *db)[0] == 3
+    assert run("up", "--wait", "-1", *db)[0] == 3
+    code, err = run("new", "x" * 400, *db)
+    assert code == 0 and "unexpected" not in err
+    created = [p.name for p in folder.iterdir() if p.name.startswith("V2__")]
+    assert len(created) == 1 and len(created[0]) < 120
+    code, err = run("new", "", *db)
+    assert code == 3 and "hint:" in err
+    code, err = run("new", "users", "--dir", str(folder / "V1__step_1.sql"), *db)
+    assert code == 1 and "V1__step_1.sql" in err and "unexpected" not in err
+    assert query(sqlite_url, "SELECT 1") == [(1,)]  # the database is still usable
