@@ -15,6 +15,7 @@ import pytest
 
 import pitstop.migrate as m
 from pitstop.cli.main import main
+from pitstop.errors import MigrationError
 
 from .conftest import make_settings, query, simple, tables, write_layout
 
@@ -112,3 +113,43 @@ def test_bad_paths_and_arguments(project: Path, sqlite_url: str,
     code, err = run("new", "users", "--dir", str(folder / "V1__step_1.sql"), *db)
     assert code == 1 and "V1__step_1.sql" in err and "unexpected" not in err
     assert query(sqlite_url, "SELECT 1") == [(1,)]  # the database is still usable
+
+
+def test_duplicate_versions_are_errors_in_every_pairing_layout(project: Path,
+                                                               sqlite_url: str) -> None:
+    folder = project / "migrations"
+    folder.mkdir()
+    settings = make_settings(project, sqlite_url)
+    (folder / "000001_a.up.sql").write_text("CREATE TABLE a (id INTEGER);")
+    (folder / "000001_b.up.sql").write_text("CREATE TABLE b (id INTEGER);")
+    with pytest.raises(MigrationError, match=r"000001_(a|b)\.up\.sql: version 1 is also"):
+        m.status(settings)  # was: one of the two silently dropped
+    (folder / "000001_b.up.sql").unlink()
+    (folder / "000001_a.down.sql").write_text("DROP TABLE a;")
+    (folder / "1_a.down.sql").write_text("DROP TABLE a;")
+    with pytest.raises(MigrationError, match=r"version 1 is also used"):
+        m.status(settings)
+    for path in folder.iterdir():
+        path.unlink()
+    (folder / "V1__a.sql").write_text("CREATE TABLE a (id INTEGER);")
+    (folder / "U1__a.sql").write_text("DROP TABLE a;")
+    (folder / "U1__other.sql").write_text("DROP TABLE a;")
+    with pytest.raises(MigrationError, match=r"U1__\w+\.sql: undo migration for version 1"):
+        m.status(settings)
+
+
+def test_flyway_reads_sub_folders(project: Path, sqlite_url: str) -> None:
+    folder = project / "migrations"
+    (folder / "v1" / "deep").mkdir(parents=True)
+    (folder / "v1" / "V1__a.sql").write_text("CREATE TABLE a (id INTEGER);")
+    (folder / "v1" / "deep" / "V2__b.sql").write_text("CREATE TABLE b (id INTEGER);")
+    (folder / "v1" / "deep" / "V2__b.sql.conf").write_text("executeInTransaction=false\n")
+    settings = make_settings(project, sqlite_url)
+    st = m.status(settings)
+    assert st.layout == "flyway"  # detected although no file sits at the top
+    assert [(e.file, e.transactional) for e in st.migrations] == [
+        ("v1/V1__a.sql", True), ("v1/deep/V2__b.sql", False)]
+    (folder / "V3__c.sql").write_text("CREATE TABLE c (id INTEGER);")
+    assert [a.file for a in m.up(settings).applied] == [
+        "v1/V1__a.sql", "v1/deep/V2__b.sql", "V3__c.sql"]
+    assert {"a", "b", "c"} <= tables(sqlite_url)

@@ -123,30 +123,47 @@ def _no_tx_marker(text: str) -> bool | None:
     return False if "pitstop:no-transaction" in text and _NO_TX.search(text) else None
 
 
+def _nested_sql(dirs: list[Path]) -> list[Path]:
+    """``.sql`` files anywhere below ``dirs`` (Flyway reads its locations recursively)."""
+    found = []
+    for top in dirs:
+        for root, subdirs, names in os.walk(top):
+            subdirs[:] = [d for d in subdirs if not d.startswith(".")]
+            found += [Path(root) / n for n in names
+                      if n.lower().endswith(".sql") and not n.startswith(".")]
+    return found
+
+
 def read_flyway(directory: Path, listing: Listing | None = None) -> list[Script]:
-    files, _, names = listing or _listing(directory)
+    files, dirs, names = listing or _listing(directory)
     scripts: list[Script] = []
     undo: dict[str, Path] = {}
-    for path in files:
+    for path in [*files, *_nested_sql(dirs)]:
+        name = path.relative_to(directory).as_posix()
         match = _FLYWAY.match(path.name)
         if match and match["prefix"] == "U":
-            undo[normalize_version(match["version"])] = path
+            version = normalize_version(match["version"])
+            if version in undo:
+                raise MigrationError(f"{path}: undo migration for version {version}, like "
+                                     f"{undo[version]}", hint="keep one U file per version")
+            undo[version] = path
             continue
         raw, text = _read(path)
         checksum = hashlib.sha256(raw).hexdigest()
         tx = _no_tx_marker(text)
-        if path.name + ".conf" in names and _FLYWAY_CONF_NO_TX.search(
-                _read_text(path.with_name(path.name + ".conf"))):
+        conf = path.with_name(path.name + ".conf")
+        if (path.name + ".conf" in names or path.parent != directory) and conf.is_file() \
+                and _FLYWAY_CONF_NO_TX.search(_read_text(conf)):
             tx = False
         if match:
             scripts.append(Script(normalize_version(match["version"]), _desc(match["desc"]),
-                                  "versioned", path.name, path, checksum, text, transactional=tx))
+                                  "versioned", name, path, checksum, text, transactional=tx))
             continue
         rmatch = _FLYWAY_R.match(path.name)
         if not rmatch:
             raise _unfit(path, "flyway", "V<version>__<desc>.sql, U<version>__<desc>.sql "
                          "or R__<desc>.sql")
-        scripts.append(Script(None, _desc(rmatch["desc"]), "repeatable", path.name, path,
+        scripts.append(Script(None, _desc(rmatch["desc"]), "repeatable", name, path,
                               checksum, text, transactional=tx))
     by_version = {s.version: s for s in scripts if s.version is not None}
     for version, path in undo.items():
@@ -201,6 +218,10 @@ def read_golang(directory: Path, listing: Listing | None = None) -> list[Script]
         if not match:
             raise _unfit(path, "golang-migrate", "<version>_<name>.up.sql / .down.sql")
         version = normalize_version(match["version"])
+        same = ups.get(version, (None,))[0] if match["dir"] == "up" else downs.get(version)
+        if same is not None:
+            raise MigrationError(f"{path}: version {version} is also used by {same}",
+                                 hint="give each migration its own version")
         if match["dir"] == "up":
             ups[version] = (path, match["desc"])
         else:
@@ -281,6 +302,9 @@ def detect_layout(directory: Path, listing: Listing | None = None) -> str:
             head = _read_text(path)
             if _MARKER_UP.search(head):
                 return "dbmate"
+    if not files and any(_FLYWAY.match(f.name) or _FLYWAY_R.match(f.name)
+                         for f in _nested_sql(dirs)):
+        return "flyway"  # every file in sub-folders, as Flyway allows
     return "plain"
 
 
