@@ -25,7 +25,7 @@ from pitstop.scan.model import BaselineEntry, Dropped, Finding, ScanReport, Scan
 from pitstop.scan.rule import RuleSet
 from pitstop.scan.ruleset import load_ruleset
 from pitstop.scan.settings import DEFAULT_EXCLUDE, DEFAULT_MAX_FILE_SIZE, ScanSettings
-from pitstop.scan.sources import Excluder, WalkEntry, WalkSkip, walk
+from pitstop.scan.sources import Excluder, WalkEntry, WalkSkip, display_path, walk
 
 Mode = Literal["tree", "staged", "history", "stdin"]
 POOL_MIN_BYTES = 8 << 20
@@ -178,10 +178,19 @@ def _scan_tree(rules: RuleSet, options: ScanOptions, excluder: Excluder) -> File
                                    options.max_file_size))
             if options.progress is not None and (done % BATCH_FILES == 0 or done == len(entries)):
                 options.progress(done, len(entries))
-    if result.files + result.binary + len(result.skipped) == 0:
+    if result.files + result.binary == 0:
         where = ", ".join(str(p) for p in options.paths) or str(options.root)
-        raise NothingScannedError(f"nothing to scan: no file matched in {where}",
-                                  hint="check the paths and [scan] exclude globs")
+        if result.skipped:  # read nothing: not a clean pass either
+            first = result.skipped[0]
+            raise NothingScannedError(
+                f"nothing scanned in {where}: every file was skipped "
+                f"({len(result.skipped)}; {first.path}: {first.reason})",
+                hint="scan regular files; raise --max-file-size for big ones")
+        hint = "check the paths and [scan] exclude globs"
+        if not options.paths:
+            hint += ("; inside a git repository only tracked files are scanned by default: "
+                     "`git add` them, or name the paths (pitstop scan secrets .)")
+        raise NothingScannedError(f"nothing to scan: no file matched in {where}", hint=hint)
     return result
 
 
@@ -191,8 +200,9 @@ def _scan_staged(rules: RuleSet, options: ScanOptions, excluder: Excluder) -> Fi
         raise UsageError(f"{options.root} is not inside a git repository",
                          hint="--staged reads the git index; run it inside a repository")
     result = FileResult()
-    paths = [p for p in git.staged_paths() if not excluder.excluded(p)]
-    for rel, data in git.index_blobs(paths):
+    staged = [(display_path(p), blob) for p, blob in git.staged_blobs()]
+    staged = [(p, blob) for p, blob in staged if not excluder.excluded(p)]
+    for (rel, _blob), data in zip(staged, git.blobs([b for _p, b in staged]), strict=True):
         result.merge(scan_blob(rules, data, rel, options.explain, options.max_file_size))
     return result
 
@@ -203,6 +213,14 @@ def _scan_history(rules: RuleSet, options: ScanOptions, excluder: Excluder
     if git.toplevel() is None:
         raise UsageError(f"{options.root} is not inside a git repository",
                          hint="--history and --since read git history")
+    if options.rev_range in (None, "HEAD"):
+        try:
+            git.run("rev-parse", "--verify", "--quiet", "HEAD^{commit}")
+        except UsageError:
+            raise NothingScannedError(f"nothing to scan: the repository at {git.toplevel()} "
+                                      "has no commits yet",
+                                      hint="commit first, or scan what is staged with --staged"
+                                      ) from None
     result = FileResult()
     commits: set[str] = set()
     for block in history_blocks(git, options.rev_range or "HEAD"):

@@ -81,28 +81,66 @@ class Git:
         out = self.run("ls-files", "-z", "--cached")
         return [p for p in out.decode("utf-8", "surrogateescape").split("\0") if p]
 
-    def staged_paths(self) -> list[str]:
-        out = self.run("diff", "--cached", "--name-only", "-z", "--no-renames",
+    def staged_blobs(self) -> list[tuple[str, str]]:
+        """``(path, blob id)`` of each file the index adds or changes against ``HEAD``
+        (every indexed file before the first commit); any file name, even one with a
+        newline, since paths and ids come NUL-separated."""
+        out = self.run("diff", "--cached", "--raw", "-z", "--no-abbrev", "--no-renames",
                        "--diff-filter=ACMRT")
-        return [p for p in out.decode("utf-8", "surrogateescape").split("\0") if p]
+        fields = out.decode("utf-8", "surrogateescape").split("\0")
+        staged = []
+        for meta, path in zip(fields[0::2], fields[1::2], strict=False):
+            parts = meta.split()
+            if len(parts) >= 4 and parts[1] != "160000":  # not a submodule
+                staged.append((path, parts[3]))
+        return staged
 
-    def index_blobs(self, paths: list[str]) -> Iterator[tuple[str, bytes]]:
-        """(path, content) of each path as staged in the index (``git cat-file --batch``)."""
-        wanted = [p for p in paths if "\n" not in p]
-        if not wanted:
+    def blobs(self, ids: list[str]) -> Iterator[bytes]:
+        """The content of each blob in ``ids``, in order (``git cat-file --batch``)."""
+        if not ids:
             return
-        request = "".join(f":0:{p}\n" for p in wanted).encode("utf-8", "surrogateescape")
-        out = self.run("cat-file", "--batch", input=request)
+        out = self.run("cat-file", "--batch", input="".join(f"{i}\n" for i in ids).encode())
         pos = 0
-        for path in wanted:
+        for _ in ids:
             newline = out.index(b"\n", pos)
             header = out[pos:newline].split()
             pos = newline + 1
             if len(header) < 3 or header[1] == b"missing":
+                yield b""
                 continue
             size = int(header[2])
-            yield path, out[pos:pos + size]
+            yield out[pos:pos + size]
             pos += size + 1
+
+
+_ESCAPES = {"n": b"\n", "t": b"\t", "r": b"\r", '"': b'"', "\\": b"\\", "a": b"\a",
+            "b": b"\b", "f": b"\f", "v": b"\v"}
+
+
+def diff_path(text: str) -> str:
+    """The file name of a ``+++ b/NAME`` line: git appends a tab to names with spaces
+    and C-quotes names with control characters (``"b/new\\nline.py"``)."""
+    text = text.removesuffix("\t")
+    if len(text) >= 2 and text.startswith('"') and text.endswith('"'):
+        raw = bytearray()
+        body = text[1:-1]
+        i = 0
+        while i < len(body):
+            char = body[i]
+            if char == "\\" and i + 1 < len(body):
+                nxt = body[i + 1]
+                octal = body[i + 1:i + 4]
+                if len(octal) == 3 and all(c in "01234567" for c in octal):
+                    raw.append(int(octal, 8) & 0xFF)
+                    i += 4
+                    continue
+                raw += _ESCAPES.get(nxt, nxt.encode("utf-8", "surrogateescape"))
+                i += 2
+                continue
+            raw += char.encode("utf-8", "surrogateescape")
+            i += 1
+        text = raw.decode("utf-8", "replace")
+    return text.removeprefix("b/")
 
 
 @dataclasses.dataclass
@@ -148,7 +186,7 @@ def history_blocks(git: Git, rev_range: str) -> Iterator[AddedBlock]:
             elif not in_hunk and line.startswith("+++ "):
                 target = line[4:]
                 block = None if target == "/dev/null" else AddedBlock(
-                    commit, author, date, target[2:] if target.startswith("b/") else target)
+                    commit, author, date, diff_path(target))
             elif line.startswith("@@ "):
                 in_hunk = True
                 new = line.split(" ")[2]  # +start[,count]

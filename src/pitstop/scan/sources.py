@@ -89,11 +89,21 @@ class WalkSkip:
     reason: str
 
 
+def display_path(name: str) -> str:
+    """``name`` as valid Unicode: the bytes of a file name that is not UTF-8 (decoded by
+    the OS as surrogate escapes) are replaced, so rules, reports and JSON can take it."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def _rel(path: Path, base: Path) -> str:
     try:
-        return path.relative_to(base).as_posix()
+        return display_path(path.relative_to(base).as_posix())
     except ValueError:
-        return path.as_posix()
+        return display_path(path.as_posix())
+
+
+_KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
 
 
 def walk(roots: Sequence[Path], base: Path, excluder: Excluder
@@ -134,6 +144,9 @@ def walk(roots: Sequence[Path], base: Path, excluder: Excluder
             stack.extend(path / name for name in children if name != ".git")
         elif stat.S_ISREG(st.st_mode):
             yield WalkEntry(path, rel, st.st_size)
+        else:
+            kind = next((name for test, name in _KINDS if test(st.st_mode)), "special")
+            yield WalkSkip(rel, f"not a regular file ({kind})")
 
 
 def read_chunks(path: Path) -> Iterator[tuple[bytes, int]] | None:

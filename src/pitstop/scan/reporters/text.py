@@ -7,9 +7,16 @@ from __future__ import annotations
 
 from pitstop.scan.model import Finding, ScanReport
 
+_CONTROL = {c: f"\\x{c:02x}" for c in (*range(32), 127)} | {10: "\\n", 9: "\\t", 13: "\\r"}
+
+
+def shown_path(path: str) -> str:
+    """``path`` on one line: control characters (a newline in a file name) escaped."""
+    return path.translate(_CONTROL)
+
 
 def finding_line(finding: Finding, redact: bool = True) -> str:
-    line = (f"{finding.path}:{finding.line}:{finding.column}: {finding.rule} "
+    line = (f"{shown_path(finding.path)}:{finding.line}:{finding.column}: {finding.rule} "
             f"{finding.shown(redact)}  ({finding.description})")
     if finding.commit:
         line += f" [commit {finding.commit[:12]} by {finding.author} on {finding.date}]"
@@ -36,11 +43,11 @@ def summary(report: ScanReport) -> str:
 def render(report: ScanReport, redact: bool = True) -> str:
     lines = [finding_line(f, redact) for f in report.findings]
     for skipped in report.skipped:
-        lines.append(f"{skipped.path}: skipped: {skipped.reason}")
+        lines.append(f"{shown_path(skipped.path)}: skipped: {skipped.reason}")
     for entry in report.stale:
-        lines.append(f"{entry.path}: stale baseline entry: {entry.rule} {entry.hash[:12]}")
+        lines.append(f"{shown_path(entry.path)}: stale baseline entry: {entry.rule} {entry.hash[:12]}")
     for dropped in report.dropped:
-        lines.append(f"{dropped.path}:{dropped.line}: dropped {dropped.rule} "
+        lines.append(f"{shown_path(dropped.path)}:{dropped.line}: dropped {dropped.rule} "
                      f"{dropped.shown(redact)}: {dropped.reason}")
     if report.baseline_written is not None:
         lines.append(f"baseline written: {report.baseline_written} entries")
