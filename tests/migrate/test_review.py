@@ -153,3 +153,33 @@ def test_flyway_reads_sub_folders(project: Path, sqlite_url: str) -> None:
     assert [a.file for a in m.up(settings).applied] == [
         "v1/V1__a.sql", "v1/deep/V2__b.sql", "V3__c.sql"]
     assert {"a", "b", "c"} <= tables(sqlite_url)
+
+
+def test_alembic_project_errors_are_clean(project: Path, sqlite_url: str,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    from .test_alembic import REVISION, alembic_project
+
+    alembic_project(project)
+    (project / "pitstop.toml").write_text('[migrate]\ndir = "alembic"\n')
+
+    def run(*args: str, url: str = sqlite_url) -> tuple[int, str]:
+        code = main(["migrate", *args, "--database", url])
+        return code, capsys.readouterr().err
+
+    code, err = run("status", url="postgresql://u:hidden-pw@127.0.0.1:1/x")
+    assert code == 4 and "127.0.0.1:1" in err and "hidden-pw" not in err
+    assert "unexpected" not in err  # was a crash report
+    code, err = run("up", "--to", "nope")
+    assert code == 3 and "nope" in err and "hint:" in err
+    bad = project / "alembic" / "versions" / "a3_bad.py"
+    bad.write_text(REVISION.format(doc="bad", rev="a3", down="a2", up="undefined_name()",
+                                   down_sql="pass"))
+    code, err = run("up")
+    assert code == 1 and "a3_bad.py:" in err and "NameError" in err and "unexpected" not in err
+    bad.write_text("import module_that_is_not_there_xyz\n")
+    code, err = run("status")
+    assert code == 1 and "a3_bad.py:1" in err and "ModuleNotFoundError" in err
+    bad.unlink()
+    (project / "alembic" / "env.py").write_text("this is not python(\n")
+    code, err = run("down")
+    assert code == 1 and "env.py:1" in err and "SyntaxError" in err

@@ -12,7 +12,7 @@ import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pitstop.errors import MigrationError
+from pitstop.errors import MigrationError, PitstopError, UsageError
 from pitstop.migrate import records as hist
 from pitstop.migrate.results import (
     AppliedMigration,
@@ -74,11 +74,35 @@ def _call(func: Any, *args: Any, **kwargs: Any) -> Any:
     try:
         return func(*args, **kwargs)
     except CommandError as exc:
+        if "can't locate revision" in str(exc).lower():
+            raise UsageError(f"alembic: {exc}",
+                             hint="see the revisions with `pitstop migrate status`") from exc
         raise MigrationError(f"alembic: {exc}") from exc
     except SQLAlchemyError as exc:
         text = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         raise MigrationError(f"alembic: {text}",
                              hint="fix the revision and run `pitstop migrate up` again") from exc
+    except PitstopError:
+        raise
+    except Exception as exc:  # env.py or a revision file raised
+        text = (str(exc).strip().splitlines() or [""])[0]
+        raise MigrationError(f"alembic: {_user_frame(exc)}{type(exc).__name__}: {text}",
+                             hint="fix that file (env.py or the revision) and run the "
+                                  "command again") from exc
+
+
+def _user_frame(exc: BaseException) -> str:
+    """``file:line: `` of the project's own code that raised (not Alembic's or ours)."""
+    import traceback
+
+    if isinstance(exc, SyntaxError) and exc.filename:
+        return f"{exc.filename}:{exc.lineno}: "
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        name = frame.filename
+        if "site-packages" not in name and "/pitstop/" not in name and \
+                not name.startswith("<"):
+            return f"{name}:{frame.lineno}: "
+    return ""
 
 
 def _revisions(target: Target) -> tuple[list[Any], set[str], list[str]]:
@@ -90,19 +114,25 @@ def _revisions(target: Target) -> tuple[list[Any], set[str], list[str]]:
 
     cfg = _config(target)
     scripts = _call(ScriptDirectory.from_config, cfg)
-    revisions = list(reversed(list(_call(scripts.walk_revisions))))
+    revisions = list(reversed(_call(lambda: list(scripts.walk_revisions()))))
     current: list[str] = []
     if not target.dialect.database_missing(target.url):
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from pitstop.db.url import parse_url, translate_error
+
         engine = create_engine(target.url)
         try:
             with engine.connect() as conn:
                 current = list(MigrationContext.configure(conn).get_current_heads())
+        except SQLAlchemyError as exc:  # unreachable, refused, unknown database…
+            raise translate_error(exc, parse_url(target.url)) from exc
         finally:
             engine.dispose()
     applied: set[str] = set()
     for head in current:
-        for rev in scripts.iterate_revisions(head, "base"):
-            applied.add(rev.revision)
+        applied.update(r.revision for r in
+                       _call(lambda h=head: list(scripts.iterate_revisions(h, "base"))))
     return revisions, applied, current
 
 
