@@ -183,3 +183,13 @@ def test_alembic_project_errors_are_clean(project: Path, sqlite_url: str,
     (project / "alembic" / "env.py").write_text("this is not python(\n")
     code, err = run("down")
     assert code == 1 and "env.py:1" in err and "SyntaxError" in err
+
+
+def test_unreadable_file_names_it(project: Path, sqlite_url: str,
+                                  capsys: pytest.CaptureFixture[str]) -> None:
+    folder = project / "migrations"
+    write_layout("flyway", folder, [simple(1)])
+    (folder / "V2__gone.sql").symlink_to(project / "nowhere.sql")
+    assert main(["migrate", "status", "--database", sqlite_url]) == 1
+    err = capsys.readouterr().err
+    assert "V2__gone.sql: cannot be read" in err and "hint:" in err

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
-from pitstop.errors import ConfigError, MigrationError
+from pitstop.errors import ConfigError, MigrationError, PermissionDeniedError
 from pitstop.migrate.versions import normalize_version, version_key
 
 Kind = Literal["versioned", "repeatable"]
@@ -77,8 +77,12 @@ def _read(path: Path) -> tuple[bytes, str]:
     try:
         with open(path, "rb") as handle:
             data = handle.read()
+    except PermissionError as exc:
+        raise PermissionDeniedError(f"{path}: cannot be read: {exc.strerror}",
+                                    hint="give the user running pitstop read access") from None
     except OSError as exc:
-        raise MigrationError(f"{path}: cannot be read: {exc.strerror}") from None
+        raise MigrationError(f"{path}: cannot be read: {exc.strerror}",
+                             hint="is it a broken symlink or on an unavailable disk?") from None
     try:
         return data, data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -318,8 +322,9 @@ def read_scripts(directory: Path, layout: str) -> tuple[str, list[Script]]:
     try:
         listing = _listing(directory)
     except OSError as exc:
-        raise MigrationError(f"migrations directory {directory}: cannot be listed: "
-                             f"{exc.strerror}", hint="check its permissions") from None
+        error = PermissionDeniedError if isinstance(exc, PermissionError) else MigrationError
+        raise error(f"migrations directory {directory}: cannot be listed: {exc.strerror}",
+                    hint="check its permissions") from None
     if layout == "auto":
         layout = detect_layout(directory, listing)
     scripts = READERS[layout](directory, listing)
