@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import pytest
 from checks_support import free_port
@@ -74,13 +75,15 @@ def _run(argv: list[str], what: str, timeout: float = 60) -> str:
 
 
 def _check(project: Path, url: str, capsys: pytest.CaptureFixture[str], toml: str = ""
-           ) -> tuple[int, str, dict[str, Any]]:
-    """``pitstop check database --json`` against ``url``: exit code, message, observed values."""
+           ) -> tuple[int, str, dict[str, Any], str | None]:
+    """``pitstop check database --json`` against ``url``: exit code, message, observed
+    values, hint."""
     (project / "pitstop.toml").write_text(toml, encoding="utf-8")
     code = main(["check", "database", "--database", url, "--json", "--no-record"])
     document = json.loads(capsys.readouterr().out)
     [head, *figures] = document["checks"]["database"]
-    return code, head["output"], {f["measurement"]: f["observedValue"] for f in figures}
+    observed = {f["measurement"]: f["observedValue"] for f in figures}
+    return code, head["output"], observed, head.get("hint")
 
 
 def _until(probe: Callable[[], bool], seconds: float, what: str) -> None:
@@ -193,7 +196,7 @@ def _local_pg_refusal(url: str) -> str | None:
 
 
 def _assert_pg_replica(project: Path, capsys: pytest.CaptureFixture[str], port: int) -> None:
-    code, message, observed = _check(project, _pg_url(port), capsys)
+    code, message, observed, _hint = _check(project, _pg_url(port), capsys)
     assert code == 0, message
     assert message.startswith("PostgreSQL 15") and "(replica)" in message
     assert observed["in_recovery"] is True
@@ -210,7 +213,7 @@ def test_pg_replica_of_the_local_server(pg_lab: PgLab, project: Path, pg_url: st
     replica = pg_lab.start(pg_lab.basebackup("replica", pg_url))
     _until(lambda: _pg_streaming(_pg_url(replica)), STARTUP, "standby streaming from the local server")
     _assert_pg_replica(project, capsys, replica)
-    code, message, observed = _check(project, pg_url, capsys)
+    code, message, observed, _hint = _check(project, pg_url, capsys)
     assert code == 0 and "(primary)" in message
     assert observed["in_recovery"] is False and observed["replicas"] >= 1
 
@@ -230,7 +233,7 @@ def test_pg_standby_and_its_primary(pg_pair: tuple[Path, int, int], project: Pat
                                     capsys: pytest.CaptureFixture[str]) -> None:
     _, primary, replica = pg_pair
     _assert_pg_replica(project, capsys, replica)
-    code, message, observed = _check(project, _pg_url(primary), capsys)
+    code, message, observed, _hint = _check(project, _pg_url(primary), capsys)
     assert code == 0 and "(primary)" in message, message
     assert observed["in_recovery"] is False and observed["replicas"] == 1
 
@@ -246,7 +249,7 @@ def test_pg_standby_lag_warns_while_replay_is_paused(pg_pair: tuple[Path, int, i
     _pg_sql(primary, "INSERT INTO beat DEFAULT VALUES")
     _until(lambda: bool(_pg_sql(replica, "SELECT 1 WHERE pg_last_wal_receive_lsn() > "
                                          "pg_last_wal_replay_lsn()")), 10, "WAL received")
-    code, message, observed = _check(project, replica, capsys,
+    code, message, observed, _hint = _check(project, replica, capsys,
                                      '[checks.database]\nmax_replication_lag = "0.5s"\n')
     assert code == 0, message  # a warning, not a failure
     assert "replication lag" in message
@@ -261,7 +264,201 @@ def test_pg_standby_whose_primary_is_gone_fails(pg_lab: PgLab, pg_pair: tuple[Pa
     primary_dir, _, replica = pg_pair
     pg_lab.stop(primary_dir)
     _until(lambda: not _pg_streaming(_pg_url(replica)), 10, "WAL receiver stopped")
-    code, message, observed = _check(project, _pg_url(replica), capsys)
+    code, message, observed, hint = _check(project, _pg_url(replica), capsys)
     assert code == 1, message
     assert "(replica)" in message and "not streaming" in message
     assert observed["in_recovery"] is True and observed["replication_lag"] is None
+    assert hint is not None and "primary_conninfo" in hint
+
+
+# --------------------------------------------------------------------------- MariaDB
+
+def _tool(name: str) -> str:
+    found = shutil.which(name, path=f"{os.environ.get('PATH', '')}:/usr/sbin:/usr/local/sbin")
+    if found is None:
+        pytest.skip(f"{name} is not installed")
+    return found
+
+
+class MariaLab:
+    """``mariadbd`` instances under one scratch directory; :meth:`close` shuts down every
+    one that was started (SIGTERM, then SIGKILL after 20 s)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.server, self.install_db = _tool("mariadbd"), _tool("mariadb-install-db")
+        self.user = ["--user=mysql"] if os.geteuid() == 0 else []
+        self.running: dict[int, subprocess.Popen[bytes]] = {}
+
+    def install(self, name: str) -> Path:
+        data = self.root / name
+        _run([self.install_db, "--no-defaults", *self.user, f"--datadir={data}",
+              "--auth-root-authentication-method=normal", "--skip-test-db"], "mariadb-install-db")
+        return data
+
+    def start(self, data: Path, server_id: int, *extra: str) -> int:
+        port = free_port()
+        log = data.with_suffix(".err")
+        process = subprocess.Popen(
+            [self.server, "--no-defaults", *self.user, f"--datadir={data}", f"--port={port}",
+             "--bind-address=127.0.0.1", f"--socket={data}.sock", f"--pid-file={data}.pid",
+             f"--server-id={server_id}", f"--log-error={log}", "--innodb-buffer-pool-size=16M",
+             "--skip-log-bin" if not extra else "--log-basename=" + data.name, *extra],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.running[port] = process
+
+        def ready() -> bool:
+            if process.poll() is not None:
+                text = log.read_text(errors="replace") if log.exists() else ""
+                pytest.fail(f"mariadbd exited ({process.returncode}): {text[-2000:]}")
+            try:
+                _my_sql(_my_url(port), "SELECT 1")
+            except Exception:  # noqa: BLE001 - not accepting connections yet
+                return False
+            return True
+
+        _until(ready, STARTUP, f"mariadbd on port {port}")
+        return port
+
+    def stop(self, port: int) -> None:
+        process = self.running.pop(port)
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    def close(self) -> None:
+        for port in list(self.running):
+            self.stop(port)
+
+
+@pytest.fixture
+def maria_lab() -> Iterator[MariaLab]:
+    _tool("mariadbd")
+    _tool("mariadb-install-db")
+    with _scratch("mysql") as root:
+        lab = MariaLab(root)
+        try:
+            yield lab
+        finally:
+            lab.close()
+
+
+def _my_url(port: int, database: str = "") -> str:
+    return f"mysql://root@127.0.0.1:{port}/{database}"
+
+
+def _my_sql(url: str, sql: str) -> list[dict[str, Any]]:
+    import pymysql
+    import pymysql.cursors
+
+    db = urlsplit(url)
+    conn = pymysql.connect(host=db.hostname or "127.0.0.1", port=db.port or 3306,
+                           user=unquote(db.username or "root"),
+                           password=unquote(db.password or ""),
+                           autocommit=True, connect_timeout=5,
+                           cursorclass=pymysql.cursors.DictCursor)
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute(sql)
+            return list(cursor.fetchall())
+    finally:
+        conn.close()
+
+
+def _replicating(url: str) -> bool:
+    rows = _my_sql(url, "SHOW SLAVE STATUS")
+    return bool(rows) and (rows[0]["Slave_IO_Running"], rows[0]["Slave_SQL_Running"]) == (
+        "Yes", "Yes")
+
+
+def _follow(replica: str, host: str, port: int, user: str, password: str, position: str) -> None:
+    _my_sql(replica, f"CHANGE MASTER TO MASTER_HOST='{host}', MASTER_PORT={port}, "
+                     f"MASTER_USER='{user}', MASTER_PASSWORD='{password}', "
+                     f"MASTER_CONNECT_RETRY=1, {position}")
+    _my_sql(replica, "START SLAVE")
+
+
+def _assert_my_replica(project: Path, capsys: pytest.CaptureFixture[str], url: str) -> None:
+    code, message, observed, _hint = _check(project, url, capsys)
+    assert code == 0, message
+    assert message.startswith("MariaDB ") and "(replica" in message
+    assert isinstance(observed["replication_lag"], float | int)
+    assert 0 <= observed["replication_lag"] < 30
+
+
+def test_mariadb_replica_of_the_local_server(maria_lab: MariaLab, project: Path,
+                                             mysql_url: str,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    [log_bin] = _my_sql(mysql_url, "SHOW VARIABLES LIKE 'log_bin'")
+    if log_bin["Value"] != "ON":
+        pytest.skip("the local MariaDB has binary logging off (log_bin=OFF), so it cannot "
+                    "feed a replica; the primary is not reconfigured")
+    [status] = _my_sql(mysql_url, "SHOW MASTER STATUS")
+    [server_id] = _my_sql(mysql_url, "SELECT @@server_id AS id")
+    # Only the replication link is under test: replicate no table and skip any error, so
+    # what other tests do on the shared server cannot stop the replica.
+    replica = maria_lab.start(maria_lab.install("replica"), int(server_id["id"]) + 1000,
+                              "--replicate-wild-do-table=pitstop_replica_none.%",
+                              "--slave-skip-errors=all")
+    db = urlsplit(mysql_url)
+    position = f"MASTER_LOG_FILE='{status['File']}', MASTER_LOG_POS={status['Position']}"
+    _follow(_my_url(replica), db.hostname or "127.0.0.1", db.port or 3306,
+            unquote(db.username or "root"), unquote(db.password or ""), position)
+    if not _wait_replicating(_my_url(replica)):
+        [link] = _my_sql(_my_url(replica), "SHOW SLAVE STATUS")
+        pytest.skip(f"the local MariaDB does not feed a replica: {link['Last_IO_Error']}")
+    _assert_my_replica(project, capsys, _my_url(replica))
+    code, message, _, _ = _check(project, mysql_url, capsys)
+    assert code == 0 and "(primary" in message, message
+
+
+def _wait_replicating(url: str, seconds: float = 15) -> bool:
+    deadline = time.monotonic() + seconds
+    while not _replicating(url):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+@pytest.fixture
+def maria_pair(maria_lab: MariaLab) -> tuple[int, int]:
+    """A throwaway primary with a binary log and a replica of it: (primary port, replica port)."""
+    primary = maria_lab.start(maria_lab.install("primary"), 1, "--log-bin")
+    replica = maria_lab.start(maria_lab.install("replica"), 2)
+    _follow(_my_url(replica), "127.0.0.1", primary, "root", "", "MASTER_USE_GTID=slave_pos")
+    _my_sql(_my_url(primary), "CREATE DATABASE app")
+    _my_sql(_my_url(primary), "CREATE TABLE app.beat (at TIMESTAMP(6))")
+    assert _wait_replicating(_my_url(replica)), _my_sql(_my_url(replica), "SHOW SLAVE STATUS")
+    _until(lambda: bool(_my_sql(_my_url(replica), "SHOW TABLES IN app")), 10, "table replicated")
+    return primary, replica
+
+
+def test_mariadb_replica_and_its_primary(maria_pair: tuple[int, int], project: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    primary, replica = maria_pair
+    _assert_my_replica(project, capsys, _my_url(replica, "app"))
+    code, message, observed, _hint = _check(project, _my_url(primary, "app"), capsys)
+    assert code == 0 and "(primary" in message, message
+    assert "replication_lag" not in observed
+    _my_sql(_my_url(replica), "STOP SLAVE SQL_THREAD")
+    code, message, observed, _hint = _check(project, _my_url(replica, "app"), capsys)
+    assert code == 1 and "(replica" in message, message
+    assert message.endswith("replication is not running (SQL thread No)")
+    assert observed["replication_lag"] is None
+
+
+def test_mariadb_replica_whose_primary_is_gone_fails(maria_lab: MariaLab,
+                                                     maria_pair: tuple[int, int], project: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    primary, replica = maria_pair
+    maria_lab.stop(primary)
+    _until(lambda: not _replicating(_my_url(replica)), 10, "replica noticed")
+    code, message, observed, hint = _check(project, _my_url(replica, "app"), capsys)
+    assert code == 1 and "(replica" in message, message
+    assert message.endswith("replication is not running (IO thread Connecting)")
+    assert hint is not None and "Can't connect" in hint
+    assert observed["replication_lag"] is None

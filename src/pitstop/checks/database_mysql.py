@@ -47,6 +47,15 @@ def product(version: str) -> tuple[str, str]:
     return ("MariaDB" if "mariadb" in version.lower() else "MySQL"), number
 
 
+def _stopped_threads(status: Any) -> str:
+    """``"IO thread Connecting, SQL thread No"``: the replication threads not running
+    (names of MySQL 8.0.22+ first, then the older ones MariaDB still uses)."""
+    states = {thread: status.get(f"Replica_{thread}_Running",
+                                 status.get(f"Slave_{thread}_Running")) for thread in ("IO", "SQL")}
+    return ", ".join(f"{thread} thread {state or 'unknown'}" for thread, state in states.items()
+                     if state != "Yes")
+
+
 def probe(db: DatabaseURL, cfg: DatabaseCheckSettings, timeout: float) -> Probe:
     import sqlalchemy
 
@@ -79,15 +88,17 @@ def probe(db: DatabaseURL, cfg: DatabaseCheckSettings, timeout: float) -> Probe:
         if old:
             notes.append(f"a transaction has been open {oldest:.0f} s")
     role = "primary"
+    link_error: str | None = None
     if replica_rows:
         role = "replica"
         status = replica_rows[0]
         lag = status.get("Seconds_Behind_Source", status.get("Seconds_Behind_Master"))
-        running = (status.get("Replica_IO_Running", status.get("Slave_IO_Running")),
-                   status.get("Replica_SQL_Running", status.get("Slave_SQL_Running")))
-        if lag is None or running != ("Yes", "Yes"):
+        stopped = _stopped_threads(status)
+        if lag is None or stopped:
             observed["replication_lag"] = Observed(None, "s", "fail")
-            notes.append("replication is stopped")
+            notes.append(f"replication is not running ({stopped})" if stopped
+                         else "replication lag unknown")
+            link_error = status.get("Last_IO_Error") or status.get("Last_SQL_Error") or None
         else:
             lagging = float(lag) > cfg.max_replication_lag
             observed["replication_lag"] = Observed(float(lag), "s", "warn" if lagging else None)
@@ -101,4 +112,6 @@ def probe(db: DatabaseURL, cfg: DatabaseCheckSettings, timeout: float) -> Probe:
         message += ": " + ", ".join(notes)
         hint = ("look at SHOW PROCESSLIST / SHOW REPLICA STATUS; raise max_connections if "
                 "connections run out")
+    if link_error:
+        hint = f"the replica's last error: {link_error}; see SHOW REPLICA STATUS"
     return Probe(message, observed, hint=hint)
