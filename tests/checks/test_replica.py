@@ -86,12 +86,18 @@ def _check(project: Path, url: str, capsys: pytest.CaptureFixture[str], toml: st
     return code, head["output"], observed, head.get("hint")
 
 
-def _until(probe: Callable[[], bool], seconds: float, what: str) -> None:
+def _within(probe: Callable[[], bool], seconds: float) -> bool:
     deadline = time.monotonic() + seconds
     while not probe():
         if time.monotonic() > deadline:
-            pytest.fail(f"{what}: not within {seconds:g} s")
+            return False
         time.sleep(0.1)
+    return True
+
+
+def _until(probe: Callable[[], bool], seconds: float, what: str) -> None:
+    if not _within(probe, seconds):
+        pytest.fail(f"{what}: not within {seconds:g} s")
 
 
 # --------------------------------------------------------------------------- PostgreSQL
@@ -173,8 +179,8 @@ def _pg_streaming(url: str) -> bool:
     return bool(_pg_sql(url, "SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming'"))
 
 
-def _pg_url(port: int) -> str:
-    return f"postgresql://postgres@127.0.0.1:{port}/postgres"
+def _pg_url(port: int, user: str = "postgres") -> str:
+    return f"postgresql://{user}@127.0.0.1:{port}/postgres"
 
 
 def _local_pg_refusal(url: str) -> str | None:
@@ -195,8 +201,9 @@ def _local_pg_refusal(url: str) -> str | None:
     return None
 
 
-def _assert_pg_replica(project: Path, capsys: pytest.CaptureFixture[str], port: int) -> None:
-    code, message, observed, _hint = _check(project, _pg_url(port), capsys)
+def _assert_pg_replica(project: Path, capsys: pytest.CaptureFixture[str], port: int,
+                       user: str = "postgres") -> None:
+    code, message, observed, _hint = _check(project, _pg_url(port, user), capsys)
     assert code == 0, message
     assert message.startswith("PostgreSQL 15") and "(replica)" in message
     assert observed["in_recovery"] is True
@@ -223,7 +230,8 @@ def pg_pair(pg_lab: PgLab) -> tuple[Path, int, int]:
     """A throwaway primary and a streaming standby of it: (primary dir, its port, standby port)."""
     primary_dir = pg_lab.initdb("primary")
     primary = pg_lab.start(primary_dir)
-    _pg_sql(_pg_url(primary), "CREATE TABLE beat (at timestamptz DEFAULT now())")
+    _pg_sql(_pg_url(primary), "CREATE TABLE beat (at timestamptz DEFAULT now()); "
+                              "CREATE ROLE watcher LOGIN")  # no pg_monitor: details hidden
     replica = pg_lab.start(pg_lab.basebackup("replica", _pg_url(primary)))
     _until(lambda: _pg_streaming(_pg_url(replica)), STARTUP, "standby streaming from its primary")
     return primary_dir, primary, replica
@@ -233,6 +241,7 @@ def test_pg_standby_and_its_primary(pg_pair: tuple[Path, int, int], project: Pat
                                     capsys: pytest.CaptureFixture[str]) -> None:
     _, primary, replica = pg_pair
     _assert_pg_replica(project, capsys, replica)
+    _assert_pg_replica(project, capsys, replica, user="watcher")
     code, message, observed, _hint = _check(project, _pg_url(primary), capsys)
     assert code == 0 and "(primary)" in message, message
     assert observed["in_recovery"] is False and observed["replicas"] == 1
@@ -269,6 +278,8 @@ def test_pg_standby_whose_primary_is_gone_fails(pg_lab: PgLab, pg_pair: tuple[Pa
     assert "(replica)" in message and "not streaming" in message
     assert observed["in_recovery"] is True and observed["replication_lag"] is None
     assert hint is not None and "primary_conninfo" in hint
+    code, message, _, _ = _check(project, _pg_url(replica, "watcher"), capsys)
+    assert code == 1 and "not streaming" in message, message
 
 
 # --------------------------------------------------------------------------- MariaDB
@@ -303,7 +314,7 @@ class MariaLab:
             [self.server, "--no-defaults", *self.user, f"--datadir={data}", f"--port={port}",
              "--bind-address=127.0.0.1", f"--socket={data}.sock", f"--pid-file={data}.pid",
              f"--server-id={server_id}", f"--log-error={log}", "--innodb-buffer-pool-size=16M",
-             "--skip-log-bin" if not extra else "--log-basename=" + data.name, *extra],
+             f"--log-basename={data.name}", *extra],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.running[port] = process
 
@@ -336,8 +347,6 @@ class MariaLab:
 
 @pytest.fixture
 def maria_lab() -> Iterator[MariaLab]:
-    _tool("mariadbd")
-    _tool("mariadb-install-db")
     with _scratch("mysql") as root:
         lab = MariaLab(root)
         try:
@@ -407,21 +416,12 @@ def test_mariadb_replica_of_the_local_server(maria_lab: MariaLab, project: Path,
     position = f"MASTER_LOG_FILE='{status['File']}', MASTER_LOG_POS={status['Position']}"
     _follow(_my_url(replica), db.hostname or "127.0.0.1", db.port or 3306,
             unquote(db.username or "root"), unquote(db.password or ""), position)
-    if not _wait_replicating(_my_url(replica)):
+    if not _within(lambda: _replicating(_my_url(replica)), 15):
         [link] = _my_sql(_my_url(replica), "SHOW SLAVE STATUS")
         pytest.skip(f"the local MariaDB does not feed a replica: {link['Last_IO_Error']}")
     _assert_my_replica(project, capsys, _my_url(replica))
     code, message, _, _ = _check(project, mysql_url, capsys)
     assert code == 0 and "(primary" in message, message
-
-
-def _wait_replicating(url: str, seconds: float = 15) -> bool:
-    deadline = time.monotonic() + seconds
-    while not _replicating(url):
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.1)
-    return True
 
 
 @pytest.fixture
@@ -432,7 +432,8 @@ def maria_pair(maria_lab: MariaLab) -> tuple[int, int]:
     _follow(_my_url(replica), "127.0.0.1", primary, "root", "", "MASTER_USE_GTID=slave_pos")
     _my_sql(_my_url(primary), "CREATE DATABASE app")
     _my_sql(_my_url(primary), "CREATE TABLE app.beat (at TIMESTAMP(6))")
-    assert _wait_replicating(_my_url(replica)), _my_sql(_my_url(replica), "SHOW SLAVE STATUS")
+    assert _within(lambda: _replicating(_my_url(replica)), 15), _my_sql(_my_url(replica),
+                                                                         "SHOW SLAVE STATUS")
     _until(lambda: bool(_my_sql(_my_url(replica), "SHOW TABLES IN app")), 10, "table replicated")
     return primary, replica
 
