@@ -90,3 +90,62 @@ def test_nothing_tracked_hints_at_naming_paths(git_repo: Path) -> None:
     with pytest.raises(NothingScannedError) as caught:
         scan_secrets(ScanOptions(root=git_repo, jobs=1))
     assert "pitstop scan secrets ." in (caught.value.hint or "")
+
+
+def test_ctrl_c_during_a_big_file_exits_130_at_once(tmp_path: Path) -> None:
+    """Workers ignore SIGINT; the parent must stop them instead of waiting for a worker
+    that is deep in a big file (which took the whole file's scan time before)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    line = b"password and token and secret and api_key = value_here_123 and more words\n"
+    with (tmp_path / "big.txt").open("wb") as handle:
+        handle.write(line * (120 * 1024 * 1024 // len(line)))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pitstop", "scan", "secrets", "--max-file-size", "1GB",
+         "--jobs", "2", str(tmp_path)], cwd=tmp_path, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    time.sleep(2.0)
+    sent = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert time.monotonic() - sent < 3.0
+    assert b"Traceback" not in err
+
+
+def test_secret_group_beyond_the_regex_groups_is_a_config_error(tmp_path: Path) -> None:
+    from pitstop.errors import ConfigError
+
+    config = tmp_path / "gl.toml"
+    config.write_text('[[rules]]\nid = "x"\nregex = "(abc)"\nsecretGroup = 3\n',
+                      encoding="utf-8")
+    (tmp_path / "a.py").write_text("abc\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="secretGroup 3 but the regex has 1 capture group"):
+        scan_secrets(ScanOptions(root=tmp_path, paths=(tmp_path,), rules_file=config,
+                                 jobs=1))
+
+
+def test_every_rule_file_error_has_a_hint(tmp_path: Path) -> None:
+    from pitstop.errors import ConfigError
+    from pitstop.scan.gitleaks import read_gitleaks_config
+
+    config = tmp_path / "gl.toml"
+    for text in ('[[rules]]\nregex = "abc"\n', "[[rules]\n", '[[rules]]\nid = "x"\nfoo = 1\n'):
+        config.write_text(text, encoding="utf-8")
+        with pytest.raises(ConfigError) as caught:
+            read_gitleaks_config(config)
+        assert caught.value.hint and str(config) in caught.value.message
+
+
+def test_baseline_of_an_unknown_version_is_refused(tmp_path: Path) -> None:
+    from pitstop.errors import ConfigError
+    from pitstop.scan.baseline import load_baseline
+
+    path = tmp_path / "b.json"
+    path.write_text('{"version": 2, "findings": []}', encoding="utf-8")
+    with pytest.raises(ConfigError, match="baseline version 2 is not supported") as caught:
+        load_baseline(path)
+    assert caught.value.hint

@@ -169,7 +169,10 @@ def _scan_tree(rules: RuleSet, options: ScanOptions, excluder: Excluder) -> File
                 if options.progress is not None:
                     options.progress(done, len(entries))
         except BaseException:  # Ctrl-C or a failure: drop the queued work, do not wait
+            workers = list((getattr(pool, "_processes", None) or {}).values())
             pool.shutdown(wait=False, cancel_futures=True)
+            for worker in workers:  # a worker deep in a big file would finish it first
+                worker.terminate()
             raise
         pool.shutdown()
     else:

@@ -115,8 +115,20 @@ def _rule(data: Any, index: int, file: Path) -> Rule:
     )
 
 
+_HINT = "see 'gitleaks rule files' in docs/scan.md for the supported keys"
+
+
 def read_gitleaks_config(file: Path, _depth: int = 0) -> GitleaksConfig:
     """Parse a gitleaks TOML file (``ConfigError`` naming file and key when wrong)."""
+    try:
+        return _read(file, _depth)
+    except ConfigError as exc:
+        if not exc.hint:
+            exc.hint = _HINT
+        raise
+
+
+def _read(file: Path, _depth: int) -> GitleaksConfig:
     try:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
     except FileNotFoundError:

@@ -257,7 +257,12 @@ def compile_rules(rules: Sequence[Rule], allowlists: Sequence[Allowlist] = (),
                              for a in rule.allowlists),
         )
         if validate:
-            _ = entry.pattern
+            group = rule.secret_group
+            if group is not None and entry.pattern is not None and group > entry.groups:
+                raise ConfigError(
+                    f"secretGroup {group} but the regex has {entry.groups} capture group"
+                    f"{'s' if entry.groups != 1 else ''}", file=file, key=f"{where}.secretGroup",
+                    hint="number the groups from 1, left to right by opening parenthesis")
         compiled.append(entry)
         keywords = {k.lower() for k in rule.keywords if k}
         if rule.regex is None:
