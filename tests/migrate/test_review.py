@@ -193,3 +193,31 @@ def test_unreadable_file_names_it(project: Path, sqlite_url: str,
     assert main(["migrate", "status", "--database", sqlite_url]) == 1
     err = capsys.readouterr().err
     assert "V2__gone.sql: cannot be read" in err and "hint:" in err
+
+
+def test_down_scripts_follow_their_own_transaction_marker(project: Path,
+                                                          sqlite_url: str) -> None:
+    folder = project / "migrations"
+    folder.mkdir()
+    (folder / "20240101000000_a.sql").write_text(
+        "-- migrate:up transaction:false\nCREATE TABLE a (id INTEGER);\n"
+        "-- migrate:down\nDROP TABLE a;\n")
+    (folder / "20240102000000_b.sql").write_text(
+        "-- migrate:up\nCREATE TABLE b (id INTEGER);\n"
+        "-- migrate:down transaction:false\nDROP TABLE b;\n")
+    settings = make_settings(project, sqlite_url)
+    assert [s.transactional for s in m.up(settings, dry_run=True).plan] == [False, True]
+    m.up(settings)
+    plan = m.down(settings, steps=2, dry_run=True).plan
+    assert [(p.file, p.transactional) for p in plan] == [
+        ("20240102000000_b.sql", False), ("20240101000000_a.sql", True)]
+    for path in folder.iterdir():
+        path.unlink()
+    (folder / "000001_a.up.sql").write_text("-- pitstop:no-transaction\nCREATE TABLE c (id INT);")
+    (folder / "000001_a.down.sql").write_text("DROP TABLE c;")
+    (folder / "000002_b.up.sql").write_text("CREATE TABLE d (id INT);")
+    (folder / "000002_b.down.sql").write_text("-- pitstop:no-transaction\nDROP TABLE d;")
+    url = sqlite_url.replace("app.db", "golang.db")
+    m.up(settings, database_url=url)
+    plan = m.down(settings, database_url=url, steps=2, dry_run=True).plan
+    assert [p.transactional for p in plan] == [False, True]

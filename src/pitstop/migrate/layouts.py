@@ -53,6 +53,8 @@ class Script:
     down_line: int = 1
     transactional: bool | None = None
     """``False`` when marked no-transaction; ``None`` means decide from the statements."""
+    down_transactional: bool | None = None
+    """The same for the down script; ``None`` also means look for a marker in its text."""
 
     @property
     def sort_key(self) -> tuple[int, object]:
@@ -123,6 +125,11 @@ def _listing(directory: Path) -> Listing:
 Listing = tuple[list[Path], list[Path], frozenset[str]]
 
 
+def no_tx_marker(text: str) -> bool | None:
+    """``False`` when ``text`` carries ``-- pitstop:no-transaction``, else ``None``."""
+    return _no_tx_marker(text)
+
+
 def _no_tx_marker(text: str) -> bool | None:
     return False if "pitstop:no-transaction" in text and _NO_TX.search(text) else None
 
@@ -179,23 +186,31 @@ def read_flyway(directory: Path, listing: Listing | None = None) -> list[Script]
     return scripts
 
 
-def _dbmate_sections(path: Path, text: str) -> tuple[str, int, str | None, int, bool | None]:
+def _marker_tx(opts: str) -> bool | None:
+    return False if "transaction:false" in opts.replace(" ", "") else None
+
+
+def _dbmate_sections(path: Path, text: str
+                     ) -> tuple[str, int, str | None, int, bool | None, bool | None]:
+    """Up and down text with their first lines, and each section's own
+    ``transaction:false`` (dbmate reads the option per marker line)."""
     up = _MARKER_UP.search(text)
     if up is None:
         raise MigrationError(f"{path}: no '-- migrate:up' line",
                              hint="dbmate files start their up part with '-- migrate:up'")
     down = _MARKER_DOWN.search(text)
-    tx: bool | None = False if "transaction:false" in up["opts"].replace(" ", "") else None
-    if _NO_TX.search(text):
-        tx = False
+    everywhere = _NO_TX.search(text) is not None
+    tx = False if everywhere else _marker_tx(up["opts"])
     up_start = up.end() + 1
     if down is None:
-        return text[up_start:], text.count("\n", 0, up_start) + 1, None, 1, tx
+        return text[up_start:], text.count("\n", 0, up_start) + 1, None, 1, tx, None
     if down.start() < up.start():
         raise MigrationError(f"{path}: '-- migrate:down' comes before '-- migrate:up'")
+    down_tx = False if everywhere else _marker_tx(down["opts"])
     down_start = down.end() + 1
     return (text[up_start:down.start()], text.count("\n", 0, up_start) + 1,
-            text[down_start:], text.count("\n", 0, down_start) + 1, tx)
+            text[down_start:], text.count("\n", 0, down_start) + 1, tx,
+            True if down_tx is None else down_tx)
 
 
 def read_dbmate(directory: Path, listing: Listing | None = None) -> list[Script]:
@@ -206,10 +221,10 @@ def read_dbmate(directory: Path, listing: Listing | None = None) -> list[Script]
         if not match:
             raise _unfit(path, "dbmate", "<version>_<name>.sql")
         raw, text = _read(path)
-        up, up_line, down, down_line, tx = _dbmate_sections(path, text)
+        up, up_line, down, down_line, tx, down_tx = _dbmate_sections(path, text)
         scripts.append(Script(normalize_version(match["version"]), _desc(match["desc"]),
                               "versioned", path.name, path, hashlib.sha256(raw).hexdigest(),
-                              up, up_line, None, down, down_line, tx))
+                              up, up_line, None, down, down_line, tx, down_tx))
     return scripts
 
 
@@ -255,6 +270,7 @@ def read_diesel(directory: Path, listing: Listing | None = None) -> list[Script]
             raise _unfit(folder, "diesel", "a <version>_<name>/ folder holding up.sql")
         raw, text = _read(up_path)
         tx = _no_tx_marker(text)
+        both: bool | None = None  # metadata.toml speaks for up.sql and down.sql
         meta = folder / "metadata.toml"
         if meta.is_file():
             try:
@@ -262,12 +278,13 @@ def read_diesel(directory: Path, listing: Listing | None = None) -> list[Script]
             except tomllib.TOMLDecodeError as exc:
                 raise ConfigError(f"invalid TOML: {exc}", file=meta) from None
             if data.get("run_in_transaction") is False:
-                tx = False
+                tx = both = False
         down = folder / "down.sql"
         scripts.append(Script(normalize_version(match["version"]), _desc(match["desc"]),
                               "versioned", f"{folder.name}/up.sql", up_path,
                               hashlib.sha256(raw).hexdigest(), text,
-                              down_path=down if down.is_file() else None, transactional=tx))
+                              down_path=down if down.is_file() else None, transactional=tx,
+                              down_transactional=both))
     return scripts
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from pitstop.errors import MigrationError, UsageError
 from pitstop.migrate.dialects import Dialect, dialect_for
-from pitstop.migrate.layouts import Script, read_scripts
+from pitstop.migrate.layouts import Script, no_tx_marker, read_scripts
 from pitstop.migrate.records import HistoryRecord, read_history
 from pitstop.migrate.runner import Direction, Work
 from pitstop.migrate.settings import MigrateSettings
@@ -76,6 +76,10 @@ class Target:
                     f"{script.name}: has no down migration, so it cannot be rolled back",
                     hint="write one (see docs/migrate.md for each layout's down file)")
             sql, line = down
+            # the down script runs in a transaction or not by its own marker, not up's
+            marked = script.down_transactional
+            tx = no_tx_marker(sql) if marked is None else (False if marked is False else None)
+            script = dataclasses.replace(script, transactional=tx)
         if self.options.placeholders:
             sql = substitute(sql, self.options.placeholders, script.name)
         return Work(script, direction, sql, line, self.dialect)
