@@ -178,7 +178,7 @@ def test_import_history_cli(cli, project: Path) -> None:  # type: ignore[no-unty
     code, out, _ = cli("import-history", "--from", "plain-file", "--json")
     assert code == 0
     assert json.loads(out) == {"source": "plain-file", "imported": ["V1__step_1.sql"],
-                               "skipped": ["V9__x.sql"]}
+                               "skipped": ["V9__x.sql"], "dry_run": False}
     code, out, _ = cli("up", "--json")
     assert [a["file"] for a in json.loads(out)["applied"]] == ["V2__step_2.sql"]
 

@@ -221,3 +221,33 @@ def test_down_scripts_follow_their_own_transaction_marker(project: Path,
     m.up(settings, database_url=url)
     plan = m.down(settings, database_url=url, steps=2, dry_run=True).plan
     assert [p.transactional for p in plan] == [False, True]
+
+
+def test_dry_run_env_is_honoured_by_baseline_and_import(
+        project: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    folder = project / "migrations"
+    write_layout("flyway", folder, [simple(1), simple(2)])
+    (folder / "migrations_applied.txt").write_text("V1__step_1.sql\n")
+    db_file = Path(sqlite_url.removeprefix("sqlite:///"))
+    monkeypatch.setenv("DRY_RUN", "1")
+    assert main(["migrate", "baseline", "--version", "1", "--database", sqlite_url]) == 10
+    assert main(["migrate", "import-history", "--from", "plain-file", "--json",
+                 "--database", sqlite_url]) == 10
+    out = capsys.readouterr().out
+    assert json.loads(out) == {"source": "plain-file", "imported": ["V1__step_1.sql"],
+                               "skipped": [], "dry_run": True}
+    assert main(["migrate", "import-history", "--from", "flyway",
+                 "--database", sqlite_url]) == 1
+    assert "does not exist" in capsys.readouterr().err
+    assert not db_file.exists()  # nothing written, not even the SQLite file
+    monkeypatch.delenv("DRY_RUN")
+    assert main(["migrate", "import-history", "--from", "plain-file",
+                 "--database", sqlite_url]) == 0
+    settings = make_settings(project, sqlite_url)
+    again = m.import_history(settings, source="plain-file", dry_run=True)
+    assert again.imported == () and again.dry_run  # already recorded
+    with pytest.raises(MigrationError, match="already records migrations"):
+        m.baseline(settings, version="1", dry_run=True)  # refused without writing too

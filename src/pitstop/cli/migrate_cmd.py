@@ -269,21 +269,23 @@ def repair(settings: Any, directory: Path | None, dry_run: bool | None,
 @click.option("--version", "version", required=True, metavar="VERSION",
               help="Everything up to and including VERSION counts as applied.")
 @click.option("--description", default="baseline", help="Recorded description.")
+@dry_option
 @lock_option
 @json_option
 @target_options
 def baseline(settings: Any, directory: Path | None, version: str, description: str,
-             lock_timeout: float | None, as_json: bool) -> int:
+             dry_run: bool | None, lock_timeout: float | None, as_json: bool) -> int:
     """Adopt an existing database whose schema is already at VERSION."""
     import pitstop.migrate as m
 
     result = m.baseline(settings, version=version, description=description,
-                        directory=directory, lock_timeout=lock_timeout)
+                        directory=directory, lock_timeout=lock_timeout, dry_run=dry_run)
     if as_json:
         emit_json(result.to_dict())
     else:
-        info(f"baseline {result.version}: {result.covered} migration file(s) count as applied")
-    return EXIT_OK
+        info(f"{'dry run: would record ' if result.dry_run else ''}baseline {result.version}: "
+             f"{result.covered} migration file(s) count as applied")
+    return EXIT_DRY_RUN if result.dry_run else EXIT_OK
 
 
 @migrate.command("import-history")
@@ -293,20 +295,24 @@ def baseline(settings: Any, directory: Path | None, version: str, description: s
               help="The tool whose history to adopt.")
 @click.option("--file", "file", type=click.Path(path_type=Path), default=None,
               help="plain-file: the list of applied files [migrations_applied.txt].")
+@dry_option
 @lock_option
 @json_option
 @target_options
 def import_history(settings: Any, directory: Path | None, source: str, file: Path | None,
-                   lock_timeout: float | None, as_json: bool) -> int:
+                   dry_run: bool | None, lock_timeout: float | None, as_json: bool) -> int:
     """Record as applied what another tool's history says ran (nothing is executed)."""
     import pitstop.migrate as m
 
     result = m.import_history(settings, source=source, file=file, directory=directory,
-                              lock_timeout=lock_timeout)
+                              lock_timeout=lock_timeout, dry_run=dry_run)
     if as_json:
         emit_json(result.to_dict())
     else:
-        info(f"imported {len(result.imported)} migration(s) from {source}")
+        for name in result.imported:
+            info(f"  {'would record' if result.dry_run else 'recorded'} {name} as applied")
+        info(f"{'dry run: would import' if result.dry_run else 'imported'} "
+             f"{len(result.imported)} migration(s) from {source}")
         for item in result.skipped:
             info(f"  no file matches {item}; skipped")
-    return EXIT_OK
+    return EXIT_DRY_RUN if result.dry_run else EXIT_OK

@@ -12,7 +12,7 @@ from pitstop.migrate import planner
 from pitstop.migrate import records as hist
 from pitstop.migrate.layouts import detect_layout
 from pitstop.migrate.results import BaselineResult, NewResult, RepairAction, RepairResult
-from pitstop.migrate.target import migrate_settings, resolve
+from pitstop.migrate.target import Target, migrate_settings, resolve
 from pitstop.migrate.versions import normalize_version, version_key
 
 if TYPE_CHECKING:
@@ -75,30 +75,37 @@ def repair(settings: Settings, *, database_url: str | None = None,
     return RepairResult(tuple(a for a, _, _ in steps), False)
 
 
+def _refuse_baseline(target: Target, records: list[hist.HistoryRecord]) -> None:
+    if any(r.success for r in records):
+        raise MigrationError(
+            f"{target.masked}: {target.table} already records migrations; a baseline "
+            "only adopts a database pitstop has not migrated yet",
+            hint="see `pitstop migrate history`")
+
+
 def baseline(settings: Settings, *, version: str, description: str = "baseline",
              database_url: str | None = None, directory: Path | None = None,
-             lock_timeout: float | None = None) -> BaselineResult:
+             lock_timeout: float | None = None, dry_run: bool | None = None) -> BaselineResult:
     """Adopt an existing database: record ``version`` as applied, so every migration up
-    to it counts as applied without running.  Refused when anything is recorded already."""
+    to it counts as applied without running.  Refused when anything is recorded already.
+    ``dry_run`` (default: ``settings.dry_run``) checks and counts, writing nothing."""
     target = resolve(settings, database_url, directory)
     _, scripts = target.scripts()
     version = normalize_version(version)
+    covered = sum(1 for s in scripts if s.version is not None
+                  and version_key(s.version) <= version_key(version))
+    if settings.dry_run if dry_run is None else dry_run:
+        _refuse_baseline(target, target.read_records() or [])
+        return BaselineResult(version, description, covered, dry_run=True)
     with target.session(lock_timeout) as conn:
         hist.ensure_table(conn, target.dialect, target.table)
-        records = hist.read_history(conn, target.dialect, target.table) or []
-        if any(r.success for r in records):
-            raise MigrationError(
-                f"{target.masked}: {target.table} already records migrations; a baseline "
-                "only adopts a database pitstop has not migrated yet",
-                hint="see `pitstop migrate history`")
+        _refuse_baseline(target, hist.read_history(conn, target.dialect, target.table) or [])
         cur = conn.cursor()
         cur.execute(hist.insert_sql(target.dialect, target.table), hist.insert_values(
             version=version, description=description, type="baseline", file=None,
             checksum=None, applied_by=target.dialect.user(target.url), execution_ms=0,
             success=True))
         cur.close()
-    covered = sum(1 for s in scripts if s.version is not None
-                  and version_key(s.version) <= version_key(version))
     return BaselineResult(version, description, covered)
 
 

@@ -18,7 +18,7 @@ from pitstop.migrate import planner
 from pitstop.migrate import records as hist
 from pitstop.migrate.layouts import Script
 from pitstop.migrate.results import ImportResult
-from pitstop.migrate.target import resolve
+from pitstop.migrate.target import Target, resolve
 from pitstop.migrate.versions import normalize_version, version_key
 
 if TYPE_CHECKING:
@@ -112,41 +112,70 @@ def _match(items: list[str], scripts: list[Script]) -> tuple[list[Script], list[
 
 def import_history(settings: Settings, *, source: str, file: Path | None = None,
                    database_url: str | None = None, directory: Path | None = None,
-                   lock_timeout: float | None = None) -> ImportResult:
+                   lock_timeout: float | None = None,
+                   dry_run: bool | None = None) -> ImportResult:
     """Record as applied what ``source`` says ran (its table in the same database, or
     for ``plain-file`` a list of file names, default ``[migrate] applied_list`` or
-    ``migrations_applied.txt`` in the migrations directory)."""
+    ``migrations_applied.txt`` in the migrations directory).  ``dry_run`` (default:
+    ``settings.dry_run``) lists what would be recorded and writes nothing."""
     if source not in SOURCES:
         raise UsageError(f"--from {source}: expected one of {', '.join(SOURCES)}")
     target = resolve(settings, database_url, directory)
     _, scripts = target.scripts()
+    if source != "plain-file" and target.dialect.database_missing(target.url):
+        _items(target, None, source, file, scripts)  # says the database is not there
+    dry = settings.dry_run if dry_run is None else dry_run
+    if dry:  # read only, no lock; a SQLite file that is not there is not created
+        conn = target.read_connection()
+        try:
+            found, unknown = _items(target, conn, source, file, scripts)
+            records = (hist.read_history(conn, target.dialect, target.table) or []) \
+                if conn is not None else []
+        finally:
+            if conn is not None:
+                target.dialect.close(conn)
+        todo = _new_ones(found, records)
+        return ImportResult(source, tuple(s.name for s in todo), tuple(unknown), dry_run=True)
     with target.session(lock_timeout) as conn:
-        if source == "plain-file":
-            path = file or target.options.applied_list or \
-                target.directory / "migrations_applied.txt"
-            items = _plain_file(path if path.is_absolute() else target.project_dir / path)
-        else:
-            try:
-                items = _READERS[source](conn, scripts)
-            except target.dialect.error_types as exc:
-                raise MigrationError(
-                    f"{target.masked}: cannot read the {source} history: "
-                    f"{str(exc).strip().splitlines()[0] if str(exc).strip() else exc}",
-                    hint="is this the database that tool migrated?") from None
-        found, unknown = _match(items, scripts)
+        found, unknown = _items(target, conn, source, file, scripts)
         hist.ensure_table(conn, target.dialect, target.table)
         records = hist.read_history(conn, target.dialect, target.table) or []
-        versions, repeatables = planner.latest_rows(records)
+        todo = _new_ones(found, records)
         cur = conn.cursor()
-        imported: list[str] = []
-        for script in found:
-            if (script.version is not None and script.version in versions) \
-                    or (script.version is None and script.description in repeatables):
-                continue
+        for script in todo:
             cur.execute(hist.insert_sql(target.dialect, target.table), hist.insert_values(
                 version=script.version, description=script.description, type=script.kind,
                 file=script.name, checksum=script.checksum, applied_by=f"import:{source}",
                 execution_ms=0, success=True))
-            imported.append(script.name)
         cur.close()
-    return ImportResult(source, tuple(imported), tuple(unknown))
+    return ImportResult(source, tuple(s.name for s in todo), tuple(unknown))
+
+
+def _items(target: Target, conn: Any, source: str, file: Path | None,
+           scripts: list[Script]) -> tuple[list[Script], list[str]]:
+    """The scripts ``source`` says ran, and the names it lists that match no file."""
+    if source == "plain-file":
+        path = file or target.options.applied_list or \
+            target.directory / "migrations_applied.txt"
+        return _match(_plain_file(path if path.is_absolute() else target.project_dir / path),
+                      scripts)
+    if conn is None:
+        raise MigrationError(f"{target.masked}: cannot read the {source} history: the "
+                             "database does not exist", hint="is this the database that tool "
+                                                             "migrated?")
+    try:
+        items = _READERS[source](conn, scripts)
+    except target.dialect.error_types as exc:
+        raise MigrationError(
+            f"{target.masked}: cannot read the {source} history: "
+            f"{str(exc).strip().splitlines()[0] if str(exc).strip() else exc}",
+            hint="is this the database that tool migrated?") from None
+    return _match(items, scripts)
+
+
+def _new_ones(found: list[Script], records: list[hist.HistoryRecord]) -> list[Script]:
+    """``found`` minus what the history already records."""
+    versions, repeatables = planner.latest_rows(records)
+    return [s for s in found
+            if not ((s.version is not None and s.version in versions)
+                    or (s.version is None and s.description in repeatables))]

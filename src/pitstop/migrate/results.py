@@ -202,6 +202,7 @@ class BaselineResult:
     description: str
     covered: int
     """How many files the baseline marks as applied."""
+    dry_run: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return _dict(self)
@@ -211,7 +212,9 @@ class BaselineResult:
 class ImportResult:
     source: str
     imported: tuple[str, ...]
+    """Files recorded as applied (with ``dry_run``: that would be)."""
     skipped: tuple[str, ...] = ()
+    dry_run: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return _dict(self)
