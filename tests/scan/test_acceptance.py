@@ -149,3 +149,44 @@ def test_baseline_of_an_unknown_version_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="baseline version 2 is not supported") as caught:
         load_baseline(path)
     assert caught.value.hint
+
+
+def test_a_second_link_to_a_directory_is_not_called_a_loop(tmp_path: Path) -> None:
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "a.py").write_text("x = 1\n", encoding="utf-8")
+    (tmp_path / "lib64").symlink_to("lib")
+    (tmp_path / "lib" / "up").symlink_to("..")
+    report = scan_secrets(ScanOptions(root=tmp_path, paths=(tmp_path,), jobs=1))
+    reasons = {s.path: s.reason for s in report.skipped}
+    assert reasons["lib64"] == f"already scanned as {(tmp_path / 'lib').resolve()}"
+    assert reasons["lib/up"] == "symlink loop"
+    assert report.stats.files == 1
+
+
+def test_explain_lists_dropped_candidates_in_file_order(tmp_path: Path) -> None:
+    (tmp_path / "settings.py").write_text(
+        'PASSWORD = "changeme-later-please"\n'
+        f'GITHUB_TOKEN = "{github_token()}"  # pitstop:allow\n'
+        'API_TOKEN = "your-api-token-here"\n', encoding="utf-8")
+    report = scan_secrets(ScanOptions(root=tmp_path, paths=(tmp_path,), explain=True, jobs=1))
+    assert [(d.line, d.rule) for d in report.dropped] == [
+        (1, "generic-password"), (2, "generic-api-key"), (2, "github-pat"),
+        (3, "generic-api-key")]
+    assert report.dropped[0].reason == "placeholder 'changeme'"
+
+
+def test_skip_report_rules_report_nothing(tmp_path: Path) -> None:
+    from pitstop.errors import ConfigError
+
+    config = tmp_path / "gl.toml"
+    (tmp_path / "a.py").write_text("acme_live_abcdefgh12345678\n", encoding="utf-8")
+    rule = '[[rules]]\nid = "acme"\nregex = "acme_live_[a-z0-9]{16}"\nkeywords = ["acme_live"]\n'
+    config.write_text(rule, encoding="utf-8")
+    options = ScanOptions(root=tmp_path, paths=(tmp_path,), rules_file=config, jobs=1)
+    assert [f.rule for f in scan_secrets(options).findings] == ["acme"]
+    other = '[[rules]]\nid = "other"\nregex = "zzz_[0-9]{9}"\nkeywords = ["zzz_"]\n'
+    config.write_text(rule + "skipReport = true\n" + other, encoding="utf-8")
+    assert scan_secrets(options).findings == ()
+    config.write_text(rule + 'skipReport = "yes"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="skipReport"):
+        scan_secrets(options)

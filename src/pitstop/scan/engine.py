@@ -296,5 +296,6 @@ def scan_secrets(options: ScanOptions | Settings, **overrides: Any) -> ScanRepor
     return ScanReport(
         findings=tuple(kept), stats=stats, mode=options.mode,
         skipped=tuple(sorted(result.skipped, key=lambda s: s.path)),
-        dropped=tuple(result.dropped), stale=tuple(stale), baseline_written=written,
+        dropped=tuple(sorted(result.dropped, key=lambda d: (d.path, d.line, d.rule))),
+        stale=tuple(stale), baseline_written=written,
     )

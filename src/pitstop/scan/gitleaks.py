@@ -95,6 +95,9 @@ def _rule(data: Any, index: int, file: Path) -> Rule:
     if group is not None and (not isinstance(group, int) or group < 0):
         raise ConfigError(f"secretGroup: expected a group number >= 0, got {group!r}",
                           file=file, key=key)
+    if not isinstance(data.get("skipReport", False), bool):
+        raise ConfigError(f"skipReport: expected true or false, got {data['skipReport']!r}",
+                          file=file, key=key)
     entropy = data.get("entropy")
     if entropy is not None and (isinstance(entropy, bool) or not isinstance(entropy, int | float)):
         raise ConfigError(f"entropy: expected a number, got {entropy!r}", file=file, key=key)
@@ -158,6 +161,9 @@ def _read(file: Path, _depth: int) -> GitleaksConfig:
     rules = {r.id: r for r in base_rules}
     for index, raw in enumerate(raw_rules):
         rule = _rule(raw, index, file)
+        if raw.get("skipReport") is True:  # never reported: as if absent (it also
+            rules.pop(rule.id, None)       # hides a rule of that id from [extend])
+            continue
         rules[rule.id] = rule
     allowlists = list(base_allow)
     if "allowlist" in data:

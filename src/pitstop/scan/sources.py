@@ -106,6 +106,18 @@ _KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
           (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
 
 
+def _seen_reason(path: Path) -> str:
+    """Why a directory met again is not scanned twice: a link to one of its own
+    ancestors is a loop; otherwise it is a second way into a directory (``lib64 -> lib``)."""
+    try:
+        target, parent = path.resolve(), path.parent.resolve()
+    except (OSError, RuntimeError):
+        return "symlink loop"
+    if target == parent or target in parent.parents:
+        return "symlink loop"
+    return f"already scanned as {target}"
+
+
 def walk(roots: Sequence[Path], base: Path, excluder: Excluder
          ) -> Iterator[WalkEntry | WalkSkip]:
     """Regular files under ``roots`` (symlinks followed, loops detected), relative to
@@ -132,7 +144,7 @@ def walk(roots: Sequence[Path], base: Path, excluder: Excluder
         if stat.S_ISDIR(st.st_mode):
             key = (st.st_dev, st.st_ino)
             if key in seen_dirs:
-                yield WalkSkip(rel, "symlink loop")
+                yield WalkSkip(rel, _seen_reason(path))
                 continue
             seen_dirs.add(key)
             try:
