@@ -463,3 +463,40 @@ def test_mariadb_replica_whose_primary_is_gone_fails(maria_lab: MariaLab,
     assert message.endswith("replication is not running (IO thread Connecting)")
     assert hint is not None and "Can't connect" in hint
     assert observed["replication_lag"] is None
+
+
+def test_mariadb_replica_lag_warns(maria_pair: tuple[int, int], project: Path,
+                                   capsys: pytest.CaptureFixture[str]) -> None:
+    primary, replica = maria_pair
+    _my_sql(_my_url(replica), "STOP SLAVE")
+    _my_sql(_my_url(replica), "CHANGE MASTER TO MASTER_DELAY=3")
+    _my_sql(_my_url(replica), "START SLAVE")
+    _my_sql(_my_url(primary), "INSERT INTO app.beat VALUES (NOW(6))")
+    time.sleep(1.5)
+    code, message, observed, _hint = _check(project, _my_url(replica, "app"), capsys,
+                                            '[checks.database]\nmax_replication_lag = "0.5s"\n')
+    assert code == 0, message  # a warning, not a failure
+    assert "replication lag" in message
+    assert observed["replication_lag"] >= 1
+
+
+def test_mariadb_named_connection_replica(maria_lab: MariaLab, project: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """A MariaDB multi-source replica (``CHANGE MASTER 'name' TO``) is a replica too,
+    although plain ``SHOW SLAVE STATUS`` shows only the unnamed connection."""
+    primary = maria_lab.start(maria_lab.install("primary"), 1, "--log-bin")
+    replica = _my_url(maria_lab.start(maria_lab.install("replica"), 2))
+    _my_sql(replica, f"CHANGE MASTER 'upstream' TO MASTER_HOST='127.0.0.1', "
+                     f"MASTER_PORT={primary}, MASTER_USER='root', MASTER_CONNECT_RETRY=1, "
+                     "MASTER_USE_GTID=slave_pos")
+    _my_sql(replica, "START SLAVE 'upstream'")
+    _until(lambda: [(r["Slave_IO_Running"], r["Slave_SQL_Running"]) for r in
+                    _my_sql(replica, "SHOW ALL SLAVES STATUS")] == [("Yes", "Yes")],
+           15, "named connection running")
+    _assert_my_replica(project, capsys, replica)
+    maria_lab.stop(primary)
+    _until(lambda: _my_sql(replica, "SHOW ALL SLAVES STATUS")[0]["Slave_IO_Running"] != "Yes",
+           10, "replica noticed")
+    code, message, observed, _hint = _check(project, replica, capsys)
+    assert code == 1 and "'upstream'" in message and "IO thread Connecting" in message, message
+    assert observed["replication_lag"] is None

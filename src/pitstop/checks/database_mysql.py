@@ -56,6 +56,34 @@ def _stopped_threads(status: Any) -> str:
                      if state != "Yes")
 
 
+def _replication(rows: list[Any], cfg: DatabaseCheckSettings, observed: dict[str, Observed],
+                 notes: list[str]) -> str | None:
+    """Lag and state of every replication connection/channel into ``observed`` and
+    ``notes``; the last error of a stopped one (for the hint), if any."""
+    lags: list[float] = []
+    error: str | None = None
+    for status in rows:
+        label = status.get("Connection_name") or status.get("Channel_Name") \
+            or status.get("Channel_name") or ""
+        what = f"replication '{label}'" if label else "replication"
+        lag = status.get("Seconds_Behind_Source", status.get("Seconds_Behind_Master"))
+        stopped = _stopped_threads(status)
+        if stopped or lag is None:
+            notes.append(f"{what} is not running ({stopped})" if stopped
+                         else f"{what} lag unknown")
+            error = error or status.get("Last_IO_Error") or status.get("Last_SQL_Error") or None
+        else:
+            lags.append(float(lag))
+    if len(lags) < len(rows):
+        observed["replication_lag"] = Observed(None, "s", "fail")
+        return error
+    lagging = max(lags) > cfg.max_replication_lag
+    observed["replication_lag"] = Observed(max(lags), "s", "warn" if lagging else None)
+    if lagging:
+        notes.append(f"replication lag {max(lags):.0f} s")
+    return None
+
+
 def probe(db: DatabaseURL, cfg: DatabaseCheckSettings, timeout: float) -> Probe:
     import sqlalchemy
 
@@ -65,10 +93,13 @@ def probe(db: DatabaseURL, cfg: DatabaseCheckSettings, timeout: float) -> Probe:
         threads = conn.execute(sqlalchemy.text(
             "SHOW GLOBAL STATUS LIKE 'Threads_connected'")).one()[1]
         oldest_rows = _optional(conn, _OLDEST)
-        replica_rows = _optional(conn, "SHOW REPLICA STATUS")
-        if replica_rows is None:  # MariaDB before 10.5, MySQL before 8.0.22
+        name, version = product(str(row.version))
+        # MariaDB: every connection of a multi-source replica, named ones included (plain
+        # SHOW SLAVE STATUS shows only the unnamed one); MySQL lists every channel anyway.
+        replica_rows = _optional(conn, "SHOW ALL SLAVES STATUS" if name == "MariaDB"
+                                 else "SHOW REPLICA STATUS")
+        if replica_rows is None:  # MySQL before 8.0.22
             replica_rows = _optional(conn, "SHOW SLAVE STATUS")
-    name, version = product(str(row.version))
     connections, max_conn = int(threads), int(row.max_connections)
     observed: dict[str, Observed] = {
         "round_trip": ms(rtt),
@@ -91,19 +122,7 @@ def probe(db: DatabaseURL, cfg: DatabaseCheckSettings, timeout: float) -> Probe:
     link_error: str | None = None
     if replica_rows:
         role = "replica"
-        status = replica_rows[0]
-        lag = status.get("Seconds_Behind_Source", status.get("Seconds_Behind_Master"))
-        stopped = _stopped_threads(status)
-        if lag is None or stopped:
-            observed["replication_lag"] = Observed(None, "s", "fail")
-            notes.append(f"replication is not running ({stopped})" if stopped
-                         else "replication lag unknown")
-            link_error = status.get("Last_IO_Error") or status.get("Last_SQL_Error") or None
-        else:
-            lagging = float(lag) > cfg.max_replication_lag
-            observed["replication_lag"] = Observed(float(lag), "s", "warn" if lagging else None)
-            if lagging:
-                notes.append(f"replication lag {float(lag):.0f} s")
+        link_error = _replication(replica_rows, cfg, observed, notes)
     if observed["connections_used"].status:
         notes.append(f"{connections}/{max_conn} connections in use")
     message = f"{name} {version} ({role}{', read-only' if row.read_only else ''})"
