@@ -65,7 +65,7 @@ def test_refusals_exit_1_with_a_hint(repo: Path, capsys: pytest.CaptureFixture[s
     (repo / "dirty.txt").write_text("x")
     assert main(["release", "tag"]) == 1
     err = capsys.readouterr().err
-    assert "uncommitted changes" in err and "dirty.txt" in err and "hint:" in err
+    assert "uncommitted change(s)" in err and "dirty.txt" in err and "hint:" in err
     assert main(["release", "tag", "--allow-dirty", "--message", "m"]) == 0
 
 

@@ -130,7 +130,10 @@ def test_tag_creates_an_annotated_tag_with_the_changelog(released: Path,
     assert again.status == "skipped" and "no commits since v1.1.0" in again.reason
 
 
-def test_tag_message_override_and_dry_run(released: Path, settings: ReleaseSettings) -> None:
+def test_tag_message_override_and_dry_run(released: Path, tmp_path: Path,
+                                          settings: ReleaseSettings) -> None:
+    git(tmp_path, "init", "-q", "--bare", str(tmp_path / "remote.git"))
+    git(released, "remote", "add", "origin", str(tmp_path / "remote.git"))
     commit(released, "fix: a")
     plan = tag(settings, released, dry_run=True, push=True)
     assert plan.status == "dry-run" and plan.tag == "v1.0.1"
@@ -199,14 +202,16 @@ def test_push_sends_only_the_new_tag(released: Path, tmp_path: Path,
     assert git(remote, "branch", "--list").strip() == ""
 
 
-def test_push_failure_keeps_the_local_tag_and_says_so(released: Path,
-                                                      settings: ReleaseSettings) -> None:
+def test_push_to_an_unknown_remote_is_refused_before_tagging(released: Path,
+                                                            settings: ReleaseSettings) -> None:
     commit(released, "fix: a")
     missing = dataclasses.replace(settings, remote="nowhere")
-    with pytest.raises(ReleaseError, match=r"v1\.0\.1 was created but pushing") as info:
+    with pytest.raises(ReleaseError, match=r"no remote named 'nowhere'.*nothing was tagged") as info:
         tag(missing, released, push=True)
-    assert "git tag -d v1.0.1" in (info.value.hint or "")
-    assert "v1.0.1" in git(released, "tag", "--list")
+    assert "git remote add nowhere" in (info.value.hint or "")
+    with pytest.raises(ReleaseError, match="no remote named"):
+        tag(missing, released, push=True, dry_run=True)
+    assert git(released, "tag", "--list").split() == ["v1.0.0"]
 
 
 def test_nothing_to_release(released: Path, settings: ReleaseSettings) -> None:

@@ -160,11 +160,17 @@ def changelog_cmd(app: AppContext, since: str | None, write: str | None, version
     if as_json:
         emit_json(_jsonable(result))
         return EXIT_OK
-    if target is None:
+    if not result.commits:
+        since = result.since or "the start of the history"
+        info(f"no commits since {since}: nothing to {'write' if target else 'list'}"
+             + (f"; for the notes of {since} itself, pass --since with the tag before it"
+                if result.since else ""))
+        if target is None:
+            echo(result.text.rstrip())
+    elif target is None:
         echo(result.text.rstrip())
     elif result.changed:
         info(f"wrote {result.version} to {result.path}")
     else:
-        info(f"{result.path} already up to date"
-             + ("" if result.commits else " (no commits since the last tag)"))
+        info(f"{result.path} already up to date")
     return EXIT_OK

@@ -122,15 +122,17 @@ def _plan(settings: ReleaseSettings, repo: Path, level: LevelChoice, pre: PreLab
     fmt = TagFormat(settings)
     tags, ignored = release_tags(git, fmt)
     latest: ReleaseTag | None = tags[0] if tags else None
+    base_name = latest.name if latest else None
+    total = count_commits(git, base_name)
+    commits = tuple(commits_since(git, base_name))
+    listed = commits
     if since is not None:
+        # --since only chooses which commits to list; the version is still the one
+        # that follows the newest release tag
         if not tag_exists(git, since):
             raise UsageError(f"--since: no tag named {since!r} in {git.cwd}",
                              hint="list the tags with `git tag --list`")
-        base_name: str | None = since
-    else:
-        base_name = latest.name if latest else None
-    total = count_commits(git, base_name)
-    commits = tuple(commits_since(git, base_name))
+        listed = tuple(commits_since(git, since))
     revision = read_revision(settings, repo)
     reasons: tuple[str, ...] = ()
     decided: BumpLevel | Literal["initial"]
@@ -159,7 +161,7 @@ def _plan(settings: ReleaseSettings, repo: Path, level: LevelChoice, pre: PreLab
         previous_tag=latest.name if latest else None, commits=total, ignored_tags=ignored,
         revision=revision, head=head.sha, branch=head.branch, reasons=reasons,
     )
-    return _Plan(git, head, nxt, commits)
+    return _Plan(git, head, nxt, listed)
 
 
 def next_version(settings: ReleaseSettings, repo: Path, *, level: LevelChoice = "auto",
@@ -192,10 +194,10 @@ def tag(settings: ReleaseSettings, repo: Path, *, level: LevelChoice = "auto",
     if not allow_dirty:
         dirty = dirty_files(git)
         if dirty:
-            shown = "\n  ".join(dirty[:20]) + (f"\n  … and {len(dirty) - 20} more"
-                                               if len(dirty) > 20 else "")
+            shown = ", ".join(d.strip() for d in dirty[:10]) + (
+                f" and {len(dirty) - 10} more" if len(dirty) > 10 else "")
             raise ReleaseError(
-                f"the work tree has uncommitted changes:\n  {shown}",
+                f"the work tree of {git.cwd} has {len(dirty)} uncommitted change(s): {shown}",
                 hint="commit or stash them, or pass --allow-dirty",
             )
     if nxt.nothing_to_release:
@@ -205,6 +207,9 @@ def tag(settings: ReleaseSettings, repo: Path, *, level: LevelChoice = "auto",
             why = "the repository has no commits to release"
         return TagResult("skipped", nxt.tag, nxt.version, nxt.previous_tag, head.sha, "",
                          False, None, (), reason=why)
+    if message is not None and not message.strip():
+        raise UsageError("--message: the tag message is empty",
+                         hint="give a message, or leave out --message to use the changelog")
     if tag_exists(git, nxt.tag):
         raise ReleaseError(
             f"tag {nxt.tag} already exists in {git.cwd}",
@@ -215,6 +220,8 @@ def tag(settings: ReleaseSettings, repo: Path, *, level: LevelChoice = "auto",
     text = message if message is not None else render_message(nxt.tag, groups)
     signed = settings.sign if sign is None else sign
     remote = settings.remote if push else None
+    if remote:
+        _require_remote(git, remote)
     actions = [f"git tag {'-s' if signed else '-a'} {nxt.tag} {head.sha[:12]}"]
     if remote:
         actions.append(f"git push {remote} refs/tags/{nxt.tag}")
@@ -222,7 +229,9 @@ def tag(settings: ReleaseSettings, repo: Path, *, level: LevelChoice = "auto",
         return TagResult("dry-run", nxt.tag, nxt.version, nxt.previous_tag, head.sha, text,
                          False, remote, tuple(actions))
     try:
-        git.run("tag", "-s" if signed else "-a", nxt.tag, "-F", "-", head.sha, stdin=text)
+        # verbatim: a message line starting with '#' is text, not a comment to strip
+        git.run("tag", "-s" if signed else "-a", "--cleanup=verbatim", nxt.tag, "-F", "-",
+                head.sha, stdin=text if text.endswith("\n") else text + "\n")
     except GitError as exc:
         hint = ("check gpg and user.signingkey (`git tag -s` must work by hand), or drop "
                 "--sign" if signed else None)
@@ -230,18 +239,45 @@ def tag(settings: ReleaseSettings, repo: Path, *, level: LevelChoice = "auto",
     log.debug("created tag %s on %s", nxt.tag, head.sha[:12])
     pushed = False
     if remote:
-        try:
-            git.run("push", remote, f"refs/tags/{nxt.tag}")
-        except GitError as exc:
-            raise ReleaseError(
-                f"tag {nxt.tag} was created but pushing it to {remote!r} failed: "
-                f"{exc.stderr.splitlines()[-1] if exc.stderr else exc}",
-                hint=f"push it with `git push {remote} refs/tags/{nxt.tag}`, or delete it "
-                     f"with `git tag -d {nxt.tag}`",
-            ) from exc
+        _push(git, remote, nxt.tag)
         pushed = True
     return TagResult("created", nxt.tag, nxt.version, nxt.previous_tag, head.sha, text,
                      pushed, remote, tuple(actions))
+
+
+def _require_remote(git: Git, remote: str) -> None:
+    """Refuse ``--push`` to a remote name git does not know (URLs are taken as they are)."""
+    if "/" in remote or ":" in remote or git.ok("remote", "get-url", remote):
+        return
+    known = git.run("remote").split()
+    raise ReleaseError(
+        f"--push: no remote named {remote!r} in {git.cwd} (remotes: "
+        f"{', '.join(known) or 'none'}); nothing was tagged",
+        hint=f"add it with `git remote add {remote} URL`, or set [release] remote",
+    )
+
+
+def _push_failure(stderr: str) -> str:
+    """The lines of a failed ``git push`` that say why (rejections, the remote's own words)."""
+    lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
+    why = [ln for ln in lines if ln.startswith(("! [", "remote:", "fatal:"))]
+    chosen = why[:3] or lines[-1:] or ["git push failed"]
+    return "; ".join(chosen)
+
+
+def _push(git: Git, remote: str, name: str) -> None:
+    """Push the new tag alone; on failure delete it again so a failed release leaves no tag."""
+    try:
+        git.run("push", remote, f"refs/tags/{name}")
+    except GitError as exc:
+        why = _push_failure(exc.stderr)
+        undone = git.ok("tag", "-d", name)
+        kept = ("the local tag was deleted again, nothing was released" if undone else
+                f"the local tag {name} could not be deleted: delete it with `git tag -d {name}`")
+        raise ReleaseError(
+            f"pushing tag {name} to {remote!r} failed: {why}; {kept}",
+            hint=f"fix access to {remote!r} (try `git push {remote} --dry-run`) and rerun",
+        ) from exc
 
 
 def changelog(settings: ReleaseSettings, repo: Path, *, since: str | None = None,
@@ -250,6 +286,11 @@ def changelog(settings: ReleaseSettings, repo: Path, *, since: str | None = None
               env: Mapping[str, str] | None = None) -> ChangelogResult:
     """The changelog section for the commits since ``since`` (default: the last release
     tag), headed by the next version; written into ``write`` when given (idempotent)."""
+    if version is not None:
+        try:
+            Version.parse(version)
+        except ValueError as exc:
+            raise UsageError(f"--version: {exc}", hint="give a version like 1.4.0") from None
     plan = _plan(settings, repo, level, pre, env, since=since)
     heading = version if version is not None else plan.next.version
     groups = group_commits(plan.commits)

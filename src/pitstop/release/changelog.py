@@ -32,7 +32,7 @@ def group_of(commit: Commit) -> str:
 
 def entry(commit: Commit) -> str:
     """One bullet's text: ``**scope:** description (abc1234)``."""
-    text = commit.description or commit.subject
+    text = commit.description or commit.subject or "(no commit message)"
     if commit.breaking and commit.breaking_note:
         text = f"{text} — {commit.breaking_note}"
     if commit.scope:

@@ -161,7 +161,7 @@ def read_revision(settings: ReleaseSettings, base: Path) -> str | None:
     match = re.search(settings.revision_pattern, text, re.MULTILINE)
     if match is None or not match.group(1):
         raise ConfigError(
-            f"no line matches revision_pattern {settings.revision_pattern!r}", file=path,
+            f"no line matches revision_pattern '{settings.revision_pattern}'", file=path,
             key="release.revision_pattern",
             hint="add a line such as 'Revision: 12', or fix the pattern",
         )

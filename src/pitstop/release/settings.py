@@ -44,10 +44,23 @@ class ReleaseSettings:
     def __post_init__(self) -> None:
         if self.tag_format.count("{version}") != 1:
             raise ValueError(
-                f"tag_format: expected exactly one '{{version}}', got {self.tag_format!r}"
+                f"tag_format: expected exactly one '{{version}}', got {self.tag_format!r} "
+                "(for example 'v{version}' or 'api/v{version}')"
             )
-        if any(c in self.tag_format for c in " ~^:?*[\\") or ".." in self.tag_format:
-            raise ValueError(f"tag_format: {self.tag_format!r} is not a valid git tag name")
+        if self.revision_format.count("{revision}") != 1:
+            raise ValueError(
+                f"revision_format: expected exactly one '{{revision}}', got "
+                f"{self.revision_format!r} (for example '-rev{{revision}}')"
+            )
+        suffix = "" if self.revision_file is None else self.revision_format.replace(
+            "{revision}", "12")
+        example = self.tag_format.replace("{version}", "1.2.3-rc.1" + suffix)
+        problem = tag_name_problem(example)
+        if problem:
+            raise ValueError(
+                f"tag_format/revision_format: the tags would not be valid git tag names "
+                f"(e.g. {example!r}: {problem}); use letters, digits, '.', '-', '_' and '/'"
+            )
         try:
             Version.parse(self.initial)
         except ValueError as exc:
@@ -55,10 +68,30 @@ class ReleaseSettings:
         try:
             pattern = re.compile(self.revision_pattern, re.MULTILINE)
         except re.error as exc:
-            raise ValueError(f"revision_pattern: invalid regex: {exc}") from None
+            raise ValueError(f"revision_pattern: invalid regex ({exc}), for example "
+                             "'Revision:\\s*(\\d+)'") from None
         if pattern.groups != 1:
             raise ValueError(
-                f"revision_pattern: expected exactly one capture group, got {pattern.groups}"
+                f"revision_pattern: expected exactly one capture group around the revision, "
+                f"got {pattern.groups} (for example 'Revision:\\s*(\\d+)')"
             )
-        if self.revision_format.count("{revision}") != 1:
-            raise ValueError("revision_format: expected exactly one '{revision}'")
+
+
+def tag_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be a git tag (the rules of ``git check-ref-format``, plus no
+    leading '-', which git would read as an option), or ``None`` when it can."""
+    if name.startswith("-"):
+        return "it starts with '-'"
+    bad = sorted({c for c in name if c in " ~^:?*[\\" or ord(c) < 32 or ord(c) == 127})
+    if bad:
+        return "it contains " + " ".join(repr(c) for c in bad)
+    if ".." in name or "@{" in name or name == "@":
+        return "it contains '..' or '@{'"
+    if name.endswith("."):
+        return "it ends with '.'"
+    for part in name.split("/"):
+        if not part:
+            return "it has an empty '/' component (leading, trailing or double '/')"
+        if part.startswith(".") or part.endswith(".lock"):
+            return f"the component {part!r} starts with '.' or ends with '.lock'"
+    return None
