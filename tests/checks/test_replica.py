@@ -212,6 +212,7 @@ def _assert_pg_replica(project: Path, capsys: pytest.CaptureFixture[str], port: 
     assert "replicas" not in observed
 
 
+@pytest.mark.postgres
 def test_pg_replica_of_the_local_server(pg_lab: PgLab, project: Path, pg_url: str,
                                         capsys: pytest.CaptureFixture[str]) -> None:
     refusal = _local_pg_refusal(pg_url)
@@ -398,6 +399,7 @@ def _assert_my_replica(project: Path, capsys: pytest.CaptureFixture[str], url: s
     assert 0 <= observed["replication_lag"] < 30
 
 
+@pytest.mark.mysql
 def test_mariadb_replica_of_the_local_server(maria_lab: MariaLab, project: Path,
                                              mysql_url: str,
                                              capsys: pytest.CaptureFixture[str]) -> None:
