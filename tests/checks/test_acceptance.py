@@ -68,3 +68,35 @@ def test_rediss_against_a_plain_port_hints_at_tls(project: Path,
     out = capsys.readouterr().out
     assert code == 4
     assert "TLS" in out and "use redis://" in out
+
+
+def test_redis_warning_hint_is_about_the_warning(project: Path, redis_url: str,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    from pitstop.cli.main import main
+
+    (project / "pitstop.toml").write_text("[checks.redis]\ncache = true\n", encoding="utf-8")
+    assert main(["check", "redis", "--no-record", "--redis", redis_url]) == 0
+    out = capsys.readouterr().out
+    assert "noeviction" in out
+    assert "hint: set maxmemory-policy allkeys-lru" in out and "maxclients" not in out
+
+
+@pytest.mark.parametrize("ops", ["", " , ", "set,foo"])
+def test_bench_without_a_valid_operation_is_a_usage_error(project: Path, redis_url: str, ops: str,
+                                                          capsys: pytest.CaptureFixture[str]
+                                                          ) -> None:
+    from pitstop.cli.main import main
+
+    assert main(["bench", "redis", "--url", redis_url, "-n", "10", "-t", ops]) == 3
+    err = capsys.readouterr().err
+    assert "--ops" in err and "hint: choose from set, get" in err
+
+
+def test_ipv6_addresses_are_shown_in_brackets(project: Path, closed_port: int,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    from pitstop.cli.main import main
+
+    (project / "pitstop.toml").write_text(f'[checks.tcp.v6]\naddress = "[::1]:{closed_port}"\n',
+                                          encoding="utf-8")
+    assert main(["check", "tcp.v6", "--no-record"]) == 4
+    assert f"[::1]:{closed_port}: connection refused" in capsys.readouterr().out

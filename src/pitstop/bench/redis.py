@@ -262,7 +262,11 @@ def bench_redis(url: str, *, requests: int = 100_000, clients: int = 50, pipelin
         raise UsageError("--requests, --clients and --pipeline must be at least 1")
     unknown = [op for op in ops if op.upper() not in OPS]
     if unknown:
-        raise UsageError(f"unknown operation {unknown[0]!r}; expected {', '.join(OPS)}")
+        raise UsageError(f"--ops: unknown operation {unknown[0]!r}",
+                         hint=f"choose from {', '.join(o.lower() for o in OPS)}, e.g. -t set,get")
+    if not ops:
+        raise UsageError("--ops: no operation to run",
+                         hint=f"choose from {', '.join(o.lower() for o in OPS)}, e.g. -t set,get")
     from pitstop.checks.redis import server_info, server_name
 
     _rtt, info = server_info(url, timeout)

@@ -150,12 +150,13 @@ def probe_redis(url: str, cfg: RedisCheckSettings, timeout: float) -> Probe:
         "server_version": Observed(version),
         "role": Observed(role),
     }
-    problems: list[tuple[Status, str]] = []
+    problems: list[tuple[Status, str, str]] = []  # (status, what, what to do)
     if role in ("slave", "replica"):
         link = str(info.get("master_link_status", "down"))
         observed["master_link_status"] = Observed(link, None, None if link == "up" else "fail")
         if link != "up":
-            problems.append(("fail", "replica has lost its primary (master_link_status down)"))
+            problems.append(("fail", "replica has lost its primary (master_link_status down)",
+                             "check that the primary is up and reachable from the replica"))
     used = int(info.get("used_memory", 0))
     limit = int(info.get("maxmemory", 0) or 0)
     observed["used_memory"] = Observed(used, "bytes")
@@ -165,35 +166,38 @@ def probe_redis(url: str, cfg: RedisCheckSettings, timeout: float) -> Probe:
         observed["memory_used"] = Observed(round(100 * used / limit, 1), "percent",
                                            "warn" if high else None)
         if high:
-            problems.append(("warn", f"memory {100 * used / limit:.0f}% of maxmemory"))
+            problems.append(("warn", f"memory {100 * used / limit:.0f}% of maxmemory",
+                             "raise maxmemory or free memory"))
     policy = str(info.get("maxmemory_policy", "noeviction"))
     bad_policy = cfg.cache and policy == "noeviction"
     observed["maxmemory_policy"] = Observed(policy, None, "warn" if bad_policy else None)
     if bad_policy:
         problems.append(("warn", "a cache with maxmemory-policy noeviction refuses writes "
-                                 "when full"))
+                                 "when full",
+                         "set maxmemory-policy allkeys-lru (or set cache = false in "
+                         "[checks.redis] if this Redis is not a cache)"))
     save = info.get("rdb_last_bgsave_status")
     if save is not None:
         observed["rdb_last_bgsave_status"] = Observed(save, None, None if save == "ok" else "fail")
         if save != "ok":
-            problems.append(("fail", "the last background save failed"))
+            problems.append(("fail", "the last background save failed",
+                             "check disk space and permissions of the Redis data directory"))
     loading = bool(int(info.get("loading", 0)))
     observed["loading"] = Observed(loading, None, "warn" if loading else None)
     if loading:
-        problems.append(("warn", "still loading its dataset"))
+        problems.append(("warn", "still loading its dataset",
+                         "it answers once loading is done: `pitstop wait redis`"))
     rejected = int(info.get("rejected_connections", 0))
     observed["rejected_connections"] = Observed(rejected, "connections",
                                                 "warn" if rejected else None)
     if rejected:
         problems.append(("warn", f"{rejected} connections rejected since the server started "
-                                 "(maxclients reached)"))
+                                 "(maxclients reached)", "raise maxclients"))
     message = f"{name} {version} ({role})"
     if problems:
-        message += ": " + "; ".join(text for _, text in problems)
-        status: Status = "fail" if any(s == "fail" for s, _ in problems) else "warn"
-        return Probe(message, observed, status,
-                     "see INFO on the server; set maxmemory-policy allkeys-lru for a cache, "
-                     "check disk space for failed saves, raise maxclients for rejections")
+        message += ": " + "; ".join(text for _, text, _ in problems)
+        status: Status = "fail" if any(s == "fail" for s, _, _ in problems) else "warn"
+        return Probe(message, observed, status, "; ".join(todo for _, _, todo in problems))
     return Probe(message, observed, "pass")
 
 

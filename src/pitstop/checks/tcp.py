@@ -18,6 +18,11 @@ from pitstop.checks.base import (
 from pitstop.errors import ConnectError
 
 
+def host_port(host: str, port: int) -> str:
+    """``host:port``, with an IPv6 address in brackets (``[::1]:25``)."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
 def parse_address(address: str) -> tuple[str, int]:
     """``"host:port"`` or ``"[::1]:port"`` → ``(host, port)``; :class:`ValueError`
     naming the problem otherwise."""
@@ -39,19 +44,19 @@ def connect_tcp(host: str, port: int, timeout: float) -> float:
         with socket.create_connection((host, port), timeout=timeout):
             return time.perf_counter() - started
     except TimeoutError:
-        raise ConnectError(f"{host}:{port}: no answer within {timeout:g} s",
+        raise ConnectError(f"{host_port(host, port)}: no answer within {timeout:g} s",
                            hint="is a firewall dropping packets, or the host down?") from None
     except ConnectionRefusedError:
-        raise ConnectError(f"{host}:{port}: connection refused",
+        raise ConnectError(f"{host_port(host, port)}: connection refused",
                            hint="nothing listens on that port: is the service running?") from None
     except OSError as exc:
-        raise ConnectError(f"{host}:{port}: {exc.strerror or exc}",
+        raise ConnectError(f"{host_port(host, port)}: {exc.strerror or exc}",
                            hint="check the host name and the network") from None
 
 
 def probe_tcp(host: str, port: int, timeout: float) -> Probe:
     seconds = connect_tcp(host, port, timeout)
-    return Probe(f"{host}:{port} accepts connections",
+    return Probe(f"{host_port(host, port)} accepts connections",
                  {"connect_time": Observed(round(seconds * 1000, 3), "ms")}, "pass")
 
 

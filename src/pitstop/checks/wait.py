@@ -92,7 +92,7 @@ def _http_attempt(url: str) -> Attempt:
 
 
 def _tcp_attempt(address: str) -> Attempt:
-    from pitstop.checks.tcp import connect_tcp, parse_address
+    from pitstop.checks.tcp import connect_tcp, host_port, parse_address
 
     try:
         host, port = parse_address(address)
@@ -102,7 +102,7 @@ def _tcp_attempt(address: str) -> Attempt:
 
     def attempt(timeout: float) -> str:
         connect_tcp(host, port, timeout)
-        return f"{host}:{port} accepts connections"
+        return f"{host_port(host, port)} accepts connections"
     return attempt
 
 
