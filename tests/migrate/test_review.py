@@ -251,3 +251,34 @@ def test_dry_run_env_is_honoured_by_baseline_and_import(
     assert again.imported == () and again.dry_run  # already recorded
     with pytest.raises(MigrationError, match="already records migrations"):
         m.baseline(settings, version="1", dry_run=True)  # refused without writing too
+
+
+def test_migration_that_moves_search_path_keeps_history_in_place(project: Path,
+                                                                 pg_url: str) -> None:
+    folder = project / "migrations"
+    write_layout("flyway", folder, [
+        # what pg_dump writes at the top of every dump
+        ("SELECT pg_catalog.set_config('search_path', '', false);\n"
+         "CREATE TABLE public.dumped (id integer);", None),
+        ("CREATE SCHEMA app;\nSET search_path TO app;\nCREATE TABLE app.t (id integer);",
+         None),
+        ("CREATE INDEX CONCURRENTLY t_id ON app.t (id);", None),
+        ("CREATE TABLE later (id integer);", None),
+    ])
+    settings = make_settings(project, pg_url)
+    assert len(m.up(settings).applied) == 4  # was: relation "pitstop_migrations" does not exist
+    assert [e.state for e in m.status(settings).migrations] == ["applied"] * 4
+    assert query(pg_url, "SELECT table_schema, table_name FROM information_schema.tables "
+                         "WHERE table_name IN ('pitstop_migrations', 'later') "
+                         "ORDER BY table_name") == [("public", "later"),
+                                                    ("public", "pitstop_migrations")]
+
+
+def test_migration_that_uses_another_database_keeps_history_in_place(project: Path,
+                                                                     mysql_url: str) -> None:
+    folder = project / "migrations"
+    write_layout("flyway", folder, [("CREATE TABLE a (id INTEGER);\nUSE information_schema;\n"
+                                     "SELECT 1;", None), simple(2)])
+    settings = make_settings(project, mysql_url)
+    assert len(m.up(settings).applied) == 2
+    assert [e.state for e in m.status(settings).migrations] == ["applied", "applied"]

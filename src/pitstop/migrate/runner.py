@@ -104,11 +104,22 @@ class Runner:
                 file=work.script.name, transactional=tx, statements_applied=self._progress,
                 statements_total=0 if tx else len(work.statements),
                 direction=work.direction) from None
+        except MigrationFailedError:
+            self._restore(work)
+            raise
+        self._restore(work)
         ms = int((time.perf_counter() - started) * 1000)
         done = AppliedMigration(work.script.version, work.script.description, work.script.name,
                                 work.direction, tx, count, ms)
         self.applied.append(done)
         return done
+
+    def _restore(self, work: Work) -> None:
+        try:
+            self.dialect.restore_session(self.conn, self.table, work.sql)
+        except self.dialect.error_types as exc:
+            log.warning("could not reset the session after %s: %s", work.script.name,
+                        _message(exc))
 
     def _run_transactional(self, work: Work, started: float) -> int | None:
         elapsed = Elapsed(time.time())

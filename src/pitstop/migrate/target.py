@@ -38,6 +38,7 @@ class Target:
     project_dir: Path
     _dialect: Dialect | None = None
     _scripts: tuple[str, list[Script]] | None = None
+    _qualified: str | None = None
 
     @property
     def masked(self) -> str:
@@ -51,7 +52,8 @@ class Target:
 
     @property
     def table(self) -> str:
-        return self.options.table
+        """The history table; inside :meth:`session`, qualified with its schema."""
+        return self._qualified or self.options.table
 
     def scripts(self) -> tuple[str, list[Script]]:
         """``(layout, scripts in order)``, read once."""
@@ -112,8 +114,10 @@ class Target:
         try:
             conn = self.connect()
             try:
+                self._qualified = self.dialect.qualified(conn, self.options.table)
                 yield conn
             finally:
+                self._qualified = None
                 self.dialect.close(conn)
         finally:
             if lock is not None:

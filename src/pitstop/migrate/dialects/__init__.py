@@ -67,6 +67,16 @@ class Dialect(Protocol):
 
     def table_exists(self, conn: Any, table: str) -> bool: ...
 
+    def restore_session(self, conn: Any, table: str, sql: str) -> None:
+        """After a migration whose ``sql`` may have changed session state (``SET
+        search_path``, ``SET ROLE``, ``USE db``), put it back as the run found it, so every
+        migration starts alike whether it runs alone or in a batch."""
+
+    def qualified(self, conn: Any, table: str) -> str:
+        """``table`` qualified with the schema/database ``conn`` uses now, so a migration
+        that changes ``search_path`` (or ``USE``s another database) cannot move the
+        history rows elsewhere."""
+
     def run_transaction(self, conn: Any, sql: str, insert: str,
                         params: tuple[Any, ...]) -> None:
         """Run the script ``sql`` and the history ``insert`` in one transaction, in as few

@@ -11,6 +11,7 @@ from pitstop.migrate.dialects.server import poll, raw_connect, url_user, where
 from pitstop.migrate.splitter import Statement, split_sql
 
 _AT_LINE = re.compile(r"at line (\d+)")
+_USE = re.compile(r"\bUSE\b", re.IGNORECASE)
 
 
 class _NamedLock:
@@ -77,10 +78,30 @@ class MySQLDialect:
                 cur.execute("ROLLBACK")
                 raise ScriptFailure(exc, None) from exc
 
-    def table_exists(self, conn: Any, table: str) -> bool:
+    def restore_session(self, conn: Any, table: str, sql: str) -> None:
+        schema, dot, _ = table.rpartition(".")
+        if dot and _USE.search(sql):
+            with conn.cursor() as cur:
+                cur.execute(f"USE {schema}")
+
+    def qualified(self, conn: Any, table: str) -> str:
         with conn.cursor() as cur:
-            cur.execute("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() "
-                        "AND TABLE_NAME = %s", (table,))
+            cur.execute("SELECT DATABASE()")
+            row = cur.fetchone()
+        if not row or not row[0]:
+            return table
+        return "`" + str(row[0]).replace("`", "``") + "`." + table
+
+    def table_exists(self, conn: Any, table: str) -> bool:
+        schema, dot, name = table.rpartition(".")
+        with conn.cursor() as cur:
+            if dot:
+                cur.execute("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s "
+                            "AND TABLE_NAME = %s",
+                            (schema[1:-1].replace("``", "`"), name))
+            else:
+                cur.execute("SELECT 1 FROM information_schema.TABLES "
+                            "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = %s", (table,))
             return cur.fetchone() is not None
 
     def lock(self, url: str, table: str, timeout: float) -> _NamedLock:

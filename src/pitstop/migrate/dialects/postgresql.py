@@ -26,6 +26,7 @@ _OUTSIDE = re.compile(
     re.IGNORECASE | re.VERBOSE | re.DOTALL,
 )
 _CLASS_ID = 0x70697473  # "pits"
+_SESSION_CHANGE = re.compile(r"\bSET\b|\bset_config\b", re.IGNORECASE)
 
 
 class _AdvisoryLock:
@@ -113,6 +114,20 @@ class PostgresDialect:
             conn.execute(b"ROLLBACK")
             raise ScriptFailure(psycopg.ProgrammingError(
                 "the file does not end cleanly (an unterminated comment or quote?)"), None)
+
+    def restore_session(self, conn: Any, table: str, sql: str) -> None:
+        if not _SESSION_CHANGE.search(sql):
+            return
+        conn.execute("RESET ALL")
+        conn.execute("RESET ROLE")
+        try:
+            conn.execute("SET client_connection_check_interval = 1000")
+        except Exception:  # noqa: BLE001 - PostgreSQL < 14 lacks the setting
+            pass
+
+    def qualified(self, conn: Any, table: str) -> str:
+        row = conn.execute("SELECT quote_ident(current_schema())").fetchone()
+        return f"{row[0]}.{table}" if row and row[0] else table
 
     def table_exists(self, conn: Any, table: str) -> bool:
         row = conn.execute("SELECT to_regclass(%s)", (table,)).fetchone()

@@ -147,6 +147,12 @@ class SQLiteDialect:
             raise ScriptFailure(sqlite3.OperationalError(
                 "the file does not end cleanly (an unterminated /* comment?)"), None)
 
+    def restore_session(self, conn: Any, table: str, sql: str) -> None:
+        return None  # nothing a migration sets can move the history table
+
+    def qualified(self, conn: Any, table: str) -> str:
+        return table  # ATTACH never changes where unqualified names go
+
     def table_exists(self, conn: Any, table: str) -> bool:
         row = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
                            (table,)).fetchone()
