@@ -282,3 +282,17 @@ def test_migration_that_uses_another_database_keeps_history_in_place(project: Pa
     settings = make_settings(project, mysql_url)
     assert len(m.up(settings).applied) == 2
     assert [e.state for e in m.status(settings).migrations] == ["applied", "applied"]
+
+
+def test_history_table_further_down_search_path_is_found(project: Path, pg_url: str) -> None:
+    folder = project / "migrations"
+    write_layout("flyway", folder, [("CREATE SCHEMA app;", None)])
+    role = pg_url.rsplit("/", 1)[1]
+    query(pg_url, f"ALTER DATABASE {role} SET search_path TO app, public")
+    settings = make_settings(project, pg_url)
+    m.up(settings)  # app did not exist yet: the history table went to public
+    write_layout("flyway", folder, [("CREATE TABLE t (id integer);", None)], start=2)
+    assert [a.file for a in m.up(settings).applied] == ["V2__step_2.sql"]  # not V1 again
+    assert query(pg_url, "SELECT table_schema, table_name FROM information_schema.tables "
+                         "WHERE table_schema IN ('app', 'public') ORDER BY 2") == [
+        ("public", "pitstop_migrations"), ("app", "t")]

@@ -126,7 +126,12 @@ class PostgresDialect:
             pass
 
     def qualified(self, conn: Any, table: str) -> str:
-        row = conn.execute("SELECT quote_ident(current_schema())").fetchone()
+        # where the name resolves now (the table may sit further down search_path);
+        # a table not created yet goes to the current schema
+        row = conn.execute(
+            "SELECT quote_ident(COALESCE((SELECT n.nspname FROM pg_class c JOIN pg_namespace n "
+            "ON n.oid = c.relnamespace WHERE c.oid = to_regclass(%s)), current_schema()))",
+            (table,)).fetchone()
         return f"{row[0]}.{table}" if row and row[0] else table
 
     def table_exists(self, conn: Any, table: str) -> bool:
