@@ -100,3 +100,38 @@ def test_ipv6_addresses_are_shown_in_brackets(project: Path, closed_port: int,
                                           encoding="utf-8")
     assert main(["check", "tcp.v6", "--no-record"]) == 4
     assert f"[::1]:{closed_port}: connection refused" in capsys.readouterr().out
+
+
+def test_models_module_that_exits_is_a_config_error_not_a_pass(
+        project: Path, pg_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from pitstop.cli.main import main
+
+    (project / "exiting_models.py").write_text("import sys\nsys.exit(3)\n", encoding="utf-8")
+    (project / "pitstop.toml").write_text(
+        f'database_url = "{pg_url}"\n[checks.schema]\nmodels = "exiting_models:Base"\n',
+        encoding="utf-8")
+    assert main(["check", "schema", "--no-record"]) == 3
+    captured = capsys.readouterr()
+    assert "SystemExit" in captured.out and "1 checks: 0 passed" in captured.err
+
+
+def test_models_attribute_missing_has_a_hint(project: Path, pg_url: str,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    from pitstop.cli.main import main
+
+    (project / "plain_models.py").write_text("X = 1\n", encoding="utf-8")
+    (project / "pitstop.toml").write_text(
+        f'database_url = "{pg_url}"\n[checks.schema]\nmodels = "plain_models:Base"\n',
+        encoding="utf-8")
+    assert main(["check", "schema", "--no-record"]) == 3
+    assert 'hint: name the declarative base or MetaData' in capsys.readouterr().out
+
+
+def test_unknown_postgres_role_says_so(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from pitstop.cli.main import main
+
+    code = main(["check", "database", "--no-record", "--database",
+                 "postgresql://no_such_role_acc:Pw12345678@127.0.0.1:5432/postgres"])
+    out = capsys.readouterr().out
+    assert code == 4
+    assert "hint: the server has no such role" in out and "Pw12345678" not in out

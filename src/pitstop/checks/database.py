@@ -95,6 +95,10 @@ def tls_hint(message: str) -> str | None:
             or "secure transport" in lowered:
         return "the server requires TLS: add ?sslmode=require (PostgreSQL) or ssl settings " \
                "(MySQL) to the URL"
+    if "role" in lowered and "does not exist" in lowered:
+        return "the server has no such role: check the user name in the database URL"
+    if "no pg_hba.conf entry" in lowered:
+        return "the server's pg_hba.conf does not let this user/host/database in: ask the DBA"
     return None
 
 

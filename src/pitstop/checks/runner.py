@@ -192,7 +192,7 @@ def run_one(check: Check, timeout: float | None = None) -> CheckResult:
         error = missing_module(exc)
         return _failure(check, time.perf_counter() - started, error.message, error.hint,
                         error.exit_code)
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:  # SystemExit would end the thread silently
         log.debug("check %s raised", check.name, exc_info=True)
         return _failure(check, time.perf_counter() - started,
                         f"unexpected error: {type(exc).__name__}: {exc}",
@@ -228,7 +228,10 @@ def run_checks(checks: Sequence[Check], *, timeout: float | None = None) -> Chec
         thread.start()
     for thread in threads:
         thread.join()  # run_one itself never waits past its check's deadline
-    final = tuple(r for r in results if r is not None)
+    final = tuple(r if r is not None else  # the thread died: never a silent pass
+                  _failure(c, None, "the check ended without a result", "this is a bug in "
+                           "pitstop; rerun with LOG_LEVEL=DEBUG", EXIT_ERROR)
+                  for r, c in zip(results, checks, strict=True))
     return CheckReport(final, time.perf_counter() - started)
 
 

@@ -44,7 +44,7 @@ def load_metadata(spec: str, project_dir: Path) -> MetaData:
         sys.path[:0] = added
         try:
             module = importlib.import_module(module_name)
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:  # a module that calls sys.exit() too
             raise ConfigError(f"cannot import {module_name!r}: {type(exc).__name__}: {exc}",
                               key=KEY, hint=f"is {module_name} importable from {project_dir}?"
                               ) from exc
@@ -55,10 +55,14 @@ def load_metadata(spec: str, project_dir: Path) -> MetaData:
     for part in attr.split("."):
         target = getattr(target, part, None)
         if target is None:
-            raise ConfigError(f"{module_name} has no attribute {attr!r}", key=KEY)
+            raise ConfigError(f"{module_name} has no attribute {attr!r}", key=KEY,
+                              hint="name the declarative base or MetaData, e.g. "
+                                   f"models = \"{module_name}:Base\"")
     metadata = getattr(target, "metadata", target)
     if not isinstance(metadata, MetaData):
-        raise ConfigError(f"{spec} is neither a declarative base nor a MetaData", key=KEY)
+        raise ConfigError(f"{spec} is neither a declarative base nor a MetaData", key=KEY,
+                          hint="name the declarative base (the class your models inherit "
+                               "from) or a MetaData")
     return metadata
 
 
