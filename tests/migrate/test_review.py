@@ -296,3 +296,14 @@ def test_history_table_further_down_search_path_is_found(project: Path, pg_url: 
     assert query(pg_url, "SELECT table_schema, table_name FROM information_schema.tables "
                          "WHERE table_schema IN ('app', 'public') ORDER BY 2") == [
         ("public", "pitstop_migrations"), ("app", "t")]
+
+
+def test_wait_on_a_fresh_sqlite_project(project: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    write_layout("flyway", project / "migrations", [simple(1)])
+    started = time.monotonic()
+    assert main(["migrate", "status", "--wait", "3"]) == 0  # was: exit 4 after 3 s
+    assert time.monotonic() - started < 2.5
+    assert not (project / ".pitstop").exists()
+    assert main(["migrate", "up", "--wait", "3"]) == 0
+    assert "1 migration(s) applied" in capsys.readouterr().err

@@ -14,7 +14,10 @@ def wait_for_database(database_url: str, timeout: float, *, interval: float = 0.
     """Call :func:`pitstop.db.url.connect_check` until it succeeds; return the seconds
     waited.  Raises the last :class:`ConnectError` (exit 4) when ``timeout`` passes."""
     from pitstop.db.url import connect_check
+    from pitstop.migrate.dialects import dialect_for
 
+    if dialect_for(database_url).name == "sqlite":
+        return 0.0  # a file, not a server: nothing to wait for (and up may create it)
     started = time.monotonic()
     deadline = started + timeout
     while True:
