@@ -135,3 +135,15 @@ def test_unknown_postgres_role_says_so(project: Path, capsys: pytest.CaptureFixt
     out = capsys.readouterr().out
     assert code == 4
     assert "hint: the server has no such role" in out and "Pw12345678" not in out
+
+
+@pytest.mark.parametrize("toml, code", [
+    ('executables = ["no-such-exe-acc"]\n', 2),
+    ('executables = ["no-such-exe-acc"]\nmin_free_disk = "1000PB"\n', 1),  # not alone: 1
+    ('disk_path = "/no/such/dir/acc"\nmin_free_disk = "1MB"\n', 3),
+])
+def test_env_exit_codes(project: Path, toml: str, code: int) -> None:
+    from pitstop.cli.main import main
+
+    (project / "pitstop.toml").write_text("[checks.env]\n" + toml, encoding="utf-8")
+    assert main(["check", "env", "--no-record"]) == code

@@ -23,7 +23,7 @@ from pitstop.checks.base import (
 )
 from pitstop.checks.report import format_bytes
 from pitstop.checks.settings import EnvCheckSettings
-from pitstop.errors import EXIT_DEPENDENCY, EXIT_ERROR
+from pitstop.errors import EXIT_CONFIG, EXIT_DEPENDENCY, EXIT_ERROR
 
 
 def _in_virtualenv(environ: Mapping[str, str]) -> bool:
@@ -38,6 +38,7 @@ def probe_env(cfg: EnvCheckSettings, environ: Mapping[str, str], project_dir: st
     problems: list[str] = []
     hints: list[str] = []
     exit_code = EXIT_ERROR
+    only_executables = bad_config = False
 
     version = platform.python_version()
     ok = True
@@ -73,8 +74,7 @@ def probe_env(cfg: EnvCheckSettings, environ: Mapping[str, str], project_dir: st
         if absent:
             problems.append(f"not on PATH: {', '.join(absent)}")
             hints.append(f"install {absent[0]} or add its directory to PATH")
-            if len(problems) == 1:
-                exit_code = EXIT_DEPENDENCY
+            only_executables = len(problems) == 1
 
     if cfg.min_free_disk is not None:
         where = str(cfg.disk_path or project_dir)
@@ -83,6 +83,7 @@ def probe_env(cfg: EnvCheckSettings, environ: Mapping[str, str], project_dir: st
         except OSError as exc:
             problems.append(f"cannot measure free space of {where}: {exc.strerror or exc}")
             hints.append("set [checks.env] disk_path to an existing directory")
+            bad_config = True
         else:
             low = free < cfg.min_free_disk
             observed["disk_free"] = Observed(free, "bytes", "fail" if low else None)
@@ -92,6 +93,10 @@ def probe_env(cfg: EnvCheckSettings, environ: Mapping[str, str], project_dir: st
                 hints.append("free some disk space (old backups, logs, docker images)")
 
     if problems:
+        if bad_config:
+            exit_code = EXIT_CONFIG
+        elif only_executables and len(problems) == 1:  # missing executables alone: exit 2
+            exit_code = EXIT_DEPENDENCY
         return Probe("; ".join(problems), observed, "fail", "; ".join(hints), exit_code)
     parts = [f"Python {version}"]
     if active:
