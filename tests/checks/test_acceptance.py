@@ -139,7 +139,7 @@ def test_unknown_postgres_role_says_so(project: Path, capsys: pytest.CaptureFixt
 
 @pytest.mark.parametrize("toml, code", [
     ('executables = ["no-such-exe-acc"]\n', 2),
-    ('executables = ["no-such-exe-acc"]\nmin_free_disk = "1000PB"\n', 1),  # not alone: 1
+    ('executables = ["no-such-exe-acc"]\nmin_free_disk = "900TB"\n', 1),  # not alone: 1
     ('disk_path = "/no/such/dir/acc"\nmin_free_disk = "1MB"\n', 3),
 ])
 def test_env_exit_codes(project: Path, toml: str, code: int) -> None:
