@@ -147,3 +147,15 @@ def test_env_exit_codes(project: Path, toml: str, code: int) -> None:
 
     (project / "pitstop.toml").write_text("[checks.env]\n" + toml, encoding="utf-8")
     assert main(["check", "env", "--no-record"]) == code
+
+
+def test_wait_does_not_accept_a_file_that_is_not_a_database(
+        project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from pitstop.cli.main import main
+
+    (project / "bad.db").write_text("not a database " * 20, encoding="utf-8")
+    assert main(["wait", "sqlite:///bad.db", "--timeout", "0.5", "--interval", "0.2"]) == 4
+    assert "file is not a database" in capsys.readouterr().err
+    (project / "dir.db").mkdir()
+    assert main(["check", "database", "--no-record", "--database", "sqlite:///dir.db"]) == 3
+    assert "is not a file" in capsys.readouterr().out

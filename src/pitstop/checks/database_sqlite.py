@@ -12,7 +12,7 @@ from urllib.parse import quote
 from pitstop.checks.base import Observed, Probe
 from pitstop.checks.database import ms
 from pitstop.checks.settings import DatabaseCheckSettings
-from pitstop.errors import ConnectError
+from pitstop.errors import ConfigError, ConnectError
 
 if TYPE_CHECKING:
     from pitstop.db.url import DatabaseURL
@@ -23,6 +23,9 @@ def probe(db: DatabaseURL, cfg: DatabaseCheckSettings, timeout: float) -> Probe:
     if path is None:
         return Probe("in-memory SQLite database: nothing to check", {}, "pass")
     path = Path(path)
+    if path.exists() and not path.is_file():
+        raise ConfigError(f"SQLite database {path} is not a file", key="database_url",
+                          hint="point database_url at the database file")
     if not path.is_file():
         raise ConnectError(
             f"SQLite database {path} does not exist",

@@ -60,7 +60,10 @@ def _database_attempt(url: str) -> Attempt:
             from pitstop.checks.database_sqlite import probe
             from pitstop.checks.settings import DatabaseCheckSettings
 
-            return probe(db, DatabaseCheckSettings(), timeout).message
+            result = probe(db, DatabaseCheckSettings(), timeout)
+            if result.status == "fail":  # a file that is not (yet) a readable database
+                raise ConnectError(result.message, hint=result.hint)
+            return result.message
         try:
             version = connect_check(db, timeout=timeout)
         except ImportError as exc:  # installed, but cannot load (psycopg without libpq)
