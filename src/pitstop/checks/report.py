@@ -127,23 +127,26 @@ def to_records(results: Sequence[CheckResult], run_id: str | None = None
     ) for r in results]
 
 
-def save_report(settings: Settings, report: CheckReport, *, run_id: str | None = None
-                ) -> list[str]:
+def save_report(settings: Settings, report: CheckReport, *, run_id: str | None = None,
+                log_warnings: bool = True) -> list[str]:
     """Store every result in the state store's ``health_checks`` and refresh the
-    metrics exports.  Problems are returned as warnings: the checks themselves ran."""
+    metrics exports.  Problems are returned as warnings (and logged, unless
+    ``log_warnings`` is false: the caller shows them): the checks themselves ran."""
     from pitstop.errors import PitstopError
     from pitstop.metrics import publish_metrics
     from pitstop.state.store import StateStore
 
     warnings: list[str] = []
+    published: list[str] = []  # publish_metrics logs these itself
     try:
         with StateStore.open(settings.state.url) as store:
             store.record_health_checks(to_records(report.results, run_id))
-            warnings.extend(publish_metrics(settings, store))
+            published = publish_metrics(settings, store)
     except PitstopError as exc:
         warnings.append(f"health checks not stored: {exc.message}")
     except Exception as exc:  # noqa: BLE001 - storage must not turn a check run into a crash
         warnings.append(f"health checks not stored: {type(exc).__name__}: {exc}")
-    for warning in warnings:
-        log.warning(warning)
-    return warnings
+    if log_warnings:
+        for warning in warnings:
+            log.warning(warning)
+    return [*published, *warnings]

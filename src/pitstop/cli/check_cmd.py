@@ -71,7 +71,7 @@ def check(app: AppContext, names: tuple[str, ...], as_json: bool, report_file: P
         info(f"{len(report.results)} checks: {counts['pass']} passed, {counts['warn']} warned, "
              f"{counts['fail']} failed in {report.duration_seconds:.2f} s")
     if not no_record:
-        for warning in save_report(settings, report):
+        for warning in save_report(settings, report, log_warnings=False):
             info(f"warning: {warning}")
     return report.exit_code(strict=strict)
 
