@@ -159,3 +159,14 @@ def test_wait_does_not_accept_a_file_that_is_not_a_database(
     (project / "dir.db").mkdir()
     assert main(["check", "database", "--no-record", "--database", "sqlite:///dir.db"]) == 3
     assert "is not a file" in capsys.readouterr().out
+
+
+def test_an_unwritable_metrics_file_is_one_warning(project: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    from pitstop.cli.main import main
+
+    (project / "pitstop.toml").write_text('[metrics]\ntextfile = "/proc/acc-m.prom"\n',
+                                          encoding="utf-8")
+    assert main(["check", "env"]) == 0
+    err = capsys.readouterr().err
+    assert err.count("cannot write metrics file /proc/acc-m.prom") <= 1

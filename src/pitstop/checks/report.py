@@ -127,6 +127,9 @@ def to_records(results: Sequence[CheckResult], run_id: str | None = None
     ) for r in results]
 
 
+NOT_STORED = "health checks not stored"
+
+
 def save_report(settings: Settings, report: CheckReport, *, run_id: str | None = None,
                 log_warnings: bool = True) -> list[str]:
     """Store every result in the state store's ``health_checks`` and refresh the
@@ -143,9 +146,9 @@ def save_report(settings: Settings, report: CheckReport, *, run_id: str | None =
             store.record_health_checks(to_records(report.results, run_id))
             published = publish_metrics(settings, store)
     except PitstopError as exc:
-        warnings.append(f"health checks not stored: {exc.message}")
+        warnings.append(f"{NOT_STORED}: {exc.message}")
     except Exception as exc:  # noqa: BLE001 - storage must not turn a check run into a crash
-        warnings.append(f"health checks not stored: {type(exc).__name__}: {exc}")
+        warnings.append(f"{NOT_STORED}: {type(exc).__name__}: {exc}")
     if log_warnings:
         for warning in warnings:
             log.warning(warning)

@@ -39,7 +39,7 @@ def check(app: AppContext, names: tuple[str, ...], as_json: bool, report_file: P
     Exit codes: 0 all pass (warnings allowed unless --strict), 1 a check failed,
     2 a driver is missing, 3 bad check configuration, 4 a service cannot be reached.
     """
-    from pitstop.checks.report import format_lines, save_report, to_health_json
+    from pitstop.checks.report import NOT_STORED, format_lines, save_report, to_health_json
     from pitstop.checks.runner import check_env, configured_checks, run_checks, select_checks
     from pitstop.output import echo, emit_json, info
 
@@ -72,7 +72,8 @@ def check(app: AppContext, names: tuple[str, ...], as_json: bool, report_file: P
              f"{counts['fail']} failed in {report.duration_seconds:.2f} s")
     if not no_record:
         for warning in save_report(settings, report, log_warnings=False):
-            info(f"warning: {warning}")
+            if warning.startswith(NOT_STORED):  # metrics warnings were logged already
+                info(f"warning: {warning}")
     return report.exit_code(strict=strict)
 
 
