@@ -93,7 +93,8 @@ def smoke_cmd(app: AppContext, patterns: tuple[str, ...], budget: float | None,
         rows = [(c.nodeid, c.outcome, f"{c.duration:.3f}",
                  "slow" if c.duration > result.slow_threshold else "")
                 for c in ordered[:_MAX_ROWS]]
-        table(["test (slowest first)", "outcome", "seconds", ""], rows)
+        if rows:
+            table(["test (slowest first)", "outcome", "seconds", ""], rows)
         if len(ordered) > _MAX_ROWS:
             info(f"… {len(ordered) - _MAX_ROWS} more test(s); --json lists them all")
         _failures(result)
@@ -103,10 +104,13 @@ def smoke_cmd(app: AppContext, patterns: tuple[str, ...], budget: float | None,
         if result.slow:
             info(f"{len(result.slow)} test(s) over the {result.slow_threshold:g}s slow_test "
                  "threshold")
-        if result.over_budget:
-            error(f"the run took {result.duration:.2f}s, over the {result.budget:g}s "
-                 "budget; slowest: " + ", ".join(f"{c.nodeid} ({c.duration:.2f}s)"
-                                                 for c in result.slowest))
+        if result.status == "over-budget":
+            took = (f"pytest was stopped at the {result.budget:g}s budget" if result.stopped
+                    else f"the run took {result.duration:.2f}s, over the {result.budget:g}s budget")
+            slowest = ", ".join(f"{c.nodeid} ({c.duration:.2f}s)" for c in result.slowest)
+            where = f"; pytest's output is in {result.output_file}" if result.output_file else ""
+            error(f"{took}; slowest: {slowest or 'no test finished'}",
+                  f"speed up or unmark the slowest tests, or raise --budget / [test] budget{where}")
     return EXIT_OK if result.status == "passed" else EXIT_ERROR
 
 

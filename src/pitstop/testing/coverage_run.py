@@ -111,7 +111,10 @@ def coverage(settings: TestSettings, project_dir: Path, *, fail_under: float | N
     args = ["-q", *sources, f"--cov-report=xml:{xml_path}", f"--cov-report=html:{html_path}",
             *settings.pytest_args, *extra_args, *(paths or settings.paths)]
     run = run_pytest(python, args, cwd=project_dir, timeout=settings.timeout,
-                     output_file=reports / "coverage-output.txt", what="test coverage", cancel=cancel)
+                     output_file=reports / "coverage-output.txt", what="test coverage", cancel=cancel,
+                     selection=", ".join(paths or settings.paths) or "pytest's testpaths",
+                     empty_hint="pytest collected no test: check --path / [test] paths and "
+                                "pytest's testpaths, and that the tests directory exists")
     if not xml_path.is_file():
         raise TestRunError(
             f"test coverage: pytest-cov wrote no {xml_path}",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -27,12 +28,17 @@ def find_python(configured: Path | None, project_dir: Path, virtual_env: Path | 
     tried: list[str] = []
     if configured is not None:
         candidate = _in_venv(configured) if configured.is_dir() else configured
+        hint = "point --python / [test] python at the project's interpreter or virtualenv"
         if candidate.is_file():
+            if not os.access(candidate, os.X_OK):
+                raise DependencyError(f"--python / [test] python: {candidate} is not executable",
+                                      hint=hint)
             return candidate
-        raise DependencyError(
-            f"[test] python: {candidate} does not exist",
-            hint="point [test] python at the project's interpreter or virtualenv",
-        )
+        if configured.is_dir():
+            raise DependencyError(
+                f"--python / [test] python: {configured} is a directory but not a virtualenv "
+                f"(no {_BIN}/{_EXE} in it)", hint=hint)
+        raise DependencyError(f"--python / [test] python: {candidate} does not exist", hint=hint)
     candidates = []
     if virtual_env is not None:
         candidates.append((_in_venv(virtual_env), "VIRTUAL_ENV"))
@@ -61,8 +67,10 @@ def require_modules(python: Path, modules: Sequence[str]) -> None:
         raise DependencyError(f"{python} could not be started: {exc}",
                               hint="check [test] python or recreate the virtualenv") from exc
     if completed.returncode != 0:
+        said = completed.stderr.strip().splitlines()
         raise DependencyError(
-            f"{python} failed to start: {completed.stderr.strip()[-300:]}",
+            f"{python} failed to start (exit status {completed.returncode})"
+            + (f": {said[-1][-300:]}" if said else ""),
             hint="check [test] python or recreate the virtualenv",
         )
     missing = completed.stdout.split()

@@ -30,6 +30,8 @@ def _nodeid(classname: str, name: str, file: str | None) -> str:
         return f"{classname}::{name}" if classname else name
     file = file.replace("\\", "/")
     module = file.removesuffix(".py").replace("/", ".")
+    if not classname and name == module:  # a module that failed to collect
+        return file
     rest = classname[len(module):].lstrip(".") if classname.startswith(module) else ""
     parts = [file, *(p for p in rest.split(".") if p), name]
     return "::".join(parts)
@@ -47,6 +49,8 @@ def parse_junit(path: Path) -> tuple[list[TestCase], float]:
     for suite in suites:
         total += float(suite.get("time") or 0.0)
         for case in suite.iter("testcase"):
+            if not case.get("name"):  # the placeholder pytest writes when interrupted
+                continue
             outcome: Outcome = "passed"
             message = ""
             for child in case:
@@ -54,6 +58,10 @@ def parse_junit(path: Path) -> tuple[list[TestCase], float]:
                     outcome = "failed" if child.tag == "failure" else (
                         "error" if child.tag == "error" else "skipped")
                     message = (child.get("message") or (child.text or "")).strip()
+                    if message == "collection failure":  # say why: the last "E   " line
+                        said = [ln[1:].strip() for ln in (child.text or "").splitlines()
+                                if ln.startswith("E ")]
+                        message = f"collection failure: {said[-1]}" if said else message
                     if outcome != "skipped":
                         break
             cases.append(TestCase(

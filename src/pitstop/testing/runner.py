@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
+import re
 import shlex
+import signal
 import subprocess
 import tempfile
 import threading
@@ -13,7 +16,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from pitstop.errors import PermissionDeniedError, TestRunError, UsageError
+from pitstop.errors import PermissionDeniedError, PitstopError, TestRunError, UsageError
 from pitstop.testing.junit import TestCase, parse_junit
 
 log = logging.getLogger("pitstop.testing")
@@ -32,6 +35,8 @@ class PytestRun:
     wall_seconds: float
     output: str
     output_file: Path | None
+    stopped: bool = False
+    """pytest was interrupted because the run went over its budget."""
 
     def count(self, outcome: str) -> int:
         return sum(1 for c in self.cases if c.outcome == outcome)
@@ -45,20 +50,24 @@ class PytestRun:
         return tuple(sorted(ran, key=lambda c: c.duration, reverse=True)[:n])
 
 
-def _tail(text: str, lines: int = 15) -> str:
-    return "\n".join(text.rstrip().splitlines()[-lines:])
-
-
 def _run(command: Sequence[str], *, cwd: Path, timeout: float | None,
-         cancel: threading.Event | None, what: str) -> tuple[int, str]:
-    """Run ``command`` with output to a temporary file; stop it on timeout or cancel."""
+         cancel: threading.Event | None, what: str, stop_after: float | None = None
+         ) -> tuple[int, str, bool]:
+    """Run ``command`` with output to a temporary file; stop it on timeout or cancel.
+
+    Past ``stop_after`` seconds (the smoke budget) pytest gets a SIGINT, so it ends the
+    way Ctrl-C ends it, still writing its reports; the third value says so.
+    """
     with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as out:
         try:
             proc = subprocess.Popen(command, cwd=cwd, stdout=out, stderr=subprocess.STDOUT,
                                     stdin=subprocess.DEVNULL)
         except OSError as exc:
             raise TestRunError(f"{what}: cannot start {command[0]}: {exc}") from exc
-        deadline = None if timeout is None else time.monotonic() + timeout
+        start = time.monotonic()
+        deadline = None if timeout is None else start + timeout
+        budget_end = None if stop_after is None else start + stop_after
+        stopped = False
         try:
             while True:
                 try:
@@ -76,11 +85,19 @@ def _run(command: Sequence[str], *, cwd: Path, timeout: float | None,
                         hint="raise [test] timeout, or find the hanging test with "
                              "`pytest --durations=10`",
                     )
+                if budget_end is not None and not stopped and time.monotonic() > budget_end:
+                    stopped = True
+                    proc.send_signal(signal.SIGINT)
+                    # a test that ignores the interrupt still gets stopped
+                    deadline = min(deadline or math.inf, time.monotonic() + _GRACE)
         except BaseException:
             _stop(proc)
             raise
         out.seek(0)
-        return code, out.read()
+        return code, out.read(), stopped
+
+
+_GRACE = 10.0  # seconds pytest gets to finish its reports after the budget's SIGINT
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
@@ -94,13 +111,52 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
         proc.wait()
 
 
+def _reason(output: str) -> str:
+    """The line of pytest's output that says what went wrong (one line, shortened)."""
+    lines = [ln.strip() for ln in output.splitlines() if ln.strip()]
+    errors = [ln[1:].strip() for ln in lines if ln.startswith("E ")]
+    if errors:
+        text = errors[-1]
+    else:
+        marked = [ln for ln in lines if ln.startswith("ERROR")]
+        text = "; ".join(marked[:3]) if marked else (lines[-1] if lines else "no output")
+    return text if len(text) <= 400 else text[:399] + "…"
+
+
+_MARKER_WORDS = ("marker", "'-m'")
+
+
+def _usage_error(what: str, output: str, python: Path, cwd: Path,
+                 output_file: Path | None) -> PitstopError:
+    """pytest's exit status 4: a conftest that cannot be imported (a broken suite, exit
+    1), or arguments pytest refused (exit 3)."""
+    where = f"; full output in {output_file}" if output_file else ""
+    if "while loading conftest" in output:
+        conftest = re.search(r"while loading conftest '([^']+)'", output)
+        name = conftest.group(1) if conftest else "a conftest.py"
+        return TestRunError(
+            f"{what}: pytest could not import {name}: {_reason(output)}",
+            hint=f"run `{python} -m pytest` in {cwd} to see the traceback{where}",
+        )
+    reason = _reason(output)
+    if any(word in reason for word in _MARKER_WORDS):
+        hint = ("register the marker in pytest's configuration (markers = [\"smoke: ...\"] "
+                "under [tool.pytest.ini_options]) or fix [test] smoke_marker")
+    else:
+        hint = "check the node ids / paths (they are relative to the project directory)"
+    return UsageError(f"{what}: pytest refused the arguments: {reason}", hint=hint)
+
+
 def run_pytest(python: Path, args: Sequence[str], *, cwd: Path, timeout: float | None,
                output_file: Path | None, what: str,
-               cancel: threading.Event | None = None) -> PytestRun:
+               cancel: threading.Event | None = None, selection: str = "the selection",
+               empty_hint: str | None = None, stop_after: float | None = None) -> PytestRun:
     """Run ``python -m pytest ARGS`` in ``cwd`` with a JUnit report and parse it.
 
-    Usage errors and "no tests collected" raise :class:`UsageError` (exit 3): a
-    selection that selects nothing is never a green run.  Failing tests are data.
+    Refused arguments and "no tests collected" raise :class:`UsageError` (exit 3): a
+    selection that selects nothing is never a green run.  A conftest that cannot be
+    imported or a pytest crash raise :class:`TestRunError` (exit 1).  Failing tests are
+    data.
     """
     with tempfile.TemporaryDirectory(prefix="pitstop-pytest-") as tmp:
         junit = Path(tmp) / "junit.xml"
@@ -108,7 +164,8 @@ def run_pytest(python: Path, args: Sequence[str], *, cwd: Path, timeout: float |
                    "-o", "junit_family=xunit1", "-o", "junit_duration_report=total", *args)
         log.info("%s: %s", what, shlex.join(c for c in command if not c.startswith("--junitxml")))
         start = time.monotonic()
-        code, output = _run(command, cwd=cwd, timeout=timeout, cancel=cancel, what=what)
+        code, output, stopped = _run(command, cwd=cwd, timeout=timeout, cancel=cancel,
+                                     what=what, stop_after=stop_after)
         wall = time.monotonic() - start
         if output_file is not None:
             try:
@@ -119,21 +176,17 @@ def run_pytest(python: Path, args: Sequence[str], *, cwd: Path, timeout: float |
             except OSError:
                 output_file = None
         if code == _USAGE:
-            errors = [ln for ln in output.splitlines() if ln.startswith("ERROR")]
-            raise UsageError(f"{what}: pytest refused the selection: "
-                             + ("; ".join(errors) or _tail(output, 5)),
-                             hint="check the node ids / paths (they are relative to the "
-                                  "project directory)")
+            raise _usage_error(what, output, python, cwd, output_file)
         if code == _NO_TESTS:
-            raise UsageError(f"{what}: the selection matched no test",
-                             hint="mark tests or fix the node ids; an empty run is never green")
+            raise UsageError(f"{what}: {selection} selected no test",
+                             hint=empty_hint or "fix the selection; an empty run is never green")
         cases: list[TestCase] = []
         if junit.is_file():
             cases, _ = parse_junit(junit)
-        if code not in (_OK, _FAILED) and not any(c.outcome in ("failed", "error")
-                                                   for c in cases):
+        if code not in (_OK, _FAILED) and not stopped and not any(
+                c.outcome in ("failed", "error") for c in cases):
             kind = {_INTERRUPTED: "was interrupted", _INTERNAL: "hit an internal error"}.get(
                 code, f"exited with status {code}")
-            raise TestRunError(f"{what}: pytest {kind}:\n{_tail(output)}",
+            raise TestRunError(f"{what}: pytest {kind}: {_reason(output)}",
                                hint=f"full output in {output_file}" if output_file else None)
-    return PytestRun(command, code, tuple(cases), wall, output, output_file)
+    return PytestRun(command, code, tuple(cases), wall, output, output_file, stopped)

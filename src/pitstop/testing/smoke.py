@@ -38,6 +38,8 @@ class SmokeResult:
     cases: tuple[TestCase, ...]
     python: str
     output_file: str | None
+    stopped: bool = False
+    """pytest was stopped when the run reached the budget (tests after it did not run)."""
 
     @property
     def over_budget(self) -> bool:
@@ -46,6 +48,23 @@ class SmokeResult:
 
 def _mangle(pattern: str) -> str:
     return pattern.replace("\\", "/").rstrip("/")
+
+
+def _relative(pattern: str, project_dir: Path) -> str:
+    """A pattern as pytest reports node ids: relative to the project directory.  A
+    pattern that looks like an option is refused (pytest would read it as one)."""
+    if not pattern.strip() or pattern.startswith("-"):
+        raise UsageError(f"test smoke: pattern {pattern!r} is not a node id or path",
+                         hint="patterns are node ids or paths such as tests/test_api.py::test_x; "
+                              "pytest options go in [test] pytest_args")
+    path, sep, rest = pattern.partition("::")
+    if Path(path).is_absolute():
+        try:
+            path = Path(path).resolve().relative_to(project_dir.resolve()).as_posix()
+        except ValueError:
+            raise UsageError(f"test smoke: {pattern!r} is outside the project {project_dir}",
+                             hint="give node ids relative to the project directory") from None
+    return f"{path}{sep}{rest}"
 
 
 def matches(pattern: str, nodeid: str) -> bool:
@@ -64,7 +83,7 @@ def summarize(run: PytestRun, *, selection: str, budget: float | None, slow_test
     status: SmokeStatus = "passed"
     if failed or errors:
         status = "failed"
-    elif budget is not None and run.wall_seconds > budget:
+    elif run.stopped or (budget is not None and run.wall_seconds > budget):
         status = "over-budget"
     return SmokeResult(
         status=status, selection=selection, tests=len(run.cases), passed=run.count("passed"),
@@ -72,6 +91,7 @@ def summarize(run: PytestRun, *, selection: str, budget: float | None, slow_test
         duration=round(run.wall_seconds, 3), budget=budget, slow_threshold=slow_test,
         slow=slow, slowest=run.slowest(slowest), failures=run.failures, cases=run.cases,
         python=str(python), output_file=str(run.output_file) if run.output_file else None,
+        stopped=run.stopped,
     )
 
 
@@ -88,17 +108,24 @@ def smoke(settings: TestSettings, project_dir: Path, *, patterns: Sequence[str] 
     """
     python = find_python(settings.python, project_dir, virtual_env)
     require_modules(python, ["pytest"])
-    chosen = tuple(patterns) or settings.smoke_tests
+    chosen = tuple(_relative(p, project_dir) for p in (tuple(patterns) or settings.smoke_tests))
     if chosen:
         args = ["-q", *settings.pytest_args, *extra_args, "--", *chosen]
         selection = ", ".join(chosen)
+        empty_hint = "fix or remove the pattern; an empty selection is never a green run"
     else:
         args = ["-q", "-m", settings.smoke_marker, *settings.pytest_args, *extra_args]
         selection = f"marker {settings.smoke_marker!r}"
+        empty_hint = (f"no collected test is marked @pytest.mark.{settings.smoke_marker}: mark "
+                      "some, or list node ids in [test] smoke_tests / --pattern")
     reports = settings.reports_dir if settings.reports_dir.is_absolute() else (
         project_dir / settings.reports_dir)
+    limit = settings.budget if budget is None else budget
+    if limit == 0:  # 0 means "no budget" (TOML has no null)
+        limit = None
     run = run_pytest(python, args, cwd=project_dir, timeout=settings.timeout,
-                     output_file=reports / "smoke-output.txt", what="test smoke", cancel=cancel)
+                     output_file=reports / "smoke-output.txt", what="test smoke", cancel=cancel,
+                     selection=selection, empty_hint=empty_hint, stop_after=limit)
     if chosen:
         empty = [p for p in chosen if not any(matches(p, c.nodeid) for c in run.cases)]
         if empty:
@@ -106,8 +133,5 @@ def smoke(settings: TestSettings, project_dir: Path, *, patterns: Sequence[str] 
                 f"test smoke: {', '.join(repr(p) for p in empty)} selected no test",
                 hint="fix or remove the pattern; an empty selection is never a green run",
             )
-    limit = settings.budget if budget is None else budget
-    if limit == 0:  # 0 means "no budget" (TOML has no null)
-        limit = None
     return summarize(run, selection=selection, budget=limit, slow_test=settings.slow_test,
                      slowest=settings.slowest, python=python)

@@ -58,7 +58,8 @@ def smoke_task(ctx: TaskContext) -> TaskOutcome:
     if result.status == "over-budget":
         message = f"smoke tests took {result.duration:.1f}s, over the {result.budget:g}s budget"
         return TaskOutcome("failed", EXIT_ERROR, message, data)
-    return TaskOutcome("success", 0, f"{result.tests} smoke test(s) passed in "
+    skipped = f", {result.skipped} skipped" if result.skipped else ""
+    return TaskOutcome("success", 0, f"{result.passed} smoke test(s) passed{skipped} in "
                                      f"{result.duration:.1f}s", data)
 
 
