@@ -190,3 +190,17 @@ def test_skip_report_rules_report_nothing(tmp_path: Path) -> None:
     config.write_text(rule + 'skipReport = "yes"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="skipReport"):
         scan_secrets(options)
+
+
+@pytest.mark.parametrize("value, dropped", [
+    ("abcd1234defg5678", True),      # documentation placeholders seen in site-packages
+    ("a1b2c3d4567890ab", True),
+    ("Summer1234Xq!w", False),       # a weak but real password still fires
+    ("q8Zr2LmX0vKw7TnB", False),
+])
+def test_counting_sequences_are_placeholders(tmp_path: Path, value: str, dropped: bool) -> None:
+    (tmp_path / "app.json").write_text(f'{{"password": "{value}"}}\n', encoding="utf-8")
+    report = scan_secrets(ScanOptions(root=tmp_path, paths=(tmp_path,), explain=True, jobs=1))
+    reasons = [d.reason for d in report.dropped]
+    assert ("counting sequence" in reasons) is dropped
+    assert bool(report.findings) is not dropped

@@ -65,6 +65,19 @@ _FORMAT_SPEC = re.compile(r"%\(?\w*\)?[sdr]|\{[\w.]*\}")
 _VARIABLE = re.compile(r"^(?:\$\{?[A-Za-z_][\w.]*\}?|%[A-Za-z_]\w*%|\$\(.*\))")
 
 
+def counting_share(value: str) -> float:
+    """Share of characters followed by their successor (``a``→``b``, ``1``→``2``) right
+    after them or one further on: near 1 for made-up values such as ``abcd1234efgh5678``
+    or ``a1b2c3d4e5f6``, a few percent for random ones."""
+    text = value.lower()
+    if len(text) < 2:
+        return 0.0
+    hits = sum(1 for i in range(len(text) - 1)
+               if ord(text[i + 1]) == ord(text[i]) + 1
+               or (i + 2 < len(text) and ord(text[i + 2]) == ord(text[i]) + 1))
+    return hits / (len(text) - 1)
+
+
 def _name_of(match: str) -> str:
     """The assigned name of a generic match: what stands before ``=`` or ``:``."""
     cut = min((i for i in (match.find("="), match.find(":")) if i >= 0), default=len(match))
@@ -93,6 +106,8 @@ def generic_reason(secret: str, match: str) -> str | None:
         return "hash digest"
     if _REPEATED.match(secret):
         return "repeated characters"
+    if len(secret) >= 8 and counting_share(secret) >= 0.6:
+        return "counting sequence"
     if _NUMBER_ONLY.match(secret):
         return "number"
     if _IDENTIFIER.match(secret) or _CAMEL_OR_SNAKE.match(secret):
