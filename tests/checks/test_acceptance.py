@@ -170,3 +170,11 @@ def test_an_unwritable_metrics_file_is_one_warning(project: Path,
     assert main(["check", "env"]) == 0
     err = capsys.readouterr().err
     assert err.count("cannot write metrics file /proc/acc-m.prom") <= 1
+
+
+def test_wait_takes_a_redis_url_option(project: Path, redis_url: str,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    from pitstop.cli.main import main
+
+    assert main(["wait", "redis", "--redis", redis_url, "--timeout", "5"]) == 0
+    assert "redis answered after" in capsys.readouterr().err

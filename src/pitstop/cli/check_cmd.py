@@ -85,9 +85,11 @@ def check(app: AppContext, names: tuple[str, ...], as_json: bool, report_file: P
               help="Seconds between attempts.")
 @json_option
 @database_option
+@click.option("--redis", "redis_url", metavar="URL", default=None,
+              help="Redis URL for the `redis` target [env REDIS_URL; config redis_url].")
 @pass_app
 def wait(app: AppContext, targets: tuple[str, ...], timeout: float, interval: float,
-         as_json: bool, database: str | None) -> int:
+         as_json: bool, database: str | None, redis_url: str | None) -> int:
     """Block until each target answers (default: the database), like `dbmate wait`.
 
     A target is `database`, `redis`, a database/Redis/HTTP URL, tcp://HOST:PORT or
@@ -97,7 +99,7 @@ def wait(app: AppContext, targets: tuple[str, ...], timeout: float, interval: fl
     from pitstop.checks.wait import wait as wait_for_targets
     from pitstop.output import emit_json, error, info
 
-    settings = app.settings(database_url=database)
+    settings = app.settings(database_url=database, redis_url=redis_url)
 
     def progress(label: str, attempts: int, message: str) -> None:
         if attempts == 1 or attempts % 10 == 0:
