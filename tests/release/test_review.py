@@ -148,3 +148,30 @@ def test_cli_push_refusal_exit_code(released: Path, monkeypatch: pytest.MonkeyPa
     assert main(["release", "tag", "-m", ""]) == 3
     assert main(["release", "changelog", "--version", "1.x"]) == 3
     assert git(released, "tag", "--list").split() == ["v1.0.0"]
+
+
+def test_a_section_for_a_next_version_that_changed_is_replaced(
+        released: Path, settings: ReleaseSettings) -> None:
+    log = released / "CHANGELOG.md"
+    log.write_text("# Changelog\n\n## [Unreleased]\n- pending\n\n## [0.9.0] - 2024-01-01\n"
+                   "- old, never tagged with this format\n")
+    commit(released, "fix: a fix")
+    assert changelog(settings, released, write=log).version == "1.0.1"
+    commit(released, "feat: a feature")  # the next version is now 1.1.0, not 1.0.1
+    assert changelog(settings, released, write=log).changed
+    text = log.read_text()
+    assert "## [1.0.1]" not in text and text.count("a fix (") == 1
+    assert text.index("## [Unreleased]") < text.index("## [1.1.0]") < text.index("## [0.9.0]")
+    assert "- pending" in text and "old, never tagged" in text
+    assert not changelog(settings, released, write=log).changed  # idempotent
+
+
+def test_tagged_sections_are_never_dropped(released: Path, settings: ReleaseSettings) -> None:
+    log = released / "CHANGELOG.md"
+    commit(released, "fix: a fix")
+    changelog(settings, released, write=log)
+    make_tag(released, "v1.0.1")
+    commit(released, "feat: later")
+    changelog(settings, released, write=log)
+    text = log.read_text()
+    assert "## [1.1.0]" in text and "## [1.0.1]" in text

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Literal
 
@@ -35,7 +35,7 @@ from pitstop.release.history import (
     tag_exists,
 )
 from pitstop.release.settings import ReleaseSettings
-from pitstop.release.version import PreLabel, Version, bump
+from pitstop.release.version import PreLabel, Version, bump, parse_or_none
 
 log = logging.getLogger("pitstop.release")
 
@@ -280,6 +280,23 @@ def _push(git: Git, remote: str, name: str) -> None:
         ) from exc
 
 
+def _unreleased(settings: ReleaseSettings, plan: _Plan) -> Callable[[str], bool]:
+    """Whether a changelog heading names a version above the last release tag that has
+    no tag itself: a section written for a next version that changed before tagging."""
+    fmt = TagFormat(settings)
+    tagged = {t.version.precedence() for t in
+              (fmt.parse(n) for n in plan.git.run("tag", "--list").splitlines()) if t}
+    previous = parse_or_none(plan.next.previous or "")
+
+    def stale(text: str) -> bool:
+        version = parse_or_none(text)
+        # without a release tag yet, nothing is known to be stale: keep every section
+        return (previous is not None and version is not None and version > previous
+                and version.precedence() not in tagged)
+
+    return stale
+
+
 def changelog(settings: ReleaseSettings, repo: Path, *, since: str | None = None,
               write: Path | None = None, level: LevelChoice = "auto",
               pre: PreLabel | None = None, version: str | None = None,
@@ -300,6 +317,6 @@ def changelog(settings: ReleaseSettings, repo: Path, *, since: str | None = None
     if write is not None:
         path = write if write.is_absolute() else plan.git.cwd / write
         if plan.commits:
-            changed = write_section(path, heading, text)
+            changed = write_section(path, heading, text, stale=_unreleased(settings, plan))
     return ChangelogResult(heading, since or plan.next.previous_tag, plan.head.date, groups,
                            text, len(plan.commits), path, changed)

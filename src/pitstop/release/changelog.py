@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from pitstop.errors import PermissionDeniedError, ReleaseError
@@ -98,13 +98,38 @@ def merge_section(existing: str, version: str, section: str) -> str:
     return "\n\n".join(p for p in parts if p) + "\n"
 
 
-def write_section(path: Path, version: str, section: str) -> bool:
-    """Put ``section`` into the changelog at ``path``; ``True`` when the file changed."""
+_ANY_HEADING = re.compile(r"^## \[?([^\]\s]+)\]?(?:\s|$)")
+
+
+def drop_sections(existing: str, stale: Callable[[str], bool]) -> str:
+    """``existing`` without the ``## [X]`` sections whose version text ``X`` is ``stale``."""
+    lines = existing.splitlines()
+    kept: list[str] = []
+    dropping = False
+    for line in lines:
+        if line.startswith("## "):
+            match = _ANY_HEADING.match(line)
+            dropping = bool(match and stale(match.group(1)))
+        if not dropping:
+            kept.append(line)
+    if len(kept) == len(lines):
+        return existing
+    return "\n".join(kept).rstrip() + "\n"
+
+
+def write_section(path: Path, version: str, section: str,
+                  stale: Callable[[str], bool] | None = None) -> bool:
+    """Put ``section`` into the changelog at ``path``; ``True`` when the file changed.
+
+    ``stale`` picks other sections to remove first: those written earlier for a next
+    version that was never tagged (the commits since then changed the level)."""
     try:
         existing = path.read_text(encoding="utf-8") if path.exists() else ""
     except (OSError, UnicodeDecodeError) as exc:
         raise ReleaseError(f"{path}: cannot read the changelog: {exc}") from exc
-    updated = merge_section(existing, version, section)
+    base = existing if stale is None else drop_sections(
+        existing, lambda v: v != version and stale(v))
+    updated = merge_section(base, version, section)
     if updated == existing:
         return False
     try:
