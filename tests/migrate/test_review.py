@@ -307,3 +307,18 @@ def test_wait_on_a_fresh_sqlite_project(project: Path,
     assert not (project / ".pitstop").exists()
     assert main(["migrate", "up", "--wait", "3"]) == 0
     assert "1 migration(s) applied" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("layout", ["dbmate", "golang-migrate", "diesel", "plain"])
+def test_new_twice_in_one_second_and_explicit_plain(project: Path, sqlite_url: str,
+                                                    layout: str) -> None:
+    import datetime as dt
+
+    settings = make_settings(project, sqlite_url, f'[migrate]\nlayout = "{layout}"\n')
+    moment = dt.datetime(2025, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+    first = m.new(settings, "first", now=moment)
+    second = m.new(settings, "second", now=moment)  # was: the same version twice
+    assert first.layout == second.layout == layout  # plain stays plain on an empty dir
+    st = m.status(settings)
+    assert [e.description for e in st.migrations] == ["first", "second"]
+    assert len({e.version for e in st.migrations}) == 2

@@ -120,6 +120,20 @@ def _slug(name: str) -> str:
     return slug[:_SLUG_MAX].rstrip("_")
 
 
+def _stamp_after(now: dt.datetime | None, fmt: str, existing: list[str]) -> str:
+    """A timestamp version newer than every existing one (two ``new`` in the same second
+    must not share a version)."""
+    moment = now or dt.datetime.now(dt.UTC)
+    top = max((version_key(v) for v in existing), default=None)
+    for _ in range(1000):
+        version = moment.strftime(fmt)
+        if top is None or version_key(normalize_version(version)) > top:
+            return version
+        moment += dt.timedelta(seconds=1)
+    raise MigrationError(f"cannot pick a timestamp version after {max(existing, key=version_key)}",
+                         hint="the newest existing version lies in the future; rename it")
+
+
 def _next_number(versions: list[str]) -> int:
     numbers = [int(m.group(0)) for v in versions if (m := re.match(r"\d+", v))]
     return max(numbers) + 1 if numbers else 1
@@ -146,11 +160,11 @@ def new(settings: Settings, name: str, *, directory: Path | None = None,
                              f"{exc.strerror}", hint="pass --dir or set [migrate] dir") from None
     slug = _slug(name)
     layout = options.layout if options.layout != "auto" else detect_layout(folder)
-    if layout == "plain" and not any(folder.glob("*.sql")):
+    if options.layout == "auto" and layout == "plain" and not any(folder.glob("*.sql")):
         layout = "flyway"  # a new project gets Flyway-style names
-    stamp = (now or dt.datetime.now(dt.UTC)).strftime("%Y%m%d%H%M%S")
     existing = [s.version for s in target.scripts()[1] if s.version] if any(folder.iterdir()) \
         else []
+    stamp = _stamp_after(now, "%Y%m%d%H%M%S", existing)
     files: list[tuple[Path, str]]
     if layout == "flyway":
         big = [v for v in existing if len(v) >= 14]
@@ -166,7 +180,7 @@ def new(settings: Settings, name: str, *, directory: Path | None = None,
         files = [(folder / f"{version}_{slug}.up.sql", ""),
                  (folder / f"{version}_{slug}.down.sql", "")]
     elif layout == "diesel":
-        version = (now or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%d-%H%M%S")
+        version = _stamp_after(now, "%Y-%m-%d-%H%M%S", existing)
         sub = folder / f"{version}_{slug}"
         files = [(sub / "up.sql", f"-- {name}\n"), (sub / "down.sql", "-- undo it\n")]
     else:
