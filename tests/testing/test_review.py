@@ -150,3 +150,10 @@ def test_smoke_json_reports_stopped(sample: Path, monkeypatch: pytest.MonkeyPatc
     assert main(["test", "smoke", "--json", "--pattern", "tests/test_api.py::test_health"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["stopped"] is False and data["over_budget"] is False
+
+
+def test_a_bad_pytest_argument_names_the_argument(sample: Path) -> None:
+    bogus = TestSettings(python=PYTHON, pytest_args=("--bogus-flag",))
+    with pytest.raises(UsageError, match="unrecognized arguments: --bogus-flag") as info:
+        smoke(bogus, sample)
+    assert "pytest_args" in (info.value.hint or "")

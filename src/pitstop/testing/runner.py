@@ -115,7 +115,10 @@ def _reason(output: str) -> str:
     """The line of pytest's output that says what went wrong (one line, shortened)."""
     lines = [ln.strip() for ln in output.splitlines() if ln.strip()]
     errors = [ln[1:].strip() for ln in lines if ln.startswith("E ")]
-    if errors:
+    argparse = [ln for ln in lines if ": error: " in ln and not ln.startswith("ERROR")]
+    if argparse:  # pytest's option parser: "python -m pytest: error: unrecognized …"
+        text = argparse[-1].partition(": error: ")[2]
+    elif errors:
         text = errors[-1]
     else:
         marked = [ln for ln in lines if ln.startswith("ERROR")]
@@ -139,7 +142,9 @@ def _usage_error(what: str, output: str, python: Path, cwd: Path,
             hint=f"run `{python} -m pytest` in {cwd} to see the traceback{where}",
         )
     reason = _reason(output)
-    if any(word in reason for word in _MARKER_WORDS):
+    if "unrecognized arguments" in reason or reason.startswith("argument "):
+        hint = "fix [test] pytest_args (or the project's addopts)"
+    elif any(word in reason for word in _MARKER_WORDS):
         hint = ("register the marker in pytest's configuration (markers = [\"smoke: ...\"] "
                 "under [tool.pytest.ini_options]) or fix [test] smoke_marker")
     else:
