@@ -204,3 +204,22 @@ def test_counting_sequences_are_placeholders(tmp_path: Path, value: str, dropped
     reasons = [d.reason for d in report.dropped]
     assert ("counting sequence" in reasons) is dropped
     assert bool(report.findings) is not dropped
+
+
+def test_stdin_is_streamed_and_a_too_large_input_is_not_a_clean_pass(tmp_path: Path) -> None:
+    import io
+
+    from pitstop.scan.engine import ScanOptions as Options
+
+    token = github_token()
+    data = b"x = 1\n" * 300_000 + f"k = '{token}'\n".encode()  # ~1.8 MB
+    def options(stream: io.BytesIO, max_file_size: int = 50_000_000) -> Options:
+        return Options(root=tmp_path, mode="stdin", jobs=1, stdin_stream=stream,
+                       max_file_size=max_file_size)
+
+    report = scan_secrets(options(io.BytesIO(data)))
+    assert [(f.path, f.line) for f in report.findings] == [("<stdin>", 300_001)]
+    with pytest.raises(NothingScannedError, match="larger than --max-file-size"):
+        scan_secrets(options(io.BytesIO(data), max_file_size=1_000_000))
+    empty = scan_secrets(options(io.BytesIO(b"")))
+    assert empty.findings == () and empty.stats.files == 1  # an empty diff is a clean pass

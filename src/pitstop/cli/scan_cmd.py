@@ -102,7 +102,7 @@ def secrets(app: AppContext, paths: tuple[Path, ...], staged: bool, history: str
         overrides["rev_range"] = f"{since}..HEAD" if since is not None else history
     elif use_stdin:
         overrides["mode"] = "stdin"
-        overrides["stdin_data"] = sys.stdin.buffer.read()
+        overrides["stdin_stream"] = sys.stdin.buffer
     elif paths:
         overrides["paths"] = tuple(p.resolve() if not p.is_absolute() else p for p in paths)
     overrides["root"] = app.cwd

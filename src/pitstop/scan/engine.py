@@ -9,11 +9,12 @@ import dataclasses
 import multiprocessing
 import os
 import signal
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal
 
 from pitstop.config import Settings
 from pitstop.errors import ConfigError, UsageError
@@ -47,6 +48,9 @@ class ScanOptions:
     mode: Mode = "tree"
     rev_range: str | None = None
     stdin_data: bytes | None = None
+    stdin_stream: BinaryIO | None = dataclasses.field(default=None, compare=False, repr=False)
+    """Read instead of ``stdin_data`` when set: spooled to a temporary file (at most
+    ``max_file_size`` bytes are kept), then scanned in chunks like a file."""
     stdin_name: str = "<stdin>"
     rules_file: Path | None = None
     exclude: tuple[str, ...] = ()
@@ -197,6 +201,35 @@ def _scan_tree(rules: RuleSet, options: ScanOptions, excluder: Excluder) -> File
     return result
 
 
+def _scan_stdin(rules: RuleSet, options: ScanOptions) -> FileResult:
+    if options.stdin_stream is None:
+        result = scan_blob(rules, options.stdin_data or b"", options.stdin_name,
+                           options.explain, options.max_file_size)
+    else:
+        with tempfile.TemporaryDirectory(prefix="pitstop-stdin-") as tmp:
+            spool = Path(tmp) / "stdin"
+            size = 0
+            with spool.open("wb") as out:  # memory stays bounded; so does the disk
+                while size <= options.max_file_size:
+                    block = options.stdin_stream.read(1 << 20)
+                    if not block:
+                        break
+                    out.write(block[:options.max_file_size + 1 - size])
+                    size += len(block)
+            if size > options.max_file_size:
+                result = FileResult(skipped=[Skipped(
+                    options.stdin_name,
+                    f"larger than --max-file-size ({options.max_file_size} bytes)")])
+            else:
+                result = scan_path(rules, spool, options.stdin_name, size, options.explain,
+                                   options.max_file_size)
+    if result.skipped and not result.files + result.binary:
+        first = result.skipped[0]
+        raise NothingScannedError(f"nothing scanned: {first.path}: {first.reason}",
+                                  hint="raise --max-file-size, or scan a file instead")
+    return result
+
+
 def _scan_staged(rules: RuleSet, options: ScanOptions, excluder: Excluder) -> FileResult:
     git = Git.find(options.root, options.env, options.git)
     if git.toplevel() is None:
@@ -260,8 +293,7 @@ def scan_secrets(options: ScanOptions | Settings, **overrides: Any) -> ScanRepor
         not options.update_baseline else None
     commits = 0
     if options.mode == "stdin":
-        result = scan_blob(rules, options.stdin_data or b"", options.stdin_name,
-                           options.explain, options.max_file_size)
+        result = _scan_stdin(rules, options)
     elif options.mode == "staged":
         result = _scan_staged(rules, options, excluder)
     elif options.mode == "history":
