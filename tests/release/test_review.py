@@ -175,3 +175,13 @@ def test_tagged_sections_are_never_dropped(released: Path, settings: ReleaseSett
     changelog(settings, released, write=log)
     text = log.read_text()
     assert "## [1.1.0]" in text and "## [1.0.1]" in text
+
+
+def test_an_unwritable_changelog_path_is_one_line_with_a_hint(
+        released: Path, settings: ReleaseSettings) -> None:
+    commit(released, "fix: a")
+    (released / "blocker").write_text("a file, not a directory\n")
+    with pytest.raises(ReleaseError) as info:
+        changelog(settings, released, write=released / "blocker" / "CHANGELOG.md")
+    assert "cannot write the changelog" in info.value.message
+    assert "--write" in (info.value.hint or "")

@@ -14,6 +14,7 @@ from pitstop.release.commits import Commit
 GROUPS: tuple[str, ...] = ("Breaking changes", "Features", "Fixes", "Performance", "Other")
 _TYPE_GROUP = {"feat": "Features", "fix": "Fixes", "perf": "Performance"}
 _TITLE = "# Changelog\n"
+_WRITE_HINT = "check the path given to --write or [release] changelog_file, and its permissions"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -126,7 +127,7 @@ def write_section(path: Path, version: str, section: str,
     try:
         existing = path.read_text(encoding="utf-8") if path.exists() else ""
     except (OSError, UnicodeDecodeError) as exc:
-        raise ReleaseError(f"{path}: cannot read the changelog: {exc}") from exc
+        raise ReleaseError(f"{path}: cannot read the changelog: {exc}", hint=_WRITE_HINT) from exc
     base = existing if stale is None else drop_sections(
         existing, lambda v: v != version and stale(v))
     updated = merge_section(base, version, section)
@@ -138,7 +139,8 @@ def write_section(path: Path, version: str, section: str,
         tmp.write_text(updated, encoding="utf-8")
         tmp.replace(path)
     except PermissionError as exc:
-        raise PermissionDeniedError(f"{path}: cannot write the changelog: {exc}") from exc
+        raise PermissionDeniedError(f"{path}: cannot write the changelog: {exc}",
+                                    hint=_WRITE_HINT) from exc
     except OSError as exc:
-        raise ReleaseError(f"{path}: cannot write the changelog: {exc}") from exc
+        raise ReleaseError(f"{path}: cannot write the changelog: {exc}", hint=_WRITE_HINT) from exc
     return True
