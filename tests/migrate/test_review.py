@@ -322,3 +322,13 @@ def test_new_twice_in_one_second_and_explicit_plain(project: Path, sqlite_url: s
     st = m.status(settings)
     assert [e.description.split()[-1] for e in st.migrations] == ["first", "second"]
     assert len({e.version for e in st.migrations}) == 2
+
+
+def test_down_to_base_rolls_back_everything(project: Path, sqlite_url: str) -> None:
+    write_layout("golang-migrate", project / "migrations", [simple(1), simple(2), simple(3)])
+    settings = make_settings(project, sqlite_url)
+    m.up(settings)
+    assert len(m.down(settings, to="base", dry_run=True).plan) == 3
+    assert [a.version for a in m.down(settings, to="0").applied] == ["3", "2", "1"]
+    assert not {"t1", "t2", "t3"} & tables(sqlite_url)
+    assert m.down(settings, steps=5).applied == ()  # past the first: nothing to do, no error

@@ -227,7 +227,9 @@ def down(settings: Settings, *, database_url: str | None = None, directory: Path
         return bridge.down(target, steps=steps, to=to,  # type: ignore[no-any-return]
                            dry_run=dry, lock_timeout=lock_timeout)
     _, scripts = target.scripts()
-    if to is not None:
+    if to is not None and to.strip().lower() in ("0", "base"):
+        to = "0"  # before the first migration: roll back every one
+    elif to is not None:
         _check_to(scripts, to)
     if dry:
         records = _read_records(target) or []
