@@ -104,7 +104,7 @@ def smoke_cmd(app: AppContext, patterns: tuple[str, ...], budget: float | None,
         if result.slow:
             info(f"{len(result.slow)} test(s) over the {result.slow_threshold:g}s slow_test "
                  "threshold")
-        if result.status == "over-budget":
+        if result.status == "over-budget" or result.stopped:
             took = (f"pytest was stopped at the {result.budget:g}s budget" if result.stopped
                     else f"the run took {result.duration:.2f}s, over the {result.budget:g}s budget")
             slowest = ", ".join(f"{c.nodeid} ({c.duration:.2f}s)" for c in result.slowest)
