@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -185,3 +190,27 @@ def test_an_unwritable_changelog_path_is_one_line_with_a_hint(
         changelog(settings, released, write=released / "blocker" / "CHANGELOG.md")
     assert "cannot write the changelog" in info.value.message
     assert "--write" in (info.value.hint or "")
+
+
+def test_ctrl_c_during_the_push_exits_130_and_leaves_no_tag(released: Path,
+                                                            tmp_path: Path) -> None:
+    remote = _bare(tmp_path, "slow.git")
+    hook = remote / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\nsleep 20\nexit 1\n")
+    hook.chmod(0o755)
+    git(released, "remote", "add", "origin", str(remote))
+    commit(released, "fix: a")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pitstop", "release", "tag", "--push"], cwd=released, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and "v1.0.1" not in git(released, "tag", "--list"):
+        time.sleep(0.1)  # the tag exists locally: the push is under way
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130 and "Traceback" not in err
+    assert git(released, "tag", "--list").split() == ["v1.0.0"]

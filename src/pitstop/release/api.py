@@ -269,6 +269,9 @@ def _push(git: Git, remote: str, name: str) -> None:
     """Push the new tag alone; on failure delete it again so a failed release leaves no tag."""
     try:
         git.run("push", remote, f"refs/tags/{name}")
+    except KeyboardInterrupt:  # Ctrl-C during the push: no half-done release either
+        git.ok("tag", "-d", name)
+        raise
     except GitError as exc:
         why = _push_failure(exc.stderr)
         undone = git.ok("tag", "-d", name)
