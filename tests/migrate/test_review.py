@@ -332,3 +332,28 @@ def test_down_to_base_rolls_back_everything(project: Path, sqlite_url: str) -> N
     assert [a.version for a in m.down(settings, to="0").applied] == ["3", "2", "1"]
     assert not {"t1", "t2", "t3"} & tables(sqlite_url)
     assert m.down(settings, steps=5).applied == ()  # past the first: nothing to do, no error
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_unterminated_string_is_named_as_such(project: Path, dialect: str,
+                                              request: pytest.FixtureRequest) -> None:
+    url: str = request.getfixturevalue("sqlite_url" if dialect == "sqlite" else "pg_url")
+    write_layout("flyway", project / "migrations", [
+        ("CREATE TABLE x (a TEXT);\nINSERT INTO x VALUES ('abc);\nSELECT 1;", None)])
+    with pytest.raises(m.MigrationFailedError) as failed:
+        m.up(make_settings(project, url))
+    # was: 'near "3": syntax error', about the history row pitstop appends
+    assert failed.value.line == 2 and failed.value.db_message.startswith("unterminated string")
+    assert failed.value.statement.startswith("INSERT INTO x")
+    assert "x" not in tables(url)
+
+
+def test_unterminated_finds_the_open_literal() -> None:
+    from pitstop.migrate.splitter import unterminated
+
+    assert unterminated("SELECT 'a', \"b\", $$c$$, $t$d$t$ /* e */;") is None
+    assert unterminated("SELECT 'it''s';\nSELECT 'x") == ("string", 23)
+    assert unterminated("SELECT $f$ body") == ("dollar quote $f$", 7)
+    assert unterminated("SELECT $f$ body", dollar=False) is None
+    assert unterminated("SELECT 1; /* open") == ("/* comment", 10)
+    assert unterminated('SELECT "open') == ('"quoted" identifier', 7)

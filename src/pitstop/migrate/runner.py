@@ -21,7 +21,7 @@ from pitstop.migrate.errors import MigrationFailedError, MigrationInterruptedErr
 from pitstop.migrate.layouts import Script
 from pitstop.migrate.planner import maybe_outside
 from pitstop.migrate.results import AppliedMigration, PlanStep
-from pitstop.migrate.splitter import Statement, line_of, split_sql
+from pitstop.migrate.splitter import Statement, line_of, split_sql, unterminated
 
 log = logging.getLogger("pitstop.migrate")
 Direction = Literal["up", "down"]
@@ -133,7 +133,16 @@ class Runner:
                 line: int | None = work.line + line_of(work.sql, failure.offset) - 1
             else:
                 statement, line = self._replay(work)
-            raise self._failure(work, failure.cause, statement, line, True, 0) from None
+            note = None
+            open_at = unterminated(work.sql, dollar=self.dialect.dollar_quotes)
+            if open_at is not None:  # the server's complaint is about what came after it
+                what, offset = open_at
+                line = work.line + line_of(work.sql, offset) - 1
+                statement = next((s for s in work.statements if s.start <= offset <= s.end),
+                                 statement)
+                note = f"unterminated {what} (the server said: {_message(failure.cause)})"
+            raise self._failure(work, failure.cause, statement, line, True, 0,
+                                message=note) from None
         return None
 
     def _rollback(self, cur: Any) -> None:
@@ -172,11 +181,12 @@ class Runner:
         return None, None
 
     def _failure(self, work: Work, exc: BaseException, statement: Statement | None,
-                 line: int | None, tx: bool, done: int) -> MigrationFailedError:
+                 line: int | None, tx: bool, done: int,
+                 message: str | None = None) -> MigrationFailedError:
         return MigrationFailedError(
             file=work.script.name, version=work.script.version, line=line,
             statement=statement.text if statement else "(unknown)",
-            db_message=_message(exc), transactional=tx, statements_applied=done,
+            db_message=message or _message(exc), transactional=tx, statements_applied=done,
             statements_total=len(work.statements), applied=tuple(self.applied))
 
     def _run_statements(self, work: Work, started: float) -> int:

@@ -198,3 +198,36 @@ def _split(script: str, mysql: bool) -> list[Statement]:
 def line_of(script: str, offset: int) -> int:
     """1-based line number of character ``offset`` in ``script``."""
     return script.count("\n", 0, max(0, min(offset, len(script)))) + 1
+
+
+_CLOSERS = {"block_comment": ("/* comment", "*/", 4), "estring": ("string", "'", 3),
+            "string": ("string", "'", 2), "dquote": ('"quoted" identifier', '"', 2)}
+
+
+def unterminated(script: str, *, dollar: bool = True) -> tuple[str, int] | None:
+    """``(what, offset)`` of a comment, string, quoted identifier or dollar quote that
+    is still open at the end of ``script`` (PostgreSQL/SQLite rules), else ``None``.
+
+    Used to explain a failure: a server that gets the script with more SQL after it
+    reports an error somewhere in that SQL, not where the quote was left open."""
+    pos = 0
+    while (match := _TOKEN.search(script, pos)) is not None:
+        kind = match.lastgroup
+        text = match.group(0)
+        if kind == "string":  # standard strings: a backslash is an ordinary character
+            std = _STD_STRING.match(script, match.start())
+            assert std is not None
+            text = std.group(0)
+        if kind in ("tag", "dollar"):
+            tag = match.group("tag")
+            if not dollar:  # `$` is an ordinary character here: look past it
+                pos = match.start() + 1
+                continue
+            if len(text) < 2 * len(tag) or not text.endswith(tag):
+                return f"dollar quote {tag}", match.start()
+        elif kind in _CLOSERS:
+            what, closer, shortest = _CLOSERS[kind]
+            if len(text) < shortest or not text.endswith(closer):
+                return what, match.start()
+        pos = match.start() + len(text)
+    return None

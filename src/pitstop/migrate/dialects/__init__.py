@@ -50,6 +50,8 @@ class Dialect(Protocol):
     param: str
     """DBAPI placeholder: ``?`` or ``%s``."""
     mysql_syntax: bool
+    dollar_quotes: bool
+    """``$$…$$`` / ``$tag$…$tag$`` are string literals (PostgreSQL)."""
     """``#`` comments, backslash escapes in every string, ``DELIMITER`` lines."""
     returning_id: bool
     """``True`` when ``INSERT … RETURNING id`` gives the new row's id."""

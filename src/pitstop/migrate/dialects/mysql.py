@@ -31,6 +31,7 @@ class MySQLDialect:
     begin = "START TRANSACTION"
     param = "%s"
     mysql_syntax = True
+    dollar_quotes = False
     returning_id = False
 
     @property

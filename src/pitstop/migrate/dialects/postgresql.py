@@ -46,6 +46,7 @@ class PostgresDialect:
     begin = "BEGIN"
     param = "%s"
     mysql_syntax = False
+    dollar_quotes = True
     returning_id = True
 
     @property

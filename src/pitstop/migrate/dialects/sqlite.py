@@ -82,6 +82,7 @@ class SQLiteDialect:
     begin = "BEGIN IMMEDIATE"
     param = "?"
     mysql_syntax = False
+    dollar_quotes = False
     returning_id = False
     error_types: tuple[type[BaseException], ...] = (sqlite3.Error,)
 
