@@ -157,3 +157,15 @@ def test_a_bad_pytest_argument_names_the_argument(sample: Path) -> None:
     with pytest.raises(UsageError, match="unrecognized arguments: --bogus-flag") as info:
         smoke(bogus, sample)
     assert "pytest_args" in (info.value.hint or "")
+
+
+def test_node_ids_are_relative_to_the_project_in_a_monorepo(tmp_path: Path) -> None:
+    """pytest.ini one level up makes pytest's rootdir the parent: patterns relative to
+    the project must still match, and node ids are shown relative to the project."""
+    (tmp_path / "pytest.ini").write_text("[pytest]\nmarkers =\n    smoke: fast checks\n")
+    backend = write_project(tmp_path / "backend")
+    (backend / "pyproject.toml").unlink()
+    (backend / "conftest.py").write_text("")  # puts the project on sys.path (rootdir-based)
+    result = smoke(SETTINGS, backend, patterns=["tests/test_api.py::test_health"])
+    assert result.status == "passed"
+    assert [c.nodeid for c in result.cases] == ["tests/test_api.py::test_health"]

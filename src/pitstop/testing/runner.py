@@ -152,6 +152,21 @@ def _usage_error(what: str, output: str, python: Path, cwd: Path,
     return UsageError(f"{what}: pytest refused the arguments: {reason}", hint=hint)
 
 
+def _relative_to_project(cases: list[TestCase], project_dir: Path) -> list[TestCase]:
+    """Node ids relative to the project directory.  pytest makes them relative to its
+    rootdir, which is a parent directory when the pytest configuration lives there (a
+    monorepo with ``pytest.ini`` at the top): ``backend/tests/test_x.py`` becomes
+    ``tests/test_x.py`` for a project in ``backend/``."""
+    files = [c.nodeid.partition("::")[0] for c in cases if c.nodeid]
+    if not files or (project_dir / files[0]).exists():
+        return cases
+    for ancestor in project_dir.parents:
+        prefix = project_dir.relative_to(ancestor).as_posix() + "/"
+        if files[0].startswith(prefix) and (ancestor / files[0]).exists():
+            return [dataclasses.replace(c, nodeid=c.nodeid.removeprefix(prefix)) for c in cases]
+    return cases
+
+
 def run_pytest(python: Path, args: Sequence[str], *, cwd: Path, timeout: float | None,
                output_file: Path | None, what: str,
                cancel: threading.Event | None = None, selection: str = "the selection",
@@ -188,6 +203,7 @@ def run_pytest(python: Path, args: Sequence[str], *, cwd: Path, timeout: float |
         cases: list[TestCase] = []
         if junit.is_file():
             cases, _ = parse_junit(junit)
+            cases = _relative_to_project(cases, cwd)
         if code not in (_OK, _FAILED) and not stopped and not any(
                 c.outcome in ("failed", "error") for c in cases):
             kind = {_INTERRUPTED: "was interrupted", _INTERNAL: "hit an internal error"}.get(
