@@ -128,7 +128,7 @@ def up(settings: Any, directory: Path | None, to: str | None, backup: bool | Non
 
 
 @migrate.command()
-@click.option("--steps", type=int, default=None, help="How many to roll back [1].")
+@click.option("--steps", type=int, default=None, metavar="N", help="How many to roll back [1].")
 @click.option("--to", "to", default=None, metavar="VERSION",
               help="Roll back every migration newer than VERSION (0 or base: all).")
 @dry_option
