@@ -178,3 +178,23 @@ def test_wait_takes_a_redis_url_option(project: Path, redis_url: str,
 
     assert main(["wait", "redis", "--redis", redis_url, "--timeout", "5"]) == 0
     assert "redis answered after" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("toml, message", [
+    ('[checks.http.x]\nurl = "http://"\n', "url: no host"),
+    ('[checks.http.x]\nurl = "http://[::1"\n', "Invalid IPv6 URL"),
+    ('[checks.http.x]\nurl = "http://127.0.0.1:99999/"\n', "Port out of range"),
+    ('[checks.http.x]\nurl = "http://127.0.0.1/"\nexpect_status = [200, 999]\n',
+     "999 is not an HTTP status"),
+    ('[checks.http.x]\nurl = "http://127.0.0.1/"\ntimeout = "0s"\n', "[checks.http.x] timeout"),
+    ('[checks.tcp.x]\naddress = "127.0.0.1:25"\ntimeout = 0\n', "[checks.tcp.x] timeout"),
+    ('[checks.database]\ntimeout = "0s"\n', "[checks.database] timeout"),
+])
+def test_bad_http_urls_statuses_and_timeouts_are_config_errors(
+        project: Path, toml: str, message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from pitstop.cli.main import main
+
+    (project / "pitstop.toml").write_text(toml, encoding="utf-8")
+    assert main(["check", "--no-record"]) == 3
+    err = capsys.readouterr().err
+    assert message in err and "pitstop.toml" in err

@@ -42,6 +42,11 @@ from pitstop.schema import ByteSize, Duration
 DEFAULT_TIMEOUT = 5.0
 
 
+def _positive_timeout(timeout: float | None) -> None:
+    if timeout is not None and timeout <= 0:
+        raise ValueError("timeout: expected a duration above zero, e.g. '5s'")
+
+
 @dataclasses.dataclass(frozen=True)
 class EnvCheckSettings:
     """``[checks.env]``: the local environment."""
@@ -59,6 +64,7 @@ class EnvCheckSettings:
     timeout: Duration | None = None
 
     def __post_init__(self) -> None:
+        _positive_timeout(self.timeout)
         if self.python is not None:
             from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
@@ -85,6 +91,7 @@ class DatabaseCheckSettings:
     timeout: Duration | None = None
 
     def __post_init__(self) -> None:
+        _positive_timeout(self.timeout)
         if not 0 < self.connections_warn <= 1:
             raise ValueError("connections_warn: expected a share between 0 and 1, e.g. 0.8")
 
@@ -102,6 +109,7 @@ class RedisCheckSettings:
     timeout: Duration | None = None
 
     def __post_init__(self) -> None:
+        _positive_timeout(self.timeout)
         if not 0 < self.memory_warn <= 1:
             raise ValueError("memory_warn: expected a share between 0 and 1, e.g. 0.9")
 
@@ -117,6 +125,7 @@ class ExtensionsCheckSettings:
     timeout: Duration | None = None
 
     def __post_init__(self) -> None:
+        _positive_timeout(self.timeout)
         from pitstop.db.extensions import parse_requirement
 
         for item in self.required:
@@ -137,6 +146,7 @@ class SchemaCheckSettings:
     timeout: Duration | None = None
 
     def __post_init__(self) -> None:
+        _positive_timeout(self.timeout)
         if self.models is not None and (":" not in self.models or self.models.endswith(":")):
             raise ValueError(
                 f"models: expected 'package.module:Base', got {self.models!r}"
@@ -149,6 +159,9 @@ class MigrationsCheckSettings:
 
     enabled: bool = True
     timeout: Duration | None = None
+
+    def __post_init__(self) -> None:
+        _positive_timeout(self.timeout)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -167,10 +180,23 @@ class HttpCheckSettings:
     timeout: Duration | None = None
 
     def __post_init__(self) -> None:
+        _positive_timeout(self.timeout)
         if not self.url:
             raise ValueError("url: required, e.g. url = \"http://127.0.0.1:8000/health\"")
         if not self.url.startswith(("http://", "https://")):
             raise ValueError(f"url: expected an http:// or https:// URL, got {self.url!r}")
+        from urllib.parse import urlsplit
+
+        try:
+            parts = urlsplit(self.url)
+            parts.port  # noqa: B018 - raises ValueError for a port out of range
+        except ValueError as exc:
+            raise ValueError(f"url: {exc} in {self.url!r}") from None
+        if not parts.hostname:
+            raise ValueError(f"url: no host in {self.url!r}, e.g. 'http://127.0.0.1:8000/health'")
+        bad = [code for code in self.expected if not 100 <= code <= 599]
+        if bad:
+            raise ValueError(f"expect_status: {bad[0]} is not an HTTP status (100-599)")
 
     @property
     def expected(self) -> tuple[int, ...]:
@@ -186,6 +212,7 @@ class TcpCheckSettings:
     timeout: Duration | None = None
 
     def __post_init__(self) -> None:
+        _positive_timeout(self.timeout)
         from pitstop.checks.tcp import parse_address
 
         parse_address(self.address)  # raises ValueError naming the problem
