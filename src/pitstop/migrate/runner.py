@@ -195,7 +195,7 @@ class Runner:
         cur = self.conn.cursor()
         row_id = history.insert(cur, self.dialect, self.table, self._row(
             work, success=False, ms=None, statements_applied=0, statements_total=total,
-            error="started and did not finish (the runner stopped)"))
+            error="started and did not finish (still running, or its runner was stopped)"))
         done = 0
         try:
             for statement in statements:
