@@ -63,6 +63,8 @@ def guarded(func: F) -> F:
         try:
             return func(conn, dialect, table, *args, **kwargs)
         except dialect.error_types as exc:
+            if str(exc) == "interrupted":  # Ctrl-C let in by SQLite's progress handler
+                raise KeyboardInterrupt from exc
             text = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             lowered = text.lower()
             if any(s in lowered for s in ("permission denied", "access denied", "readonly",
