@@ -14,7 +14,11 @@ from __future__ import annotations
 
 from pitstop.migrate.admin import baseline, new, repair
 from pitstop.migrate.api import current_version, down, history, redo, status, up, validate
-from pitstop.migrate.errors import MigrationFailedError, ValidationError
+from pitstop.migrate.errors import (
+    MigrationFailedError,
+    MigrationInterruptedError,
+    ValidationError,
+)
 from pitstop.migrate.importers import import_history
 from pitstop.migrate.results import (
     AppliedMigration,
@@ -40,6 +44,7 @@ __all__ = [
     "ImportResult",
     "MigrationEntry",
     "MigrationFailedError",
+    "MigrationInterruptedError",
     "MigrationStatus",
     "NewResult",
     "PlanStep",
