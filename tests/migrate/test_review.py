@@ -357,3 +357,21 @@ def test_unterminated_finds_the_open_literal() -> None:
     assert unterminated("SELECT $f$ body", dollar=False) is None
     assert unterminated("SELECT 1; /* open") == ("/* comment", 10)
     assert unterminated('SELECT "open') == ('"quoted" identifier', 7)
+
+
+def test_set_role_in_a_migration_does_not_write_history_as_that_role(project: Path,
+                                                                     pg_url: str) -> None:
+    import uuid
+
+    role = f"migrev_r_{uuid.uuid4().hex[:8]}"
+    query(pg_url, f"CREATE ROLE {role}")
+    try:
+        write_layout("flyway", project / "migrations", [
+            (f"SET ROLE {role};\nSELECT 1;", None), simple(2)])
+        settings = make_settings(project, pg_url)
+        # was: permission denied for table pitstop_migrations (the row was written as role)
+        assert len(m.up(settings).applied) == 2
+        assert query(pg_url, "SELECT tableowner FROM pg_tables WHERE tablename = 't2'") == [
+            ("postgres",)]  # the next migration ran as the runner again
+    finally:
+        query(pg_url, f"DROP ROLE {role}")

@@ -26,6 +26,7 @@ _OUTSIDE = re.compile(
     re.IGNORECASE | re.VERBOSE | re.DOTALL,
 )
 _CLASS_ID = 0x70697473  # "pits"
+_SET_ROLE = re.compile(r"\bSET\s+(?:SESSION\s+|LOCAL\s+)?ROLE\b", re.IGNORECASE)
 _SESSION_CHANGE = re.compile(r"\bSET\b|\bset_config\b", re.IGNORECASE)
 
 
@@ -99,6 +100,8 @@ class PostgresDialect:
 
         row = re.sub("%s", literal, insert)
         prefix = "BEGIN;\n"
+        if _SET_ROLE.search(sql):  # the history row is written as the runner, not that role
+            row = f"RESET ROLE;\n{row}"
         try:
             conn.execute(f"{prefix}{sql}\n;\n{row};\nCOMMIT;".encode())
         except psycopg.Error as exc:
