@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -198,3 +199,32 @@ def test_bad_http_urls_statuses_and_timeouts_are_config_errors(
     assert main(["check", "--no-record"]) == 3
     err = capsys.readouterr().err
     assert message in err and "pitstop.toml" in err
+
+
+@pytest.mark.parametrize("target", ["http://", "http://[::1", "http://127.0.0.1:99999/",
+                                    "redis://[::1", "postgresql://u:pw@127.0.0.1:99999/x",
+                                    "mysql://[::1"])
+def test_wait_for_a_malformed_url_is_exit_3_at_once(project: Path, target: str,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    from pitstop.cli.main import main
+
+    started = time.monotonic()
+    assert main(["wait", target, "--timeout", "10"]) == 3
+    assert time.monotonic() - started < 5
+    err = capsys.readouterr().err
+    assert "cannot wait for" in err and "Traceback" not in err and ":pw@" not in err
+
+
+@pytest.mark.parametrize("args", [
+    ["check", "database", "--no-record", "--database", "mysql://[::1"],
+    ["check", "database", "--no-record", "--database", "postgresql://u:pw@127.0.0.1:99999/x"],
+    ["db", "extensions", "list", "--database", "postgresql://u:pw@[::1"],
+])
+def test_malformed_database_urls_are_config_errors(project: Path, args: list[str],
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    from pitstop.cli.main import main
+
+    assert main(args) == 3
+    captured = capsys.readouterr()
+    text = captured.out + captured.err
+    assert "malformed database URL" in text and "crash" not in text and ":pw@" not in text

@@ -26,7 +26,8 @@ from pitstop.checks.base import (
 )
 from pitstop.checks.settings import DatabaseCheckSettings
 from pitstop.db.url import DatabaseURL, parse_url
-from pitstop.errors import PitstopError
+from pitstop.errors import ConfigError, PitstopError
+from pitstop.redact import mask_url
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -125,9 +126,24 @@ def database_url(env: CheckEnv) -> str:
     return env.checks.database.url or env.settings.database_url
 
 
+def parse_database_url(url: str) -> DatabaseURL:
+    """:func:`~pitstop.db.url.parse_url`, with a malformed URL (a bad port or IPv6
+    literal) as a :class:`ConfigError` instead of the parser's ``ValueError``."""
+    from urllib.parse import urlsplit
+
+    try:
+        if "://" in url and not url.startswith("sqlite"):
+            urlsplit(url).port  # noqa: B018 - raises ValueError for a port out of range
+        return parse_url(url)
+    except ValueError as exc:
+        raise ConfigError(f"malformed database URL {mask_url(url)!r}: {exc}", key="database_url",
+                          hint="e.g. postgresql://USER@HOST:5432/DB or mysql://USER@HOST/DB"
+                          ) from None
+
+
 def probe_database(url: str, cfg: DatabaseCheckSettings, timeout: float) -> Probe:
     """Run the dialect's probe against ``url``."""
-    db = parse_url(url)
+    db = parse_database_url(url)
     return dialect_probe(db)(db, cfg, timeout)
 
 

@@ -18,9 +18,8 @@ from pitstop.checks.base import (
     register,
     timeout_for,
 )
-from pitstop.checks.database import database_url
+from pitstop.checks.database import database_url, parse_database_url
 from pitstop.checks.settings import SchemaCheckSettings
-from pitstop.db.url import parse_url
 from pitstop.errors import ConfigError, ConnectError
 
 if TYPE_CHECKING:
@@ -118,7 +117,7 @@ def compare(url: str, metadata: MetaData, cfg: SchemaCheckSettings, timeout: flo
 
     opts = {"compare_type": cfg.compare_types,
             "compare_server_default": cfg.compare_server_default, "include_name": include}
-    db = parse_url(url)
+    db = parse_database_url(url)
     if db.dialect == "sqlite":
         import sqlalchemy
 

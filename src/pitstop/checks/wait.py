@@ -109,6 +109,22 @@ def _tcp_attempt(address: str) -> Attempt:
     return attempt
 
 
+def _check_url(text: str, label: str, *, need_host: bool) -> None:
+    """A malformed URL is a usage error (exit 3) at once, never something to retry."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError for a bad or out-of-range port
+    except ValueError as exc:
+        raise UsageError(f"cannot wait for {label}: malformed URL ({exc})",
+                         hint="e.g. postgresql://USER@HOST:5432/DB, redis://HOST:6379/0, "
+                              "http://HOST:8000/health") from None
+    if need_host and not parts.hostname:
+        raise UsageError(f"cannot wait for {label}: the URL has no host",
+                         hint="e.g. http://127.0.0.1:8000/health")
+
+
 def resolve_target(text: str, settings: Settings, checks: ChecksSettings) -> WaitTarget:
     """Turn one command-line target into something to try."""
     if text == "database":
@@ -122,13 +138,18 @@ def resolve_target(text: str, settings: Settings, checks: ChecksSettings) -> Wai
         return WaitTarget("redis", _redis_attempt(redis_url))
     scheme = text.split("://", 1)[0].lower() if "://" in text else ""
     label = mask_url(text)
+    if scheme not in ("", "tcp", "unix", "sqlite"):
+        _check_url(text, label, need_host=scheme in ("http", "https"))
     if scheme in ("redis", "rediss", "unix"):
         return WaitTarget(label, _redis_attempt(text))
     if scheme in ("http", "https"):
         return WaitTarget(label, _http_attempt(text))
     if scheme in ("", "tcp"):
         return WaitTarget(label, _tcp_attempt(text))
-    return WaitTarget(label, _database_attempt(text))
+    try:
+        return WaitTarget(label, _database_attempt(text))
+    except ValueError as exc:  # the URL parser's own complaint
+        raise UsageError(f"cannot wait for {label}: malformed URL ({exc})") from None
 
 
 OnRetry = Callable[[str, int, str], None]

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
 from pitstop.checks.base import missing_module
-from pitstop.db.url import DatabaseURL, create_engine, parse_url, translate_error
+from pitstop.db.url import DatabaseURL, create_engine, translate_error
 from pitstop.errors import ConfigError, DependencyError, PermissionDeniedError
 
 if TYPE_CHECKING:
@@ -78,7 +78,9 @@ class ExtensionStatus:
 
 
 def _postgres(url: str | DatabaseURL) -> DatabaseURL:
-    db = url if isinstance(url, DatabaseURL) else parse_url(url)
+    from pitstop.checks.database import parse_database_url  # (imports this module)
+
+    db = url if isinstance(url, DatabaseURL) else parse_database_url(url)
     if db.dialect != "postgresql":
         raise ConfigError(f"extensions are a PostgreSQL feature; the database is {db.dialect} "
                           f"({db.masked})", key="checks.extensions",
