@@ -53,7 +53,8 @@ def _golang(conn: Any, scripts: list[Script]) -> list[str]:
     version, dirty = rows[0]
     if dirty:
         raise MigrationError(
-            f"golang-migrate marks version {version} dirty: it failed half-way",
+            f"schema_migrations: golang-migrate marks version {version} dirty (it failed "
+            "half-way)",
             hint="fix the database and clear the flag with golang-migrate `force`, then import")
     top = version_key(normalize_version(str(version)))
     return [s.version for s in scripts
