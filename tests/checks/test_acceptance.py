@@ -228,3 +228,20 @@ def test_malformed_database_urls_are_config_errors(project: Path, args: list[str
     captured = capsys.readouterr()
     text = captured.out + captured.err
     assert "malformed database URL" in text and "crash" not in text and ":pw@" not in text
+
+
+@pytest.mark.parametrize("url, message", [
+    ("redis://[::1", "malformed Redis URL"),
+    ("redis://127.0.0.1:99999/0", "Port out of range"),
+    ("redis://127.0.0.1:6379/abc", "'abc' is not a number"),
+    ("redis://127.0.0.1:6379/99", "the database in the URL does not exist"),
+])
+def test_malformed_redis_urls_are_config_errors(project: Path, url: str, message: str,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    from pitstop.cli.main import main
+
+    assert main(["check", "redis", "--no-record", "--redis", url]) == 3
+    assert message in capsys.readouterr().out
+    assert main(["bench", "redis", "--url", url, "-n", "10"]) == 3
+    assert main(["wait", url, "--timeout", "10"]) == 3
+    assert "crash" not in capsys.readouterr().err

@@ -33,10 +33,31 @@ _SCHEMES = ("redis", "rediss", "unix")
 
 
 def redis_where(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.scheme == "unix":
-        return f"Redis at {parts.path}"
-    return f"Redis at {parts.hostname or 'localhost'}:{parts.port or 6379}"
+    try:
+        parts = urlsplit(url)
+        if parts.scheme == "unix":
+            return f"Redis at {parts.path}"
+        return f"Redis at {parts.hostname or 'localhost'}:{parts.port or 6379}"
+    except ValueError:  # malformed: redis_client says so
+        return f"Redis at {mask_url(url)}"
+
+
+def _check_url(url: str) -> None:
+    """A malformed Redis URL (bad port or IPv6 literal, a database that is not a
+    number) as a :class:`ConfigError` naming ``redis_url``."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a bad or out-of-range port
+    except ValueError as exc:
+        raise ConfigError(f"malformed Redis URL {mask_url(url)!r}: {exc}", key="redis_url",
+                          hint="e.g. redis://:PASSWORD@HOST:6379/0") from None
+    if parts.scheme not in _SCHEMES:
+        raise ConfigError(f"unsupported Redis URL {mask_url(url)!r}: expected "
+                          "redis://[:PASSWORD@]HOST:PORT/DB or rediss://…", key="redis_url")
+    db = parts.path.strip("/")
+    if parts.scheme != "unix" and db and not db.isdigit():
+        raise ConfigError(f"malformed Redis URL {mask_url(url)!r}: the database {db!r} is not "
+                          "a number", key="redis_url", hint="e.g. redis://HOST:6379/0")
 
 
 def require_redis() -> None:
@@ -51,9 +72,7 @@ def require_redis() -> None:
 def redis_client(url: str, timeout: float) -> redis_py.Redis:
     """A client for ``url`` that fails fast: connect and read timeouts, no retries."""
     require_redis()
-    if urlsplit(url).scheme not in _SCHEMES:
-        raise ConfigError(f"unsupported Redis URL {mask_url(url)!r}: expected "
-                          "redis://[:PASSWORD@]HOST:PORT/DB or rediss://…", key="redis_url")
+    _check_url(url)
     import redis as redis_py
     from redis.backoff import NoBackoff
     from redis.retry import Retry
@@ -85,6 +104,10 @@ def translate_redis_error(exc: BaseException, url: str, timeout: float) -> Pitst
                                      "(redis://USER:***@… with ACL users)")
         return ConnectError(f"{where}: authentication failed: wrong user or password",
                             hint="check the password in the Redis URL")
+    if "db index is out of range" in text.lower():
+        return ConfigError(f"{where}: the database in the URL does not exist ({text})",
+                           key="redis_url", hint="use a database number below the server's "
+                                                 "`databases` setting (16 by default)")
     if isinstance(exc, rex.TimeoutError):
         hint = "is the server overloaded, or is this port really Redis?"
         if urlsplit(url).scheme == "rediss" and "connecting" in text.lower():
