@@ -14,7 +14,7 @@ import pytest
 
 from pitstop.cli.main import main
 from pitstop.errors import DependencyError, TestRunError, UsageError
-from pitstop.testing import TestSettings, smoke
+from pitstop.testing import TestSettings, runner, smoke
 
 from .conftest import PYTHON, write_project
 
@@ -169,3 +169,21 @@ def test_node_ids_are_relative_to_the_project_in_a_monorepo(tmp_path: Path) -> N
     result = smoke(SETTINGS, backend, patterns=["tests/test_api.py::test_health"])
     assert result.status == "passed"
     assert [c.nodeid for c in result.cases] == ["tests/test_api.py::test_health"]
+
+
+def test_a_test_that_ignores_sigint_is_still_stopped_after_the_budget(
+        sample: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(runner, "_GRACE", 1.0)  # seconds between SIGINT and SIGTERM
+    write_project(sample, {"tests/test_stubborn.py": """
+        import signal
+        import time
+
+
+        def test_stubborn():
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            time.sleep(120)
+    """})
+    start = time.monotonic()
+    result = smoke(SETTINGS, sample, patterns=["tests/test_stubborn.py"], budget=2)
+    assert time.monotonic() - start < 40
+    assert result.status == "over-budget" and result.stopped

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import math
 import re
 import shlex
 import signal
@@ -85,11 +84,15 @@ def _run(command: Sequence[str], *, cwd: Path, timeout: float | None,
                         hint="raise [test] timeout, or find the hanging test with "
                              "`pytest --durations=10`",
                     )
-                if budget_end is not None and not stopped and time.monotonic() > budget_end:
-                    stopped = True
-                    proc.send_signal(signal.SIGINT)
-                    # a test that ignores the interrupt still gets stopped
-                    deadline = min(deadline or math.inf, time.monotonic() + _GRACE)
+                if budget_end is not None and time.monotonic() > budget_end:
+                    if not stopped:
+                        stopped = True
+                        proc.send_signal(signal.SIGINT)
+                        budget_end = time.monotonic() + _GRACE
+                    else:  # the interrupt was ignored: stop it the hard way
+                        _stop(proc)
+                        code = proc.wait()
+                        break
         except BaseException:
             _stop(proc)
             raise

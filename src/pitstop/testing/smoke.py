@@ -126,7 +126,7 @@ def smoke(settings: TestSettings, project_dir: Path, *, patterns: Sequence[str] 
     run = run_pytest(python, args, cwd=project_dir, timeout=settings.timeout,
                      output_file=reports / "smoke-output.txt", what="test smoke", cancel=cancel,
                      selection=selection, empty_hint=empty_hint, stop_after=limit)
-    if chosen:
+    if chosen and not run.stopped:  # a stopped run reports only the tests that finished
         empty = [p for p in chosen if not any(matches(p, c.nodeid) for c in run.cases)]
         if empty:
             raise UsageError(
