@@ -223,3 +223,21 @@ def test_stdin_is_streamed_and_a_too_large_input_is_not_a_clean_pass(tmp_path: P
         scan_secrets(options(io.BytesIO(data), max_file_size=1_000_000))
     empty = scan_secrets(options(io.BytesIO(b"")))
     assert empty.findings == () and empty.stats.files == 1  # an empty diff is a clean pass
+
+
+def test_a_broken_install_without_re2_is_exit_2(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    shadow = tmp_path / "shadow" / "re2"
+    shadow.mkdir(parents=True)
+    (shadow / "__init__.py").write_text("raise ImportError('re2 wheel missing', name='re2')\n",
+                                        encoding="utf-8")
+    (tmp_path / "a.py").write_text("x = 1\n", encoding="utf-8")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path / "shadow"),
+                                                       os.environ.get("PYTHONPATH", "")]))
+    for args in (["secrets", "a.py"], ["rules"]):
+        done = subprocess.run([sys.executable, "-m", "pitstop", "scan", *args], cwd=tmp_path,
+                              env=env, capture_output=True, text=True, timeout=60, check=False)
+        assert done.returncode == 2, done.stderr
+        assert "cannot import re2" in done.stderr and "crash" not in done.stderr

@@ -3,19 +3,41 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any, TypeVar, cast
 
 import click
 
 from pitstop.cli.common import AppContext, json_option, pass_app
-from pitstop.errors import ConfigError, UsageError
+from pitstop.errors import ConfigError, DependencyError, UsageError
 from pitstop.output import emit_json, info, table
 from pitstop.schema import parse_bytesize
 
 EXIT_FINDINGS = 1
+
+
+F = TypeVar("F", bound=Callable[..., int])
+
+
+def _libraries_required(func: F) -> F:
+    """google-re2 and pyahocorasick are dependencies of pitstop; a broken install that
+    lacks one is exit 2 naming it, not a crash."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> int:
+        try:
+            return func(*args, **kwargs)
+        except ImportError as exc:
+            module = exc.name or "a module"
+            raise DependencyError(
+                f"the secret scanner cannot import {module}: {exc}",
+                hint="reinstall pitstop with its dependencies (google-re2, pyahocorasick): "
+                     "pip install --force-reinstall pitstop") from exc
+    return cast(F, wrapper)
 
 
 @click.group()
@@ -56,6 +78,7 @@ def scan() -> None:
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Worker processes for tree scans [default: every core].")
 @pass_app
+@_libraries_required
 def secrets(app: AppContext, paths: tuple[Path, ...], staged: bool, history: str | None,
             since: str | None, use_stdin: bool, rules_file: Path | None, baseline: Path | None,
             update_baseline: bool, fmt: str, as_json: bool, output: Path | None,
@@ -165,6 +188,7 @@ def _redacted(text: str) -> str:
 @scan.command("rules")
 @json_option
 @pass_app
+@_libraries_required
 def rules(app: AppContext, as_json: bool) -> int:
     """List the built-in rules: id, description and keywords."""
     from pitstop.scan import builtin_rules
