@@ -214,3 +214,27 @@ def test_ctrl_c_during_the_push_exits_130_and_leaves_no_tag(released: Path,
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 130 and "Traceback" not in err
     assert git(released, "tag", "--list").split() == ["v1.0.0"]
+
+
+def test_unsigned_releases_ignore_tag_gpgsign_in_git_config(
+        released: Path, tmp_path: Path, settings: ReleaseSettings,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    git(released, "config", "tag.gpgSign", "true")
+    monkeypatch.setenv("GNUPGHOME", str(tmp_path / "no-keys"))
+    commit(released, "fix: a")
+    done = tag(settings, released)
+    assert git(released, "cat-file", "-t", done.tag).strip() == "tag"
+    assert "BEGIN PGP" not in git(released, "cat-file", "-p", done.tag)
+
+
+def test_sign_without_a_key_fails_cleanly(released: Path, tmp_path: Path,
+                                          settings: ReleaseSettings,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    empty = tmp_path / "no-keys"
+    empty.mkdir(mode=0o700)
+    monkeypatch.setenv("GNUPGHOME", str(empty))
+    commit(released, "fix: a")
+    with pytest.raises(ReleaseError, match=r"could not create tag v1\.0\.1") as info:
+        tag(settings, released, sign=True, env=dict(os.environ))
+    assert "gpg" in (info.value.hint or "")
+    assert git(released, "tag", "--list").split() == ["v1.0.0"]

@@ -230,8 +230,10 @@ def tag(settings: ReleaseSettings, repo: Path, *, level: LevelChoice = "auto",
                          False, remote, tuple(actions))
     try:
         # verbatim: a message line starting with '#' is text, not a comment to strip
-        git.run("tag", "-s" if signed else "-a", "--cleanup=verbatim", nxt.tag, "-F", "-",
-                head.sha, stdin=text if text.endswith("\n") else text + "\n")
+        # --no-sign: an unsigned release stays unsigned even with tag.gpgSign in git config
+        mode = ["-s"] if signed else ["-a", "--no-sign"]
+        git.run("tag", *mode, "--cleanup=verbatim", nxt.tag, "-F", "-", head.sha,
+                stdin=text if text.endswith("\n") else text + "\n")
     except GitError as exc:
         hint = ("check gpg and user.signingkey (`git tag -s` must work by hand), or drop "
                 "--sign" if signed else None)
