@@ -9,7 +9,9 @@ cannot be reached is a :class:`~pitstop.errors.ConnectError` naming the host.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib.util
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -37,13 +39,78 @@ _DRIVERS: dict[Dialect, tuple[str, str]] = {
 }
 
 
+_URL_SHAPE = re.compile(
+    r"(?P<scheme>[\w+]+)://"
+    r"(?:(?P<user>[^:/]*)(?::(?P<password>[^@]*))?@)?"
+    r"(?:(?:\[(?P<v6host>[^/?]+)\]|(?P<host>[^/:?]+))?(?::(?P<port>[^/?]*))?)?"
+    r"(?:/(?P<database>[^?]*))?"
+    r"(?:\?(?P<query>.*))?\Z",
+    re.DOTALL,
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class URLParts:
+    """The pieces of a database URL, split the way SQLAlchemy's ``make_url`` splits
+    them (user, password and database percent-decoded; repeated query keys kept
+    as tuples) but without importing SQLAlchemy, so a command that only needs a
+    driver connection starts fast."""
+
+    username: str | None
+    password: str | None
+    hostname: str | None
+    port: int | None
+    database: str | None
+    query: tuple[tuple[str, str | tuple[str, ...]], ...]
+
+
+def _split(url: str) -> URLParts:
+    """Split ``url`` into :class:`URLParts`; ``ValueError`` says what is malformed."""
+    from urllib.parse import parse_qsl, unquote
+
+    m = _URL_SHAPE.match(url)
+    if m is None:
+        raise ValueError("expected SCHEME://[USER[:PASSWORD]@]HOST[:PORT]/DATABASE")
+    host = m["v6host"] or m["host"]
+    if host is not None and ("[" in host or "]" in host):
+        raise ValueError("invalid IPv6 literal (expected [ADDRESS])")
+    port: int | None = None
+    if m["port"] is not None:
+        try:
+            port = int(m["port"])
+        except ValueError:
+            raise ValueError(f"port {m['port']!r} is not a number") from None
+        if not 0 < port < 65536:
+            raise ValueError(f"port {port} out of range 1-65535")
+    query: dict[str, str | tuple[str, ...]] = {}
+    for key, value in parse_qsl(m["query"] or ""):
+        old = query.get(key)
+        query[key] = value if old is None else (*((old,) if isinstance(old, str) else old), value)
+    return URLParts(
+        username=unquote(m["user"]) if m["user"] is not None else None,
+        password=unquote(m["password"]) if m["password"] is not None else None,
+        hostname=host,
+        port=port,
+        database=unquote(m["database"]) if m["database"] is not None else None,
+        query=tuple(query.items()),
+    )
+
+
 @dataclasses.dataclass(frozen=True)
 class DatabaseURL:
     """A parsed database URL.  ``str()`` never shows the password."""
 
     raw: str
     dialect: Dialect
-    sqlalchemy_url: URL
+    driver: str
+    parts: URLParts
+
+    @functools.cached_property
+    def sqlalchemy_url(self) -> URL:
+        """The SQLAlchemy form (imports SQLAlchemy on first use)."""
+        from sqlalchemy.engine import make_url
+
+        return make_url(self.raw).set(drivername=self.driver)
 
     @property
     def masked(self) -> str:
@@ -51,14 +118,22 @@ class DatabaseURL:
 
     @property
     def database(self) -> str | None:
-        return self.sqlalchemy_url.database
+        return self.parts.database
+
+    @property
+    def username(self) -> str | None:
+        return self.parts.username
+
+    @property
+    def password(self) -> str | None:
+        return self.parts.password
 
     @property
     def host(self) -> str:
         if self.dialect == "sqlite":
             return self.database or ":memory:"
-        port = self.sqlalchemy_url.port
-        return f"{self.sqlalchemy_url.host or 'localhost'}{f':{port}' if port else ''}"
+        port = self.parts.port
+        return f"{self.parts.hostname or 'localhost'}{f':{port}' if port else ''}"
 
     @property
     def sqlite_path(self) -> Path | None:
@@ -70,9 +145,7 @@ class DatabaseURL:
     def with_database(self, name: str) -> DatabaseURL:
         """The same server with another database (used for scratch/admin connections)."""
         new = self.sqlalchemy_url.set(database=name)
-        return DatabaseURL(
-            new.render_as_string(hide_password=False), self.dialect, new
-        )
+        return parse_url(new.render_as_string(hide_password=False))
 
     def __str__(self) -> str:
         return self.masked
@@ -80,9 +153,6 @@ class DatabaseURL:
 
 def parse_url(url: str) -> DatabaseURL:
     """Parse and normalise ``url``; :class:`ConfigError` when it is not a database URL."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
     scheme = url.split(":", 1)[0].lower() if ":" in url else ""
     if scheme not in _SCHEMES:
         raise ConfigError(
@@ -92,11 +162,12 @@ def parse_url(url: str) -> DatabaseURL:
         )
     dialect, driver = _SCHEMES[scheme]
     try:
-        parsed = make_url(url)
-    except ArgumentError as exc:
-        raise ConfigError(f"malformed database URL {mask_url(url)!r}: {exc}",
-                          key="database_url") from None
-    return DatabaseURL(url, dialect, parsed.set(drivername=driver))
+        parts = _split(url)
+    except ValueError as exc:
+        raise ConfigError(f"malformed database URL {mask_url(url)!r}: {exc}", key="database_url",
+                          hint="e.g. postgresql://USER@HOST:5432/DB or mysql://USER@HOST/DB"
+                          ) from None
+    return DatabaseURL(url, dialect, driver, parts)
 
 
 def require_driver(dialect: Dialect) -> None:

@@ -18,7 +18,53 @@ def application_name() -> str:
 
 
 def raw_connect(url: str, **connect_args: Any) -> Any:
-    """The driver connection behind a NullPool engine (closed with ``conn.close()``)."""
+    """A driver connection for ``url`` (closed with ``conn.close()``).
+
+    The common URL shapes connect through the driver directly: importing SQLAlchemy
+    costs more than a no-op ``migrate up`` may take.  URLs with driver options this
+    module does not translate itself go through a NullPool SQLAlchemy engine, which
+    knows them all."""
+    from pitstop.db.url import parse_url, require_driver, translate_error
+
+    db = parse_url(url)
+    require_driver(db.dialect)
+    query = dict(db.parts.query)
+    if db.dialect == "postgresql" and all(isinstance(v, str) for v in query.values()) \
+            and "host" not in query:
+        import psycopg
+
+        kwargs: dict[str, Any] = {"connect_timeout": 10, "application_name": "pitstop",
+                                  **query, **connect_args}
+        for key, value in (("host", db.parts.hostname), ("port", db.parts.port),
+                           ("user", db.username), ("password", db.password),
+                           ("dbname", db.database)):
+            if value is not None:
+                kwargs[key] = value
+        try:
+            return psycopg.connect(**kwargs)
+        except psycopg.Error as exc:
+            raise translate_error(exc, db) from exc
+    if db.dialect == "mysql" and set(query) <= {"charset", "unix_socket"}:
+        import pymysql
+        from pymysql.constants import CLIENT
+
+        options: dict[str, Any] = {"host": db.parts.hostname or "localhost",
+                                   "user": db.username, "password": db.password or "",
+                                   "database": db.database, "connect_timeout": 10,
+                                   "client_flag": CLIENT.FOUND_ROWS, **connect_args}
+        if db.parts.port is not None:
+            options["port"] = db.parts.port
+        for key in ("charset", "unix_socket"):
+            if key in query:
+                options[key] = query[key]
+        try:
+            return pymysql.connect(**options)
+        except pymysql.err.Error as exc:
+            raise translate_error(exc, db) from exc
+    return _engine_connect(url, **connect_args)
+
+
+def _engine_connect(url: str, **connect_args: Any) -> Any:
     import sqlalchemy
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -41,7 +87,7 @@ def url_user(url: str) -> str:
     from pitstop.db.url import parse_url
 
     db = parse_url(url)
-    return f"{db.sqlalchemy_url.username or '?'}@{socket.gethostname()}"
+    return f"{db.username or '?'}@{socket.gethostname()}"
 
 
 def where(url: str) -> str:
