@@ -97,6 +97,33 @@ def timed(label: str, func: object, repeat: int = 1,
     return took
 
 
+def interleaved(cases: list[tuple[str, object, object]], repeat: int) -> list[float]:
+    """Median time of each case, the cases taking turns round by round: under a writer
+    the database grows while the benchmark runs, so running one case's repeats after
+    another's would hand the later cases a larger file."""
+    samples: list[list[float]] = [[] for _ in cases]
+    for _ in range(repeat):
+        for i, (_label, func, cleanup) in enumerate(cases):
+            start = time.perf_counter()
+            func()  # type: ignore[operator]
+            samples[i].append(time.perf_counter() - start)
+            if cleanup is not None:
+                cleanup()  # type: ignore[operator]
+    medians = []
+    for (label, _func, _cleanup), taken in zip(cases, samples, strict=True):
+        took = statistics.median(taken)
+        spread = f"  ({min(taken):.2f}-{max(taken):.2f})" if repeat > 1 else ""
+        print(f"  {label:<56} {took:7.2f} s{spread}", flush=True)
+        medians.append(took)
+    return medians
+
+
+def db_size(db: Path) -> str:
+    wal = db.with_name(db.name + "-wal")
+    extra = f" + {wal.stat().st_size / 1e6:.0f} MB WAL" if wal.exists() else ""
+    return f"{db.stat().st_size / 1e6:.0f} MB{extra}"
+
+
 def api_backup(src: Path, dst: Path, *, durable: bool = False) -> None:
     dst.unlink(missing_ok=True)
     source = sqlite3.connect(src, timeout=60)
@@ -160,13 +187,17 @@ def run(workdir: Path, size_mb: int, wal: bool, repeat: int, with_profile: bool)
     time.sleep(0.5)
     ok = True
     try:
-        busy_api = timed("sqlite3 backup API, under a writer",
-                         lambda: api_backup(db, workdir / "api-busy.db"), repeat)
-        busy_none = timed("pitstop backup create --compress none, under a writer",
-                          lambda: create_backup(settings, compress="none"), repeat, clean)
         holder: list[object] = []
-        busy_zstd = timed("pitstop backup create (zstd 3), under a writer",
-                          lambda: holder.append(create_backup(settings)), repeat)
+        print(f"  under a writer, the cases taking turns (database {db_size(db)} at the start)")
+        busy_api, busy_none, busy_zstd = interleaved([
+            ("sqlite3 backup API, under a writer",
+             lambda: api_backup(db, workdir / "api-busy.db"), None),
+            ("pitstop backup create --compress none, under a writer",
+             lambda: create_backup(settings, compress="none"), clean),
+            ("pitstop backup create (zstd 3), under a writer",
+             lambda: holder.append(create_backup(settings)), None),
+        ], repeat)
+        print(f"  (database {db_size(db)} at the end)")
         timed("cp of the live file, under a writer",
               lambda: shutil.copyfile(db, workdir / "cp-copy.db"))
     finally:
