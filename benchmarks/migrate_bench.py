@@ -28,6 +28,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _util import compile_pitstop  # noqa: E402
+
 PG_ADMIN = os.environ.get("PITSTOP_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
@@ -287,6 +290,7 @@ def main() -> None:
                         help="also run the SQLite comparison on /dev/shm (no fsync cost)")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT / "src"))
+    compile_pitstop()
     bench_sqlite(args.count, not args.no_peers, args.repeat, None)
     if args.tmpfs and Path("/dev/shm").is_dir():
         bench_sqlite(args.count, False, args.repeat, Path("/dev/shm"))

@@ -8,10 +8,11 @@ from __future__ import annotations
 import shutil
 import sys
 
-from _util import PITSTOP, row, time_command
+from _util import PITSTOP, compile_pitstop, row, time_command
 
 
 def main() -> int:
+    compile_pitstop()
     python = time_command([sys.executable, "-c", "pass"])
     results = {
         "python -c pass": python,

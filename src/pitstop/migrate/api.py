@@ -87,7 +87,7 @@ def current_version(database_url: str) -> str | None:
     dialect = dialect_for(database_url)
     if dialect.database_missing(database_url):
         return None
-    conn = dialect.connect(database_url, purpose="read")
+    conn = dialect.connect(database_url, purpose="history")
     try:
         records = hist.read_history(conn, dialect, "pitstop_migrations")
     finally:
@@ -109,26 +109,46 @@ def validate(settings: Settings, *, database_url: str | None = None,
     return ValidateResult(planner.problems(st.migrations), len(st.migrations))
 
 
+def _pending_scripts(scripts: list[Script], entries: list[Any], to: str | None
+                     ) -> list[Script]:
+    """The scripts ``up`` would apply, in order, given the planner's ``entries``."""
+    pending = {(e.version, e.description) for e in entries if e.state == "pending"}
+    limit = version_key(normalize_version(to)) if to is not None else None
+    return [script for script in scripts
+            if (script.version, script.description) in pending
+            and not (limit is not None and (script.kind == "repeatable"
+                                            or version_key(script.version or "") > limit))]
+
+
 def _pending_up(target: Target, scripts: list[Script], records: list[hist.HistoryRecord],
                 to: str | None) -> list[Work]:
     entries = planner.entries(scripts, records)
     problems = planner.problems(entries)
     if problems:
         raise ValidationError(problems)
-    pending = {(e.version, e.description) for e in entries if e.state == "pending"}
     for entry in entries:
         if entry.state == "pending" and "out of order" in entry.note:
             log.warning("%s: %s; applying it anyway", entry.file, entry.note)
-    limit = version_key(normalize_version(to)) if to is not None else None
-    work: list[Work] = []
-    for script in scripts:
-        if (script.version, script.description) not in pending:
-            continue
-        if limit is not None and (script.kind == "repeatable"
-                                  or version_key(script.version or "") > limit):
-            continue
-        work.append(target.work(script, "up"))
-    return work
+    return [target.work(script, "up") for script in _pending_scripts(scripts, entries, to)]
+
+
+def _already_done(target: Target, scripts: list[Script], to: str | None) -> RunResult | None:
+    """The answer of an ``up`` with nothing to do, read without the runner lock; ``None``
+    when there is (or may be) something to do, or a problem to report: then ``up`` takes
+    the lock and reads again.
+
+    Only committed history rows count as applied, so "every file applied, none changed"
+    read without the lock stays true whatever another runner does meanwhile.  This is
+    what keeps a no-op ``up`` cheap: one read connection (which for PostgreSQL does not
+    even need psycopg) instead of the lock connection, the migration connection and the
+    history-table DDL check."""
+    records = target.read_records()
+    if not records:
+        return None
+    entries = planner.entries(scripts, records)
+    if planner.problems(entries) or _pending_scripts(scripts, entries, to):
+        return None
+    return RunResult(False, (), (), planner.current_version_of(records), None, target.masked)
 
 
 def _check_to(scripts: list[Script], to: str | None) -> None:
@@ -155,6 +175,9 @@ def up(settings: Settings, *, database_url: str | None = None, directory: Path |
         plan = tuple(w.plan_step() for w in _pending_up(target, scripts, records, to))
         return RunResult(True, plan, current_version=planner.current_version_of(records),
                          database=target.masked)
+    done = _already_done(target, scripts, to)
+    if done is not None:
+        return done
     with target.session(lock_timeout) as conn:
         hist.ensure_table(conn, target.dialect, target.table)
         records = _records(target, conn) or []  # re-read under the lock

@@ -149,9 +149,12 @@ def read_flyway(directory: Path, listing: Listing | None = None) -> list[Script]
     files, dirs, names = listing or _listing(directory)
     scripts: list[Script] = []
     undo: dict[str, Path] = {}
-    for path in [*files, *_nested_sql(dirs)]:
-        name = path.relative_to(directory).as_posix()
-        match = _FLYWAY.match(path.name)
+    nested = _nested_sql(dirs)
+    for path in [*files, *nested]:
+        top = not nested or path.parent == directory
+        base = path.name
+        name = base if top else path.relative_to(directory).as_posix()
+        match = _FLYWAY.match(base)
         if match and match["prefix"] == "U":
             version = normalize_version(match["version"])
             if version in undo:
@@ -162,15 +165,15 @@ def read_flyway(directory: Path, listing: Listing | None = None) -> list[Script]
         raw, text = _read(path)
         checksum = hashlib.sha256(raw).hexdigest()
         tx = _no_tx_marker(text)
-        conf = path.with_name(path.name + ".conf")
-        if (path.name + ".conf" in names or path.parent != directory) and conf.is_file() \
-                and _FLYWAY_CONF_NO_TX.search(_read_text(conf)):
-            tx = False
+        if base + ".conf" in names or not top:
+            conf = path.with_name(base + ".conf")
+            if conf.is_file() and _FLYWAY_CONF_NO_TX.search(_read_text(conf)):
+                tx = False
         if match:
             scripts.append(Script(normalize_version(match["version"]), _desc(match["desc"]),
                                   "versioned", name, path, checksum, text, transactional=tx))
             continue
-        rmatch = _FLYWAY_R.match(path.name)
+        rmatch = _FLYWAY_R.match(base)
         if not rmatch:
             raise _unfit(path, "flyway", "V<version>__<desc>.sql, U<version>__<desc>.sql "
                          "or R__<desc>.sql")

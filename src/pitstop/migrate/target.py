@@ -89,16 +89,17 @@ class Target:
     def connect(self) -> Any:
         return self.dialect.connect(self.url, purpose="migrate")
 
-    def read_connection(self) -> Any | None:
+    def read_connection(self, purpose: str = "read") -> Any | None:
         """A connection for reading, or ``None`` when the database does not exist yet
-        (so reading never creates a SQLite file)."""
+        (so reading never creates a SQLite file).  ``purpose="history"``: it only reads
+        the history table (PostgreSQL then connects without psycopg)."""
         if self.dialect.database_missing(self.url):
             return None
-        return self.dialect.connect(self.url, purpose="read")
+        return self.dialect.connect(self.url, purpose=purpose)
 
     def read_records(self) -> list[HistoryRecord] | None:
         """The history rows, or ``None`` when the database or the table does not exist."""
-        conn = self.read_connection()
+        conn = self.read_connection("history")
         if conn is None:
             return None
         try:

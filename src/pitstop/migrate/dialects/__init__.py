@@ -58,7 +58,11 @@ class Dialect(Protocol):
     error_types: tuple[type[BaseException], ...]
 
     def connect(self, url: str, *, purpose: str) -> Any:
-        """A DBAPI connection in autocommit mode (``ConnectError`` when unreachable)."""
+        """A DBAPI connection in autocommit mode (``ConnectError`` when unreachable).
+
+        ``purpose``: ``migrate`` (runs migrations), ``lock`` (holds the runner lock),
+        ``read`` (reads anything), ``history`` (only reads the history table: may be a
+        lighter connection with just ``cursor``/``execute``/``fetchall``/``fetchone``)."""
 
     def close(self, conn: Any) -> None: ...
 

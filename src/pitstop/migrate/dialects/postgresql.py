@@ -5,11 +5,19 @@ from the server's diagnostics."""
 from __future__ import annotations
 
 import re
+import sys
 import zlib
 from typing import Any
 
 from pitstop.migrate.dialects import Elapsed, ScriptFailure, lock_key
-from pitstop.migrate.dialects.server import application_name, poll, raw_connect, url_user, where
+from pitstop.migrate.dialects.server import (
+    application_name,
+    poll,
+    raw_connect,
+    read_connect,
+    url_user,
+    where,
+)
 from pitstop.migrate.splitter import Statement
 
 _OUTSIDE = re.compile(
@@ -52,11 +60,19 @@ class PostgresDialect:
 
     @property
     def error_types(self) -> tuple[type[BaseException], ...]:
+        from pitstop.migrate.dialects.libpq import LibpqError
+
+        if "psycopg" not in sys.modules:  # only libpq has been used
+            return (LibpqError,)
         import psycopg
 
-        return (psycopg.Error,)
+        return (psycopg.Error, LibpqError)
 
     def connect(self, url: str, *, purpose: str) -> Any:
+        if purpose == "history":  # reading the history needs no psycopg (100 ms to import)
+            reader = read_connect(url, application_name=application_name())
+            if reader is not None:
+                return reader
         conn = raw_connect(url, application_name=application_name())
         conn.autocommit = True
         if purpose == "migrate":

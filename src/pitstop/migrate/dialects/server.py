@@ -29,17 +29,10 @@ def raw_connect(url: str, **connect_args: Any) -> Any:
     db = parse_url(url)
     require_driver(db.dialect)
     query = dict(db.parts.query)
-    if db.dialect == "postgresql" and all(isinstance(v, str) for v in query.values()) \
-            and "host" not in query:
+    kwargs = _libpq_params(db, connect_args)
+    if kwargs is not None:
         import psycopg
 
-        kwargs: dict[str, Any] = {"connect_timeout": 10, "application_name": "pitstop",
-                                  **query, **connect_args}
-        for key, value in (("host", db.parts.hostname), ("port", db.parts.port),
-                           ("user", db.username), ("password", db.password),
-                           ("dbname", db.database)):
-            if value is not None:
-                kwargs[key] = value
         try:
             return psycopg.connect(**kwargs)
         except psycopg.Error as exc:
@@ -62,6 +55,45 @@ def raw_connect(url: str, **connect_args: Any) -> Any:
         except pymysql.err.Error as exc:
             raise translate_error(exc, db) from exc
     return _engine_connect(url, **connect_args)
+
+
+def _libpq_params(db: Any, connect_args: dict[str, Any]) -> dict[str, Any] | None:
+    """libpq connection parameters for a PostgreSQL URL of the common shapes, else
+    ``None`` (the URL needs SQLAlchemy's translation)."""
+    query = dict(db.parts.query)
+    if db.dialect != "postgresql" or "host" in query \
+            or not all(isinstance(v, str) for v in query.values()):
+        return None
+    kwargs: dict[str, Any] = {"connect_timeout": 10, "application_name": "pitstop",
+                              **query, **connect_args}
+    for key, value in (("host", db.parts.hostname), ("port", db.parts.port),
+                       ("user", db.username), ("password", db.password),
+                       ("dbname", db.database)):
+        if value is not None:
+            kwargs[key] = value
+    return kwargs
+
+
+def read_connect(url: str, **connect_args: Any) -> Any | None:
+    """A read-only PostgreSQL connection over libpq without importing psycopg
+    (:mod:`pitstop.migrate.dialects.libpq`), or ``None`` when that cannot be used
+    here (then connect with :func:`raw_connect`)."""
+    from pitstop.db.url import parse_url, require_driver, translate_error
+    from pitstop.migrate.dialects import libpq
+
+    db = parse_url(url)
+    kwargs = _libpq_params(db, connect_args)
+    if kwargs is None or not libpq.available():
+        return None
+    require_driver(db.dialect)
+    try:
+        timeout = float(kwargs["connect_timeout"])
+    except ValueError:
+        return None  # let psycopg report the bad value
+    try:
+        return libpq.Connection(kwargs, timeout if timeout > 0 else 86400.0)
+    except libpq.LibpqError as exc:
+        raise translate_error(exc, db) from exc
 
 
 def _engine_connect(url: str, **connect_args: Any) -> Any:
