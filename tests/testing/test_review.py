@@ -116,6 +116,37 @@ def test_a_hanging_test_is_stopped_at_the_budget(sample: Path,
     assert time.monotonic() - start < 30
     assert result.status == "over-budget" and result.stopped
     assert [c.nodeid for c in result.cases] == ["tests/test_hang.py::test_quick"]
+    # the test that blew the budget never finished, so no report lists it: name its place
+    assert result.interrupted_at == "tests/test_hang.py:13"
+
+
+def test_a_blown_budget_names_the_unfinished_test_in_the_cli_and_the_task(
+        sample: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from pitstop.config import load_settings
+    from pitstop.engine import run
+    from pitstop.state.store import StateStore
+
+    write_project(sample, HANG)
+    monkeypatch.chdir(sample)
+    monkeypatch.setenv("VIRTUAL_ENV", str(PYTHON.parent.parent))
+    assert main(["test", "smoke", "--budget", "6s", "--pattern", "tests/test_hang.py"]) == 1
+    err = capsys.readouterr().err
+    assert ("pytest was stopped at the 6s budget at tests/test_hang.py:13, in a test that "
+            "did not finish; slowest finished: tests/test_hang.py::test_quick") in err
+    (sample / "pitstop.toml").write_text(
+        f'[test]\npython = "{PYTHON}"\nbudget = "6s"\nsmoke_tests = ["tests/test_hang.py"]\n'
+        '[workflows]\nci = ["smoke"]\n')
+    settings = load_settings(sample, env={})
+    result = run(settings, "ci")
+    assert result.status == "failed"
+    with StateStore.open(settings.state.url) as store:
+        record = store.get_run(result.run_id)
+    assert record is not None
+    task = record.tasks[0]
+    assert task.data["stopped"] is True
+    assert task.data["interrupted_at"] == "tests/test_hang.py:13"
+    assert task.data["slowest"][0]["test"] == "tests/test_hang.py::test_quick"
 
 
 def test_sigint_stops_pytest_and_exits_130(sample: Path) -> None:
@@ -187,3 +218,4 @@ def test_a_test_that_ignores_sigint_is_still_stopped_after_the_budget(
     result = smoke(SETTINGS, sample, patterns=["tests/test_stubborn.py"], budget=2)
     assert time.monotonic() - start < 40
     assert result.status == "over-budget" and result.stopped
+    assert result.interrupted_at is None  # killed: pytest could not say where it was

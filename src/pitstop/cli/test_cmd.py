@@ -107,9 +107,12 @@ def smoke_cmd(app: AppContext, patterns: tuple[str, ...], budget: float | None,
         if result.status == "over-budget" or result.stopped:
             took = (f"pytest was stopped at the {result.budget:g}s budget" if result.stopped
                     else f"the run took {result.duration:.2f}s, over the {result.budget:g}s budget")
+            if result.interrupted_at:
+                took += f" at {result.interrupted_at}, in a test that did not finish"
             slowest = ", ".join(f"{c.nodeid} ({c.duration:.2f}s)" for c in result.slowest)
+            label = "slowest finished" if result.stopped else "slowest"
             where = f"; pytest's output is in {result.output_file}" if result.output_file else ""
-            error(f"{took}; slowest: {slowest or 'no test finished'}",
+            error(f"{took}; {label}: {slowest or 'no test finished'}",
                   f"speed up or unmark the slowest tests, or raise --budget / [test] budget{where}")
     return EXIT_OK if result.status == "passed" else EXIT_ERROR
 

@@ -36,6 +36,9 @@ class PytestRun:
     output_file: Path | None
     stopped: bool = False
     """pytest was interrupted because the run went over its budget."""
+    interrupted_at: str | None = None
+    """Where pytest was when the budget's interrupt reached it (``tests/test_x.py:12``),
+    as pytest reports it; the test running there did not finish, so it is in no report."""
 
     def count(self, outcome: str) -> int:
         return sum(1 for c in self.cases if c.outcome == outcome)
@@ -112,6 +115,25 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+
+
+_INTERRUPT = re.compile(r"^(?P<file>\S.*?):(?P<line>\d+): KeyboardInterrupt\s*$", re.MULTILINE)
+
+
+def _interrupted_at(output: str, cwd: Path) -> str | None:
+    """The ``file:line`` pytest names after ``KeyboardInterrupt`` (relative to ``cwd``
+    when inside it), or ``None`` when it named none (pytest had to be killed)."""
+    found = list(_INTERRUPT.finditer(output))
+    if not found:
+        return None
+    name, line = found[-1]["file"], found[-1]["line"]
+    path = Path(name)
+    if path.is_absolute():
+        for base in (cwd, cwd.resolve()):
+            if path.is_relative_to(base):
+                name = path.relative_to(base).as_posix()
+                break
+    return f"{name}:{line}"
 
 
 def _reason(output: str) -> str:
@@ -213,4 +235,5 @@ def run_pytest(python: Path, args: Sequence[str], *, cwd: Path, timeout: float |
                 code, f"exited with status {code}")
             raise TestRunError(f"{what}: pytest {kind}: {_reason(output)}",
                                hint=f"full output in {output_file}" if output_file else None)
-    return PytestRun(command, code, tuple(cases), wall, output, output_file, stopped)
+    return PytestRun(command, code, tuple(cases), wall, output, output_file, stopped,
+                     _interrupted_at(output, cwd) if stopped else None)

@@ -40,6 +40,8 @@ class SmokeResult:
     output_file: str | None
     stopped: bool = False
     """pytest was stopped when the run reached the budget (tests after it did not run)."""
+    interrupted_at: str | None = None
+    """Where the stopped run was (``tests/test_x.py:12``): the test that did not finish."""
 
     @property
     def over_budget(self) -> bool:
@@ -91,7 +93,7 @@ def summarize(run: PytestRun, *, selection: str, budget: float | None, slow_test
         duration=round(run.wall_seconds, 3), budget=budget, slow_threshold=slow_test,
         slow=slow, slowest=run.slowest(slowest), failures=run.failures, cases=run.cases,
         python=str(python), output_file=str(run.output_file) if run.output_file else None,
-        stopped=run.stopped,
+        stopped=run.stopped, interrupted_at=run.interrupted_at,
     )
 
 

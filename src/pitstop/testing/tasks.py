@@ -48,6 +48,7 @@ def smoke_task(ctx: TaskContext) -> TaskOutcome:
         "tests": result.tests, "failed": result.failed + result.errors,
         "skipped": result.skipped, "duration": result.duration, "budget": result.budget,
         "slowest": _slowest(result.slowest), "slow": [c.nodeid for c in result.slow],
+        "stopped": result.stopped, "interrupted_at": result.interrupted_at,
     }
     for case in result.failures:
         ctx.log.error("FAILED %s: %s", case.nodeid, case.message.splitlines()[0]
@@ -57,6 +58,11 @@ def smoke_task(ctx: TaskContext) -> TaskOutcome:
         return TaskOutcome("failed", EXIT_ERROR, message, data)
     if result.status == "over-budget":
         message = f"smoke tests took {result.duration:.1f}s, over the {result.budget:g}s budget"
+        if result.interrupted_at:
+            message += f"; stopped at {result.interrupted_at}, in a test that did not finish"
+        slowest = ", ".join(f"{c.nodeid} ({c.duration:.1f}s)" for c in result.slowest[:3])
+        if slowest:
+            message += f"; slowest finished: {slowest}"
         return TaskOutcome("failed", EXIT_ERROR, message, data)
     skipped = f", {result.skipped} skipped" if result.skipped else ""
     return TaskOutcome("success", 0, f"{result.passed} smoke test(s) passed{skipped} in "
