@@ -104,6 +104,27 @@ def test_interpreter_discovery(sample: Path, tmp_path: Path) -> None:
                  patterns=["tests/test_api.py::test_health"]).tests == 1
 
 
+def test_the_projects_own_venv_is_found(sample: Path, tmp_path: Path) -> None:
+    venv = PYTHON.parent.parent
+    if not (venv / "pyvenv.cfg").is_file():
+        pytest.skip("the test interpreter is not in a virtualenv")
+    (sample / ".venv").symlink_to(venv, target_is_directory=True)
+    own = sample / ".venv" / "bin" / "python"
+    node = ["tests/test_api.py::test_health"]
+    result = smoke(TestSettings(), sample, patterns=node)
+    assert result.status == "passed" and result.python == str(own)
+    # a VIRTUAL_ENV without an interpreter (deleted since activation) falls back to .venv
+    assert smoke(TestSettings(), sample, patterns=node,
+                 virtual_env=tmp_path / "gone").python == str(own)
+    # an active VIRTUAL_ENV wins over .venv, [test] python over both
+    other = tmp_path / "other-venv"
+    other.symlink_to(venv, target_is_directory=True)
+    assert smoke(TestSettings(), sample, patterns=node, virtual_env=other).python == str(
+        other / "bin" / "python")
+    assert smoke(TestSettings(python=venv), sample, patterns=node,
+                 virtual_env=other).python == str(venv / "bin" / "python")
+
+
 def test_missing_pytest_says_how_to_fix_it(sample: Path, tmp_path: Path) -> None:
     venv = tmp_path / "bare-venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
