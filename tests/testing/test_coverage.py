@@ -80,7 +80,8 @@ def test_builtin_tasks_record_their_data(sample: Path) -> None:
     (sample / "pitstop.toml").write_text(
         f'[test]\npython = "{PYTHON}"\ncoverage_source = ["app"]\npaths = ["tests/test_api.py"]\n'
         'pytest_args = ["-p", "no:cacheprovider"]\n'
-        "[workflows]\nci = [\"smoke\", \"coverage\"]\n")
+        "[workflows]\nci = [\"smoke\", \"coverage\"]\n"
+        f'[metrics]\ntextfile = "{sample / "metrics.prom"}"\n')
     settings = load_settings(sample, env={})
     result = run(settings, "ci")
     assert result.status == "failed"  # coverage runs test_unselected, which fails
@@ -95,3 +96,8 @@ def test_builtin_tasks_record_their_data(sample: Path) -> None:
     cov = tasks["coverage"].data
     assert tasks["coverage"].status == "failed"
     assert cov["failed"] == 1 and cov["coverage_percent"] == pytest.approx(37.5)
+    # and exported as metrics (the textfile is rendered from the state store after the run)
+    lines = set((sample / "metrics.prom").read_text().splitlines())
+    assert {'pitstop_tests{task="smoke"} 5.0', 'pitstop_tests_failed{task="smoke"} 0.0',
+            'pitstop_tests{task="coverage"} 6.0', 'pitstop_tests_failed{task="coverage"} 1.0',
+            'pitstop_coverage_percent{task="coverage"} 37.5'} <= lines
