@@ -65,6 +65,13 @@ def test_zero_major_rules(git_repo: Path, settings: ReleaseSettings) -> None:
     assert next_version(settings, git_repo).version == "0.4.0"
     strict = dataclasses.replace(settings, zero_breaking="major")
     assert next_version(strict, git_repo).version == "1.0.0"
+    # features alone: minor by default while major is 0, or patch with zero_feature
+    git(git_repo, "reset", "-q", "--hard", "HEAD~1")
+    commit(git_repo, "feat: small feature")
+    assert next_version(settings, git_repo).version == "0.4.0"
+    cautious = dataclasses.replace(settings, zero_feature="patch")
+    assert next_version(cautious, git_repo).version == "0.3.3"
+    assert next_version(cautious, git_repo, level="minor").version == "0.4.0"  # explicit wins
 
 
 def test_other_tag_formats_are_ignored_and_counted(git_repo: Path,
