@@ -115,6 +115,21 @@ def test_dry_run_plan_json(project: Path, capsys: pytest.CaptureFixture[str]) ->
     assert not (project / ".pitstop" / "state.db").exists()  # nothing ran, nothing recorded
 
 
+def test_dry_run_from_env_or_file_runs_nothing(project: Path,
+                                              capsys: pytest.CaptureFixture[str],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    (project / "pitstop.toml").write_text("[tasks.a]\nrun = 'touch ran'\n")
+    monkeypatch.setenv("DRY_RUN", "1")
+    assert cli("run", "a") == 10
+    assert "dry run" in capsys.readouterr().out
+    monkeypatch.delenv("DRY_RUN")
+    (project / "pitstop.toml").write_text("dry_run = true\n[tasks.a]\nrun = 'touch ran'\n")
+    assert cli("run", "a", "--json") == 10
+    assert json.loads(capsys.readouterr().out)["dry_run"] is True
+    assert not (project / "ran").exists()
+    assert not (project / ".pitstop" / "state.db").exists()  # nothing recorded
+
+
 def test_history_lists_and_shows(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (project / "pitstop.toml").write_text("[tasks.a]\nrun='echo line-from-a'\n")
     assert cli("run", "a") == 0

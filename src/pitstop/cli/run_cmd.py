@@ -20,7 +20,8 @@ def _sigterm_as_interrupt(_signum: int, _frame: FrameType | None) -> None:
 @click.command()
 @click.argument("target", metavar="WORKFLOW|TASK")
 @click.option("--dry-run", is_flag=True, default=None,
-              help="Print the plan (order, parallel groups, commands), run nothing, exit 10.")
+              help="Print the plan (order, parallel groups, commands), run nothing, exit 10 "
+                   "[env DRY_RUN; config dry_run].")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Run at most N tasks at once [default: number of CPUs].")
 @click.option("-k", "--keep-going", is_flag=True,
@@ -38,6 +39,9 @@ def run(app: AppContext, target: str, dry_run: bool | None, jobs: int | None,
     Every run is recorded (see `pitstop history`); each task's output is saved under
     .pitstop/logs/ and streamed here with a [task] prefix.
 
+    With --dry-run (or DRY_RUN=1, or dry_run = true in the config) nothing runs:
+    the plan is printed and the exit status is 10.
+
     Exit status: 0 all tasks succeeded · 1 a task failed or timed out · 2 a command
     was not found · 3 bad configuration · 10 dry run · 130 interrupted.
     """
@@ -45,7 +49,7 @@ def run(app: AppContext, target: str, dry_run: bool | None, jobs: int | None,
 
     settings = app.settings(database_url=database, dry_run=dry_run)
     plan = engine.plan(settings, target)
-    if dry_run:
+    if settings.dry_run:  # the flag, DRY_RUN or the file: never run anything
         return _print_plan(plan, as_json)
     from pitstop.cli.render_run import RunDisplay, result_json, summary_table
 
