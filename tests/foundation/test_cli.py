@@ -336,6 +336,21 @@ def test_log_lines_text_and_json(project: Path, capsys: pytest.CaptureFixture[st
     assert output[0]["run_id"] and "***" in output[1]["message"]
 
 
+def test_passwords_of_urls_from_the_file_are_masked_on_their_own(
+        project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "pitstop.toml").write_text(
+        'database_url = "postgresql://app:filepass42@127.0.0.1:1/app"\n'
+        "[tasks.a]\nrun = 'echo pw=filepass42'\n[tasks.b]\nrun = 'echo pw=flagpass42'\n")
+    assert cli("run", "a") == 0
+    err = capsys.readouterr().err
+    assert "pw=***" in err and "filepass42" not in err
+    log = next((project / ".pitstop" / "logs").glob("*/a.log")).read_text()
+    assert "filepass42" not in log
+    assert cli("run", "b", "--database", "mysql://root:flagpass42@127.0.0.1:1/x") == 0
+    err = capsys.readouterr().err
+    assert "pw=***" in err and "flagpass42" not in err
+
+
 def test_builtin_task_through_the_cli_logs_once(project: Path,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
     (project / "pitstop.toml").write_text("[workflows]\nsetup = ['db-init']\n")

@@ -49,8 +49,12 @@ class AppContext:
         from pitstop.redact import register_secret, url_password
 
         configure_logging(settings.log_level, settings.log_format)
-        for var in ("DATABASE_URL", "REDIS_URL", "PITSTOP_STATE_URL"):
-            value = os.environ.get(var)
+        # the passwords of every URL in play, wherever it came from (flag, env, file),
+        # are masked even where they appear on their own
+        urls = [os.environ.get(var) for var in ("DATABASE_URL", "REDIS_URL", "PITSTOP_STATE_URL")]
+        urls += [settings.database_url, settings.redis_url, settings.state.url,
+                 settings.metrics.pushgateway]
+        for value in urls:
             if value and "@" in value:
                 register_secret(url_password(value))
         self._settings = settings
