@@ -357,3 +357,26 @@ def test_builtin_task_through_the_cli_logs_once(project: Path,
     assert cli("run", "setup") == 0
     err = capsys.readouterr().err
     assert err.count("created") == 1 and "Traceback" not in err
+
+
+def test_unwritable_log_folder_is_an_error_not_a_crash(project: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "pitstop.toml").write_text("[tasks.a]\nrun = 'true'\n")
+    (project / ".pitstop").mkdir()
+    (project / ".pitstop" / "logs").write_text("not a folder")
+    assert cli("run", "a") == 1
+    err = capsys.readouterr().err
+    assert "cannot create the log folder" in err and "unexpected" not in err
+    assert cli("history", "--json") == 0
+    run = json.loads(capsys.readouterr().out)["runs"][0]
+    assert run["status"] == "failed" and "log folder" in run["error"]  # not left running
+
+
+def test_state_store_folder_refused_is_exit_5(project: Path,
+                                              capsys: pytest.CaptureFixture[str],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    if not Path("/sys/kernel").is_dir():
+        pytest.skip("needs Linux /sys")
+    monkeypatch.setenv("PITSTOP_STATE_URL", "sqlite:////sys/pitstop-never/state.db")
+    assert cli("history") == 5  # /sys refuses new directories, even to root
+    assert "state store: cannot create the directory" in capsys.readouterr().err

@@ -29,6 +29,7 @@ from pitstop.errors import (
     EXIT_ERROR,
     EXIT_INTERRUPTED,
     EXIT_OK,
+    PermissionDeniedError,
     PitstopError,
 )
 from pitstop.redact import redact
@@ -165,7 +166,17 @@ class Runner:
                     "tasks": list(self.plan.order)},
         )
         self.logs_dir = self.settings.logs_dir / self.run_id
-        self.logs_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self.logs_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            import errno
+
+            message = f"cannot create the log folder {self.logs_dir}: {exc.strerror or exc}"
+            self.store.finish_run(self.run_id, "failed", EXIT_ERROR, message)
+            cls = (PermissionDeniedError if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS)
+                   else PitstopError)
+            raise cls(message, hint="pitstop keeps task logs under .pitstop/logs/ in the "
+                                    "project directory; make it writable") from None
         self.on_event(Event("run-started", run_id=self.run_id))
         heartbeat_stop = threading.Event()
         heartbeat = threading.Thread(target=self._heartbeat, args=(heartbeat_stop,), daemon=True)

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pitstop.errors import ConfigError, PitstopError
+from pitstop.errors import ConfigError, PermissionDeniedError, PitstopError
 from pitstop.redact import mask_url, redact
 
 if TYPE_CHECKING:
@@ -131,7 +131,12 @@ class StateStore:
             try:
                 db.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise StateStoreError(
+                import errno
+
+                cls: type[PitstopError] = (
+                    PermissionDeniedError if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS)
+                    else StateStoreError)
+                raise cls(
                     f"state store: cannot create the directory {db.sqlite_path.parent}: "
                     f"{exc.strerror}", hint="check [state] url / PITSTOP_STATE_URL") from exc
         engine = create_engine(db, connect_timeout=30.0)
