@@ -163,6 +163,25 @@ def _section_class(name: str) -> type[Any]:
     return cls
 
 
+def has_pitstop_table(pyproject: Path) -> bool:
+    """Whether ``pyproject`` holds pitstop settings (``[tool.pitstop]`` or its sub-tables).
+
+    A file that mentions ``[tool.pitstop`` but cannot be parsed counts, so that the
+    TOML error is reported instead of the file being skipped silently."""
+    try:
+        text = pyproject.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    if "pitstop" not in text:
+        return False
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return "[tool.pitstop" in text
+    tool = data.get("tool")
+    return isinstance(tool, dict) and "pitstop" in tool
+
+
 def find_config(start: Path) -> Path | None:
     """Walk up from ``start``: the first ``pitstop.toml``, or a ``pyproject.toml`` with
     a ``[tool.pitstop]`` table, wins."""
@@ -171,13 +190,8 @@ def find_config(start: Path) -> Path | None:
         if candidate.is_file():
             return candidate
         pyproject = directory / "pyproject.toml"
-        if pyproject.is_file():
-            try:
-                text = pyproject.read_text(encoding="utf-8")
-            except OSError:
-                continue
-            if "[tool.pitstop" in text:
-                return pyproject
+        if pyproject.is_file() and has_pitstop_table(pyproject):
+            return pyproject
     return None
 
 

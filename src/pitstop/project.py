@@ -7,7 +7,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from pitstop.config import CONFIG_FILE, STATE_DIR
+from pitstop.config import CONFIG_FILE, STATE_DIR, has_pitstop_table
 from pitstop.errors import ConfigError, PermissionDeniedError
 
 TEMPLATE = """\
@@ -77,6 +77,13 @@ def init_project(directory: Path, *, force: bool = False) -> InitResult:
     if config.exists() and not force:
         raise ConfigError("already exists; not overwriting it", file=config,
                           hint="use --force to replace it")
+    pyproject = directory / "pyproject.toml"
+    if not force and pyproject.is_file() and has_pitstop_table(pyproject):
+        raise ConfigError(
+            "already holds the pitstop configuration ([tool.pitstop]); a new pitstop.toml "
+            "would silently take its place", file=pyproject,
+            hint="keep using [tool.pitstop], or use --force to write pitstop.toml anyway "
+                 "(it wins over [tool.pitstop])")
     created: list[Path] = []
     updated: list[Path] = []
     try:

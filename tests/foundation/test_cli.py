@@ -380,3 +380,15 @@ def test_state_store_folder_refused_is_exit_5(project: Path,
     monkeypatch.setenv("PITSTOP_STATE_URL", "sqlite:////sys/pitstop-never/state.db")
     assert cli("history") == 5  # /sys refuses new directories, even to root
     assert "state store: cannot create the directory" in capsys.readouterr().err
+
+
+def test_init_refuses_to_shadow_tool_pitstop(project: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "pyproject.toml").write_text('[project]\nname = "x"\n[tool.pitstop]\n'
+                                            'environment = "ci"\n')
+    assert cli("init") == 3
+    err = capsys.readouterr().err
+    assert "pyproject.toml" in err and "[tool.pitstop]" in err and "--force" in err
+    assert not (project / "pitstop.toml").exists()
+    assert cli("init", "--force") == 0
+    assert (project / "pitstop.toml").exists()

@@ -145,3 +145,19 @@ def test_random_toml_loads_or_raises_config_error(tmp_path: Path, data: dict[str
         load_settings(tmp_path, env={})
     except ConfigError as exc:
         assert exc.exit_code == 3 and str(tmp_path / "pitstop.toml") in str(exc)
+
+
+def test_pyproject_mentioning_tool_pitstop_in_a_comment_is_not_the_config(tmp_path: Path) -> None:
+    (tmp_path / "pitstop.toml").write_text('environment = "outer"\n')
+    inner = tmp_path / "inner"
+    inner.mkdir()
+    (inner / "pyproject.toml").write_text('# settings could go in [tool.pitstop]\n'
+                                          '[project]\nname = "x"\n')
+    settings = load_settings(inner, env={})
+    assert settings.config_file == tmp_path / "pitstop.toml"
+    assert settings.environment == "outer"
+    (inner / "pyproject.toml").write_text('[tool]\npitstop = { environment = "inline" }\n')
+    assert load_settings(inner, env={}).environment == "inline"
+    (inner / "pyproject.toml").write_text("[tool.pitstop]\nenvironment = \n")
+    with pytest.raises(ConfigError, match="invalid TOML"):
+        load_settings(inner, env={})

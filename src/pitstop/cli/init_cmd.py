@@ -13,14 +13,15 @@ from pitstop.output import emit_json, info
 @click.command()
 @click.argument("directory", type=click.Path(path_type=Path, file_okay=False), default=".",
                 required=False)
-@click.option("--force", is_flag=True, help="Replace an existing pitstop.toml.")
+@click.option("--force", is_flag=True, help="Replace an existing pitstop.toml (or shadow [tool.pitstop]).")
 @json_option
 @pass_app
 def init(app: AppContext, directory: Path, force: bool, as_json: bool) -> int:
     """Create a commented pitstop.toml, a migrations/ folder and a .gitignore entry
     for .pitstop/ in DIRECTORY (default: here).
 
-    Refuses to overwrite an existing pitstop.toml (exit 3) unless --force.
+    Refuses to overwrite an existing pitstop.toml, or to shadow a [tool.pitstop]
+    table in pyproject.toml, (exit 3) unless --force.
     """
     from pitstop.project import init_project
 
