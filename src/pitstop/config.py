@@ -64,6 +64,12 @@ class StateSettings:
     keep_days: int | None = 90
     keep_runs: int | None = 1000
 
+    def __post_init__(self) -> None:
+        if self.keep_days is not None and self.keep_days < 1:
+            raise ValueError(f"keep_days: expected a number of days >= 1, got {self.keep_days}")
+        if self.keep_runs is not None and self.keep_runs < 1:
+            raise ValueError(f"keep_runs: expected a number of runs >= 1, got {self.keep_runs}")
+
 
 @dataclasses.dataclass(frozen=True)
 class MetricsSettings:
@@ -93,6 +99,9 @@ class TaskSpec:
     def __post_init__(self) -> None:
         if self.retries < 0:
             raise ValueError("retries: expected a number of retries >= 0")
+        if self.timeout is not None and self.timeout <= 0:
+            raise ValueError("timeout: expected a duration above zero such as '30s' "
+                             "(leave timeout out for no limit)")
         if isinstance(self.run, tuple) and not self.run:
             raise ValueError("run: an argv list needs at least the program name")
         if isinstance(self.run, str) and not self.run.strip():
@@ -365,10 +374,12 @@ def load_settings(
     if log_level == "WARN":
         log_level = "WARNING"
     if log_level not in LOG_LEVELS:
+        origin = origins.get("log_level", "default")
+        from_file = origin.startswith("file")
         raise ConfigError(
             f"expected one of {', '.join(LOG_LEVELS)}, got {values['log_level']!r}",
-            file=path if origins.get("log_level", "").startswith("file") else None,
-            key=f"log_level ({origins.get('log_level', 'default')})",
+            file=path if from_file else None,
+            key="log_level" if from_file else f"log_level ({origin})",
         )
     values["log_level"] = log_level
     if values.get("log_format", "text") not in ("text", "json"):

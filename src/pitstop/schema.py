@@ -111,9 +111,9 @@ def _describe(tp: Any) -> str:
     if origin is Literal:
         return "one of " + ", ".join(repr(a) for a in typing.get_args(tp))
     if origin is tuple:
-        return f"a list of {_describe(typing.get_args(tp)[0])}"
+        return f"a list (each item {_describe(typing.get_args(tp)[0])})"
     if origin in (dict, Mapping):
-        return f"a table of {_describe(typing.get_args(tp)[1])}"
+        return f"a table (each value {_describe(typing.get_args(tp)[1])})"
     if dataclasses.is_dataclass(tp):
         return "a table"
     names = {str: "a string", int: "an integer", float: "a number", bool: "true or false",
@@ -218,4 +218,9 @@ def parse_table(cls: type[T], data: Mapping[str, Any], key: str, ctx: SchemaCont
     except ConfigError:
         raise
     except (TypeError, ValueError) as exc:
-        raise ConfigError(str(exc), file=ctx.file, key=key or None) from None
+        # a check in __post_init__ words its message "field: what is wrong"
+        text = str(exc)
+        field, sep, rest = text.partition(": ")
+        if sep and field in fields:
+            raise ConfigError(rest, file=ctx.file, key=f"{key}.{field}" if key else field) from None
+        raise ConfigError(text, file=ctx.file, key=key or None) from None

@@ -90,7 +90,7 @@ def test_parse_table_converts_everything() -> None:
 @pytest.mark.parametrize(("data", "key", "expected"), [
     ({"count": "3"}, "sample.count", "an integer"),
     ({"flag": "yes"}, "sample.flag", "true or false"),
-    ({"tags": "x"}, "sample.tags", "a list of a string"),
+    ({"tags": "x"}, "sample.tags", "a list (each item a string)"),
     ({"wait": "soon"}, "sample.wait", "duration"),
     ({"inner": {"nope": 1}}, "sample.inner.nope", "unknown key"),
     ({"cuont": 1}, "sample.cuont", "did you mean 'count'"),
