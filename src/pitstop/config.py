@@ -309,11 +309,12 @@ def load_settings(
     env = env or {}
     overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
     path = config_file.resolve() if config_file else (find_config(cwd) if discover else None)
+    config_origin = "given (--config / PITSTOP_CONFIG)" if config_file else "discovered"
     data: dict[str, Any] = read_config_file(path) if path else {}
     project_dir = path.parent if path else cwd
     ctx = SchemaContext(path, project_dir)
     origin_file = f"file {path}" if path else "default"
-    origins: dict[str, str] = {}
+    origins: dict[str, str] = {"config_file": config_origin} if path else {}
     values: dict[str, Any] = {}
 
     for key, raw in data.items():

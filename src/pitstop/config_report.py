@@ -39,7 +39,8 @@ def describe_settings(settings: Settings) -> list[SettingValue]:
     file_origin = f"file {settings.config_file}" if settings.config_file else "default"
     rows = [
         SettingValue("config_file", str(settings.config_file) if settings.config_file else None,
-                      "discovered" if settings.config_file else "none found"),
+                      origins.get("config_file", "discovered") if settings.config_file
+                      else "none found"),
         SettingValue("project_dir", str(settings.project_dir), "config file location or cwd"),
     ]
     for key in ("database_url", "redis_url", "environment", "log_level", "log_format",

@@ -165,3 +165,15 @@ def test_pyproject_mentioning_tool_pitstop_in_a_comment_is_not_the_config(tmp_pa
     (inner / "pyproject.toml").write_text("[tool.pitstop]\nenvironment = \n")
     with pytest.raises(ConfigError, match="invalid TOML"):
         load_settings(inner, env={})
+
+
+def test_config_show_says_whether_the_file_was_given_or_found(tmp_path: Path) -> None:
+    path = write(tmp_path / "pitstop.toml", 'environment = "x"\n')
+    found = {r.key: r for r in describe_settings(load_settings(tmp_path, env={}))}
+    given = {r.key: r for r in describe_settings(load_settings(tmp_path, env={},
+                                                               config_file=path))}
+    assert found["config_file"].origin == "discovered"
+    assert given["config_file"].origin == "given (--config / PITSTOP_CONFIG)"
+    none = {r.key: r for r in describe_settings(load_settings(tmp_path / "..", env={},
+                                                              discover=False))}
+    assert none["config_file"].origin == "none found"
