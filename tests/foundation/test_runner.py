@@ -278,3 +278,29 @@ def test_pushgateway_receives_metrics_and_failures_only_warn(project: Path) -> N
     dead = make(project, "[metrics]\npushgateway = 'http://127.0.0.1:1'\n[tasks.ok]\nrun = 'true'\n")
     result, _ = run(dead, "ok")
     assert result.exit_code == 0 and "cannot push metrics" in result.warnings[0]
+
+
+def test_sweep_sees_through_a_reused_pid(project: Path) -> None:
+    import subprocess
+
+    from pitstop.state import schema
+
+    s = make(project, "")
+    newcomer = subprocess.Popen(["sleep", "30"])  # a live process that started just now
+    try:
+        with StateStore.open(s.state.url) as store:
+            old = store.start_run("old")  # its process is long gone; the pid went to another
+            ours = store.start_run("ours")  # this process: alive and older than its run
+            with store._write() as conn:
+                conn.execute(schema.runs.update().where(schema.runs.c.id == old)
+                             .values(pid=newcomer.pid, started_at=time.time() - 3600))
+            assert store.sweep_abandoned() == [old]
+            assert (store.get_run(old) or _never()).status == "abandoned"
+            assert (store.get_run(ours) or _never()).status == "running"
+    finally:
+        newcomer.kill()
+        newcomer.wait()
+
+
+def _never():  # type: ignore[no-untyped-def]
+    raise AssertionError("run not found")

@@ -251,10 +251,16 @@ class StateStore:
         gone: list[str] = []
         with self._engine.connect() as conn:
             rows = conn.execute(sa.select(schema.runs.c.id, schema.runs.c.host,
-                                          schema.runs.c.pid, schema.runs.c.heartbeat_at)
+                                          schema.runs.c.pid, schema.runs.c.heartbeat_at,
+                                          schema.runs.c.started_at)
                                 .where(schema.runs.c.status == ACTIVE)).all()
-        for run_id, run_host, pid, heartbeat in rows:
-            dead = not _pid_alive(pid) if run_host == host else now - heartbeat > STALE_AFTER_SECONDS
+        for run_id, run_host, pid, heartbeat, started in rows:
+            if run_host == host:
+                # a live pid that started after the run did is another process (pid reuse,
+                # e.g. pitstop as PID 1 of a restarted container)
+                dead = not _pid_alive(pid) or _started_after(pid, started)
+            else:
+                dead = now - heartbeat > STALE_AFTER_SECONDS
             if dead:
                 gone.append(run_id)
         if gone:
@@ -465,6 +471,19 @@ def stop_leftover_processes(run_ids: Sequence[str]) -> list[int]:
         except (ProcessLookupError, PermissionError):
             pass
     return killed
+
+
+def _started_after(pid: int, when: float) -> bool:
+    """Whether process ``pid`` started after Unix time ``when`` (False when unknown)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks = int(fields[19])  # field 22 of proc(5): start time, clock ticks after boot
+        boot = next(int(line.split()[1]) for line in
+                    Path("/proc/stat").read_text().splitlines() if line.startswith("btime "))
+        started = boot + ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, StopIteration):
+        return False
+    return started > when + 2.0  # btime has whole seconds; leave a margin
 
 
 def _pid_alive(pid: int) -> bool:
