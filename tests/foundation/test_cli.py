@@ -392,3 +392,43 @@ def test_init_refuses_to_shadow_tool_pitstop(project: Path,
     assert not (project / "pitstop.toml").exists()
     assert cli("init", "--force") == 0
     assert (project / "pitstop.toml").exists()
+
+
+def _run_in_a_terminal(project: Path, *args: str) -> tuple[int, str]:
+    import pty
+    import select
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: pitstop with a terminal on stdin, stdout and stderr
+        os.chdir(project)
+        os.execv(sys.executable, [sys.executable, "-m", "pitstop", *args])
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 1)
+        if not ready:
+            continue
+        try:
+            data = os.read(fd, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    return os.waitstatus_to_exitcode(status), b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_live_display_on_a_terminal_plain_lines_when_piped(project: Path) -> None:
+    (project / "pitstop.toml").write_text(
+        "[tasks.slow]\nrun = 'echo begin; sleep 1.6; echo end'\n"
+        "[tasks.fast]\nrun = 'echo quick'\n[workflows]\nw = [['slow', 'fast']]\n")
+    code, screen = _run_in_a_terminal(project, "run", "w")
+    assert code == 0, screen
+    assert "running: slow (1s)" in screen  # the live line counts while the task runs
+    assert "[INFO] [slow] end" in screen and "\x1b[" in screen
+    piped = subprocess.run([*PITSTOP, "run", "w"], cwd=project, capture_output=True, text=True)
+    assert piped.returncode == 0
+    assert "[INFO] [fast] quick" in piped.stderr
+    assert "running:" not in piped.stderr and "\x1b[" not in piped.stderr + piped.stdout

@@ -50,6 +50,16 @@ class _ConsoleStream:
         pass
 
 
+class _Status:
+    """The live line, rendered afresh at every refresh so elapsed times keep counting."""
+
+    def __init__(self, display: RunDisplay) -> None:
+        self._display = display
+
+    def __rich__(self) -> Any:
+        return self._display._status()
+
+
 class RunDisplay:
     """Context manager; pass :meth:`handle` as the runner's ``on_event``.
 
@@ -73,7 +83,7 @@ class RunDisplay:
             from rich.live import Live
 
             console = Console(stderr=True, no_color=not use_color(), highlight=False)
-            self._live = Live(self._status(), console=console, refresh_per_second=8,
+            self._live = Live(_Status(self), console=console, refresh_per_second=8,
                               transient=True, redirect_stdout=False, redirect_stderr=False)
             self._live.__enter__()
             for handler in logging.getLogger("pitstop").handlers:
@@ -124,7 +134,7 @@ class RunDisplay:
                        command_exit_code=result.command_exit_code,
                        duration_seconds=result.duration_seconds)
         if self._live is not None:
-            self._live.update(self._status())
+            self._live.refresh()
 
 
 def summary_table(result: RunResult) -> None:
