@@ -86,3 +86,4 @@ def test_shell_completion_script() -> None:
     result = subprocess.run([sys.executable, "-m", "pitstop"], capture_output=True, text=True,
                             env={**os.environ, "_PITSTOP_COMPLETE": "bash_source"})
     assert "_pitstop_completion" in result.stdout
+    assert "_PITSTOP_COMPLETE=bash_source" in (ROOT / "docs" / "index.md").read_text()
