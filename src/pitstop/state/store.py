@@ -133,10 +133,10 @@ class StateStore:
             except OSError as exc:
                 import errno
 
-                cls: type[PitstopError] = (
+                error_class: type[PitstopError] = (
                     PermissionDeniedError if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS)
                     else StateStoreError)
-                raise cls(
+                raise error_class(
                     f"state store: cannot create the directory {db.sqlite_path.parent}: "
                     f"{exc.strerror}", hint="check [state] url / PITSTOP_STATE_URL") from exc
         engine = create_engine(db, connect_timeout=30.0)
