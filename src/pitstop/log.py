@@ -64,3 +64,6 @@ def configure_logging(level: str = "INFO", fmt: str = "text", stream: IO[str] | 
     logger.addHandler(handler)
     logger.setLevel(level)
     logger.propagate = False
+    from pitstop.output import set_json_lines
+
+    set_json_lines(fmt == "json")

@@ -14,6 +14,25 @@ from typing import Any
 
 from pitstop.redact import redact
 
+_json_lines = False
+
+
+def set_json_lines(on: bool) -> None:
+    """With ``--log-format json``, the human lines on stderr (:func:`info`,
+    :func:`error`) become JSON objects too, so stderr stays one object per line."""
+    global _json_lines
+    _json_lines = on
+
+
+def _json_line(level: str, text: str, **extra: Any) -> None:
+    import datetime as dt
+
+    payload = {"ts": dt.datetime.now(dt.UTC).isoformat(), "level": level, "task": None,
+               "run_id": None, "message": text,
+               **{k: v for k, v in extra.items() if v is not None}}
+    sys.stderr.write(redact(json.dumps(payload, ensure_ascii=False)) + "\n")
+    sys.stderr.flush()
+
 
 def stdout_is_terminal() -> bool:
     return sys.stdout.isatty()
@@ -41,12 +60,18 @@ def echo(text: str = "") -> None:
 
 def info(text: str) -> None:
     """A line for people (stderr)."""
+    if _json_lines:
+        _json_line("INFO", text)
+        return
     sys.stderr.write(redact(text) + "\n")
     sys.stderr.flush()
 
 
 def error(text: str, hint: str | None = None) -> None:
     """An error line (stderr), with an optional hint line."""
+    if _json_lines:
+        _json_line("ERROR", text, hint=hint)
+        return
     prefix = "\x1b[31merror:\x1b[0m " if use_color() else "error: "
     sys.stderr.write(redact(f"{prefix}{text}") + "\n")
     if hint:

@@ -432,3 +432,24 @@ def test_live_display_on_a_terminal_plain_lines_when_piped(project: Path) -> Non
     assert piped.returncode == 0
     assert "[INFO] [fast] quick" in piped.stderr
     assert "running:" not in piped.stderr and "\x1b[" not in piped.stderr + piped.stdout
+
+
+def test_json_logs_keep_stderr_one_object_per_line(project: Path,
+                                                   capsys: pytest.CaptureFixture[str],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    (project / "pitstop.toml").write_text("[tasks.bad]\nrun = 'exit 4'\n[metrics]\n"
+                                          "textfile = '/proc/no-such-dir/m.prom'\n")
+    assert cli("--log-format", "json", "run", "bad") == 1  # task lines and the metrics warning
+    assert cli("--log-format", "json", "run", "nope") == 3
+    assert cli("--log-format", "json", "init") == 3
+    (project / "pitstop.toml").write_text("bogus = 1\n")
+    monkeypatch.setenv("PITSTOP_LOG_FORMAT", "json")
+    assert cli("config", "show") == 3  # even when the config cannot be loaded
+    records = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
+    errors = [r for r in records if r["level"] == "ERROR" and r["task"] is None]
+    assert [e["message"].split(" ")[0] for e in errors[:1]] == ["no"]
+    assert errors[1]["hint"].startswith("use --force") and "unknown key 'bogus'" in errors[2]["message"]
+    assert any("cannot write metrics file" in r["message"] for r in records)
+    monkeypatch.delenv("PITSTOP_LOG_FORMAT")
+    assert cli("run", "nope") == 3
+    assert capsys.readouterr().err.startswith("error: ")  # text again without the flag

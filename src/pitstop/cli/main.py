@@ -16,7 +16,7 @@ import click
 
 from pitstop import __version__
 from pitstop.errors import EXIT_CONFIG, EXIT_ERROR, EXIT_INTERRUPTED, PitstopError
-from pitstop.output import error
+from pitstop.output import error, set_json_lines
 
 # name -> ("module:attribute", one-line help).  Modules are imported only when used.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -95,6 +95,8 @@ def cli(ctx: click.Context, config_file: Path | None, log_level: str | None,
     """
     from pitstop.cli.common import AppContext
 
+    # JSON lines from the start, so that even a broken config is reported as JSON
+    set_json_lines((log_format or os.environ.get("PITSTOP_LOG_FORMAT", "")) == "json")
     ctx.obj = AppContext(config_file=config_file, log_level=log_level, log_format=log_format,
                          show_traceback=show_traceback)
 
@@ -115,6 +117,13 @@ def _crash_report(exc: BaseException) -> Path | None:
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code (never raises, never calls sys.exit)."""
     args = sys.argv[1:] if argv is None else argv
+    try:
+        return _main(args)
+    finally:
+        set_json_lines(False)  # for callers (tests) that run several commands in one process
+
+
+def _main(args: list[str]) -> int:
     show_tb = "--traceback" in args
     try:
         result = cli.main(args=args, prog_name="pitstop", standalone_mode=False)
