@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 
 from pitstop.config import CONFIG_FILE, STATE_DIR, has_pitstop_table
-from pitstop.errors import ConfigError, PermissionDeniedError
+from pitstop.errors import ConfigError, PermissionDeniedError, PitstopError
 
 TEMPLATE = """\
 # pitstop configuration (reference: docs/configuration.md in the pitstop repository)
@@ -112,4 +112,11 @@ def init_project(directory: Path, *, force: bool = False) -> InitResult:
         raise PermissionDeniedError(f"cannot write in {directory}: permission denied") from exc
     except NotADirectoryError as exc:
         raise ConfigError(f"{directory} is not a directory") from exc
+    except OSError as exc:
+        import errno
+
+        message = f"cannot write in {directory}: {exc.strerror or exc}"
+        if exc.errno == errno.EROFS:
+            raise PermissionDeniedError(message) from exc
+        raise PitstopError(message) from exc
     return InitResult(directory, tuple(created), tuple(updated), overwritten=existed)

@@ -453,3 +453,11 @@ def test_json_logs_keep_stderr_one_object_per_line(project: Path,
     monkeypatch.delenv("PITSTOP_LOG_FORMAT")
     assert cli("run", "nope") == 3
     assert capsys.readouterr().err.startswith("error: ")  # text again without the flag
+
+
+def test_init_where_nothing_can_be_written(capsys: pytest.CaptureFixture[str]) -> None:
+    if not Path("/proc/1").is_dir():
+        pytest.skip("needs Linux /proc")
+    assert cli("init", "/proc/1/pitstop-never") == 1  # /proc takes no new folders
+    err = capsys.readouterr().err
+    assert "cannot write in /proc/1/pitstop-never" in err and "unexpected" not in err
