@@ -304,3 +304,29 @@ def test_sweep_sees_through_a_reused_pid(project: Path) -> None:
 
 def _never():  # type: ignore[no-untyped-def]
     raise AssertionError("run not found")
+
+
+def test_state_store_is_created_on_first_use_and_versioned(project: Path) -> None:
+    import sqlite3
+
+    import pytest
+
+    from pitstop.cli.main import main
+    from pitstop.errors import ConfigError
+    from pitstop.state import schema
+
+    s = make(project, "")
+    db = project / ".pitstop" / "state.db"
+    assert not db.exists()
+    with StateStore.open(s.state.url):
+        pass
+    with sqlite3.connect(db) as conn:
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        assert {"pitstop_runs", "pitstop_task_runs", "pitstop_health_checks",
+                "pitstop_meta"} <= tables
+        assert conn.execute("SELECT value FROM pitstop_meta WHERE key='schema_version'"
+                            ).fetchone() == (str(schema.SCHEMA_VERSION),)
+        conn.execute("UPDATE pitstop_meta SET value='99' WHERE key='schema_version'")
+    with pytest.raises(ConfigError, match="schema version 99, newer than this pitstop"):
+        StateStore.connect(s.state.url)
+    assert main(["history"]) == 3  # refused, not corrupted
