@@ -215,6 +215,25 @@ run = "exit 3"
     assert 'pitstop_task_last_duration_seconds{task="ok"}' in text
     assert "pitstop_build_info{" in text
     assert not list(prom.parent.glob("*.tmp*"))
+    from prometheus_client.parser import text_string_to_metric_families
+
+    import pitstop
+
+    samples = {(sample.name, tuple(sorted(sample.labels.items()))): sample.value
+               for family in text_string_to_metric_families(text) for sample in family.samples}
+    ok, bad = (("task", "ok"),), (("task", "bad"),)
+    assert abs(samples[("pitstop_task_last_success_timestamp_seconds", ok)] - time.time()) < 60
+    assert ("pitstop_task_last_success_timestamp_seconds", bad) not in samples  # never succeeded
+    assert samples[("pitstop_task_last_exit_code", ok)] == 0
+    assert samples[("pitstop_task_last_exit_code", bad)] == 1
+    assert 0 < samples[("pitstop_task_last_duration_seconds", ok)] < 10
+    assert samples[("pitstop_task_runs_total", (("status", "success"), ("task", "ok")))] == 1
+    build = [labels for (name, labels) in samples if name == "pitstop_build_info"]
+    assert build and ("version", pitstop.__version__) in build[0]
+    run(s, "ok")  # rendered from the state store: counts add up across runs
+    text = prom.read_text()
+    assert 'pitstop_task_runs_total{status="success",task="ok"} 2.0' in text
+    assert 'pitstop_task_runs_total{status="failed",task="bad"} 1.0' in text
 
 
 def test_retention_keeps_newest_runs_and_deletes_logs(project: Path) -> None:
