@@ -461,3 +461,19 @@ def test_init_where_nothing_can_be_written(capsys: pytest.CaptureFixture[str]) -
     assert cli("init", "/proc/1/pitstop-never") == 1  # /proc takes no new folders
     err = capsys.readouterr().err
     assert "cannot write in /proc/1/pitstop-never" in err and "unexpected" not in err
+
+
+def test_timeout_kills_a_group_that_ignores_sigterm(project: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    pidfile = project / "stubborn.pid"
+    (project / "pitstop.toml").write_text(
+        "[tasks.stubborn]\n"
+        f"run = \"sh -c 'trap \\\"\\\" TERM; echo $$ > {pidfile}; sleep 60' & wait\"\n"
+        "timeout = '0.5s'\n")
+    started = time.monotonic()
+    assert cli("run", "stubborn", "--json") == 1
+    assert time.monotonic() - started < 15
+    task = json.loads(capsys.readouterr().out)["tasks"][0]
+    assert task["status"] == "timeout" and task["exit_code"] == 1
+    time.sleep(0.2)
+    assert not _alive(int(pidfile.read_text()))  # the group gets SIGKILL too
