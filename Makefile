@@ -13,7 +13,8 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 demo: $(STAMP)
-	cd examples/shop && rm -rf .pitstop && VIRTUAL_ENV=$(abspath $(VENV)) ../../$(BIN)/pitstop run setup
+	cd examples/shop && rm -rf .pitstop && \
+	  VIRTUAL_ENV=$(abspath $(VENV)) PATH="$(abspath $(BIN)):$$PATH" ../../$(BIN)/pitstop run setup
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
