@@ -477,3 +477,12 @@ def test_timeout_kills_a_group_that_ignores_sigterm(project: Path,
     assert task["status"] == "timeout" and task["exit_code"] == 1
     time.sleep(0.2)
     assert not _alive(int(pidfile.read_text()))  # the group gets SIGKILL too
+
+
+def test_a_state_file_that_is_not_a_database(project: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    (project / ".pitstop").mkdir()
+    (project / ".pitstop" / "state.db").write_text("not a database " * 100)
+    assert cli("history") == 1  # not a connection error: no server is involved
+    err = capsys.readouterr().err
+    assert "is not an SQLite database" in err and "move it aside" in err

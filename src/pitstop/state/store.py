@@ -153,6 +153,13 @@ class StateStore:
             store._ensure_schema()
         except SQLAlchemyError as exc:
             engine.dispose()
+            text = str(getattr(exc, "orig", None) or exc).lower()
+            if db.sqlite_path is not None and ("file is not a database" in text
+                                               or "disk image is malformed" in text):
+                raise StateStoreError(
+                    f"state store: {db.sqlite_path} is not an SQLite database (or is damaged)",
+                    hint="move it aside (pitstop then starts a new history there), or point "
+                         "[state] url / PITSTOP_STATE_URL elsewhere") from exc
             error = translate_error(exc, db)
             if isinstance(error, PitstopError):
                 error.message = f"state store: {error.message}"
