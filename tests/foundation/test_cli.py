@@ -288,7 +288,9 @@ def test_kill_9_then_sweep_marks_abandoned(project: Path) -> None:
     assert _alive(orphan)  # the task outlived its runner...
     runs = _history(project)
     assert runs[0]["status"] == "abandoned"
-    assert runs[0]["tasks"] == [] or runs[0]["tasks"][0]["status"] != "running"
+    # the task in flight is listed, abandoned too, with its log
+    assert [(t["name"], t["status"]) for t in runs[0]["tasks"]] == [("long", "abandoned")]
+    assert runs[0]["tasks"][0]["log"].endswith("long.log")
     time.sleep(0.2)
     assert not _alive(orphan)  # ...until the sweep stopped it
 

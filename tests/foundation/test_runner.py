@@ -349,3 +349,28 @@ def test_state_store_is_created_on_first_use_and_versioned(project: Path) -> Non
     with pytest.raises(ConfigError, match="schema version 99, newer than this pitstop"):
         StateStore.connect(s.state.url)
     assert main(["history"]) == 3  # refused, not corrupted
+
+
+def test_attempts_in_flight_are_recorded_and_not_counted(project: Path) -> None:
+    import threading
+
+    marker = project / "started"
+    s = make(project, f"[tasks.slow]\nrun = 'touch {marker}; sleep 1'\n[metrics]\n"
+                      f"textfile = '{project / 'm.prom'}'\n")
+    box: dict[str, object] = {}
+    worker = threading.Thread(target=lambda: box.update(result=run(s, "slow")[0]))
+    worker.start()
+    deadline = time.monotonic() + 10
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    with StateStore.open(s.state.url) as store:
+        live = store.list_runs(limit=1)[0]
+        assert live.status == "running"
+        assert [(t.task, t.status) for t in live.tasks] == [("slow", "running")]
+        assert "slow" not in store.task_stats()  # a running attempt is not a finished run
+    worker.join(30)
+    with StateStore.open(s.state.url) as store:
+        done = store.list_runs(limit=1)[0]
+    assert [(t.task, t.status, t.attempt) for t in done.tasks] == [("slow", "success", 1)]
+    assert 'pitstop_task_runs_total{status="success",task="slow"} 1.0' in (
+        project / "m.prom").read_text()

@@ -297,6 +297,8 @@ class Runner:
                 if self.cancel.wait(delay):
                     break
             self.on_event(Event("task-started", task=task.name, attempt=attempt))
+            row_id = self.store.start_task(self.run_id, task.name, attempt,
+                                           log_path=str(self._log_path(task, attempt)))
             result = self._attempt(task, attempt)
             self.store.record_task(TaskRunRecord(
                 self.run_id, task.name, attempt, result.status, started_at=result.started_at,
@@ -304,7 +306,7 @@ class Runner:
                 command_exit_code=result.command_exit_code, log_path=result.log_path,
                 error=result.message if result.status != "success" else None,
                 data=dict(result.data),
-            ))
+            ), row_id)
             if result.status in ("success", "interrupted"):
                 break
             if spec.retry_on and result.command_exit_code not in spec.retry_on:

@@ -227,15 +227,51 @@ class StateStore:
                    error: str | None = None) -> None:
         from pitstop.state import schema
 
+        now = time.time()
         with self._write() as conn:
             conn.execute(schema.runs.update().where(schema.runs.c.id == run_id).values(
-                status=status, exit_code=exit_code, finished_at=time.time(),
+                status=status, exit_code=exit_code, finished_at=now,
                 error=redact(error) if error else None,
             ))
+            # an attempt still marked running when its run ends was cut short
+            conn.execute(schema.task_runs.update()
+                         .where(schema.task_runs.c.run_id == run_id,
+                                schema.task_runs.c.status == ACTIVE)
+                         .values(status="interrupted", finished_at=now))
 
-    def record_task(self, record: TaskRunRecord) -> None:
+    def start_task(self, run_id: str, task: str, attempt: int, *,
+                   log_path: str | None = None) -> int:
+        """Record an attempt as ``running`` when it starts, so that a run killed with
+        ``kill -9`` still shows which tasks were in flight; returns the row id to pass
+        to :meth:`record_task` when the attempt ends."""
         from pitstop.state import schema
 
+        with self._write() as conn:
+            row = conn.execute(schema.task_runs.insert().values(
+                run_id=run_id, task=task, attempt=attempt, started_at=time.time(),
+                status=ACTIVE, log_path=log_path, data="{}",
+            ))
+            key = row.inserted_primary_key
+        assert key is not None
+        return int(key[0])
+
+    def record_task(self, record: TaskRunRecord, row_id: int | None = None) -> None:
+        """Record a finished attempt (completing the row of :meth:`start_task` if given)."""
+        from pitstop.state import schema
+
+        if row_id is not None:
+            with self._write() as conn:
+                updated = conn.execute(schema.task_runs.update()
+                                       .where(schema.task_runs.c.id == row_id).values(
+                    started_at=_ts(record.started_at) if record.started_at else None,
+                    finished_at=_ts(record.finished_at) if record.finished_at else None,
+                    status=record.status, exit_code=record.exit_code,
+                    command_exit_code=record.command_exit_code, log_path=record.log_path,
+                    error=redact(record.error) if record.error else None,
+                    data=redact(json.dumps(record.data, default=str)),
+                ))
+            if updated.rowcount:
+                return
         with self._write() as conn:
             conn.execute(schema.task_runs.insert().values(
                 run_id=record.run_id, task=record.task, attempt=record.attempt,
@@ -344,7 +380,8 @@ class StateStore:
 
         t = schema.task_runs
         newest = (sa.select(t.c.task, sa.func.max(t.c.id).label("id"))
-                  .where(t.c.finished_at.is_not(None)).group_by(t.c.task).subquery())
+                  .where(t.c.finished_at.is_not(None), t.c.status != "abandoned")
+                  .group_by(t.c.task).subquery())
         with self._engine.connect() as conn:
             rows = conn.execute(sa.select(t).join(newest, t.c.id == newest.c.id)
                                 ).mappings().all()
@@ -365,7 +402,8 @@ class StateStore:
         stats: dict[str, dict[str, Any]] = {}
         with self._engine.connect() as conn:
             for task, status, count in conn.execute(
-                    sa.select(t.c.task, t.c.status, sa.func.count()).group_by(t.c.task, t.c.status)):
+                    sa.select(t.c.task, t.c.status, sa.func.count()).where(t.c.status != ACTIVE)
+                    .group_by(t.c.task, t.c.status)):
                 stats.setdefault(task, {"counts": {}, "last_success": None})["counts"][status] = count
             for task, last in conn.execute(
                     sa.select(t.c.task, sa.func.max(t.c.finished_at))
