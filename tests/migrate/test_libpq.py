@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -91,9 +92,9 @@ def test_connection_errors_name_the_host(pg_url: str, monkeypatch: pytest.Monkey
         free.bind(("127.0.0.1", 0))
         port = free.getsockname()[1]
     refused = f"postgresql://postgres@127.0.0.1:{port}/x"
-    with pytest.raises(libpq.LibpqError, match="Connection refused|refused"):
+    with pytest.raises(libpq.LibpqError, match="refused"):
         _lite(refused)
-    with pytest.raises(ConnectError, match=f"127.0.0.1:{port}"):
+    with pytest.raises(ConnectError, match=re.escape(f"127.0.0.1:{port}")):
         read_connect(refused)
     missing = pg_url.rsplit("/", 1)[0] + "/pitstop_no_such_db"
     with pytest.raises(ConnectError, match="does not exist") as caught:
