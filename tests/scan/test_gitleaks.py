@@ -152,3 +152,85 @@ def test_bad_configs_are_config_errors(tree: Path, text: str, message: str | Non
 def test_missing_rule_file(tree: Path) -> None:
     with pytest.raises(ConfigError, match="rule file not found"):
         scan_secrets(ScanOptions(root=tree, rules_file=tree / "nope.toml"))
+
+
+def test_a_rule_with_a_known_id_changes_the_built_in_rule(tree: Path) -> None:
+    """gitleaks' [extend] semantics: the same id merges into the base rule (given fields
+    replace, keywords/tags/allowlists add up), so an id plus an allowlist quiets one
+    built-in rule without rewriting its regex."""
+    config = _write(tree, "rules.toml", """
+[extend]
+useDefault = true
+
+[[rules]]
+id = "github-pat"
+tags = ["team"]
+  [[rules.allowlists]]
+  regexTarget = "line"
+  regexes = ['''# ci fixture''']
+
+[[allowlists]]
+targetRules = ["stripe-secret-key"]
+paths = ['''^billing/sandbox/''']
+""")
+    stripe = "sk_live_" + fake("", 30, seed=3)
+    _write(tree, "a.py", f"g = '{github_token(1)}'\nh = '{github_token(2)}'  # ci fixture\n")
+    _write(tree, "billing/sandbox/k.py", f"s = '{stripe}'\n")
+    _write(tree, "billing/live/k.py", f"s = '{stripe}'\n")
+    report = scan_secrets(ScanOptions(root=tree, rules_file=config, jobs=1))
+    found = sorted((f.path, f.rule, f.line) for f in report.findings)
+    assert found == [("a.py", "github-pat", 1), ("billing/live/k.py", "stripe-secret-key", 1)]
+    github = next(f for f in report.findings if f.rule == "github-pat")
+    assert github.description == "GitHub personal access token (classic)"  # kept
+    assert "team" in github.tags
+
+
+def test_a_rule_with_a_known_id_changes_the_rule_of_the_extended_file(tree: Path) -> None:
+    _write(tree, "base.toml", '[[rules]]\nid = "base"\ndescription = "base token"\n'
+                              'regex = "base_([0-9]{8})"\nkeywords = ["base_"]\n')
+    config = _write(tree, "child.toml", '[extend]\npath = "base.toml"\n\n'
+                    '[[rules]]\nid = "base"\nentropy = 2.0\n'
+                    '[[allowlists]]\ntargetRules = ["base"]\nstopwords = ["777"]\n')
+    _write(tree, "a.txt", "x base_12345678\ny base_11111111\nz base_12377745\n")
+    report = scan_secrets(ScanOptions(root=tree, rules_file=config, paths=(tree / "a.txt",),
+                                      jobs=1, explain=True))
+    assert [(f.line, f.secret, f.description) for f in report.findings] == \
+        [(1, "12345678", "base token")]
+    reasons = {d.line: d.reason for d in report.dropped}
+    assert reasons[2].startswith("entropy 0.00 < 2")
+    assert reasons[3] == "rule stopword '777'"
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('[[rules]]\nid = "only-an-id"\n', "a rule needs a regex, a path or both"),
+    ('[extend]\nuseDefault = true\n[[rules]]\nid = "not-built-in"\n',
+     "a rule needs a regex, a path or both"),
+    ('[extend]\nuseDefault = true\n[[allowlists]]\ntargetRules = ["no-such-rule"]\n'
+     'paths = ["x"]\n', "targetRules names rule 'no-such-rule'"),
+    ('[[rules]]\nid = "x"\nregex = "a"\n[[allowlists]]\ntargetRules = ["github-pat"]\n'
+     'paths = ["x"]\n', "targetRules names rule 'github-pat'"),  # built-ins are not in
+])
+def test_extension_errors(tree: Path, text: str, message: str) -> None:
+    config = _write(tree, "bad.toml", text)
+    _write(tree, "a.txt", "aaaa")
+    with pytest.raises(ConfigError, match=message) as info:
+        scan_secrets(ScanOptions(root=tree, rules_file=config))
+    assert info.value.exit_code == 3 and info.value.hint
+    assert "bad.toml" in str(info.value)
+
+
+def test_condition_accepts_gitleaks_operators(tree: Path) -> None:
+    config = _write(tree, "gl.toml", """
+[[rules]]
+id = "acme"
+regex = '''acme_([0-9]{8})'''
+keywords = ["acme_"]
+  [[rules.allowlists]]
+  condition = "&&"
+  paths = ['''^legacy/''']
+  regexTarget = "line"
+  regexes = ['''reviewed''']
+""")
+    _write(tree, "legacy/a.txt", "acme_12345678 reviewed\n")
+    _write(tree, "legacy/b.txt", "acme_12345678\n")
+    assert [p for p, _r, _s in _scan(tree, config)] == ["legacy/b.txt"]

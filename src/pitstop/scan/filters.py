@@ -20,7 +20,8 @@ def shannon_entropy(value: str) -> float:
     if not value:
         return 0.0
     total = len(value)
-    return -sum((n / total) * math.log2(n / total) for n in Counter(value).values())
+    # max(): one repeated character sums to -0.0, which would print as '-0.00'
+    return max(0.0, -sum((n / total) * math.log2(n / total) for n in Counter(value).values()))
 
 
 def inline_marker(line: str) -> str | None:

@@ -6,6 +6,14 @@ Supported: ``[[rules]]`` with ``id``, ``description``, ``regex``, ``secretGroup`
 ``stopwords``, ``condition``); global ``[allowlist]`` and ``[[allowlists]]`` (with
 ``targetRules``); ``[extend]`` with ``useDefault``, ``path`` and ``disabledRules``.
 Patterns are RE2, as in gitleaks.
+
+As in gitleaks, a rule whose id is already defined by the configuration it extends (the
+built-in rules with ``useDefault``, or the file named by ``path``) changes that rule
+instead of replacing it: ``description``, ``regex``, ``path``, ``entropy`` and
+``secretGroup`` replace the base values when given; ``keywords``, ``tags`` and
+allowlists are added.  So a rule with only an ``id`` and an allowlist quiets one
+built-in rule.  Allowlists with ``targetRules`` are attached once everything is merged,
+and naming a rule that does not exist is an error.
 """
 
 from __future__ import annotations
@@ -32,9 +40,52 @@ class GitleaksConfig:
     """What a gitleaks TOML file says."""
 
     rules: tuple[Rule, ...]
+    """This file's rules, merged into those of ``[extend] path``; a rule may still lack
+    a regex and a path when it only changes a built-in rule (``useDefault``)."""
     allowlists: tuple[Allowlist, ...]
     use_default: bool
     disabled: tuple[str, ...]
+    targeted: tuple[tuple[str, Allowlist], ...] = ()
+    """Global allowlists with ``targetRules``: (rule id, allowlist), applied by
+    :func:`apply_targeted` once the built-in rules are merged in."""
+
+
+def merge_rule(base: Rule, change: Rule) -> Rule:
+    """``base`` changed by ``change`` (same id), the way gitleaks extends a rule."""
+    regex = change.regex or base.regex
+    keywords = tuple(dict.fromkeys((*base.keywords, *change.keywords)))
+    return dataclasses.replace(
+        base,
+        description=change.description or base.description,
+        regex=regex,
+        secret_group=change.secret_group or base.secret_group,
+        entropy=change.entropy or base.entropy,
+        path=change.path or base.path,
+        keywords=keywords,
+        tags=tuple(dict.fromkeys((*base.tags, *change.tags))),
+        allowlists=(*base.allowlists, *change.allowlists),
+        # a new regex is the file's own rule: gitleaks' whole-text search, and no
+        # built-in examples or generic filters that were written for the old one
+        window=change.window if change.regex else base.window,
+        generic=base.generic and not change.regex,
+        examples=() if change.regex else base.examples,
+        counter_examples=() if change.regex else base.counter_examples,
+    )
+
+
+def apply_targeted(rules: list[Rule], targeted: tuple[tuple[str, Allowlist], ...],
+                   file: Path) -> list[Rule]:
+    """``rules`` with each targeted allowlist added to its rule; an unknown target
+    rule id is a :class:`ConfigError`."""
+    index = {rule.id: i for i, rule in enumerate(rules)}
+    result = list(rules)
+    for rule_id, allow in targeted:
+        if rule_id not in index:
+            raise ConfigError(f"targetRules names rule {rule_id!r}, which does not exist",
+                              file=file, key="allowlists.targetRules", hint=_HINT)
+        old = result[index[rule_id]]
+        result[index[rule_id]] = dataclasses.replace(old, allowlists=(*old.allowlists, allow))
+    return result
 
 
 def _strings(value: Any, file: Path, key: str) -> tuple[str, ...]:
@@ -56,7 +107,8 @@ def _allowlist(data: Any, file: Path, key: str) -> tuple[Allowlist, tuple[str, .
     if target not in ("secret", "match", "line"):
         raise ConfigError(f"regexTarget: expected 'secret', 'match' or 'line', got {target!r}",
                           file=file, key=key)
-    condition = str(data.get("condition", "OR")).upper()
+    condition = {"&&": "AND", "||": "OR", "": "OR"}.get(
+        str(data.get("condition", "OR")).strip(), str(data.get("condition", "OR")).upper())
     if condition not in ("OR", "AND"):
         raise ConfigError(f"condition: expected 'OR' or 'AND', got {condition!r}",
                           file=file, key=key)
@@ -109,7 +161,7 @@ def _rule(data: Any, index: int, file: Path) -> Rule:
         raise ConfigError("expected [[rules.allowlists]] tables", file=file, key=key)
     allows += [_allowlist(a, file, f"{key}.allowlists[{i}]")[0] for i, a in enumerate(raw)]
     return Rule(
-        id=rule_id, description=str(data.get("description") or rule_id),
+        id=rule_id, description=str(data.get("description") or ""),
         regex=regex or None, secret_group=group or None,
         keywords=tuple(k.lower() for k in _strings(data.get("keywords"), file, f"{key}.keywords")),
         entropy=float(entropy) if entropy else None, path=path or None,
@@ -146,6 +198,7 @@ def _read(file: Path, _depth: int) -> GitleaksConfig:
         raise ConfigError("expected a table [extend]", file=file, key="extend")
     base_rules: list[Rule] = []
     base_allow: list[Allowlist] = []
+    targeted: list[tuple[str, Allowlist]] = []
     use_default = bool(extend.get("useDefault", False))
     disabled = list(_strings(extend.get("disabledRules"), file, "extend.disabledRules"))
     if extend.get("path"):
@@ -153,18 +206,23 @@ def _read(file: Path, _depth: int) -> GitleaksConfig:
             raise ConfigError("[extend] path nests too deeply", file=file, key="extend.path")
         base = read_gitleaks_config(file.parent / str(extend["path"]), _depth + 1)
         base_rules, base_allow = list(base.rules), list(base.allowlists)
+        targeted = list(base.targeted)
         use_default = use_default or base.use_default
         disabled += base.disabled
     raw_rules = data.get("rules", [])
     if not isinstance(raw_rules, list):
         raise ConfigError("expected [[rules]] tables", file=file, key="rules")
     rules = {r.id: r for r in base_rules}
+    own: set[str] = set()
     for index, raw in enumerate(raw_rules):
         rule = _rule(raw, index, file)
         if raw.get("skipReport") is True:  # never reported: as if absent (it also
             rules.pop(rule.id, None)       # hides a rule of that id from [extend])
             continue
-        rules[rule.id] = rule
+        if rule.id in rules and rule.id not in own:  # extends the base file's rule
+            rule = merge_rule(rules[rule.id], rule)
+        rules[rule.id] = rule              # a later rule of this file replaces an earlier one
+        own.add(rule.id)
     allowlists = list(base_allow)
     if "allowlist" in data:
         allowlists.append(_allowlist(data["allowlist"], file, "allowlist")[0])
@@ -175,10 +233,7 @@ def _read(file: Path, _depth: int) -> GitleaksConfig:
         allow, targets = _allowlist(raw, file, f"allowlists[{index}]")
         if not targets:
             allowlists.append(allow)
-            continue
-        for target in targets:  # a targeted global allowlist belongs to those rules
-            if target in rules:
-                old = rules[target]
-                rules[target] = dataclasses.replace(old, allowlists=(*old.allowlists, allow))
+        # a targeted global allowlist belongs to those rules, once all are merged
+        targeted.extend((target, allow) for target in targets)
     return GitleaksConfig(tuple(rules.values()), tuple(allowlists), use_default,
-                          tuple(disabled))
+                          tuple(disabled), tuple(targeted))

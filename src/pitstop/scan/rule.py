@@ -248,7 +248,10 @@ def compile_rules(rules: Sequence[Rule], allowlists: Sequence[Allowlist] = (),
             raise ConfigError(f"duplicate rule id {rule.id!r}", file=file, key=where)
         seen.add(rule.id)
         if rule.regex is None and rule.path is None:
-            raise ConfigError("a rule needs a regex, a path or both", file=file, key=where)
+            raise ConfigError(
+                "a rule needs a regex, a path or both", file=file, key=where,
+                hint="a rule with only an id changes the rule of that id in the configuration "
+                     "it extends ([extend] useDefault or path); no such rule exists here")
         path = compile_pattern(rule.path, f"{where}.path", file) if rule.path else None
         index = len(compiled)
         entry = CompiledRule(

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from pathlib import Path
 
 from pitstop.errors import ConfigError
-from pitstop.scan.gitleaks import read_gitleaks_config
+from pitstop.scan.gitleaks import apply_targeted, merge_rule, read_gitleaks_config
 from pitstop.scan.rule import RuleSet, compile_rules
 from pitstop.scan.rules import builtin_rules, default_allowlists
 
@@ -30,8 +31,12 @@ def _load(rules_file: str | None, stamp: int | None, disable: tuple[str, ...]) -
     else:
         config = read_gitleaks_config(Path(rules_file))
         custom = {rule.id: rule for rule in config.rules}
-        rules = [custom.pop(r.id, r) for r in builtin_rules()] if config.use_default else []
+        rules = [merge_rule(r, custom.pop(r.id)) if r.id in custom else r
+                 for r in builtin_rules()] if config.use_default else []
         rules += custom.values()
+        rules = apply_targeted(rules, config.targeted, Path(rules_file))
+        rules = [r if r.description else dataclasses.replace(r, description=r.id)
+                 for r in rules]
         allowlists = [*default_allowlists(), *config.allowlists] if config.use_default \
             else list(config.allowlists)
         disable = disable + config.disabled
