@@ -87,3 +87,10 @@ def test_update_needs_a_file(tree: Path) -> None:
     (tree / "a.py").write_text("x")
     with pytest.raises(ConfigError, match="needs a baseline"):
         scan_secrets(ScanOptions(root=tree, update_baseline=True))
+
+
+def test_update_without_a_file_fails_before_scanning(tree: Path) -> None:
+    """The usage error comes first: no scan is run (an empty tree would otherwise report
+    'nothing to scan')."""
+    with pytest.raises(ConfigError, match="needs a baseline"):
+        scan_secrets(ScanOptions(root=tree, paths=(tree,), update_baseline=True))

@@ -186,3 +186,28 @@ def test_json_matches_the_schema_in_the_docs(report: ScanReport, tree: Path) -> 
     (tree / "x.py").write_text('password = "changeme-Later-42"\n')
     explained = scan(tree, tree / "x.py", explain=True)
     jsonschema.validate(json.loads(render(explained, "json")), schema)
+
+
+def test_sarif_uris_and_multi_line_regions(tree: Path) -> None:
+    """A path with a space or non-ASCII characters is percent-encoded (a valid RFC 3986
+    URI reference); a PEM body's region ends on its last line, not past the first."""
+    import re
+    from urllib.parse import unquote
+
+    from pitstop.scan.rules import builtin_rules
+
+    pem = next(r for r in builtin_rules() if r.id == "private-key-rsa").examples[0]
+    (tree / "my keys").mkdir()
+    (tree / "my keys" / "clé #1.pem").write_text("x\n" + pem + "\n", encoding="utf-8")
+    data = json.loads(render(scan(tree), "sarif"))
+    jsonschema.validate(data, SARIF_SUBSET)
+    (result,) = data["runs"][0]["results"]
+    location = result["locations"][0]["physicalLocation"]
+    uri = location["artifactLocation"]["uri"]
+    assert re.fullmatch(r"[A-Za-z0-9\-._~!$&'()*+,;=:@/%]+", uri), uri
+    assert unquote(uri) == "my keys/clé #1.pem"
+    region = location["region"]
+    lines = pem.splitlines()
+    body_last = len(lines) - 2  # the line before -----END…
+    assert region["startLine"] == 3 and region["endLine"] == 2 + body_last
+    assert region["endColumn"] == len(lines[body_last]) + 1

@@ -286,6 +286,9 @@ def scan_secrets(options: ScanOptions | Settings, **overrides: Any) -> ScanRepor
         options = ScanOptions.from_settings(options, **overrides)
     elif overrides:
         options = dataclasses.replace(options, **overrides)
+    if options.update_baseline and options.baseline is None:  # before any work is done
+        raise UsageError("--update-baseline needs a baseline file",
+                         hint="pass --baseline FILE or set [scan] baseline")
     started = time.perf_counter()
     rules = load_ruleset(options.rules_file, options.disable)
     excluder = Excluder(DEFAULT_EXCLUDE + options.exclude)
@@ -303,10 +306,7 @@ def scan_secrets(options: ScanOptions | Settings, **overrides: Any) -> ScanRepor
     findings = sorted(result.findings, key=lambda f: (f.path, f.line, f.column, f.rule,
                                                       f.commit or ""))
     written = None
-    if options.update_baseline:
-        if options.baseline is None:
-            raise UsageError("--update-baseline needs a baseline file",
-                             hint="pass --baseline FILE or set [scan] baseline")
+    if options.update_baseline and options.baseline is not None:
         written = write_baseline(options.baseline, findings)
         kept: list[Finding] = []
         stale: list[BaselineEntry] = []

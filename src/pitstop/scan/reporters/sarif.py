@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import quote
 
 from pitstop import __version__
 from pitstop.scan.model import Finding, ScanReport, secret_hash
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/pitstop-dev/pitstop/blob/main/docs/scan.md"
+
+
+def artifact_uri(path: str) -> str:
+    """``path`` as a relative URI reference: spaces, ``#``, ``%`` and non-ASCII
+    characters percent-encoded (UTF-8), ``/`` kept."""
+    return quote(path, safe="/")
 
 
 def _result(finding: Finding, rule_index: int, redact: bool) -> dict[str, Any]:
@@ -19,6 +26,10 @@ def _result(finding: Finding, rule_index: int, redact: bool) -> dict[str, Any]:
         "endColumn": max(finding.end_column, finding.column + 1),
         "snippet": {"text": finding.shown_match(redact)},
     }
+    breaks = finding.secret.count("\n")
+    if breaks:  # a multi-line secret (a PEM body) ends on a later line
+        region["endLine"] = region["startLine"] + breaks
+        region["endColumn"] = len(finding.secret.rsplit("\n", 1)[1]) + 1
     result: dict[str, Any] = {
         "ruleId": finding.rule,
         "ruleIndex": rule_index,
@@ -26,7 +37,8 @@ def _result(finding: Finding, rule_index: int, redact: bool) -> dict[str, Any]:
         "message": {"text": f"{finding.description}: {finding.shown(redact)}"},
         "locations": [{
             "physicalLocation": {
-                "artifactLocation": {"uri": finding.path, "uriBaseId": "%SRCROOT%"},
+                "artifactLocation": {"uri": artifact_uri(finding.path),
+                                     "uriBaseId": "%SRCROOT%"},
                 "region": region,
             },
         }],
