@@ -157,3 +157,26 @@ def test_a_real_pre_commit_hook_blocks_the_commit(git_repo: Path, how: str) -> N
         git(git_repo, *args)
     assert "github-pat" in info.value.stdout + info.value.stderr
     assert git(git_repo, "rev-list", "--count", "HEAD").strip() == "1"
+
+
+def test_staged_blobs_over_the_size_limit_are_not_read(git_repo: Path) -> None:
+    """Sizes come from `git cat-file --batch-check` first: a big staged blob is listed as
+    skipped without being read; the others stream one at a time.  When every staged file
+    is skipped the scan read nothing, which is exit 3, not a clean pass."""
+    from pitstop.errors import ConfigError
+
+    (git_repo / "big.txt").write_text("x" * 5000 + f"\nk = '{stripe_key()}'\n")
+    for i in range(300):  # more output than a pipe buffer holds
+        (git_repo / f"f{i:03}.py").write_text(f"# file {i}\n" + "y = 1\n" * 40)
+    (git_repo / "f150.py").write_text(f"k = '{github_token()}'\n")
+    git(git_repo, "add", ".")
+    report = scan_secrets(ScanOptions(root=git_repo, mode="staged", max_file_size=4000))
+    assert [(f.path, f.rule) for f in report.findings] == [("f150.py", "github-pat")]
+    assert [(s.path, s.reason) for s in report.skipped] == \
+        [("big.txt", "larger than --max-file-size (5048 bytes)")]
+    assert report.stats.files == 300
+    git(git_repo, "reset", "-q")
+    git(git_repo, "add", "big.txt")
+    with pytest.raises(ConfigError, match="every staged file was skipped") as info:
+        scan_secrets(ScanOptions(root=git_repo, mode="staged", max_file_size=4000))
+    assert info.value.exit_code == 3

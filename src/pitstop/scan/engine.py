@@ -238,8 +238,20 @@ def _scan_staged(rules: RuleSet, options: ScanOptions, excluder: Excluder) -> Fi
     result = FileResult()
     staged = [(display_path(p), blob) for p, blob in git.staged_blobs()]
     staged = [(p, blob) for p, blob in staged if not excluder.excluded(p)]
-    for (rel, _blob), data in zip(staged, git.blobs([b for _p, b in staged]), strict=True):
+    sizes = git.blob_sizes([blob for _p, blob in staged])
+    wanted = []
+    for (rel, blob), size in zip(staged, sizes, strict=True):
+        if size > options.max_file_size:  # never read into memory
+            result.skipped.append(Skipped(rel, f"larger than --max-file-size ({size} bytes)"))
+        else:
+            wanted.append((rel, blob))
+    for (rel, _blob), data in zip(wanted, git.blobs([b for _p, b in wanted]), strict=True):
         result.merge(scan_blob(rules, data, rel, options.explain, options.max_file_size))
+    if result.skipped and not result.files + result.binary:  # staged, but nothing read
+        first = result.skipped[0]
+        raise NothingScannedError(
+            f"nothing scanned: every staged file was skipped ({len(result.skipped)}; "
+            f"{first.path}: {first.reason})", hint="raise --max-file-size for big files")
     return result
 
 

@@ -13,6 +13,7 @@ import dataclasses
 import os
 import shutil
 import subprocess
+import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -95,22 +96,58 @@ class Git:
                 staged.append((path, parts[3]))
         return staged
 
+    def blob_sizes(self, ids: list[str]) -> list[int]:
+        """The size in bytes of each blob in ``ids`` (``git cat-file --batch-check``);
+        -1 for a blob git does not have."""
+        if not ids:
+            return []
+        out = self.run("cat-file", "--batch-check=%(objectsize)",
+                       input="".join(f"{i}\n" for i in ids).encode())
+        return [int(line) if line.strip().isdigit() else -1
+                for line in out.decode("ascii", "replace").splitlines()]
+
     def blobs(self, ids: list[str]) -> Iterator[bytes]:
-        """The content of each blob in ``ids``, in order (``git cat-file --batch``)."""
+        """The content of each blob in ``ids``, in order (``git cat-file --batch``),
+        read one blob at a time so memory holds only the blob being scanned."""
         if not ids:
             return
-        out = self.run("cat-file", "--batch", input="".join(f"{i}\n" for i in ids).encode())
-        pos = 0
-        for _ in ids:
-            newline = out.index(b"\n", pos)
-            header = out[pos:newline].split()
-            pos = newline + 1
-            if len(header) < 3 or header[1] == b"missing":
-                yield b""
-                continue
-            size = int(header[2])
-            yield out[pos:pos + size]
-            pos += size + 1
+        try:
+            proc = subprocess.Popen([self.executable, "cat-file", "--batch"], cwd=self.cwd,
+                                    env=dict(self.env), stdin=subprocess.PIPE,
+                                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        except OSError as exc:
+            raise DependencyError(f"cannot run git: {exc}") from exc
+        assert proc.stdin is not None and proc.stdout is not None
+        stdin, stdout = proc.stdin, proc.stdout
+
+        def feed() -> None:  # a thread, so a full stdout pipe cannot block the ids
+            try:
+                with stdin:
+                    stdin.write("".join(f"{i}\n" for i in ids).encode())
+            except OSError:  # git stopped reading (it failed): the reader sees it
+                pass
+
+        writer = threading.Thread(target=feed, daemon=True)
+        writer.start()
+        try:
+            for _ in ids:
+                header = stdout.readline().split()
+                if len(header) < 3 or header[1] == b"missing":
+                    if not header:
+                        raise UsageError("git cat-file --batch stopped early",
+                                         hint="check the repository with git fsck")
+                    yield b""
+                    continue
+                size = int(header[2])
+                data = stdout.read(size)
+                stdout.read(1)  # the newline after each blob
+                yield data
+        finally:
+            stdout.close()
+            if proc.poll() is None:  # stopped early (an error or Ctrl-C)
+                proc.kill()
+            proc.wait()
+            writer.join()
 
 
 _ESCAPES = {"n": b"\n", "t": b"\t", "r": b"\r", '"': b'"', "\\": b"\\", "a": b"\a",
