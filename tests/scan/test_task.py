@@ -45,3 +45,37 @@ def test_task_clean(tmp_path: Path) -> None:
     outcome = builtin_tasks()["scan-secrets"].load()(_context(project))
     assert outcome.status == "success" and outcome.exit_code == 0
     assert outcome.data["findings_by_rule"] == {}
+
+
+def test_workflow_run_exports_the_metric_and_stores_no_secret(git_repo: Path) -> None:
+    """`pitstop run` of a workflow with `scan-secrets`, end to end: the run fails with
+    exit 1, the textfile holds pitstop_scan_findings{rule} per rule, and neither the
+    state database (with its WAL), the task log nor the metrics hold a secret."""
+    import os
+    import subprocess
+    import sys
+
+    from gitutil import git
+
+    secrets = (github_token(1), stripe_key(), "Xq9v" + "T4mZp2Lw")
+    (git_repo / "pitstop.toml").write_text(
+        '[metrics]\ntextfile = "out/pitstop.prom"\n[workflows]\naudit = ["scan-secrets"]\n')
+    (git_repo / "app.py").write_text(f"A = '{secrets[0]}'\nB = '{secrets[1]}'\n")
+    (git_repo / "db.py").write_text(f"DB = 'postgresql://app:{secrets[2]}@db.internal/app'\n")
+    git(git_repo, "add", ".")
+    exe = Path(sys.executable).with_name("pitstop")
+    result = subprocess.run([str(exe), "run", "audit"], cwd=git_repo, capture_output=True,
+                            text=True, check=False, env={**os.environ, "NO_COLOR": "1"})
+    assert result.returncode == 1, result.stderr
+    prom = (git_repo / "out" / "pitstop.prom").read_text()
+    for rule in ("github-pat", "postgres-url-password", "stripe-secret-key"):
+        assert f'pitstop_scan_findings{{rule="{rule}"}} 1.0' in prom
+    assert prom.count("pitstop_scan_findings{") == 3  # one series per rule, no more
+    stored = [p for p in (git_repo / ".pitstop").rglob("*") if p.is_file()]
+    assert any(p.name.startswith("state.db") for p in stored)
+    assert any(p.suffix == ".log" for p in stored)
+    everything = b"".join(p.read_bytes() for p in stored) + prom.encode() + \
+        (result.stdout + result.stderr).encode()
+    for secret in secrets:
+        assert secret.encode() not in everything, secret[:4]
+        assert secret[:8].encode() not in everything, secret[:4]
