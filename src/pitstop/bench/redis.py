@@ -2,7 +2,7 @@
 
 Like ``redis-benchmark``: ``clients`` connections each keep ``pipeline`` requests in
 flight until ``requests`` have been answered; a request's latency runs from sending
-its batch to the poll that found the batch's last reply (time the client spends on
+its batch to the poll that found its own reply complete (time the client spends on
 other connections' replies is not charged to it).  One thread drives every connection
 through ``selectors`` with pre-encoded commands, so the client costs little next to
 the server.  The benchmark key is deleted afterwards.
@@ -114,13 +114,12 @@ def percentile(sorted_values: Sequence[float], pct: float) -> float:
 
 
 class _Conn:
-    __slots__ = ("batch", "counter", "outstanding", "sent_at", "sock")
+    __slots__ = ("counter", "outstanding", "sent_at", "sock")
 
     def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
         self.counter = ReplyCounter()
         self.outstanding = 0
-        self.batch = 0
         self.sent_at = 0.0
 
 
@@ -185,7 +184,7 @@ def _run_op(conns: list[_Conn], command: bytes, reply: bytes, pipeline: int, req
             return
         conn.sent_at = time.perf_counter()
         _send_all(conn.sock, full_batch if n == pipeline else command * n, timeout)
-        conn.outstanding = conn.batch = n
+        conn.outstanding = n
         issued += n
 
     started = time.perf_counter()
@@ -211,8 +210,8 @@ def _run_op(conns: list[_Conn], command: bytes, reply: bytes, pipeline: int, req
                     continue
                 conn.outstanding -= done
                 answered += done
+                latencies.extend([arrived - conn.sent_at] * done)
                 if conn.outstanding <= 0:
-                    latencies.extend([arrived - conn.sent_at] * conn.batch)
                     send(conn)
         seconds = time.perf_counter() - started
     finally:
