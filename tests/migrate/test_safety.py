@@ -44,8 +44,9 @@ def test_failure_halfway(project: Path, db_url: str) -> None:
     failed = m.history(settings).records[-1]
     assert (failed.success, failed.statements_applied, failed.statements_total) == (False, 2, 3)
     assert "no_such_table" in (failed.failed_statement or "")
-    with pytest.raises(m.ValidationError, match=r"V2__step_2.sql"):
+    with pytest.raises(m.ValidationError, match=r"V2__step_2.sql") as refused:
         m.up(settings)
+    assert "by hand" in (refused.value.hint or "")  # not "restore the files"
     plan = m.repair(settings, dry_run=True)
     assert [a.action for a in plan.actions] == ["delete-failed"]
     assert m.status(settings).migrations[1].state == "failed"  # dry run changed nothing
@@ -53,6 +54,21 @@ def test_failure_halfway(project: Path, db_url: str) -> None:
     (folder / "V2__step_2.sql").write_text(FAILING.replace("no_such_table", "f1"))
     assert [a.action for a in m.repair(settings).actions] == ["delete-failed"]
     assert [a.file for a in m.up(settings).applied] == ["V2__step_2.sql"]
+
+
+def test_mysql_first_statement_failing_leaves_nothing(project: Path, mysql_url: str) -> None:
+    folder = project / "migrations"
+    write_layout("flyway", folder, [("INSERT INTO no_such_table (id) VALUES (1);\n"
+                                     "CREATE TABLE f2 (id INTEGER);\n", "")])
+    settings = make_settings(project, mysql_url)
+    with pytest.raises(m.MigrationFailedError) as info:
+        m.up(settings)
+    exc = info.value
+    assert (exc.transactional, exc.statements_applied) == (False, 0)
+    assert "nothing of it was applied" in str(exc)
+    assert "rolled back" not in str(exc)  # MySQL has no rollback of it to offer
+    assert not m.history(settings).records
+    assert m.status(settings).migrations[0].state == "pending"
 
 
 def test_edited_and_deleted_files_block_up_until_repair(project: Path, db_url: str) -> None:

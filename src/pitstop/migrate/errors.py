@@ -31,6 +31,10 @@ class MigrationFailedError(MigrationError):
         if transactional:
             after = "it was rolled back; nothing of it is left behind"
             hint = "fix the file and run `pitstop migrate up` again"
+        elif statements_applied == 0:
+            after = ("it ran outside a transaction, but its first statement failed: nothing "
+                     "of it was applied and nothing is recorded")
+            hint = "fix the file (or the database) and run `pitstop migrate up` again"
         else:
             after = (f"it ran outside a transaction: {statements_applied} of "
                      f"{statements_total} statements were applied and it is recorded as failed")
@@ -53,10 +57,18 @@ class ValidationError(MigrationError):
 
     def __init__(self, problems: tuple[Problem, ...]) -> None:
         lines = "\n".join(f"  {p.file or p.version}: {p.message}" for p in problems)
+        if all(p.state == "failed" for p in problems):
+            hint = ("finish or undo the failed migration's statements by hand, then run "
+                    "`pitstop migrate repair` (it shows what it will change)")
+        elif any(p.state == "failed" for p in problems):
+            hint = ("restore changed or missing files, finish or undo a failed migration by "
+                    "hand, then `pitstop migrate repair` (it shows what it will change)")
+        else:
+            hint = ("restore the files, or accept them with `pitstop migrate repair` "
+                    "(it shows what it will change)")
         super().__init__(
             f"{len(problems)} migration(s) need attention before anything is applied:\n{lines}",
-            hint="restore the files, or accept them with `pitstop migrate repair` "
-                 "(it shows what it will change)",
+            hint=hint,
         )
         self.problems = problems
 

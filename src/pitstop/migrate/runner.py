@@ -208,7 +208,7 @@ class Runner:
                     failing, line = self._locate(work, exc, statement)
                     if done == 0:  # nothing changed: leave no trace, like a rollback
                         history.delete(cur, self.dialect, self.table, [row_id])
-                        raise self._failure(work, exc, failing, line, True, 0) from None
+                        raise self._failure(work, exc, failing, line, False, 0) from None
                     history.update(cur, self.dialect, self.table, row_id,
                                    statements_applied=done, failed_statement=statement.text,
                                    error=_message(exc)[:2000])
