@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import signal
@@ -488,3 +489,25 @@ def test_a_state_file_that_is_not_a_database(project: Path,
     assert cli("history") == 1  # not a connection error: no server is involved
     err = capsys.readouterr().err
     assert "is not an SQLite database" in err and "move it aside" in err
+
+
+def test_run_json_matches_the_history_of_the_same_run(project: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "pitstop.toml").write_text(
+        "[tasks.ok]\nrun = 'true'\n[tasks.bad]\nrun = 'exit 3'\nneeds = ['ok']\n"
+        "[workflows]\nw = ['ok', 'bad']\n")
+    assert cli("run", "w", "--json") == 1
+    ran = json.loads(capsys.readouterr().out)
+    assert cli("history", "show", ran["id"], "--json") == 0
+    stored = json.loads(capsys.readouterr().out)
+    stored = stored["runs"][0] if "runs" in stored else stored
+    for key in ("id", "target", "kind", "status", "exit_code", "error"):
+        assert ran[key] == stored[key], key
+    for key in ("started_at", "finished_at"):  # one clock reading, stored as a float
+        gap = dt.datetime.fromisoformat(ran[key]) - dt.datetime.fromisoformat(stored[key])
+        assert abs(gap.total_seconds()) < 0.001, key
+    assert ran["error"] and ran["error"].startswith("bad: ")
+    for mine, theirs in zip(ran["tasks"], stored["tasks"], strict=True):
+        for key in ("name", "status", "exit_code", "command_exit_code", "attempts", "error"):
+            assert mine[key] == theirs[key], (mine["name"], key)
+    assert [t["error"] is None for t in ran["tasks"]] == [True, False]

@@ -153,17 +153,20 @@ def result_json(result: RunResult) -> dict[str, Any]:
     return {
         "id": result.run_id,
         "target": result.target,
+        "kind": result.kind,
         "status": result.status,
         "exit_code": result.exit_code,
         "started_at": result.started_at.isoformat(),
         "finished_at": result.finished_at.isoformat(),
         "duration_seconds": round(result.duration_seconds, 3),
+        "error": result.error,
         "tasks": [
             {"name": r.name, "status": r.status, "exit_code": r.exit_code,
              "command_exit_code": r.command_exit_code, "attempts": r.attempts,
              "started_at": r.started_at.isoformat() if r.started_at else None,
              "finished_at": r.finished_at.isoformat() if r.finished_at else None,
              "duration_seconds": r.duration_seconds, "log": r.log_path,
+             "error": r.message if r.status != "success" and r.message else None,
              "message": r.message, "data": dict(r.data)}
             for r in result.tasks
         ],

@@ -86,6 +86,8 @@ class RunResult:
     finished_at: dt.datetime
     tasks: tuple[TaskResult, ...]
     warnings: tuple[str, ...] = ()
+    kind: str = "workflow"  # workflow | task
+    error: str | None = None  # as stored on the run: "task: message; …" of failed tasks
 
     @property
     def duration_seconds(self) -> float:
@@ -162,6 +164,7 @@ class Runner:
             user = None
         self.run_id = self.store.start_run(
             self.plan.target, kind=self.plan.kind, trigger=self.trigger, user=user,
+            started_at=started.timestamp(),
             params={"jobs": self.jobs, "keep_going": self.keep_going,
                     "tasks": list(self.plan.order)},
         )
@@ -444,7 +447,9 @@ class Runner:
             status = "success"
             code = EXIT_OK
         error = "; ".join(f"{r.name}: {r.message}" for r in failed) or None
-        self.store.finish_run(self.run_id, status, code, error)
+        finished = _now()
+        self.store.finish_run(self.run_id, status, code, error,
+                              finished_at=finished.timestamp())
         warnings: list[str] = []
         try:
             doomed = self.store.prune(keep_days=self.settings.state.keep_days,
@@ -456,8 +461,9 @@ class Runner:
         from pitstop.metrics import publish_metrics
 
         warnings.extend(publish_metrics(self.settings, self.store))
-        result = RunResult(self.run_id, self.plan.target, status, code, started, _now(),
-                           results, tuple(warnings))
+        result = RunResult(self.run_id, self.plan.target, status, code, started, finished,
+                           results, tuple(warnings), kind=self.plan.kind,
+                           error=redact(error) if error else None)
         self.on_event(Event("run-finished", run_id=self.run_id))
         return result
 

@@ -202,11 +202,12 @@ class StateStore:
 
     # -- runs ----------------------------------------------------------------------
     def start_run(self, target: str, *, kind: str = "workflow", trigger: str = "cli",
-                  user: str | None = None, params: dict[str, Any] | None = None) -> str:
+                  user: str | None = None, params: dict[str, Any] | None = None,
+                  started_at: float | None = None) -> str:
         from pitstop.state import schema
 
         run_id = uuid.uuid4().hex[:12]
-        now = time.time()
+        now = time.time() if started_at is None else started_at
         with self._write() as conn:
             conn.execute(schema.runs.insert().values(
                 id=run_id, target=target, kind=kind, trigger=trigger, user=user,
@@ -224,10 +225,10 @@ class StateStore:
                          .values(heartbeat_at=time.time()))
 
     def finish_run(self, run_id: str, status: str, exit_code: int,
-                   error: str | None = None) -> None:
+                   error: str | None = None, *, finished_at: float | None = None) -> None:
         from pitstop.state import schema
 
-        now = time.time()
+        now = time.time() if finished_at is None else finished_at
         with self._write() as conn:
             conn.execute(schema.runs.update().where(schema.runs.c.id == run_id).values(
                 status=status, exit_code=exit_code, finished_at=now,
