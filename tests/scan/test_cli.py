@@ -30,7 +30,7 @@ def test_clean_repository_exits_0(repo: Path, capsys: pytest.CaptureFixture[str]
     assert main(["scan", "secrets"]) == 0
     captured = capsys.readouterr()
     assert captured.out == ""
-    assert "no secrets found" in captured.err and "scanned 1 files" in captured.err
+    assert "no secrets found" in captured.err and "scanned 1 file (" in captured.err
 
 
 def test_findings_exit_1_redacted(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:

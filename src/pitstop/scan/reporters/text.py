@@ -23,11 +23,15 @@ def finding_line(finding: Finding, redact: bool = True) -> str:
     return line
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def summary(report: ScanReport) -> str:
     """One line: how much was scanned and what was found."""
     stats = report.stats
-    what = f"{stats.commits} commits, " if report.mode == "history" else ""
-    parts = [f"scanned {what}{stats.files} files ({stats.bytes / 1e6:.1f} MB) in "
+    what = f"{_count(stats.commits, 'commit')}, " if report.mode == "history" else ""
+    parts = [f"scanned {what}{_count(stats.files, 'file')} ({stats.bytes / 1e6:.1f} MB) in "
              f"{stats.seconds:.2f}s with {stats.rules} rules"]
     if stats.binary:
         parts.append(f"{stats.binary} binary skipped")
