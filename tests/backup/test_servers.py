@@ -122,6 +122,36 @@ def test_postgres_round_trip(make_settings: MakeSettings, pg_url: str, pg_target
     run_sql(pg_target, ["SELECT shout('x')"])  # the function came along
 
 
+def _pg_dump_compression(path: Path, compression: str) -> str:
+    """The ``Compression:`` line pg_restore reads from a stored custom-format dump."""
+    import subprocess
+
+    import zstandard
+
+    raw = path.read_bytes()
+    if compression == "zstd":
+        raw = zstandard.ZstdDecompressor().stream_reader(raw).read()
+    listing = subprocess.run(["pg_restore", "--list"], input=raw, capture_output=True,
+                             check=True).stdout.decode()
+    return next(line.split(":", 1)[1].strip() for line in listing.splitlines()
+                if "Compression:" in line)
+
+
+@pytest.mark.postgres
+def test_pg_dump_compresses_only_when_pitstop_does_not(make_settings: MakeSettings,
+                                                       pg_url: str, project: Path) -> None:
+    """pg_dump's own compression follows the compression actually used, also when
+    --compress overrides [backup] compress: never stored raw, never compressed twice."""
+    run_sql(pg_url, PG_SCHEMA)
+    root = project / ".pitstop" / "backups"
+    plain = api.create_backup(make_settings(pg_url), compress="none")
+    assert _pg_dump_compression(root / plain.file, "none") != "0"
+    settings = make_settings(pg_url, toml='[backup]\ncompress = "none"\n')
+    zstd = api.create_backup(settings, compress="zstd")
+    assert _pg_dump_compression(root / zstd.file, "zstd") == "0"
+    assert zstd.size_raw > plain.size
+
+
 @pytest.mark.postgres
 def test_postgres_verify_and_restore_over_a_changed_database(
     make_settings: MakeSettings, pg_url: str
