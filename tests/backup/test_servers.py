@@ -397,6 +397,34 @@ def test_mariadb_restore_over_itself_with_routines_and_triggers(
     assert describe(mysql_url) == before
 
 
+@pytest.mark.mysql
+def test_mariadb_restore_removes_what_a_failed_migration_left(
+    make_settings: MakeSettings, mysql_url: str
+) -> None:
+    """MySQL DDL is not transactional: a migration that fails half-way leaves new
+    tables, views and routines behind; restoring the backup taken first removes them."""
+    run_sql(mysql_url, MYSQL_SCHEMA)
+    settings = make_settings(mysql_url)
+    backup = api.create_backup(settings)
+    before = describe(mysql_url)
+    run_sql(mysql_url, [
+        "CREATE TABLE half_done (id int PRIMARY KEY, book_id int, "
+        "FOREIGN KEY (book_id) REFERENCES books(id))",
+        "INSERT INTO half_done VALUES (1, 1)",
+        "CREATE VIEW half_view AS SELECT id FROM half_done",
+        "CREATE FUNCTION half_fn() RETURNS int DETERMINISTIC RETURN 1",
+    ])
+    api.restore_backup(settings, backup.id, yes=True)
+    assert describe(mysql_url) == before
+    engine = sqlalchemy.create_engine(sa_url(mysql_url), poolclass=sqlalchemy.pool.NullPool)
+    with engine.connect() as conn:
+        routines = {r[0] for r in conn.exec_driver_sql(
+            "SELECT routine_name FROM information_schema.routines "
+            "WHERE routine_schema = DATABASE()")}
+    engine.dispose()
+    assert routines == {"count_books"}
+
+
 @pytest.fixture
 def mysql_user_url(mysql_url: str) -> Any:
     """The test database through a user whose password needs quoting."""
