@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 import re
 import types
 import typing
@@ -50,6 +51,8 @@ def parse_duration(value: object) -> float:
     if isinstance(value, bool):
         raise ValueError(f"expected a duration like '30s' or '2m', got {value!r}")
     if isinstance(value, int | float):
+        if not math.isfinite(value):
+            raise ValueError(f"expected a finite duration like '30s' or '2m', got {value!r}")
         if value < 0:
             raise ValueError(f"a duration cannot be negative, got {value!r}")
         return float(value)
@@ -61,6 +64,8 @@ def parse_duration(value: object) -> float:
     except ValueError:
         pass
     else:
+        if not math.isfinite(number):
+            raise ValueError(f"expected a finite duration like '30s' or '2m', got {value!r}")
         if number < 0:
             raise ValueError(f"a duration cannot be negative, got {value!r}")
         return number

@@ -113,6 +113,10 @@ def test_prune_without_rules_is_a_usage_error(db: Path,
     run(capsys, "backup", "create")
     code, _, err = run(capsys, "backup", "prune")
     assert code == 3 and "no retention rule" in err
+    code, _, err = run(capsys, "backup", "prune", "--keep-last", "0", "--keep-daily", "0")
+    assert code == 3 and "every retention rule is 0" in err
+    code, out, _ = run(capsys, "backup", "list", "--json")
+    assert len(json.loads(out)["backups"]) == 1
 
 
 def test_missing_database_file_fails_with_a_message(project: Path,
@@ -161,6 +165,10 @@ def test_snapshot_commands(git_repo: Path, monkeypatch: pytest.MonkeyPatch, tmp_
     assert code == 10 and "within 1h" in out
     code, _, err = run(capsys, "snapshot", "prune", "--keep-within", "soon")
     assert code == 3 and "keep-within" in err
+    code, _, err = run(capsys, "snapshot", "prune", "--keep-last", "0")
+    assert code == 3 and "every retention rule is 0" in err  # restic refuses it too
+    code, out, _ = run(capsys, "snapshot", "list", "--json")
+    assert len(json.loads(out)["snapshots"]) == 2
     code, out, _ = run(capsys, "snapshot", "prune", "--keep-last", "1", "--json")
     assert code == 0 and json.loads(out)["removed"] == [first]
 

@@ -97,6 +97,21 @@ def test_empty_policy_is_refused() -> None:
         apply_policy([("a", t("2025-06-01T00:00"))], KeepPolicy())
 
 
+@pytest.mark.parametrize("policy", [KeepPolicy(last=0), KeepPolicy(last=0, daily=0),
+                                    KeepPolicy(weekly=0, within=0.0)])
+def test_a_policy_of_zeros_is_refused_like_restic(policy: KeepPolicy) -> None:
+    """restic refuses `forget --keep-last 0` instead of removing every snapshot."""
+    assert not policy.empty
+    with pytest.raises(UsageError, match="every retention rule is 0"):
+        apply_policy([("a", t("2025-06-01T00:00"))], policy)
+
+
+def test_a_zero_rule_next_to_a_real_one_is_fine() -> None:
+    decisions = apply_policy([("a", t("2025-06-01T00:00")), ("b", t("2025-06-02T00:00"))],
+                             KeepPolicy(last=0, daily=1))
+    assert [(d.id, d.keep) for d in decisions] == [("a", False), ("b", True)]
+
+
 def test_negative_counts_below_minus_one_are_refused() -> None:
     with pytest.raises(UsageError, match="--keep-daily"):
         KeepPolicy(daily=-2)

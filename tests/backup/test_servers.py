@@ -122,6 +122,36 @@ def test_postgres_round_trip(make_settings: MakeSettings, pg_url: str, pg_target
     run_sql(pg_target, ["SELECT shout('x')"])  # the function came along
 
 
+def _pg_dump_compression(path: Path, compression: str) -> str:
+    """The ``Compression:`` line pg_restore reads from a stored custom-format dump."""
+    import subprocess
+
+    import zstandard
+
+    raw = path.read_bytes()
+    if compression == "zstd":
+        raw = zstandard.ZstdDecompressor().stream_reader(raw).read()
+    listing = subprocess.run(["pg_restore", "--list"], input=raw, capture_output=True,
+                             check=True).stdout.decode()
+    return next(line.split(":", 1)[1].strip() for line in listing.splitlines()
+                if "Compression:" in line)
+
+
+@pytest.mark.postgres
+def test_pg_dump_compresses_only_when_pitstop_does_not(make_settings: MakeSettings,
+                                                       pg_url: str, project: Path) -> None:
+    """pg_dump's own compression follows the compression actually used, also when
+    --compress overrides [backup] compress: never stored raw, never compressed twice."""
+    run_sql(pg_url, PG_SCHEMA)
+    root = project / ".pitstop" / "backups"
+    plain = api.create_backup(make_settings(pg_url), compress="none")
+    assert _pg_dump_compression(root / plain.file, "none") != "0"
+    settings = make_settings(pg_url, toml='[backup]\ncompress = "none"\n')
+    zstd = api.create_backup(settings, compress="zstd")
+    assert _pg_dump_compression(root / zstd.file, "zstd") == "0"
+    assert zstd.size_raw > plain.size
+
+
 @pytest.mark.postgres
 def test_postgres_verify_and_restore_over_a_changed_database(
     make_settings: MakeSettings, pg_url: str
@@ -365,6 +395,34 @@ def test_mariadb_restore_over_itself_with_routines_and_triggers(
     result = api.restore_backup(settings, backup.id, yes=True)
     assert result.safety_backup is not None
     assert describe(mysql_url) == before
+
+
+@pytest.mark.mysql
+def test_mariadb_restore_removes_what_a_failed_migration_left(
+    make_settings: MakeSettings, mysql_url: str
+) -> None:
+    """MySQL DDL is not transactional: a migration that fails half-way leaves new
+    tables, views and routines behind; restoring the backup taken first removes them."""
+    run_sql(mysql_url, MYSQL_SCHEMA)
+    settings = make_settings(mysql_url)
+    backup = api.create_backup(settings)
+    before = describe(mysql_url)
+    run_sql(mysql_url, [
+        "CREATE TABLE half_done (id int PRIMARY KEY, book_id int, "
+        "FOREIGN KEY (book_id) REFERENCES books(id))",
+        "INSERT INTO half_done VALUES (1, 1)",
+        "CREATE VIEW half_view AS SELECT id FROM half_done",
+        "CREATE FUNCTION half_fn() RETURNS int DETERMINISTIC RETURN 1",
+    ])
+    api.restore_backup(settings, backup.id, yes=True)
+    assert describe(mysql_url) == before
+    engine = sqlalchemy.create_engine(sa_url(mysql_url), poolclass=sqlalchemy.pool.NullPool)
+    with engine.connect() as conn:
+        routines = {r[0] for r in conn.exec_driver_sql(
+            "SELECT routine_name FROM information_schema.routines "
+            "WHERE routine_schema = DATABASE()")}
+    engine.dispose()
+    assert routines == {"count_books"}
 
 
 @pytest.fixture

@@ -263,8 +263,12 @@ def test_dialect_mismatch_is_a_usage_error(make_settings: MakeSettings,
                                           sqlite_db: Path) -> None:
     settings = make_settings(url(sqlite_db))
     backup = api.create_backup(settings)
-    with pytest.raises(UsageError, match="sqlite backup"):
+    with pytest.raises(UsageError, match="sqlite backup") as info:
         api.restore_backup(settings, backup.id, to="postgresql://u@127.0.0.1:1/x")
+    assert info.value.hint == "pass --to with a sqlite URL"  # restore's own option
+    with pytest.raises(UsageError, match="sqlite backup") as info:
+        api.verify_backup(settings, backup.id, database_url="postgresql://u@127.0.0.1:1/x")
+    assert info.value.hint == "pass --database with a sqlite URL"
 
 
 def test_progress_is_reported(make_settings: MakeSettings, sqlite_db: Path,

@@ -26,7 +26,8 @@ def test_durations(text: object, seconds: float) -> None:
     assert parse_duration(text) == pytest.approx(seconds)
 
 
-@pytest.mark.parametrize("text", ["", "2x", "m", "-1s", "1m2", True, [1], "1 m", "-5"])
+@pytest.mark.parametrize("text", ["", "2x", "m", "-1s", "1m2", True, [1], "1 m", "-5",
+                                  "nan", "NAN", "inf", "-inf", float("nan"), float("inf")])
 def test_bad_durations(text: object) -> None:
     with pytest.raises(ValueError, match="duration"):
         parse_duration(text)

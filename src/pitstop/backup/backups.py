@@ -9,6 +9,7 @@ is complete.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import importlib
 import json
 import logging
@@ -58,8 +59,9 @@ def open_store(settings: Settings) -> Storage:
     return LocalStorage(resolve_dir(backup_settings(settings).dir, settings.project_dir))
 
 
-def dumper_for(settings: Settings, db: DatabaseURL, store: Storage) -> Dumper:
-    return get_dumper(db.dialect, backup_settings(settings), store.scratch_dir())
+def dumper_for(settings: Settings, db: DatabaseURL, store: Storage,
+               conf: BackupSettings | None = None) -> Dumper:
+    return get_dumper(db.dialect, conf or backup_settings(settings), store.scratch_dir())
 
 
 def _migration_head(url: str) -> str | None:
@@ -104,7 +106,10 @@ def create_backup(
     db = parse_url(database_url or settings.database_url)
     store = open_store(settings)
     store.sweep_partials(PARTIAL_MAX_AGE)
-    dumper = dumper_for(settings, db, store)
+    # the dumper sees the compression actually used (pg_dump compresses itself only
+    # when pitstop does not)
+    effective = dataclasses.replace(conf, compress=compression, level=level)  # type: ignore[arg-type]
+    dumper = dumper_for(settings, db, store, effective)
     started = datetime.now(UTC)
     clock = time.monotonic()
     try:

@@ -80,13 +80,14 @@ def _load(dumper: Dumper, store: Storage, backup: Backup, target: DatabaseURL, *
             raise BackupError(f"cannot decompress {backup.file}: {exc}") from exc
 
 
-def _server_for(settings: Settings, backup: Backup, url: str | None) -> DatabaseURL:
+def _server_for(settings: Settings, backup: Backup, url: str | None,
+                flag: str = "--database") -> DatabaseURL:
     db = parse_url(url or settings.database_url)
     if db.dialect != backup.database:
         raise UsageError(
             f"backup {backup.id} is a {backup.database} backup but the database is "
             f"{db.dialect} ({db.masked})",
-            hint=f"pass --database with a {backup.database} URL",
+            hint=f"pass {flag} with a {backup.database} URL",
         )
     return db
 
@@ -162,7 +163,7 @@ def restore_backup(
     if problem is not None:
         raise BackupError(f"refusing to restore backup {backup.id}: {problem}",
                           hint="pick another backup (`pitstop backup list`)")
-    target = _server_for(settings, backup, to)
+    target = _server_for(settings, backup, to, "--to")
     dumper = dumper_for(settings, target, store)
     before = _state_or_empty(dumper, target)
     non_empty = before.tables > 0

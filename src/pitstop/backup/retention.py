@@ -7,7 +7,8 @@ differs from the period of the previous item this rule kept, until ``n`` periods
 kept.  ``keep-last n`` keeps the ``n`` newest items.  ``keep-within D`` keeps every
 item no older than ``D`` before the *newest* item (not before now, so a stopped
 schedule does not empty the store).  An item is kept if any rule keeps it; every
-decision carries the rules that kept it, or for each rule why it did not.
+decision carries the rules that kept it, or for each rule why it did not.  As in
+restic, a policy whose every rule is 0 is refused instead of removing everything.
 """
 
 from __future__ import annotations
@@ -70,7 +71,14 @@ class KeepPolicy:
 
     @property
     def empty(self) -> bool:
+        """No rule given at all (the configured rules apply instead)."""
         return all(getattr(self, f.name) is None for f in dataclasses.fields(self))
+
+    @property
+    def keeps_nothing(self) -> bool:
+        """Every rule given is 0: like restic, such a policy is refused rather than
+        allowed to remove everything."""
+        return all(not getattr(self, f.name) for f in dataclasses.fields(self))
 
     def describe(self) -> str:
         parts = [f"{f.name}={getattr(self, f.name)}" for f in dataclasses.fields(self)
@@ -107,6 +115,10 @@ def apply_policy(
     if policy.empty:
         raise UsageError("no retention rule given; nothing would be kept",
                          hint="pass at least one --keep-* option, e.g. --keep-daily 7")
+    if policy.keeps_nothing:
+        raise UsageError(f"every retention rule is 0 ({policy.describe()}); "
+                         "nothing would be kept",
+                         hint="keep at least one, e.g. --keep-last 1")
     ordered = sorted(items, key=lambda item: (_utc(item[1]), item[0]), reverse=True)
     newest = _utc(ordered[0][1]) if ordered else None
     remaining: dict[str, int] = {}

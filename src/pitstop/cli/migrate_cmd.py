@@ -105,7 +105,8 @@ def _failing(func: Callable[[], Any], as_json: bool) -> Any:
                        "statement": exc.statement, "transactional": exc.transactional,
                        "statements_applied": exc.statements_applied,
                        "statements_total": exc.statements_total,
-                       "applied": [a.to_dict() for a in exc.applied]})
+                       "applied": [a.to_dict() for a in exc.applied],
+                       "backup_id": getattr(exc, "backup_id", None)})
         raise
 
 

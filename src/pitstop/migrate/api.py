@@ -7,11 +7,14 @@ results; failures raise :class:`~pitstop.errors.MigrationError` subclasses.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pitstop.errors import DependencyError, UsageError
+from pitstop.errors import DependencyError, PitstopError, UsageError
 from pitstop.migrate import planner
 from pitstop.migrate import records as hist
 from pitstop.migrate.errors import ValidationError
@@ -164,10 +167,17 @@ def up(settings: Settings, *, database_url: str | None = None, directory: Path |
     where the database allows; repeatable ones run last when their checksum changed."""
     target = resolve(settings, database_url, directory)
     dry = settings.dry_run if dry_run is None else dry_run
+    want_backup = target.options.backup_before if backup is None else backup
     bridge = _alembic(target)
     if bridge is not None:
-        return bridge.up(target, to=to, dry_run=dry,  # type: ignore[no-any-return]
-                         lock_timeout=lock_timeout)
+        alembic_id = None
+        if want_backup and not dry and bridge.up(target, to=to, dry_run=True,
+                                                 lock_timeout=lock_timeout).plan:
+            alembic_id = _backup(settings, target)
+        with _noting_backup(alembic_id):
+            done_alembic: RunResult = bridge.up(target, to=to, dry_run=dry,
+                                                lock_timeout=lock_timeout)
+        return dataclasses.replace(done_alembic, backup_id=alembic_id)
     _, scripts = target.scripts()
     _check_to(scripts, to)
     if dry:
@@ -185,14 +195,29 @@ def up(settings: Settings, *, database_url: str | None = None, directory: Path |
         plan = tuple(PlanStep(w.script.version, w.script.description, w.script.name, "up",
                               w.transactional, None) for w in work)
         backup_id = None
-        want_backup = target.options.backup_before if backup is None else backup
         if work and want_backup:
             backup_id = _backup(settings, target)
         runner = Runner(target.dialect, conn, target.table, target.dialect.user(target.url))
-        for item in work:
-            runner.run(item)
+        with _noting_backup(backup_id):
+            for item in work:
+                runner.run(item)
         current = planner.current_version_of(_records(target, conn) or [])
     return RunResult(False, plan, tuple(runner.applied), current, backup_id, target.masked)
+
+
+@contextlib.contextmanager
+def _noting_backup(backup_id: str | None) -> Iterator[None]:
+    """A migration that fails after ``backup_id`` was taken says so: the id is on the
+    error (``backup_id``, in ``--json`` and on the run) and in its hint."""
+    try:
+        yield
+    except PitstopError as exc:
+        if backup_id is not None:
+            exc.backup_id = backup_id  # type: ignore[attr-defined]
+            back = (f"backup {backup_id} was taken before migrating; "
+                    f"`pitstop backup restore {backup_id} --yes` returns to it")
+            exc.hint = f"{exc.hint}; {back}" if exc.hint else back
+        raise
 
 
 def _backup(settings: Settings, target: Target) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pitstop.engine.task import TaskContext, TaskOutcome
-from pitstop.errors import EXIT_DRY_RUN
+from pitstop.errors import EXIT_DRY_RUN, PitstopError
 
 
 def migrate_task(ctx: TaskContext) -> TaskOutcome:
@@ -14,7 +14,15 @@ def migrate_task(ctx: TaskContext) -> TaskOutcome:
     """
     import pitstop.migrate as m
 
-    result = m.up(ctx.settings, dry_run=ctx.dry_run or None)
+    try:
+        result = m.up(ctx.settings, dry_run=ctx.dry_run or None)
+    except PitstopError as exc:
+        backup_id = getattr(exc, "backup_id", None)
+        if backup_id is None:
+            raise
+        # the backup taken first is recorded on the run, to restore from
+        ctx.log.error("%s (hint: %s)", exc.message, exc.hint)
+        return TaskOutcome("failed", exc.exit_code, exc.message, {"backup_id": backup_id})
     data = {
         "applied": [a.file for a in result.applied],
         "planned": [p.file for p in result.plan],

@@ -19,7 +19,7 @@ from pitstop.backup.dumpers import DatabaseState, server
 from pitstop.backup.dumpers import process as proc
 from pitstop.backup.model import Progress
 from pitstop.backup.settings import BackupSettings
-from pitstop.db.url import DatabaseURL, connect_check
+from pitstop.db.url import DatabaseURL, connect_check, translate_error
 
 PACKAGE = "mariadb-client"
 _FALLBACK = {"mariadb-dump": "mysqldump", "mariadb": "mysql"}
@@ -89,10 +89,39 @@ class MySQLDumper:
         server.execute_admin(self._admin(db),
                              f"CREATE DATABASE IF NOT EXISTS {_quote(db.database or '')}")
 
+    def _drop_contents(self, db: DatabaseURL) -> None:
+        """Drop every table, view, sequence and routine of ``db``, so that after a
+        clean restore it holds what the backup holds and nothing else (a table a
+        failed non-transactional migration created would otherwise stay)."""
+        import sqlalchemy
+        from sqlalchemy.exc import SQLAlchemyError
+
+        kinds = {"VIEW": "VIEW", "SEQUENCE": "SEQUENCE"}
+        with server.connection(db, autocommit=True) as conn:
+            try:
+                params = {"schema": db.database}
+                tables = conn.execute(sqlalchemy.text(
+                    "SELECT table_name, table_type FROM information_schema.tables "
+                    "WHERE table_schema = :schema"), params).all()
+                routines = conn.execute(sqlalchemy.text(
+                    "SELECT routine_name, routine_type FROM information_schema.routines "
+                    "WHERE routine_schema = :schema"), params).all()
+                conn.execute(sqlalchemy.text("SET FOREIGN_KEY_CHECKS = 0"))
+                for name, kind in tables:
+                    conn.execute(sqlalchemy.text(
+                        f"DROP {kinds.get(str(kind), 'TABLE')} IF EXISTS {_quote(str(name))}"))
+                for name, kind in routines:
+                    if kind in ("PROCEDURE", "FUNCTION"):
+                        conn.execute(sqlalchemy.text(
+                            f"DROP {kind} IF EXISTS {_quote(str(name))}"))
+            except SQLAlchemyError as exc:
+                raise translate_error(exc, db) from exc
+
     def restore(self, db: DatabaseURL, source: BinaryIO, *, clean: bool) -> None:
         binary = self._binary(self.settings.mysql_client)
         self.ensure_database(db)
-        # the dump drops each table before creating it, so clean needs nothing extra
+        if clean:
+            self._drop_contents(db)
         with proc.secret_file(self._options(db)) as options:
             argv = self._with_options(binary, options, [
                 *self._connection_args(db), "--batch", "--default-character-set=utf8mb4",

@@ -1,0 +1,127 @@
+"""`pitstop migrate up --backup` / `[migrate] backup_before`: the backup taken first is
+reported and recorded even when the migration then fails, so it can be restored; and
+Alembic projects get their backup too."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+import pitstop.backup as api
+import pitstop.migrate as m
+from pitstop.cli.main import main
+from pitstop.config import load_settings
+from pitstop.engine.task import TaskContext
+from pitstop.migrate.tasks import migrate_task
+
+
+def _tables(db: Path) -> set[str]:
+    with sqlite3.connect(db) as conn:
+        return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+
+
+@pytest.fixture
+def failing(project: Path) -> Path:
+    """A SQLite project whose second migration fails; backup_before is on."""
+    db = project / "app.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE existing (x INTEGER)")
+    migrations = project / "migrations"
+    migrations.mkdir()
+    (migrations / "V1__one.sql").write_text("CREATE TABLE one (x INTEGER);\n")
+    (migrations / "V2__bad.sql").write_text("INSERT INTO nosuch VALUES (1);\n")
+    (project / "pitstop.toml").write_text(
+        f'database_url = "sqlite:///{db}"\n[migrate]\nbackup_before = true\n')
+    return db
+
+
+def test_a_failed_migration_names_the_backup_taken_first(project: Path, failing: Path) -> None:
+    settings = load_settings(project)
+    with pytest.raises(m.MigrationFailedError) as info:
+        m.up(settings)
+    backup_id = info.value.backup_id  # type: ignore[attr-defined]
+    assert backup_id in [b.id for b in api.list_backups(settings)]
+    assert f"pitstop backup restore {backup_id} --yes" in (info.value.hint or "")
+    assert "one" in _tables(failing)  # V1 stayed applied
+    api.restore_backup(settings, backup_id, yes=True, safety_backup=False)
+    assert "one" not in _tables(failing) and "existing" in _tables(failing)
+
+
+def test_the_backup_id_is_in_the_json_and_on_the_run(
+    project: Path, failing: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["migrate", "up", "--json"])
+    out, _ = capsys.readouterr()
+    assert code == 1
+    shown = json.loads(out)["backup_id"]
+    assert shown in [b.id for b in api.list_backups(load_settings(project))]
+
+    ctx = TaskContext(name="migrate", settings=load_settings(project), run_id="run-1",
+                      log=logging.LoggerAdapter(logging.getLogger("pitstop.task.test"), {}))
+    outcome = migrate_task(ctx)
+    assert outcome.status == "failed" and outcome.exit_code == 1
+    assert outcome.data["backup_id"] != shown
+    assert outcome.data["backup_id"] in [b.id for b in api.list_backups(ctx.settings)]
+
+
+def test_no_backup_id_when_the_failure_came_before_any_backup(project: Path,
+                                                              failing: Path) -> None:
+    (project / "pitstop.toml").write_text(
+        f'database_url = "sqlite:///{failing}"\n')  # backup_before off
+    with pytest.raises(m.MigrationFailedError) as info:
+        m.up(load_settings(project))
+    assert getattr(info.value, "backup_id", None) is None
+    assert "backup" not in (info.value.hint or "")
+
+
+ENV = '''
+from alembic import context
+from sqlalchemy import engine_from_config, pool
+
+config = context.config
+engine = engine_from_config(config.get_section(config.config_ini_section, {}),
+                            prefix="sqlalchemy.", poolclass=pool.NullPool)
+with engine.connect() as connection:
+    context.configure(connection=connection, target_metadata=None)
+    with context.begin_transaction():
+        context.run_migrations()
+'''
+
+REVISION = '''"""create things"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = "a1"
+down_revision = None
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table("things", sa.Column("id", sa.Integer, primary_key=True))
+
+
+def downgrade():
+    op.drop_table("things")
+'''
+
+
+def test_alembic_projects_are_backed_up_too(project: Path) -> None:
+    (project / "alembic.ini").write_text("[alembic]\nscript_location = alembic\n")
+    versions = project / "alembic" / "versions"
+    versions.mkdir(parents=True)
+    (project / "alembic" / "env.py").write_text(ENV)
+    (versions / "a1_create_things.py").write_text(REVISION)
+    db = project / "app.db"
+    sqlite3.connect(db).close()
+    (project / "pitstop.toml").write_text('[migrate]\ndir = "alembic"\n')
+    settings = load_settings(project, overrides={"database_url": f"sqlite:///{db}"})
+    result = m.up(settings, backup=True)
+    assert [a.version for a in result.applied] == ["a1"]
+    assert result.backup_id in [b.id for b in api.list_backups(settings)]
+    assert m.up(settings, backup=True).backup_id is None  # nothing pending: no backup
+    assert m.up(settings, backup=True, dry_run=True).backup_id is None
