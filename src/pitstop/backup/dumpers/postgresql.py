@@ -18,7 +18,7 @@ from pitstop.backup.dumpers import DatabaseState, server
 from pitstop.backup.dumpers import process as proc
 from pitstop.backup.model import Progress
 from pitstop.backup.settings import BackupSettings
-from pitstop.db.url import DatabaseURL, connect_check
+from pitstop.db.url import DatabaseURL, connect_check, translate_error
 from pitstop.errors import BackupError, DependencyError
 
 PACKAGE = "postgresql-client"
@@ -97,9 +97,58 @@ class PostgresDumper:
         if not exists:
             server.execute_admin(self._admin(db), f"CREATE DATABASE {_quote(db.database or '')}")
 
+    def _drop_contents(self, db: DatabaseURL) -> None:
+        """Empty ``db`` in one transaction: extensions (but plpgsql), every schema but
+        ``public``, and the relations, routines and types of ``public``.  After that the
+        restore leaves the database holding what the backup holds and nothing else
+        (``pg_restore --clean`` only replaces the objects the dump contains, so a table
+        a failed migration created would otherwise survive)."""
+        import sqlalchemy
+        from sqlalchemy.exc import SQLAlchemyError
+
+        text = sqlalchemy.text
+        relkinds = {"r": "TABLE", "p": "TABLE", "f": "FOREIGN TABLE", "v": "VIEW",
+                    "m": "MATERIALIZED VIEW", "S": "SEQUENCE"}
+        with server.connection(db) as conn:
+            try:
+                with conn.begin():
+                    for (name,) in conn.execute(text(
+                            "SELECT extname FROM pg_extension WHERE extname <> 'plpgsql'")):
+                        conn.execute(text(f"DROP EXTENSION IF EXISTS {_quote(name)} CASCADE"))
+                    for (name,) in conn.execute(text(
+                            "SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' "
+                            "AND nspname NOT IN ('information_schema', 'public')")):
+                        conn.execute(text(f"DROP SCHEMA IF EXISTS {_quote(name)} CASCADE"))
+                    in_public = "n.nspname = 'public'"
+                    rows = conn.execute(text(
+                        "SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n "
+                        f"ON n.oid = c.relnamespace WHERE {in_public} "
+                        "AND c.relkind IN ('r', 'p', 'f', 'v', 'm', 'S') "
+                        "AND NOT c.relispartition")).all()
+                    for name, kind in rows:
+                        conn.execute(text(f"DROP {relkinds[str(kind)]} IF EXISTS "
+                                          f"public.{_quote(name)} CASCADE"))
+                    for (signature,) in conn.execute(text(
+                            "SELECT p.oid::regprocedure::text FROM pg_proc p JOIN "
+                            f"pg_namespace n ON n.oid = p.pronamespace WHERE {in_public}")
+                            ).all():
+                        conn.execute(text(f"DROP ROUTINE IF EXISTS {signature} CASCADE"))
+                    for name, kind in conn.execute(text(
+                            "SELECT t.typname, t.typtype FROM pg_type t JOIN pg_namespace n "
+                            f"ON n.oid = t.typnamespace WHERE {in_public} "
+                            "AND t.typtype IN ('c', 'd', 'e', 'r', 'm') "
+                            "AND (t.typrelid = 0 OR (SELECT c.relkind FROM pg_class c "
+                            "WHERE c.oid = t.typrelid) = 'c')")).all():
+                        what = "DOMAIN" if kind == "d" else "TYPE"
+                        conn.execute(text(f"DROP {what} IF EXISTS public.{_quote(name)} CASCADE"))
+            except SQLAlchemyError as exc:
+                raise translate_error(exc, db) from exc
+
     def restore(self, db: DatabaseURL, source: BinaryIO, *, clean: bool) -> None:
         binary = proc.find_binary(self.settings.pg_restore, PACKAGE)
         self.ensure_database(db)
+        if clean:
+            self._drop_contents(db)
         with proc.secret_file(self._passfile(db)) as passfile:
             argv = [binary, "--no-owner", "--exit-on-error", "--single-transaction",
                     "--no-password", f"--dbname={self._conninfo(db, passfile)}"]
