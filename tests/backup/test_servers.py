@@ -269,6 +269,25 @@ def test_server_newer_than_pg_dump_is_a_dependency_error(
     _no_backup_left(settings)
 
 
+@pytest.mark.mysql
+def test_mysqldump_of_another_family_is_a_dependency_error(
+    make_settings: MakeSettings, mysql_url: str, tmp_path: Path
+) -> None:
+    fake = _script(tmp_path, "mysqldump8",
+                   'if [ "$1" = "--version" ]; then echo "mysqldump  Ver 8.0.36 for Linux"; '
+                   "exit 0; fi\n"
+                   "echo \"mysqldump: Couldn't execute 'SELECT COLUMN_NAME FROM "
+                   "information_schema.COLUMN_STATISTICS': Unknown table 'COLUMN_STATISTICS' "
+                   "in information_schema (1109)\" >&2\n"
+                   "exit 2\n")
+    settings = make_settings(mysql_url, toml=f'[backup]\nmysql-dump = "{fake}"\n')
+    with pytest.raises(DependencyError, match="does not match the server") as info:
+        api.create_backup(settings)
+    assert "MariaDB 10" in info.value.message and "8.0.36" in info.value.message
+    assert "mariadb-client" in (info.value.hint or "")
+    _no_backup_left(settings)
+
+
 @pytest.mark.postgres
 def test_unreachable_server_is_a_connect_error(make_settings: MakeSettings) -> None:
     from pitstop.errors import ConnectError

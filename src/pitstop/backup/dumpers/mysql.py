@@ -20,8 +20,12 @@ from pitstop.backup.dumpers import process as proc
 from pitstop.backup.model import Progress
 from pitstop.backup.settings import BackupSettings
 from pitstop.db.url import DatabaseURL, connect_check, translate_error
+from pitstop.errors import BackupError, DependencyError, PitstopError
 
 PACKAGE = "mariadb-client"
+# what a dump tool says when it does not fit the server: MySQL 8's mysqldump against
+# MariaDB or an older MySQL, and an old client against MySQL 8's default authentication
+_MISMATCH = ("COLUMN_STATISTICS", "caching_sha2_password", "sha256_password")
 _FALLBACK = {"mariadb-dump": "mysqldump", "mariadb": "mysql"}
 
 
@@ -83,7 +87,34 @@ class MySQLDumper:
                 *self._connection_args(db), "--single-transaction", "--routines",
                 "--triggers", "--hex-blob", "--default-character-set=utf8mb4",
                 "--skip-dump-date", "--", db.database or ""])
-            proc.stream_out(argv, None, out, progress, self.settings.timeout)
+            try:
+                proc.stream_out(argv, None, out, progress, self.settings.timeout)
+            except BackupError as exc:
+                mismatch = self._mismatch(db, binary, exc.message)
+                if mismatch is not None:
+                    raise mismatch from exc
+                raise
+
+    def _mismatch(self, db: DatabaseURL, binary: str, message: str) -> DependencyError | None:
+        """The dump tool and the server are of different families or eras."""
+        if not any(p in message for p in _MISMATCH):
+            return None
+        import sqlalchemy
+        from sqlalchemy.exc import SQLAlchemyError
+
+        server_version = None
+        with contextlib.suppress(PitstopError, SQLAlchemyError), server.connection(db) as conn:
+            server_version = str(conn.execute(sqlalchemy.text("SELECT VERSION()")).scalar())
+        tool = proc.tool_version(binary) or Path(binary).name
+        mariadb = "mariadb" in (server_version or "").lower()
+        server_version = (server_version or "").split("-")[0] or None
+        server_name = f"{'MariaDB' if mariadb else 'MySQL'} {server_version or '?'}"
+        package = "mariadb-client" if mariadb else "mysql-client (or default-mysql-client)"
+        return DependencyError(
+            f"{Path(binary).name} cannot dump {db.host}: it does not match the server, "
+            f"{server_name} ({tool})",
+            hint=f"install the client of the server's family and version ({package}), "
+                 "or set [backup] mysql-dump to a matching dump tool")
 
     def ensure_database(self, db: DatabaseURL) -> None:
         server.execute_admin(self._admin(db),
