@@ -434,6 +434,9 @@ def test_postgres_restore_removes_what_came_after_the_backup(
         "CREATE MATERIALIZED VIEW later_mv AS SELECT count(*) FROM later",
         "CREATE SEQUENCE later_seq",
         "CREATE FUNCTION later_fn(a int, b text) RETURNS int LANGUAGE sql AS $$ SELECT a $$",
+        "CREATE AGGREGATE later_sum (int) (sfunc = int4pl, stype = int)",
+        "CREATE TYPE later_range AS RANGE (subtype = float8)",
+        "CREATE TYPE later_pair AS (a int, b text)",
         "CREATE SCHEMA newer",
         "CREATE TABLE newer.t (x int)",
         "CREATE EXTENSION IF NOT EXISTS pg_trgm",
@@ -448,10 +451,11 @@ def test_postgres_restore_removes_what_came_after_the_backup(
             " WHERE left(nspname, 3) <> 'pg_' AND nspname <> 'information_schema'), "
             "(SELECT array_agg(proname ORDER BY proname) FROM pg_proc "
             " WHERE pronamespace = 'public'::regnamespace), "
-            "to_regtype('mood'), to_regtype('positive'), to_regclass('later_seq')").one()
+            "to_regtype('mood'), to_regtype('positive'), to_regclass('later_seq'), "
+            "to_regtype('later_range'), to_regtype('later_pair')").one()
         assert conn.exec_driver_sql("SELECT shout('x')").scalar() == "X"
     engine.dispose()
-    assert list(left) == [["plpgsql"], ["archive", "public"], ["shout"], None, None, None]
+    assert list(left) == [["plpgsql"], ["archive", "public"], ["shout"], *[None] * 5]
 
 
 @pytest.mark.mysql
@@ -515,3 +519,24 @@ def test_mariadb_with_a_password_user(make_settings: MakeSettings,
     stored = "".join(p.read_text(errors="replace")
                      for p in (project / ".pitstop" / "backups").glob("*.json"))
     assert password not in stored and "p%3Aa" not in stored
+
+
+@pytest.mark.postgres
+def test_a_failed_statement_is_not_called_a_connection_error(pg_url: str) -> None:
+    from pitstop.backup.dumpers import server
+    from pitstop.db.url import parse_url
+    from pitstop.errors import BackupError, ConnectError
+
+    db = parse_url(pg_url)
+    engine = sqlalchemy.create_engine(sa_url(pg_url), poolclass=sqlalchemy.pool.NullPool)
+    with engine.connect() as conn, pytest.raises(sqlalchemy.exc.SQLAlchemyError) as info:
+        conn.exec_driver_sql("DROP TABLE no_such_table")
+    engine.dispose()
+    error = server.statement_error(info.value, db, "cannot empty")
+    assert isinstance(error, BackupError) and not isinstance(error, ConnectError)
+    assert "no_such_table" in error.message and error.message.startswith("cannot empty ")
+    down = parse_url("postgresql://postgres@127.0.0.1:1/x")
+    refused = sqlalchemy.create_engine("postgresql+psycopg://postgres@127.0.0.1:1/x")
+    with pytest.raises(sqlalchemy.exc.SQLAlchemyError) as lost:
+        refused.connect()
+    assert isinstance(server.statement_error(lost.value, down, "cannot empty"), ConnectError)

@@ -19,7 +19,7 @@ from pitstop.backup.dumpers import DatabaseState, server
 from pitstop.backup.dumpers import process as proc
 from pitstop.backup.model import Progress
 from pitstop.backup.settings import BackupSettings
-from pitstop.db.url import DatabaseURL, connect_check, translate_error
+from pitstop.db.url import DatabaseURL, connect_check
 from pitstop.errors import BackupError, DependencyError, PitstopError
 
 PACKAGE = "mariadb-client"
@@ -146,7 +146,7 @@ class MySQLDumper:
                         conn.execute(sqlalchemy.text(
                             f"DROP {kind} IF EXISTS {_quote(str(name))}"))
             except SQLAlchemyError as exc:
-                raise translate_error(exc, db) from exc
+                raise server.statement_error(exc, db, "cannot empty") from exc
 
     def restore(self, db: DatabaseURL, source: BinaryIO, *, clean: bool) -> None:
         binary = self._binary(self.settings.mysql_client)

@@ -18,7 +18,7 @@ from pitstop.backup.dumpers import DatabaseState, server
 from pitstop.backup.dumpers import process as proc
 from pitstop.backup.model import Progress
 from pitstop.backup.settings import BackupSettings
-from pitstop.db.url import DatabaseURL, connect_check, translate_error
+from pitstop.db.url import DatabaseURL, connect_check
 from pitstop.errors import BackupError, DependencyError
 
 PACKAGE = "postgresql-client"
@@ -128,21 +128,24 @@ class PostgresDumper:
                     for name, kind in rows:
                         conn.execute(text(f"DROP {relkinds[str(kind)]} IF EXISTS "
                                           f"public.{_quote(name)} CASCADE"))
-                    for (signature,) in conn.execute(text(
-                            "SELECT p.oid::regprocedure::text FROM pg_proc p JOIN "
-                            f"pg_namespace n ON n.oid = p.pronamespace WHERE {in_public}")
-                            ).all():
-                        conn.execute(text(f"DROP ROUTINE IF EXISTS {signature} CASCADE"))
                     for name, kind in conn.execute(text(
                             "SELECT t.typname, t.typtype FROM pg_type t JOIN pg_namespace n "
                             f"ON n.oid = t.typnamespace WHERE {in_public} "
-                            "AND t.typtype IN ('c', 'd', 'e', 'r', 'm') "
+                            "AND t.typtype IN ('c', 'd', 'e', 'r') "  # multiranges go with ranges
                             "AND (t.typrelid = 0 OR (SELECT c.relkind FROM pg_class c "
                             "WHERE c.oid = t.typrelid) = 'c')")).all():
                         what = "DOMAIN" if kind == "d" else "TYPE"
                         conn.execute(text(f"DROP {what} IF EXISTS public.{_quote(name)} CASCADE"))
+                    for signature, kind in conn.execute(text(
+                            "SELECT p.oid::regprocedure::text, p.prokind FROM pg_proc p JOIN "
+                            f"pg_namespace n ON n.oid = p.pronamespace WHERE {in_public} "
+                            "AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = "
+                            "'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'i')")
+                            ).all():
+                        what = "AGGREGATE" if kind == "a" else "ROUTINE"
+                        conn.execute(text(f"DROP {what} IF EXISTS {signature} CASCADE"))
             except SQLAlchemyError as exc:
-                raise translate_error(exc, db) from exc
+                raise server.statement_error(exc, db, "cannot empty") from exc
 
     def restore(self, db: DatabaseURL, source: BinaryIO, *, clean: bool) -> None:
         binary = proc.find_binary(self.settings.pg_restore, PACKAGE)

@@ -14,6 +14,24 @@ from pitstop.db.url import DatabaseURL, create_engine, translate_error
 SCRATCH_PREFIX = "pitstop_verify_"
 
 
+def statement_error(exc: BaseException, db: DatabaseURL, doing: str) -> Exception:
+    """A failed SQL statement as a pitstop error: lost connections and missing
+    privileges as :func:`translate_error` maps them, anything else as a
+    :class:`BackupError` saying what pitstop was doing."""
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    from pitstop.errors import BackupError, PermissionDeniedError
+    from pitstop.redact import mask_url
+
+    translated = translate_error(exc, db)
+    if isinstance(translated, PermissionDeniedError) or (
+            isinstance(exc, (InterfaceError, OperationalError))
+            and not getattr(getattr(exc, "orig", None), "sqlstate", None)):
+        return translated
+    orig = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return BackupError(f"{doing} {db.masked}: {mask_url(orig[0]) if orig else type(exc).__name__}")
+
+
 @contextlib.contextmanager
 def connection(db: DatabaseURL, *, autocommit: bool = False) -> Iterator[Any]:
     import sqlalchemy
