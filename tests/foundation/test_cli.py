@@ -511,3 +511,17 @@ def test_run_json_matches_the_history_of_the_same_run(project: Path,
         for key in ("name", "status", "exit_code", "command_exit_code", "attempts", "error"):
             assert mine[key] == theirs[key], (mine["name"], key)
     assert [t["error"] is None for t in ran["tasks"]] == [True, False]
+
+
+def test_duration_flags_take_units_like_the_config(project: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "migrations").mkdir(exist_ok=True)
+    assert cli("migrate", "up", "--lock-timeout", "2s", "--wait", "1m") == 0
+    assert cli("check", "env", "--timeout", "1.5s") == 0
+    assert cli("wait", "tcp://127.0.0.1:1", "--timeout", "300ms", "--interval", "100ms") == 4
+    capsys.readouterr()
+    for flags in (["migrate", "up", "--lock-timeout", "soon"], ["wait", "--interval", "nan"],
+                  ["check", "--timeout", "-1"]):
+        assert cli(*flags) == 3, flags
+        err = capsys.readouterr().err
+        assert "duration" in err and "Traceback" not in err

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from pitstop.cli.common import AppContext, database_option, json_option, pass_app
+from pitstop.cli.common import DURATION, AppContext, database_option, json_option, pass_app
 from pitstop.errors import EXIT_CONFIG, EXIT_CONNECTION, EXIT_DEPENDENCY, EXIT_OK, UsageError
 
 
@@ -17,8 +17,8 @@ from pitstop.errors import EXIT_CONFIG, EXIT_CONNECTION, EXIT_DEPENDENCY, EXIT_O
 @json_option
 @click.option("--report", "report_file", type=click.Path(path_type=Path, dir_okay=False),
               default=None, help="Also write the health+json report to FILE.")
-@click.option("--timeout", type=float, default=None, metavar="S",
-              help="Time limit of every check in seconds [config [checks] timeout; 5].")
+@click.option("--timeout", type=DURATION, default=None, metavar="DURATION",
+              help="Time limit of every check (5, 2s, 500ms) [config [checks] timeout; 5s].")
 @click.option("--strict", is_flag=True, help="Exit 1 when a check warns.")
 @click.option("--verbose", "-v", is_flag=True, help="Show every observed value.")
 @click.option("--list", "list_only", is_flag=True, help="List the configured checks and exit.")
@@ -79,10 +79,10 @@ def check(app: AppContext, names: tuple[str, ...], as_json: bool, report_file: P
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("targets", nargs=-1, metavar="[database|redis|URL]...")
-@click.option("--timeout", type=float, default=60.0, show_default=True, metavar="S",
-              help="Give up after this many seconds.")
-@click.option("--interval", type=float, default=1.0, show_default=True, metavar="S",
-              help="Seconds between attempts.")
+@click.option("--timeout", type=DURATION, default=60.0, show_default=True,
+              metavar="DURATION", help="Give up after this long (seconds, or 30s, 2m).")
+@click.option("--interval", type=DURATION, default=1.0, show_default=True,
+              metavar="DURATION", help="Time between attempts (seconds, or 500ms, 2s).")
 @json_option
 @database_option
 @click.option("--redis", "redis_url", metavar="URL", default=None,

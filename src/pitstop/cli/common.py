@@ -64,6 +64,27 @@ class AppContext:
 pass_app = click.make_pass_decorator(AppContext, ensure=True)
 
 
+class DurationType(click.ParamType):  # type: ignore[type-arg]  # generic from click 8.2
+    """A command-line duration: seconds as a plain number (``60``, ``0.5``) or with units
+    (``30s``, ``2m``, ``1h30m``, ``250ms``), the same forms the config file takes."""
+
+    name = "duration"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> float:
+        if isinstance(value, float):
+            return value
+        from pitstop.schema import parse_duration
+
+        try:
+            return parse_duration(value)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+DURATION = DurationType()
+
+
 def json_option(func: F) -> F:
     return click.option("--json", "as_json", is_flag=True,
                         help="Print the result as JSON on stdout.")(func)

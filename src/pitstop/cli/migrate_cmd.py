@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from pitstop.cli.common import AppContext, database_option, json_option, pass_app
+from pitstop.cli.common import DURATION, AppContext, database_option, json_option, pass_app
 from pitstop.errors import EXIT_DRY_RUN, EXIT_ERROR, EXIT_OK
 from pitstop.output import emit_json, error, info, table
 
@@ -34,9 +34,10 @@ def target_options(func: Callable[..., int]) -> Callable[..., int]:
 
     functools.update_wrapper(wrapper, func)
     decorated: Callable[..., int] = pass_app(wrapper)
-    decorated = click.option("--wait", "wait", type=click.FloatRange(min=0), default=None,
-                             metavar="SECONDS",
-                             help="Wait up to SECONDS for the database to answer first.")(decorated)
+    decorated = click.option("--wait", "wait", type=DURATION, default=None,
+                             metavar="DURATION",
+                             help="Wait up to DURATION (seconds, or 30s, 2m) for the database "
+                                  "to answer first.")(decorated)
     decorated = click.option("--dir", "directory", type=click.Path(path_type=Path), default=None,
                              help="Migrations directory [config migrate.dir; default "
                                   "migrations].")(decorated)
@@ -44,10 +45,11 @@ def target_options(func: Callable[..., int]) -> Callable[..., int]:
 
 
 def lock_option(func: Callable[..., int]) -> Callable[..., int]:
-    return click.option("--lock-timeout", type=click.FloatRange(min=0), default=None,
-                        metavar="SECONDS",
-                        help="Wait at most SECONDS for another runner's lock, then exit 4 "
-                             "[config migrate.lock_timeout; 60].")(func)
+    return click.option("--lock-timeout", type=DURATION, default=None,
+                        metavar="DURATION",
+                        help="Wait at most DURATION (seconds, or 30s, 2m) for another "
+                             "runner's lock, then exit 4 [config migrate.lock_timeout; "
+                             "60s].")(func)
 
 
 def dry_option(func: Callable[..., int]) -> Callable[..., int]:
