@@ -12,6 +12,7 @@ naming the file and the dotted key (or the variable that set the value).
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 
 from pitstop.config import Settings, check_url
 from pitstop.errors import ConfigError
@@ -33,14 +34,13 @@ class ValidationReport:
                 "warnings": list(self.warnings)}
 
 
-def validate_config(settings: Settings) -> ValidationReport:
-    """Check ``settings`` as every command will use them; raise the first problem."""
+def validate_config(settings: Settings, builtins: Mapping[str, object]) -> ValidationReport:
+    """Check ``settings`` as every command will use them; raise the first problem.
+    ``builtins`` are the built-in tasks by name (the front hands them over)."""
     from pitstop.engine.planner import all_tasks, plan
-    from pitstop.engine.registry import builtin_tasks
 
     file = settings.config_file
     tasks = all_tasks(settings)
-    builtins = builtin_tasks()
     for name in settings.workflows:
         if name in builtins:
             raise ConfigError(

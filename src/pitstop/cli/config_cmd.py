@@ -52,11 +52,12 @@ def validate(app: AppContext, as_json: bool) -> int:
     "tasks", "workflows", "warnings"}.
     """
     from pitstop.config_check import validate_config
+    from pitstop.engine.registry import builtin_tasks
     from pitstop.errors import ConfigError
     from pitstop.output import error, info
 
     try:
-        report = validate_config(app.settings())
+        report = validate_config(app.settings(), builtin_tasks())
     except ConfigError as exc:
         if not as_json:
             raise
