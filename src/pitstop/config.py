@@ -2,9 +2,11 @@
 environment and command-line flags.
 
 Precedence, highest first: command-line flag, environment (``DATABASE_URL``,
-``REDIS_URL``, ``LOG_LEVEL``, ``ENVIRONMENT``, ``DRY_RUN``, ``PITSTOP_STATE_URL``,
-``PITSTOP_LOG_FORMAT``), the configuration file, the defaults below.  Every default
-lives in this module; every value remembers where it came from (``Settings.origins``).
+``REDIS_URL``, ``PITSTOP_LOG_LEVEL``, ``PITSTOP_ENVIRONMENT``, ``PITSTOP_DRY_RUN``,
+``PITSTOP_STATE_URL``, ``PITSTOP_LOG_FORMAT``, then the shared ``LOG_LEVEL``,
+``ENVIRONMENT``, ``DRY_RUN``: see :mod:`pitstop.config_env`), the project's ``.env``
+file, the configuration file, the defaults below.  Every default lives in this module;
+every value remembers where it came from (``Settings.origins``).
 
 Capability sections (``[migrate]``, ``[backup]``, ``[checks]`` …) are frozen
 dataclasses owned by their capability and listed in :data:`SECTIONS`; they are
@@ -22,6 +24,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
+from pitstop import config_env
 from pitstop.errors import ConfigError
 from pitstop.schema import Duration, SchemaContext, convert, parse_table
 
@@ -29,7 +32,7 @@ CONFIG_FILE = "pitstop.toml"
 STATE_DIR = ".pitstop"
 DEFAULT_DATABASE_URL = "sqlite:///.pitstop/app.db"
 DEFAULT_STATE_URL = "sqlite:///.pitstop/state.db"
-LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+LOG_LEVELS = config_env.LOG_LEVELS
 TASK_LEVELS = ("read", "write", "admin")
 
 SECTIONS: dict[str, str] = {
@@ -43,15 +46,8 @@ SECTIONS: dict[str, str] = {
 }
 """Capability sections: table name → ``module:DataclassName`` (lazy import)."""
 
-ENV_OVERRIDES: dict[str, str] = {
-    "DATABASE_URL": "database_url",
-    "REDIS_URL": "redis_url",
-    "LOG_LEVEL": "log_level",
-    "ENVIRONMENT": "environment",
-    "DRY_RUN": "dry_run",
-    "PITSTOP_STATE_URL": "state.url",
-    "PITSTOP_LOG_FORMAT": "log_format",
-}
+ENV_OVERRIDES: dict[str, str] = {**config_env.PITSTOP_VARS, **config_env.SHARED_VARS}
+"""Every variable pitstop reads (from the environment or ``.env``) → its setting."""
 
 S = TypeVar("S")
 
@@ -134,6 +130,11 @@ class Settings:
     origins: Mapping[str, str] = dataclasses.field(
         default_factory=lambda: types.MappingProxyType({})
     )
+    env_file: Path | None = None
+    """The ``.env`` file that was read (``None``: none found, or ``env_file = false``)."""
+    warnings: tuple[str, ...] = ()
+    """Problems that did not stop loading (an unusable ``LOG_LEVEL``, a bad ``.env``
+    line): the front shows them once."""
     _section_cache: dict[str, Any] = dataclasses.field(
         default_factory=dict, compare=False, repr=False
     )
@@ -178,7 +179,7 @@ def has_pitstop_table(pyproject: Path) -> bool:
     A file that mentions ``[tool.pitstop`` but cannot be parsed counts, so that the
     TOML error is reported instead of the file being skipped silently."""
     try:
-        text = pyproject.read_text(encoding="utf-8")
+        text = pyproject.read_bytes().decode("utf-8-sig")
     except (OSError, UnicodeDecodeError):
         return False
     if "pitstop" not in text:
@@ -196,8 +197,8 @@ def find_config(start: Path) -> Path | None:
     a ``[tool.pitstop]`` table, wins."""
     for directory in (start, *start.parents):
         candidate = directory / CONFIG_FILE
-        if candidate.is_file():
-            return candidate
+        if candidate.is_file() or candidate.is_symlink() or candidate.exists():
+            return candidate  # a directory or a dangling link is reported, not skipped
         pyproject = directory / "pyproject.toml"
         if pyproject.is_file() and has_pitstop_table(pyproject):
             return pyproject
@@ -209,14 +210,17 @@ def read_config_file(path: Path) -> dict[str, Any]:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise ConfigError("file not found", file=path,
-                          hint="create it with `pitstop init` or pass --config") from None
+        hint = ("it is a link to a file that does not exist" if path.is_symlink()
+                else "create it with `pitstop init`, or check --config / PITSTOP_CONFIG")
+        raise ConfigError("file not found", file=path, hint=hint) from None
     except IsADirectoryError:
         raise ConfigError("is a directory, expected a TOML file", file=path) from None
     except PermissionError:
         raise ConfigError("cannot be read (permission denied)", file=path) from None
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        # a leading UTF-8 byte-order mark (Windows editors write one) is skipped, as
+        # Cargo's and Go's TOML parsers and the toml-test suite do
+        data = tomllib.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:
         raise ConfigError("is not UTF-8 text", file=path) from None
     except tomllib.TOMLDecodeError as exc:
@@ -240,15 +244,6 @@ _CORE_KEYS = {
     "log_format": Literal["text", "json"],
     "dry_run": bool,
 }
-
-
-def _parse_bool(text: str, key: str) -> bool:
-    lowered = text.strip().lower()
-    if lowered in ("1", "true", "yes", "on"):
-        return True
-    if lowered in ("0", "false", "no", "off", ""):
-        return False
-    raise ConfigError(f"expected true/false (1/0, yes/no), got {text!r}", key=key)
 
 
 def _parse_workflows(
@@ -290,6 +285,83 @@ def _resolve_sqlite(url: str, base: Path) -> str:
     return url
 
 
+def _check_names(tasks: Mapping[str, TaskSpec], workflows: Mapping[str, Any],
+                 path: Path | None) -> None:
+    """A workflow and a task of one name would make ``run NAME`` ambiguous."""
+    for name in workflows:
+        if name in tasks:
+            raise ConfigError(
+                f"a task has the same name ([tasks.{name}]): `pitstop run {name}` could "
+                "mean either", file=path, key=f"workflows.{name}",
+                hint="rename the workflow or the task")
+
+
+def _env_file_path(data: Mapping[str, Any], given: Path | bool | None, cwd: Path,
+                   project_dir: Path, path: Path | None) -> tuple[Path | None, str]:
+    """Which ``.env`` to read (``None``: none) and where that choice came from.  A
+    file named by the flag or the config must exist; the default ``.env`` may not."""
+    if given is not None:
+        if given is False:
+            return None, "flag"
+        if given is True:
+            return project_dir / config_env.DEFAULT_ENV_FILE, "flag"
+        return cwd / given, "flag"
+    raw = data.get("env_file", True)
+    if raw is False:
+        return None, f"file {path}"
+    if raw is True:
+        default = project_dir / config_env.DEFAULT_ENV_FILE
+        return (default if default.exists() else None), "default"
+    if not isinstance(raw, str) or not raw:
+        raise ConfigError(f"expected a path (string) or false, got {raw!r}", file=path,
+                          key="env_file")
+    return project_dir / Path(raw).expanduser(), f"file {path}"
+
+
+def _read_dotenv(dotenv_path: Path | None, origin: str, env: Mapping[str, str],
+                 path: Path | None) -> config_env.EnvFile | None:
+    if dotenv_path is None:
+        return None
+    try:
+        return config_env.read_env_file(dotenv_path, env)
+    except ConfigError as exc:
+        hint = "fix the file, point env_file / --env-file elsewhere, or turn it off with " \
+               "env_file = false"
+        if origin == "default":
+            raise ConfigError(exc.message, hint=hint) from None
+        file, key = (path, "env_file") if origin.startswith("file ") else (None, "--env-file")
+        raise ConfigError(exc.message, file=file, key=key, hint=hint) from None
+
+
+def _where(origins: Mapping[str, str], key: str, path: Path | None
+           ) -> tuple[Path | str | None, str]:
+    """The ``(file, key)`` a :class:`ConfigError` names for setting ``key``: the config
+    file and the dotted key, the ``.env`` file or the variable, never a flag the user
+    did not type."""
+    origin = origins.get(key, "default")
+    if origin.startswith("file "):
+        return path, key
+    if origin.startswith("env "):
+        return None, origin.removeprefix("env ")
+    if origin.startswith(".env file "):
+        file, _, var = origin.removeprefix(".env file ").rpartition(" (")
+        return file, var.rstrip(")")
+    return None, f"{key} ({origin})"
+
+
+def check_url(url: str, key: str, origins: Mapping[str, str], path: Path | None) -> None:
+    """Raise :class:`ConfigError` naming where ``url`` (setting ``key``) came from when
+    it is not a database URL pitstop can use."""
+    from pitstop.db.url import parse_url
+
+    try:
+        parse_url(url)
+    except ConfigError as exc:
+        message = exc.message.removeprefix("database_url: ")
+        file, where = _where(origins, key, path)
+        raise ConfigError(message, file=file, key=where, hint=exc.hint) from None
+
+
 def load_settings(
     cwd: Path | None = None,
     *,
@@ -297,13 +369,17 @@ def load_settings(
     env: Mapping[str, str] | None = None,
     overrides: Mapping[str, Any] | None = None,
     discover: bool = True,
+    env_file: Path | bool | None = None,
 ) -> Settings:
     """Resolve settings for the project around ``cwd``.
 
     ``env`` is the environment to honour (the CLI passes ``os.environ``; the library
     never reads it itself).  ``overrides`` are command-line values keyed like
     :data:`ENV_OVERRIDES` targets (``database_url``, ``state.url`` …); ``None`` values
-    are ignored.  Raises :class:`ConfigError` for anything malformed.
+    are ignored.  ``env_file`` is the ``.env`` file to read (``--env-file``; relative
+    to ``cwd``), ``False`` for none, ``None`` for the file's ``env_file`` key (default:
+    ``.env`` in the project directory, when there is one).  Raises
+    :class:`ConfigError` for anything malformed.
     """
     cwd = (cwd or Path.cwd()).resolve()
     env = env or {}
@@ -324,10 +400,13 @@ def load_settings(
         elif key in ("state", "metrics", "tasks", "workflows") or key in SECTIONS:
             if not isinstance(raw, dict):
                 raise ConfigError(f"expected a table [{key}], got {raw!r}", file=path, key=key)
+        elif key == "env_file":
+            pass  # read below, with the --env-file flag
         else:
             import difflib
 
-            known = sorted([*_CORE_KEYS, "state", "metrics", "tasks", "workflows", *SECTIONS])
+            known = sorted([*_CORE_KEYS, "env_file", "state", "metrics", "tasks", "workflows",
+                            *SECTIONS])
             close = difflib.get_close_matches(key, known, n=1)
             suggestion = f" (did you mean '{close[0]}'?)" if close else ""
             raise ConfigError(
@@ -348,39 +427,37 @@ def load_settings(
             raise ConfigError(f"expected a table [tasks.{name}]", file=path, key=f"tasks.{name}")
         tasks[name] = parse_table(TaskSpec, table, f"tasks.{name}", ctx)
     workflows = _parse_workflows(data["workflows"], ctx) if "workflows" in data else None
+    _check_names(tasks, workflows or {}, path)
 
-    # environment, then flags
-    for layer_name, layer in (("env", env), ("flag", None)):
-        items: list[tuple[str, str, Any]]
-        if layer_name == "env":
-            assert layer is not None
-            items = [(target, f"env {var}", layer[var])
-                     for var, target in ENV_OVERRIDES.items() if layer.get(var, "") != ""]
+    # .env, the environment, then flags
+    dotenv_path, origins["env_file"] = _env_file_path(data, env_file, cwd, project_dir, path)
+    dotenv = _read_dotenv(dotenv_path, origins["env_file"], env, path)
+    from_env, warnings = config_env.env_settings(env, dotenv, decided=frozenset(overrides))
+    warnings = [*(dotenv.warnings if dotenv else ()), *warnings]
+    layers = [(e.target, e.origin, e.value) for e in from_env]
+    layers += [(target, "flag", value) for target, value in overrides.items()]
+    for target, origin, value in layers:
+        if target == "dry_run" and isinstance(value, str):
+            flag = config_env.parse_bool(value)
+            if flag is None:
+                raise ConfigError(f"expected true or false, got {value!r}", key="--dry-run")
+            value = flag
+        if target == "state.url":
+            state = dataclasses.replace(state, url=str(value))
+        elif target == "metrics.textfile":
+            metrics = dataclasses.replace(metrics, textfile=Path(value))
+        elif target in _CORE_KEYS:
+            values[target] = value
         else:
-            items = [(target, "flag", value) for target, value in overrides.items()]
-        for target, origin, value in items:
-            if target == "dry_run" and isinstance(value, str):
-                value = _parse_bool(value, origin.removeprefix("env "))
-            if target == "state.url":
-                state = dataclasses.replace(state, url=str(value))
-            elif target == "metrics.textfile":
-                metrics = dataclasses.replace(metrics, textfile=Path(value))
-            elif target in _CORE_KEYS:
-                values[target] = value
-            else:
-                raise KeyError(f"unknown override {target!r}")  # a bug in the caller
-            origins[target] = origin
+            raise KeyError(f"unknown override {target!r}")  # a bug in the caller
+        origins[target] = origin
 
-    log_level = str(values.get("log_level", "INFO")).upper()
-    if log_level == "WARN":
-        log_level = "WARNING"
-    if log_level not in LOG_LEVELS:
-        origin = origins.get("log_level", "default")
-        from_file = origin.startswith("file")
+    log_level = config_env.normalize_log_level(str(values.get("log_level", "INFO")))
+    if log_level is None:
+        file, key = _where(origins, "log_level", path)
         raise ConfigError(
             f"expected one of {', '.join(LOG_LEVELS)}, got {values['log_level']!r}",
-            file=path if from_file else None,
-            key="log_level" if from_file else f"log_level ({origin})",
+            file=file, key=key,
         )
     values["log_level"] = log_level
     if values.get("log_format", "text") not in ("text", "json"):
@@ -389,6 +466,7 @@ def load_settings(
         )
 
     database_url = _resolve_sqlite(values.pop("database_url", DEFAULT_DATABASE_URL), project_dir)
+    check_url(state.url, "state.url", origins, path)
     state = dataclasses.replace(state, url=_resolve_sqlite(state.url, project_dir))
 
     sections: dict[str, Mapping[str, Any]] = {
@@ -404,6 +482,8 @@ def load_settings(
         workflows=workflows if workflows is not None else types.MappingProxyType({}),
         raw_sections=types.MappingProxyType(sections),
         origins=types.MappingProxyType(origins),
+        env_file=dotenv.path if dotenv else None,
+        warnings=tuple(warnings),
         **values,
     )
     for name in sections:  # validate every section the file uses, now, not mid-run

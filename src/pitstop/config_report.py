@@ -42,6 +42,8 @@ def describe_settings(settings: Settings) -> list[SettingValue]:
                       origins.get("config_file", "discovered") if settings.config_file
                       else "none found"),
         SettingValue("project_dir", str(settings.project_dir), "config file location or cwd"),
+        SettingValue("env_file", str(settings.env_file) if settings.env_file else None,
+                     origins.get("env_file", "default")),
     ]
     for key in ("database_url", "redis_url", "environment", "log_level", "log_format",
                 "dry_run"):

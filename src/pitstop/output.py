@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from pitstop.redact import redact
@@ -79,31 +79,57 @@ def error(text: str, hint: str | None = None) -> None:
     sys.stderr.flush()
 
 
+def warning(text: str) -> None:
+    """A warning line for people (stderr): something was ignored or may be wrong, and
+    the command goes on."""
+    if _json_lines:
+        _json_line("WARNING", text)
+        return
+    prefix = "\x1b[33mwarning:\x1b[0m " if use_color() else "warning: "
+    sys.stderr.write(redact(f"{prefix}{text}") + "\n")
+    sys.stderr.flush()
+
+
+PLAIN_PAD_LIMIT = 60
+"""When piped, a column is padded to its widest cell of at most this many characters;
+a longer cell is written whole and pushes the rest of its row to the right, so that one
+long value does not pad every line."""
+
+
 def table(
     columns: Sequence[str],
     rows: Sequence[Sequence[Any]],
     *,
     title: str | None = None,
+    keys: Collection[str] = (),
 ) -> None:
-    """Print a table to stdout: a Rich table on a terminal, aligned plain text otherwise."""
-    cells = [[redact("" if c is None else str(c)) for c in row] for row in rows]
-    if stdout_is_terminal():
-        from rich.console import Console
-        from rich.table import Table
+    """Print a table to stdout: a Rich table on a terminal, aligned plain text otherwise.
 
-        rich_table = Table(title=title)
-        for column in columns:
-            rich_table.add_column(column)
-        for row in cells:
-            rich_table.add_row(*row)
-        Console(no_color="NO_COLOR" in os.environ, highlight=False).print(rich_table)
+    No value is ever cut with an ellipsis.  ``keys`` names the identifier columns
+    (ids, versions, file names: the values a user copies into the next command):
+    on a terminal they stay whole on one line.  The other columns wrap (at spaces,
+    long words folded) to fit the terminal; when even that does not fit, the
+    rightmost of them are left out and named under the table (``--json`` has them
+    all).  If the key columns alone are wider than the terminal they are folded onto
+    several lines, still whole.  When piped, nothing wraps or is dropped.
+    """
+    cells = [[redact("" if c is None else str(c)) for c in row] for row in rows]
+    unknown = [k for k in keys if k not in columns]
+    if unknown:
+        raise ValueError(f"key columns {unknown} are not among {list(columns)}")  # a bug
+    if stdout_is_terminal():
+        from pitstop.table_layout import print_rich_table
+
+        print_rich_table(list(columns), cells, title=title, keys=set(keys),
+                         no_color="NO_COLOR" in os.environ)
         return
     if title:
         echo(title)
     widths = [len(c) for c in columns]
     for row in cells:
         for i, cell in enumerate(row):
-            widths[i] = max(widths[i], len(cell))
+            if len(cell) <= PLAIN_PAD_LIMIT:
+                widths[i] = max(widths[i], len(cell))
     lines = ["  ".join(c.ljust(widths[i]) for i, c in enumerate(columns)).rstrip()]
     lines += ["  ".join(c.ljust(widths[i]) for i, c in enumerate(row)).rstrip() for row in cells]
     sys.stdout.write("\n".join(lines) + "\n")

@@ -12,8 +12,11 @@ from pitstop.errors import ConfigError, PermissionDeniedError, PitstopError
 
 TEMPLATE = """\
 # pitstop configuration (reference: docs/configuration.md in the pitstop repository)
-# Environment variables override these values: DATABASE_URL, REDIS_URL, LOG_LEVEL,
-# ENVIRONMENT, DRY_RUN, PITSTOP_STATE_URL; command-line flags override both.
+# Environment variables override these values: DATABASE_URL, REDIS_URL,
+# PITSTOP_LOG_LEVEL, PITSTOP_ENVIRONMENT, PITSTOP_DRY_RUN, PITSTOP_STATE_URL (and the
+# application's own LOG_LEVEL, ENVIRONMENT, DRY_RUN when pitstop can use their value);
+# the variables in the project's .env come next; command-line flags override all.
+# env_file = ".env"      # another file, or false to read none
 
 # The application database (default: an SQLite file under .pitstop/).
 # database_url = "postgresql://app@127.0.0.1:5432/app"

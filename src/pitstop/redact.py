@@ -11,11 +11,19 @@ import re
 import threading
 
 _URL_PASSWORD = re.compile(
-    r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.\-]*://)(?P<user>[^:/@\s\"'<>\\]*):(?P<pw>[^@\s/\"'<>\\]+)@"
+    # the password runs to the last '@' before the host, so that an unencoded '@' in
+    # it ("u:p@ss@host") does not leave part of it visible
+    # (a scheme starts only where a word starts: without the look-behind a long run of
+    # letters is tried from every position, which is quadratic)
+    r"(?<![a-zA-Z0-9+.\-])(?P<scheme>[a-zA-Z][a-zA-Z0-9+.\-]*://)(?P<user>[^:/@\s\"'<>\\]*):"
+    r"(?P<pw>[^\s/\"'<>\\]+)@"
 )
 _QUERY_SECRET = re.compile(
     r"(?P<key>[?&](?:password|passwd|pwd|token|access_token|secret|api_key|apikey|sslpassword)=)"
-    r"(?P<value>[^&\s#\"'<>,;\\]+)",
+    # the value ends where the query value ends ('&', '#', a space, a quote …); punctuation
+    # that closes the sentence around a URL ("(…?password=x)", "…?password=x: refused")
+    # is left in place
+    r"(?P<value>[^&\s#\"'<>,;\\]+?)(?=[.:!?)\]}]{0,4}(?:[&\s#\"'<>,;\\]|\Z))",
     re.IGNORECASE,
 )
 MASK = "***"
@@ -37,6 +45,23 @@ def url_password(url: str) -> str | None:
 
     match = _URL_PASSWORD.search(url)
     return unquote(match["pw"]) if match else None
+
+
+def url_secrets(url: str) -> list[str]:
+    """Every secret in ``url``: the password and password-like query values, each
+    percent-decoded and as written (for :func:`register_secret`)."""
+    from urllib.parse import unquote
+
+    raw: list[str] = []
+    match = _URL_PASSWORD.search(url)
+    if match:
+        raw.append(match["pw"])
+    raw += [m["value"] for m in _QUERY_SECRET.finditer(url)]
+    found: dict[str, None] = {}
+    for value in raw:
+        found.setdefault(unquote(value))
+        found.setdefault(value)
+    return list(found)
 
 
 def mask_url(url: str) -> str:

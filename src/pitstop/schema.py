@@ -226,6 +226,10 @@ def parse_table(cls: type[T], data: Mapping[str, Any], key: str, ctx: SchemaCont
         # a check in __post_init__ words its message "field: what is wrong"
         text = str(exc)
         field, sep, rest = text.partition(": ")
-        if sep and field in fields:
-            raise ConfigError(rest, file=ctx.file, key=f"{key}.{field}" if key else field) from None
+        name = toml_names.get(field)
+        if sep and name is not None:
+            # name the key as the file spells it (keep_last or keep-last)
+            written = next((k for k in data if toml_names.get(k) == name), field)
+            raise ConfigError(rest, file=ctx.file,
+                              key=f"{key}.{written}" if key else written) from None
         raise ConfigError(text, file=ctx.file, key=key or None) from None

@@ -103,10 +103,12 @@ def test_broken_files_name_file_key_and_expectation(tmp_path: Path, text: str,
 
 
 def test_bad_env_value(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="DRY_RUN"):
-        load_settings(tmp_path, env={"DRY_RUN": "perhaps"})
-    with pytest.raises(ConfigError, match="LOG_LEVEL"):
-        load_settings(tmp_path, env={"LOG_LEVEL": "chatty"})
+    with pytest.raises(ConfigError, match="PITSTOP_DRY_RUN"):
+        load_settings(tmp_path, env={"PITSTOP_DRY_RUN": "perhaps"})
+    with pytest.raises(ConfigError, match="PITSTOP_LOG_LEVEL"):
+        load_settings(tmp_path, env={"PITSTOP_LOG_LEVEL": "chatty"})
+    with pytest.raises(ConfigError, match="PITSTOP_LOG_FORMAT"):
+        load_settings(tmp_path, env={"PITSTOP_LOG_FORMAT": "xml"})
 
 
 def test_explicit_missing_config(tmp_path: Path) -> None:

@@ -37,28 +37,67 @@ class AppContext:
     log_level: str | None = None
     log_format: str | None = None
     show_traceback: bool = False
+    env_file: Path | bool | None = None
+    """``--env-file PATH``, ``--no-env-file`` (False), or None (the config decides)."""
     cwd: Path = dataclasses.field(default_factory=Path.cwd)
     _settings: Settings | None = None
+    _said: set[str] = dataclasses.field(default_factory=set)
+    _state_dir_was_there: bool | None = None
 
     def settings(self, **overrides: Any) -> Settings:
-        """Load settings (flags > env > file > defaults) and configure logging."""
+        """Load settings (flags > env > .env > file > defaults) and configure logging."""
         flags = {"log_level": self.log_level, "log_format": self.log_format, **overrides}
         settings = load_settings(self.cwd, config_file=self.config_file, env=os.environ,
-                                 overrides=flags)
+                                 overrides=flags, env_file=self.env_file)
         from pitstop.log import configure_logging
-        from pitstop.redact import register_secret, url_password
+        from pitstop.output import set_json_lines
 
         configure_logging(settings.log_level, settings.log_format)
-        # the passwords of every URL in play, wherever it came from (flag, env, file),
-        # are masked even where they appear on their own
-        urls = [os.environ.get(var) for var in ("DATABASE_URL", "REDIS_URL", "PITSTOP_STATE_URL")]
-        urls += [settings.database_url, settings.redis_url, settings.state.url,
-                 settings.metrics.pushgateway]
-        for value in urls:
-            if value and "@" in value:
-                register_secret(url_password(value))
+        set_json_lines(settings.log_format == "json")
+        _register_secrets(settings)
+        self._tell(settings)
+        if self._settings is None:
+            self._state_dir_was_there = os.path.lexists(settings.state_dir)
         self._settings = settings
         return settings
+
+    def _tell(self, settings: Settings) -> None:
+        """Warnings from loading, and the note that no config was found: once each."""
+        from pitstop.output import info, warning
+
+        for text in settings.warnings:
+            if text not in self._said and settings.log_level != "ERROR":
+                warning(text)
+            self._said.add(text)
+        if settings.config_file is None and "no-config" not in self._said:
+            self._said.add("no-config")
+            if settings.log_level in ("DEBUG", "INFO"):
+                info(f"no pitstop.toml found above {self.cwd}: using defaults")
+
+    def discard_state_of_failure(self, exit_code: int) -> None:
+        """Outside a project, a failed command leaves no ``.pitstop/`` it created
+        for nothing (see :func:`pitstop.cli.state_cleanup.discard_unused_state`)."""
+        settings = self._settings
+        if settings is None or settings.config_file is not None \
+                or self._state_dir_was_there is not False:
+            return
+        from pitstop.cli.state_cleanup import discard_unused_state
+
+        discard_unused_state(settings.state_dir, exit_code)
+
+
+def _register_secrets(settings: Settings) -> None:
+    """The secrets of every URL in play, wherever it came from (flag, env, .env,
+    file), are masked even where they appear on their own."""
+    from pitstop.config import ENV_OVERRIDES
+    from pitstop.redact import register_secret, url_secrets
+
+    urls = [os.environ.get(var) for var in ENV_OVERRIDES if var.endswith("_URL")]
+    urls += [settings.database_url, settings.redis_url, settings.state.url,
+             settings.metrics.pushgateway]
+    for value in urls:
+        for secret in url_secrets(value or ""):
+            register_secret(secret)
 
 
 pass_app = click.make_pass_decorator(AppContext, ensure=True)
@@ -98,4 +137,5 @@ def database_option(func: F) -> F:
 
 def dry_run_option(func: F) -> F:
     return click.option("--dry-run", is_flag=True, default=None,
-                        help="Show what would be done, change nothing, exit 10 [env DRY_RUN].")(func)
+                        help="Show what would be done, change nothing, exit 10 "
+                             "[env PITSTOP_DRY_RUN or DRY_RUN].")(func)

@@ -1,4 +1,4 @@
-"""``pitstop config show``."""
+"""``pitstop config show`` and ``pitstop config validate``."""
 
 from __future__ import annotations
 
@@ -20,9 +20,9 @@ def config() -> None:
 @pass_app
 def show(app: AppContext, as_json: bool) -> int:
     """Print every setting, its value (passwords masked) and where it came from:
-    a flag, the environment, the config file, or the default.
+    a flag, the environment, the .env file, the config file, or the default.
 
-    Precedence: flag > environment > pitstop.toml / [tool.pitstop] > default.
+    Precedence: flag > environment > .env > pitstop.toml / [tool.pitstop] > default.
     """
     from pitstop.config_report import describe_settings
 
@@ -33,20 +33,42 @@ def show(app: AppContext, as_json: bool) -> int:
     table(["key", "value", "origin"], [
         (r.key, r.value if isinstance(r.value, str) else json.dumps(r.value), r.origin)
         for r in rows
-    ])
+    ], keys=("key",))
     return 0
 
 
 @config.command()
+@json_option
 @pass_app
-def validate(app: AppContext) -> int:
-    """Load the configuration and every workflow plan; exit 3 on the first problem."""
-    from pitstop.engine.planner import all_tasks, plan
-    from pitstop.output import info
+def validate(app: AppContext, as_json: bool) -> int:
+    """Check the configuration as every command will use it: the file, the .env and
+    the environment, every section, every workflow and every task (unknown names,
+    dependency cycles even between tasks no workflow uses, a workflow named like a
+    task), the database and state URLs.  Exit 3 on the first problem, naming the file
+    and the key; 0 when all is well.
 
-    settings = app.settings()
-    all_tasks(settings)
-    for workflow in settings.workflows:
-        plan(settings, workflow)
-    info(f"ok: {settings.config_file or 'defaults (no config file found)'}")
+    With --json the verdict is an object on stdout: {"valid", "config_file",
+    "env_file", "error": null or {"message", "file", "key", "hint", "exit_code"},
+    "tasks", "workflows", "warnings"}.
+    """
+    from pitstop.config_check import validate_config
+    from pitstop.engine.registry import builtin_tasks
+    from pitstop.errors import ConfigError
+    from pitstop.output import error, info
+
+    try:
+        report = validate_config(app.settings(), builtin_tasks())
+    except ConfigError as exc:
+        if not as_json:
+            raise
+        emit_json({"valid": False, "config_file": None, "env_file": None, "error": {
+            "message": exc.message, "file": str(exc.file) if exc.file else None,
+            "key": exc.key, "hint": exc.hint, "exit_code": exc.exit_code},
+            "tasks": [], "workflows": [], "warnings": []})
+        error(exc.message, exc.hint)
+        return exc.exit_code
+    if as_json:
+        emit_json(report.to_dict())
+    else:
+        info(f"ok: {report.config_file or 'defaults (no config file found)'}")
     return 0

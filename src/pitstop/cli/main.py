@@ -78,15 +78,22 @@ class LazyGroup(click.Group):
 @click.option("--config", "config_file", type=click.Path(path_type=Path), default=None,
               envvar="PITSTOP_CONFIG", help="Use this pitstop.toml / pyproject.toml instead of "
               "searching upwards from the current directory.")
+@click.option("--env-file", type=click.Path(path_type=Path), default=None,
+              envvar="PITSTOP_ENV_FILE", help="Read DATABASE_URL and the other variables "
+              "pitstop uses from this file instead of the project's .env (the real "
+              "environment still wins) [config env_file].")
+@click.option("--no-env-file", is_flag=True, help="Read no .env file.")
 @click.option("--log-level", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"],
-              case_sensitive=False), default=None, help="Log verbosity [env LOG_LEVEL; INFO].")
+              case_sensitive=False), default=None,
+              help="Log verbosity [env PITSTOP_LOG_LEVEL, or LOG_LEVEL; INFO].")
 @click.option("--log-format", type=click.Choice(["text", "json"]), default=None,
               help="Log lines for people (text) or one JSON object per line.")
 @click.option("--traceback", "show_traceback", is_flag=True,
               help="Print the full traceback of an unexpected error.")
 @click.pass_context
-def cli(ctx: click.Context, config_file: Path | None, log_level: str | None,
-        log_format: str | None, show_traceback: bool) -> None:
+def cli(ctx: click.Context, config_file: Path | None, env_file: Path | None,
+        no_env_file: bool, log_level: str | None, log_format: str | None,
+        show_traceback: bool) -> None:
     """pitstop — the chores around a Python backend, as one tool with one history.
 
     Exit codes: 0 ok · 1 error · 2 dependency missing/failed · 3 configuration or
@@ -97,8 +104,10 @@ def cli(ctx: click.Context, config_file: Path | None, log_level: str | None,
 
     # JSON lines from the start, so that even a broken config is reported as JSON
     set_json_lines((log_format or os.environ.get("PITSTOP_LOG_FORMAT", "")) == "json")
-    ctx.obj = AppContext(config_file=config_file, log_level=log_level, log_format=log_format,
-                         show_traceback=show_traceback)
+    app = ctx.ensure_object(AppContext)  # main() passes one in, to clean up after
+    app.config_file, app.log_level, app.log_format = config_file, log_level, log_format
+    app.show_traceback = show_traceback
+    app.env_file = False if no_env_file else env_file
 
 
 def _crash_report(exc: BaseException) -> Path | None:
@@ -124,9 +133,18 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(args: list[str]) -> int:
+    from pitstop.cli.common import AppContext
+
+    app = AppContext()
+    code = _run(args, app)
+    app.discard_state_of_failure(code)
+    return code
+
+
+def _run(args: list[str], app: Any) -> int:
     show_tb = "--traceback" in args
     try:
-        result = cli.main(args=args, prog_name="pitstop", standalone_mode=False)
+        result = cli.main(args=args, prog_name="pitstop", standalone_mode=False, obj=app)
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.exceptions.Abort:

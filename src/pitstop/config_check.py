@@ -1,0 +1,58 @@
+"""``pitstop config validate``: everything a later command would trip over, found now.
+
+Loading already checks the file's syntax, every key and value, every section the file
+uses, the state URL and that no workflow shares a task's name.  This adds what needs
+the task registry and the database seam: every workflow and every task is planned on
+its own (unknown names, dependency cycles, even between tasks no workflow uses), a
+workflow named like a built-in task is refused, and the database URL must be one
+pitstop can use.  The first problem is raised as a :class:`~pitstop.errors.ConfigError`
+naming the file and the dotted key (or the variable that set the value).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+
+from pitstop.config import Settings, check_url
+from pitstop.errors import ConfigError
+
+
+@dataclasses.dataclass(frozen=True)
+class ValidationReport:
+    """What was checked and found valid."""
+
+    config_file: str | None
+    env_file: str | None
+    tasks: tuple[str, ...]
+    workflows: tuple[str, ...]
+    warnings: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        return {"valid": True, "config_file": self.config_file, "env_file": self.env_file,
+                "error": None, "tasks": list(self.tasks), "workflows": list(self.workflows),
+                "warnings": list(self.warnings)}
+
+
+def validate_config(settings: Settings, builtins: Mapping[str, object]) -> ValidationReport:
+    """Check ``settings`` as every command will use them; raise the first problem.
+    ``builtins`` are the built-in tasks by name (the front hands them over)."""
+    from pitstop.engine.planner import all_tasks, plan
+
+    file = settings.config_file
+    tasks = all_tasks(settings)
+    for name in settings.workflows:
+        if name in builtins:
+            raise ConfigError(
+                f"'{name}' is a built-in task: `pitstop run {name}` could mean either",
+                file=file, key=f"workflows.{name}",
+                hint=f"rename the workflow; to change what the built-in does, use [tasks.{name}]")
+        plan(settings, name)
+    for name in tasks:  # cycles and unknown needs, also where no workflow looks
+        plan(settings, name)
+    check_url(settings.database_url, "database_url", settings.origins, file)
+    return ValidationReport(
+        config_file=str(file) if file else None,
+        env_file=str(settings.env_file) if settings.env_file else None,
+        tasks=tuple(tasks), workflows=tuple(settings.workflows),
+        warnings=settings.warnings)
