@@ -184,8 +184,8 @@ def target_lock(settings: Settings, target: DatabaseURL,
 
 def _partial_warning(target: DatabaseURL, safety: bool) -> str:
     way_back = ("the safety backup taken first brings it back" if safety
-                else "and with --no-safety-backup there is no way back")
-    return (f"{target.dialect} cannot restore in one transaction (its DDL commits "
+                else "with --no-safety-backup there is no way back")
+    return (f"MySQL/MariaDB cannot restore in one transaction (its DDL commits "
             f"implicitly): a failure midway leaves {target.masked} partly restored; "
             f"{way_back}")
 
