@@ -10,8 +10,10 @@ import textwrap
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import sqlalchemy
 
 from pitstop.config import Settings, load_settings
 
@@ -108,3 +110,121 @@ def tree_state(root: Path) -> dict[str, tuple[bytes, int]]:
         elif stat.S_ISREG(st.st_mode):
             state[rel] = (path.read_bytes(), stat.S_IMODE(st.st_mode))
     return state
+
+
+# --- the database servers -------------------------------------------------
+
+def sa_url(url: str) -> str:
+    return url.replace("postgresql://", "postgresql+psycopg://").replace(
+        "mysql://", "mysql+pymysql://")
+
+
+def run_sql(url: str, statements: list[str]) -> None:
+    engine = sqlalchemy.create_engine(sa_url(url), poolclass=sqlalchemy.pool.NullPool)
+    with engine.begin() as conn:
+        for statement in statements:
+            conn.exec_driver_sql(statement)
+    engine.dispose()
+
+
+def describe(url: str) -> dict[str, Any]:
+    """Tables with their columns and row counts, views, and routines."""
+    engine = sqlalchemy.create_engine(sa_url(url), poolclass=sqlalchemy.pool.NullPool)
+    inspector = sqlalchemy.inspect(engine)
+    result: dict[str, Any] = {}
+    schemas = [None, "archive"] if engine.dialect.name == "postgresql" else [None]
+    with engine.connect() as conn:
+        for schema in schemas:
+            for table in inspector.get_table_names(schema=schema):
+                name = f"{schema}.{table}" if schema else table
+                columns = [(c["name"], str(c["type"])) for c in
+                           inspector.get_columns(table, schema=schema)]
+                count = conn.exec_driver_sql(f"SELECT count(*) FROM {name}").scalar()
+                result[name] = (columns, count)
+            result[f"views:{schema}"] = sorted(inspector.get_view_names(schema=schema))
+    engine.dispose()
+    return result
+
+
+def query(url: str, sql: str) -> list[tuple[Any, ...]]:
+    engine = sqlalchemy.create_engine(sa_url(url), poolclass=sqlalchemy.pool.NullPool)
+    with engine.begin() as conn:
+        rows = [tuple(r) for r in conn.exec_driver_sql(sql)]
+    engine.dispose()
+    return rows
+
+
+_PG_OBJECTS = {
+    "relations": "SELECT n.nspname, c.relname, c.relkind::text, c.relispartition "
+                 "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                 "WHERE left(n.nspname, 3) <> 'pg_' AND n.nspname <> 'information_schema' "
+                 "ORDER BY 1, 2",
+    "types": "SELECT n.nspname, t.typname, t.typtype::text FROM pg_type t "
+             "JOIN pg_namespace n ON n.oid = t.typnamespace "
+             "WHERE left(n.nspname, 3) <> 'pg_' AND n.nspname <> 'information_schema' "
+             "AND t.typtype IN ('c', 'd', 'e', 'r') ORDER BY 1, 2",
+    "enum labels": "SELECT t.typname, e.enumlabel FROM pg_enum e "
+                   "JOIN pg_type t ON t.oid = e.enumtypid ORDER BY 1, e.enumsortorder",
+    "routines": "SELECT p.oid::regprocedure::text FROM pg_proc p "
+                "JOIN pg_namespace n ON n.oid = p.pronamespace "
+                "WHERE left(n.nspname, 3) <> 'pg_' AND n.nspname <> 'information_schema' "
+                "ORDER BY 1",
+    "triggers": "SELECT tgrelid::regclass::text, tgname FROM pg_trigger "
+                "WHERE NOT tgisinternal ORDER BY 1, 2",
+    "extensions": "SELECT extname FROM pg_extension ORDER BY 1",
+    "identity": "SELECT attrelid::regclass::text, attname, attidentity::text FROM pg_attribute "
+                "WHERE attidentity <> '' ORDER BY 1, 2",
+    "sequences": "SELECT schemaname, sequencename, last_value FROM pg_sequences ORDER BY 1, 2",
+}
+
+
+def pg_objects(url: str) -> dict[str, list[tuple[Any, ...]]]:
+    """What a PostgreSQL database holds, object kind by object kind, and the rows of
+    every table (each table's rows sorted, as text)."""
+    state = {kind: query(url, sql) for kind, sql in _PG_OBJECTS.items()}
+    for schema, name, kind, _ in state["relations"]:
+        if kind in ("r", "p", "m"):
+            qualified = f'"{schema}"."{name}"'
+            rows = query(url, f"SELECT t::text FROM {qualified} t")
+            state[f"rows {schema}.{name}"] = sorted(rows)
+    return state
+
+
+def script(directory: Path, name: str, body: str) -> str:
+    """An executable shell script (a stand-in or wrapper for a tool)."""
+    path = directory / name
+    path.write_text("#!/bin/sh\n" + body)
+    path.chmod(0o755)
+    return str(path)
+
+
+def start_slow_backup(project: Path, url: str, tmp_path: Path) -> subprocess.Popen[str]:
+    """A real `pitstop backup create` of the MySQL database ``url`` whose dump tool
+    writes a little and then hangs; returned once the backup's partial file exists.
+    The dump tool's pid is in ``tmp_path/dump.pid`` (see :func:`stop_orphan`)."""
+    wrapper = script(tmp_path, "slow-dump",
+                     '[ "$1" = "--version" ] && exec echo "slow-dump 1.0"\n'
+                     f"echo $$ > {tmp_path / 'dump.pid'}\n"
+                     "printf 'CREATE TABLE x (y int);'\nsleep 30\n")
+    (project / "pitstop.toml").write_text(f'[backup]\nmysql-dump = "{wrapper}"\n')
+    exe = Path(sys.executable).with_name("pitstop")
+    proc = subprocess.Popen([str(exe), "backup", "create", "--database", url], cwd=project,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    backups = project / ".pitstop" / "backups"
+    deadline = time.monotonic() + 20
+    while not ((tmp_path / "dump.pid").exists() and any(backups.glob(".*.sql.zst.*.partial"))):
+        assert time.monotonic() < deadline, "the backup never started writing"
+        time.sleep(0.05)
+    return proc
+
+
+def stop_orphan(tmp_path: Path) -> None:
+    """The dump tool runs in its own session: after pitstop is SIGKILLed it lives on."""
+    import os
+    import signal
+
+    pid = int((tmp_path / "dump.pid").read_text())
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass

@@ -14,8 +14,10 @@ import pytest
 import sqlalchemy
 
 import pitstop.backup as api
-from pitstop.config import Settings, load_settings
+from pitstop.config import Settings
 from pitstop.errors import EXIT_DEPENDENCY, BackupError, DependencyError
+
+from .conftest import describe, run_sql, sa_url, script, start_slow_backup
 
 MakeSettings = Callable[..., Settings]
 
@@ -48,38 +50,6 @@ MYSQL_SCHEMA = [
     "INSERT INTO books (author_id, title, cover) VALUES (1, 'Titel ☃', x'00ff10'), "
     "(2, 'two', NULL), (3, 'three', x'deadbeef')",
 ]
-
-
-def sa_url(url: str) -> str:
-    return url.replace("postgresql://", "postgresql+psycopg://").replace(
-        "mysql://", "mysql+pymysql://")
-
-
-def run_sql(url: str, statements: list[str]) -> None:
-    engine = sqlalchemy.create_engine(sa_url(url), poolclass=sqlalchemy.pool.NullPool)
-    with engine.begin() as conn:
-        for statement in statements:
-            conn.exec_driver_sql(statement)
-    engine.dispose()
-
-
-def describe(url: str) -> dict[str, Any]:
-    """Tables with their columns and row counts, views, and routines."""
-    engine = sqlalchemy.create_engine(sa_url(url), poolclass=sqlalchemy.pool.NullPool)
-    inspector = sqlalchemy.inspect(engine)
-    result: dict[str, Any] = {}
-    schemas = [None, "archive"] if engine.dialect.name == "postgresql" else [None]
-    with engine.connect() as conn:
-        for schema in schemas:
-            for table in inspector.get_table_names(schema=schema):
-                name = f"{schema}.{table}" if schema else table
-                columns = [(c["name"], str(c["type"])) for c in
-                           inspector.get_columns(table, schema=schema)]
-                count = conn.exec_driver_sql(f"SELECT count(*) FROM {name}").scalar()
-                result[name] = (columns, count)
-            result[f"views:{schema}"] = sorted(inspector.get_view_names(schema=schema))
-    engine.dispose()
-    return result
 
 
 def other_database(url: str, suffix: str) -> str:
@@ -192,13 +162,6 @@ def test_mariadb_round_trip(make_settings: MakeSettings, mysql_url: str,
     assert describe(mysql_target)["audit"][1] == 4
 
 
-def _script(tmp_path: Path, name: str, body: str) -> str:
-    path = tmp_path / name
-    path.write_text("#!/bin/sh\n" + body)
-    path.chmod(0o755)
-    return str(path)
-
-
 def _no_backup_left(settings: Settings) -> None:
     root = settings.project_dir / ".pitstop" / "backups"
     leftovers = [p.name for p in root.iterdir() if p.name != ".last-failure.json"]
@@ -211,7 +174,7 @@ def test_killed_pg_dump_leaves_no_backup(make_settings: MakeSettings, pg_url: st
                                          tmp_path: Path) -> None:
     run_sql(pg_url, PG_SCHEMA)
     real = shutil.which("pg_dump")
-    wrapper = _script(tmp_path, "pg_dump", f'{real} "$@" | head -c 3000\nkill -9 $$\n')
+    wrapper = script(tmp_path, "pg_dump", f'{real} "$@" | head -c 3000\nkill -9 $$\n')
     settings = make_settings(pg_url, toml=f'[backup]\npg-dump = "{wrapper}"\n')
     with pytest.raises(BackupError, match="killed by signal 9"):
         api.create_backup(settings)
@@ -222,7 +185,7 @@ def test_killed_pg_dump_leaves_no_backup(make_settings: MakeSettings, pg_url: st
 def test_timed_out_dump_is_stopped_and_leaves_no_backup(
     make_settings: MakeSettings, mysql_url: str, tmp_path: Path
 ) -> None:
-    wrapper = _script(tmp_path, "slow-dump",
+    wrapper = script(tmp_path, "slow-dump",
                       '[ "$1" = "--version" ] && exec echo "slow-dump 1.0"\n'
                       "printf 'CREATE TABLE'\nsleep 30\n")
     settings = make_settings(mysql_url,
@@ -255,7 +218,7 @@ def test_missing_mysql_client_names_the_package(make_settings: MakeSettings,
 def test_server_newer_than_pg_dump_is_a_dependency_error(
     make_settings: MakeSettings, pg_url: str, tmp_path: Path
 ) -> None:
-    fake = _script(tmp_path, "old_pg_dump",
+    fake = script(tmp_path, "old_pg_dump",
                    'if [ "$1" = "--version" ]; then echo "pg_dump (PostgreSQL) 9.6.24"; '
                    "exit 0; fi\n"
                    "echo 'pg_dump: error: aborting because of server version mismatch' >&2\n"
@@ -273,7 +236,7 @@ def test_server_newer_than_pg_dump_is_a_dependency_error(
 def test_mysqldump_of_another_family_is_a_dependency_error(
     make_settings: MakeSettings, mysql_url: str, tmp_path: Path
 ) -> None:
-    fake = _script(tmp_path, "mysqldump8",
+    fake = script(tmp_path, "mysqldump8",
                    'if [ "$1" = "--version" ]; then echo "mysqldump  Ver 8.0.36 for Linux"; '
                    "exit 0; fi\n"
                    "echo \"mysqldump: Couldn't execute 'SELECT COLUMN_NAME FROM "
@@ -298,75 +261,18 @@ def test_unreachable_server_is_a_connect_error(make_settings: MakeSettings) -> N
     assert "s3cretpw" not in str(info.value)
 
 
-def _start_slow_backup(project: Path, url: str, tmp_path: Path) -> Any:
-    import subprocess
-    import sys
-    import time
-
-    wrapper = _script(tmp_path, "slow-dump",
-                      '[ "$1" = "--version" ] && exec echo "slow-dump 1.0"\n'
-                      f"echo $$ > {tmp_path / 'dump.pid'}\n"
-                      "printf 'CREATE TABLE x (y int);'\nsleep 30\n")
-    (project / "pitstop.toml").write_text(f'[backup]\nmysql-dump = "{wrapper}"\n')
-    exe = Path(sys.executable).with_name("pitstop")
-    proc = subprocess.Popen([str(exe), "backup", "create", "--database", url], cwd=project,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    backups = project / ".pitstop" / "backups"
-    deadline = time.monotonic() + 20
-    while not (backups.exists() and any(backups.glob(".*.partial"))):
-        assert time.monotonic() < deadline, "the backup never started writing"
-        time.sleep(0.05)
-    return proc
-
-
-def _stop_orphan(tmp_path: Path) -> None:
-    """The dump tool runs in its own session: after pitstop is SIGKILLed it lives on."""
-    import os
-    import signal
-
-    pid = int((tmp_path / "dump.pid").read_text())
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-
-
 @pytest.mark.mysql
 def test_interrupted_backup_exits_130_and_cleans_up(project: Path, mysql_url: str,
                                                     tmp_path: Path) -> None:
     import signal
 
-    proc = _start_slow_backup(project, mysql_url, tmp_path)
+    proc = start_slow_backup(project, mysql_url, tmp_path)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=20)
     assert proc.returncode == 130, err
     assert "interrupted" in err
     backups = project / ".pitstop" / "backups"
     assert [p.name for p in backups.iterdir() if p.name != ".last-failure.json"] == []
-
-
-@pytest.mark.mysql
-def test_killed_pitstop_leaves_only_a_hidden_partial_file(project: Path, mysql_url: str,
-                                                          tmp_path: Path) -> None:
-    import os
-    import time
-
-    from pitstop.backup.storage import LocalStorage
-
-    proc = _start_slow_backup(project, mysql_url, tmp_path)
-    proc.kill()
-    proc.communicate(timeout=20)
-    _stop_orphan(tmp_path)
-    backups = project / ".pitstop" / "backups"
-    names = [p.name for p in backups.iterdir()]
-    assert names and all(n.startswith(".") and n.endswith(".partial") for n in names)
-    settings = load_settings(project)
-    assert api.list_backups(settings) == []
-    old = time.time() - 2 * 86400
-    for path in backups.iterdir():
-        os.utime(path, (old, old))
-    assert LocalStorage(backups).sweep_partials(86400) == len(names)
-    assert list(backups.iterdir()) == []
 
 
 @pytest.mark.postgres

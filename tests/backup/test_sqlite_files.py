@@ -129,7 +129,7 @@ SLOW_BACKUP = textwrap.dedent("""
 
 
 @pytest.mark.parametrize("compress", ["none", "zstd"])
-def test_a_killed_backup_leaves_only_hidden_partial_files(
+def test_a_killed_backup_leaves_only_hidden_files_that_the_next_list_removes(
     make_settings: MakeSettings, project: Path, tmp_path: Path, compress: str
 ) -> None:
     db = tmp_path / "app.db"
@@ -144,13 +144,24 @@ def test_a_killed_backup_leaves_only_hidden_partial_files(
         proc.kill()
         proc.communicate(timeout=20)
     names = leftovers(settings)
-    assert names and all(n.startswith(".") and n.endswith(".partial") for n in names)
-    assert api.list_backups(settings) == []
-    old = time.time() - 2 * 86400
-    for name in names:
-        os.utime(store_dir(settings) / name, (old, old))
-    assert LocalStorage(store_dir(settings)).sweep_partials(86400) == len(names)
+    assert names and all(n.startswith(".") for n in names)
+    partials = [n for n in names if n.endswith(".partial")]
+    assert partials and set(names) - set(partials) == {n for n in names
+                                                       if n.endswith(".inflight")}
+    assert api.list_backups(settings) == []  # the writer is gone: swept now
     assert leftovers(settings) == []
+    assert "interrupted" in (api.last_failure(settings) or {}).get("error", "")
+
+
+def test_partial_files_without_a_writer_record_go_after_a_day(tmp_path: Path) -> None:
+    root = tmp_path / "store"
+    root.mkdir()
+    (root / ".copy.abc.partial").write_bytes(b"x")
+    (root / ".fresh.partial").write_bytes(b"y")
+    old = time.time() - 2 * 86400
+    os.utime(root / ".copy.abc.partial", (old, old))
+    assert LocalStorage(root).sweep_partials(86400) == 1
+    assert [p.name for p in root.iterdir()] == [".fresh.partial"]
 
 
 def test_hash_and_sync_and_pump_file_read_the_whole_file(tmp_path: Path) -> None:

@@ -3,7 +3,9 @@
 A backup is two files in the store: the compressed dump ``<id>.<ext>`` and its
 manifest ``<id>.json``.  The dump is written first and atomically; the manifest is
 written last, so a backup only exists (for ``list``, ``restore``, ``prune``) once it
-is complete.
+is complete.  While it is written, an in-flight record says who writes it
+(:mod:`pitstop.backup.inflight`), so that the leftovers of a killed writer are found,
+removed and recorded as a failed backup by the next ``create``, ``list`` or ``prune``.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from pitstop import __version__
+from pitstop.backup import inflight
 from pitstop.backup.compress import (
     EXTENSIONS,
     CompressingWriter,
@@ -31,7 +34,7 @@ from pitstop.backup.compress import (
     pump_file,
 )
 from pitstop.backup.dumpers import Dumper, FileDumper, get_dumper
-from pitstop.backup.model import Backup, Progress
+from pitstop.backup.model import KIND_BACKUP, Backup, Progress
 from pitstop.backup.settings import BackupSettings, resolve_dir
 from pitstop.backup.storage import PARTIAL_SUFFIX, LocalStorage, Storage
 from pitstop.config import Settings
@@ -91,12 +94,15 @@ def create_backup(
     label: str | None = None,
     compress: str | None = None,
     progress: Progress | None = None,
+    kind: str = KIND_BACKUP,
 ) -> Backup:
     """Back up ``database_url`` (default: the configured database) into the store.
 
     The dump streams through the compressor into a hidden temporary file that is
     fsynced and renamed when complete; on any failure nothing is left that looks
     like a backup, and the failure is remembered so that ``prune`` refuses to run.
+    ``kind="safety"`` marks the backup ``restore`` takes of its target first (never
+    what ``latest`` names).
     """
     conf = backup_settings(settings)
     compression = compress or conf.compress
@@ -105,6 +111,7 @@ def create_backup(
     level = conf.level if compression == conf.compress else DEFAULT_LEVELS[compression]
     db = parse_url(database_url or settings.database_url)
     store = open_store(settings)
+    sweep_interrupted(store)
     store.sweep_partials(PARTIAL_MAX_AGE)
     # the dumper sees the compression actually used (pg_dump compresses itself only
     # when pitstop does not)
@@ -112,32 +119,38 @@ def create_backup(
     dumper = dumper_for(settings, db, store, effective)
     started = datetime.now(UTC)
     clock = time.monotonic()
+    backup_id = _new_id(started)
     try:
-        server_version, tool_version = dumper.versions(db)
-        head = _migration_head(db.raw)
-        backup_id = _new_id(started)
-        name = f"{backup_id}{dumper.extension}{EXTENSIONS[compression]}"
-        size_raw, size, sha256 = _write_dump(store, dumper, db, name, compression, level,
-                                             progress)
-        backup = Backup(
-            id=backup_id, created_at=started, database=db.dialect, source=db.masked,
-            file=name, compression=compression, server_version=server_version,
-            tool=dumper.tool, tool_version=tool_version, size_raw=size_raw,
-            size=size, sha256=sha256, migration_head=head,
-            label=label, pitstop_version=__version__,
-            duration_seconds=round(time.monotonic() - clock, 3),
-        )
+        inflight.begin(store, backup_id, db.masked, started.timestamp())
         try:
-            write_manifest(store, backup)
-        except BaseException:
-            store.delete(name)
-            raise
+            server_version, tool_version = dumper.versions(db)
+            head = _migration_head(db.raw)
+            name = f"{backup_id}{dumper.extension}{EXTENSIONS[compression]}"
+            size_raw, size, sha256 = _write_dump(store, dumper, db, name, compression,
+                                                 level, progress, backup_id)
+            backup = Backup(
+                id=backup_id, created_at=started, database=db.dialect, source=db.masked,
+                file=name, compression=compression, server_version=server_version,
+                tool=dumper.tool, tool_version=tool_version, size_raw=size_raw,
+                size=size, sha256=sha256, migration_head=head,
+                label=label, pitstop_version=__version__,
+                duration_seconds=round(time.monotonic() - clock, 3), kind=kind,
+            )
+            try:
+                write_manifest(store, backup)
+            except BaseException:
+                store.delete(name)
+                raise
+        finally:
+            inflight.end(store, backup_id)
     except BaseException as exc:
-        _remember_failure(store, db, started, exc)
+        _remember_failure(store, db.masked, started, str(exc) or type(exc).__name__)
         raise
     store.delete(FAILURE_MARKER)
-    log.info("backup %s of %s: %d bytes (%d raw)", backup.id, db.masked, backup.size,
-             backup.size_raw)
+    # the result is the caller's to show: logged at debug level only, so that the CLI
+    # does not print it twice
+    log.debug("backup %s of %s: %d bytes (%d raw)", backup.id, db.masked, backup.size,
+              backup.size_raw)
     return backup
 
 
@@ -146,11 +159,13 @@ def _remove_quietly(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
-def _scratch_copy(store: Storage) -> Path:
-    """A new empty hidden ``.partial`` file next to the backups (same file system)."""
+def _scratch_copy(store: Storage, backup_id: str) -> Path:
+    """A new empty hidden ``.partial`` file next to the backups (same file system),
+    named after the backup so that a sweep after a killed writer finds it."""
     directory = store.scratch_dir()
     try:
-        fd, temp = tempfile.mkstemp(prefix=".copy.", suffix=PARTIAL_SUFFIX, dir=directory)
+        fd, temp = tempfile.mkstemp(prefix=f"{inflight.partial_prefix(backup_id)}copy.",
+                                    suffix=PARTIAL_SUFFIX, dir=directory)
     except PermissionError as exc:
         raise PermissionDeniedError(f"cannot write into the backup directory {directory}",
                                     hint="check its permissions or set [backup] dir") from exc
@@ -162,7 +177,7 @@ def _scratch_copy(store: Storage) -> Path:
 
 def _write_dump(store: Storage, dumper: Dumper, db: DatabaseURL, name: str,
                 compression: str, level: int,
-                progress: Progress | None) -> tuple[int, int, str]:
+                progress: Progress | None, backup_id: str) -> tuple[int, int, str]:
     """Dump ``db`` into the store as ``name``; ``(raw size, stored size, sha256)``.
 
     A dumper that writes files itself (SQLite) writes an uncompressed backup straight
@@ -182,7 +197,7 @@ def _write_dump(store: Storage, dumper: Dumper, db: DatabaseURL, name: str,
             dumper.dump_file(db, path)
             size, sha256 = hash_and_sync(path, progress)
         return size, size, sha256
-    copy = _scratch_copy(store)
+    copy = _scratch_copy(store, backup_id)
     remover: threading.Thread | None = None
     try:
         dumper.dump_file(db, copy)
@@ -203,12 +218,25 @@ def _write_dump(store: Storage, dumper: Dumper, db: DatabaseURL, name: str,
     return writer.raw, hashing.count, hashing.digest.hexdigest()
 
 
-def _remember_failure(store: Storage, db: DatabaseURL, when: datetime,
-                      exc: BaseException) -> None:
-    data = {"at": when.isoformat(), "database": db.masked,
-            "error": str(exc) or type(exc).__name__}
+def _remember_failure(store: Storage, database: str, when: datetime, error: str) -> None:
+    data = {"at": when.isoformat(), "database": database, "error": error}
     with contextlib.suppress(Exception):
         store.write_bytes(FAILURE_MARKER, json.dumps(data).encode())
+
+
+def sweep_interrupted(store: Storage) -> list[inflight.Interrupted]:
+    """Remove what backups killed mid-way left behind and record each as a failed
+    backup (a warning says so); see :mod:`pitstop.backup.inflight`."""
+    try:
+        found = inflight.sweep(store)
+    except PermissionDeniedError as exc:  # a read-only look at someone else's store
+        log.debug("cannot sweep interrupted backups: %s", exc)
+        return []
+    for item in found:
+        log.warning("%s; removed %d partial file(s) (%d bytes); recorded as a failed "
+                    "backup", item.error, item.removed_files, item.freed_bytes)
+        _remember_failure(store, item.database, item.started_at, item.error)
+    return found
 
 
 def last_failure(settings: Settings) -> dict[str, str] | None:
@@ -224,9 +252,11 @@ def last_failure(settings: Settings) -> dict[str, str] | None:
 
 
 def list_backups(settings: Settings) -> list[Backup]:
-    """Every complete backup in the store, oldest first.  Unreadable manifests are
-    skipped with a warning."""
+    """Every complete backup in the store (safety backups included), oldest first.
+    Unreadable manifests are skipped with a warning; backups killed mid-way are
+    cleaned up and recorded as failed first."""
     store = open_store(settings)
+    sweep_interrupted(store)
     backups: list[Backup] = []
     for name in store.names(MANIFEST_SUFFIX):
         try:
@@ -237,14 +267,21 @@ def list_backups(settings: Settings) -> list[Backup]:
     return backups
 
 
-def find_backup(settings: Settings, ref: str) -> Backup:
-    """The backup with id ``ref``, a unique prefix of one, or ``latest``."""
+def find_backup(settings: Settings, ref: str, *, include_safety: bool = False) -> Backup:
+    """The backup with id ``ref``, a unique prefix of one, or ``latest``: the newest
+    backup that is not a safety backup (``include_safety``: the newest of all)."""
     backups = list_backups(settings)
     if not backups:
         raise BackupNotFoundError(f"no backups in {open_store(settings).location}",
                                   hint="create one with `pitstop backup create`")
     if ref == "latest":
-        return backups[-1]
+        chosen = [b for b in backups if include_safety or not b.is_safety]
+        if not chosen:
+            raise BackupNotFoundError(
+                f"no backups in {open_store(settings).location} but safety backups "
+                f"(the newest: {backups[-1].id})",
+                hint="name one by its id, or pass --include-safety")
+        return chosen[-1]
     exact = [b for b in backups if b.id == ref]
     matches = exact or [b for b in backups if b.id.startswith(ref)]
     if len(matches) == 1:
@@ -262,5 +299,5 @@ def delete_backup(settings: Settings, backup_id: str) -> Backup:
     store = open_store(settings)
     store.delete(backup.id + MANIFEST_SUFFIX)
     store.delete(backup.file)
-    log.info("deleted backup %s", backup.id)
+    log.debug("deleted backup %s", backup.id)
     return backup

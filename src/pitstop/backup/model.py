@@ -16,6 +16,12 @@ Progress = Callable[[int, int | None], None]
 
 MANIFEST_VERSION = 1
 
+KIND_BACKUP = "backup"
+KIND_SAFETY = "safety"
+"""``Backup.kind``: a backup someone asked for, or the safety backup ``restore`` takes of
+its target before replacing it (never what ``latest`` names)."""
+_SAFETY_LABEL = "safety before restoring "  # how manifests without a kind told it
+
 
 @dataclasses.dataclass(frozen=True)
 class Backup:
@@ -38,6 +44,11 @@ class Backup:
     pitstop_version: str = ""
     verified_at: datetime | None = None
     duration_seconds: float = 0.0
+    kind: str = KIND_BACKUP
+
+    @property
+    def is_safety(self) -> bool:
+        return self.kind == KIND_SAFETY
 
     def to_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
@@ -53,6 +64,9 @@ class Backup:
         values["created_at"] = datetime.fromisoformat(str(data["created_at"]))
         verified = data.get("verified_at")
         values["verified_at"] = datetime.fromisoformat(str(verified)) if verified else None
+        if "kind" not in data:  # written before kinds existed: the label told
+            label = str(data.get("label") or "")
+            values["kind"] = KIND_SAFETY if label.startswith(_SAFETY_LABEL) else KIND_BACKUP
         return cls(**values)
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import BinaryIO
 
@@ -17,16 +19,24 @@ from pitstop.backup.backups import (
     last_failure,
     list_backups,
     open_store,
+    sweep_interrupted,
     write_manifest,
 )
 from pitstop.backup.compress import decompressing_reader, sha256_of
 from pitstop.backup.dumpers import DatabaseState, Dumper
-from pitstop.backup.model import Backup, Progress, PruneResult, RestoreResult, VerifyResult
+from pitstop.backup.model import (
+    KIND_SAFETY,
+    Backup,
+    Progress,
+    PruneResult,
+    RestoreResult,
+    VerifyResult,
+)
 from pitstop.backup.retention import KeepPolicy, apply_policy
 from pitstop.backup.storage import Storage
 from pitstop.config import Settings
 from pitstop.db.url import DatabaseURL, parse_url
-from pitstop.errors import BackupError, ConnectError, UsageError
+from pitstop.errors import BackupError, ConnectError, PitstopError, UsageError
 
 log = logging.getLogger("pitstop.backup")
 
@@ -99,11 +109,13 @@ def verify_backup(
     database_url: str | None = None,
     restore: bool = True,
     progress: Progress | None = None,
+    include_safety: bool = False,
 ) -> VerifyResult:
     """Check the checksum, then restore into a scratch database (a temporary SQLite
     file, or a PostgreSQL/MySQL database on the server of ``database_url`` created
-    and dropped) and count its tables.  A failed check is a result, not an error."""
-    backup = find_backup(settings, backup_id)
+    and dropped) and count its tables.  A failed check is a result, not an error.
+    ``latest`` never names a safety backup unless ``include_safety``."""
+    backup = find_backup(settings, backup_id, include_safety=include_safety)
     store = open_store(settings)
     problem = _checksum(store, backup)
     if problem is not None:
@@ -142,6 +154,58 @@ def _state_or_empty(dumper: Dumper, db: DatabaseURL) -> DatabaseState:
         raise
 
 
+@contextlib.contextmanager
+def target_lock(settings: Settings, target: DatabaseURL,
+                timeout: float | None = None) -> Iterator[None]:
+    """Hold the migration runner's lock of ``target`` (a PostgreSQL advisory lock,
+    MySQL ``GET_LOCK``, a file lock next to a SQLite file), taken through the
+    migration engine's own functions: one restore at a time, and no ``migrate`` while
+    it runs.  Waits up to ``timeout`` (default ``[migrate] lock_timeout``), then
+    raises :class:`ConnectError` (exit 4) naming the holder."""
+    from pitstop.migrate.dialects import dialect_for
+    from pitstop.migrate.target import migrate_settings
+
+    options = migrate_settings(settings)
+    wait = options.lock_timeout if timeout is None else timeout
+    try:
+        lock = dialect_for(target.raw).lock(target.raw, options.table, wait)
+    except ConnectError as exc:
+        held = "holds the lock" in exc.message
+        raise ConnectError(
+            f"cannot restore into {target.masked}: {exc.message}",
+            hint=("a restore or a migration of this database is running; wait for it to "
+                  "finish, or raise --lock-timeout") if held else exc.hint,
+        ) from exc
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def _partial_warning(target: DatabaseURL, safety: bool) -> str:
+    way_back = ("the safety backup taken first brings it back" if safety
+                else "with --no-safety-backup there is no way back")
+    return (f"MySQL/MariaDB cannot restore in one transaction (its DDL commits "
+            f"implicitly): a failure midway leaves {target.masked} partly restored; "
+            f"{way_back}")
+
+
+def _after_failure(exc: PitstopError, dumper: Dumper, target: DatabaseURL,
+                   safety: Backup | None, clean: bool) -> None:
+    """Say in the error's hint what state the failed restore left the target in."""
+    if dumper.atomic_restore:
+        state = (f"nothing was changed: the restore ran in one transaction and "
+                 f"{target.masked} keeps its old contents")
+    elif not clean:
+        state = f"{target.masked} may hold part of the backup"
+    elif safety is not None:
+        state = (f"{target.masked} may be partly restored; `pitstop backup restore "
+                 f"{safety.id} --yes` brings back what it held")
+    else:
+        state = f"{target.masked} may be partly restored (no safety backup was taken)"
+    exc.hint = f"{exc.hint}; {state}" if exc.hint else state
+
+
 def restore_backup(
     settings: Settings,
     backup_id: str,
@@ -150,14 +214,20 @@ def restore_backup(
     yes: bool = False,
     safety_backup: bool = True,
     progress: Progress | None = None,
+    lock_timeout: float | None = None,
+    include_safety: bool = False,
 ) -> RestoreResult:
     """Restore a backup into ``to`` (default: the configured database).
 
-    Refuses a corrupted backup, and a non-empty target unless ``yes``; before
-    overwriting a non-empty target it takes a safety backup of it (unless
-    ``safety_backup`` is False) whose id is in the result.
+    Holds the target's lock (:func:`target_lock`) throughout.  Refuses a corrupted
+    backup, and a non-empty target unless ``yes``; before overwriting a non-empty
+    target it takes a safety backup of it (unless ``safety_backup`` is False) whose id
+    is in the result.  PostgreSQL and SQLite restore all or nothing: a failure leaves
+    the old contents.  MySQL cannot (its DDL commits implicitly): a warning says so
+    before it starts.  ``backup_id`` ``latest`` never names a safety backup unless
+    ``include_safety``.
     """
-    backup = find_backup(settings, backup_id)
+    backup = find_backup(settings, backup_id, include_safety=include_safety)
     store = open_store(settings)
     problem = _checksum(store, backup)
     if problem is not None:
@@ -165,22 +235,33 @@ def restore_backup(
                           hint="pick another backup (`pitstop backup list`)")
     target = _server_for(settings, backup, to, "--to")
     dumper = dumper_for(settings, target, store)
-    before = _state_or_empty(dumper, target)
-    non_empty = before.tables > 0
-    if non_empty and not yes:
-        raise RestoreRefusedError(
-            f"refusing to restore over {target.masked}: it has {before.tables} tables "
-            f"({before.rows} rows)",
-            hint="pass --yes to replace its contents (a safety backup is taken first)",
-        )
-    safety = None
-    if non_empty and safety_backup:
-        safety = create_backup(settings, database_url=target.raw,
-                               label=f"safety before restoring {backup.id}")
-        log.info("safety backup %s of %s", safety.id, target.masked)
-    clock = time.monotonic()
-    _load(dumper, store, backup, target, clean=non_empty, progress=progress)
-    after = dumper.inspect(target)
+    dumper.ensure_database(target)
+    with target_lock(settings, target, lock_timeout):
+        before = _state_or_empty(dumper, target)
+        non_empty = before.tables > 0
+        if non_empty and not yes:
+            partial = ("" if dumper.atomic_restore
+                       else f"; {_partial_warning(target, safety_backup)}")
+            raise RestoreRefusedError(
+                f"refusing to restore over {target.masked}: it has {before.tables} tables "
+                f"({before.rows} rows){partial}",
+                hint="pass --yes to replace its contents"
+                     + (" (a safety backup is taken first)" if safety_backup else ""),
+            )
+        if non_empty and not dumper.atomic_restore:
+            log.warning("%s", _partial_warning(target, safety_backup))
+        safety = None
+        if non_empty and safety_backup:
+            safety = create_backup(settings, database_url=target.raw, kind=KIND_SAFETY,
+                                   label=f"safety before restoring {backup.id}")
+            log.debug("safety backup %s of %s", safety.id, target.masked)
+        clock = time.monotonic()
+        try:
+            _load(dumper, store, backup, target, clean=non_empty, progress=progress)
+        except PitstopError as exc:
+            _after_failure(exc, dumper, target, safety, non_empty)
+            raise
+        after = dumper.inspect(target)
     return RestoreResult(backup, target.masked, safety, after.tables, after.rows,
                          time.monotonic() - clock)
 
@@ -203,6 +284,7 @@ def prune_backups(
     not keep.  Never removes the newest verified backup; refuses to run while the
     last backup attempt has failed (``force`` overrides)."""
     policy = policy if policy is not None and not policy.empty else policy_from_settings(settings)
+    sweep_interrupted(open_store(settings))  # a backup killed mid-way is a failed one
     failure = last_failure(settings)
     if failure is not None and not force:
         raise BackupError(

@@ -51,6 +51,7 @@ class BackupSettings:
     timeout: Duration | None = None
     pg_dump: str = "pg_dump"
     pg_restore: str = "pg_restore"
+    psql: str = "psql"
     mysql_dump: str = "mariadb-dump"
     mysql_client: str = "mariadb"
     keep_last: int | None = None

@@ -11,6 +11,7 @@ removes).
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import shutil
 import tempfile
@@ -40,6 +41,9 @@ class Storage(Protocol):
     def names(self, suffix: str = "") -> list[str]: ...
     def scratch_dir(self) -> Path: ...
     def sweep_partials(self, older_than: float) -> int: ...
+    def hidden_names(self, suffix: str) -> list[str]: ...
+    def claim(self, name: str) -> bool: ...
+    def remove_partials(self, prefix: str) -> tuple[int, int]: ...
 
 
 def _fsync_dir(path: Path) -> None:
@@ -180,3 +184,38 @@ class LocalStorage:
                         path.unlink()
                     removed += 1
         return removed
+
+    def hidden_names(self, suffix: str) -> list[str]:
+        """Names of the hidden (dot) files ending in ``suffix``."""
+        if not self.root.is_dir():
+            return []
+        return sorted(p.name for p in self.root.glob(f".*{suffix}") if p.is_file())
+
+    def claim(self, name: str) -> bool:
+        """Remove ``name``; ``True`` when this call removed it (of several processes
+        sweeping at once, exactly one gets ``True``)."""
+        try:
+            (self.root / name).unlink()
+        except FileNotFoundError:
+            return False
+        except PermissionError as exc:
+            raise PermissionDeniedError(f"cannot delete {self.root / name}") from exc
+        return True
+
+    def remove_partials(self, prefix: str) -> tuple[int, int]:
+        """Remove the hidden ``.partial`` files and directories whose name starts with
+        ``prefix``; ``(how many, bytes freed)``."""
+        if not self.root.is_dir():
+            return 0, 0
+        count = freed = 0
+        for path in self.root.glob(f"{glob.escape(prefix)}*{PARTIAL_SUFFIX}"):
+            with contextlib.suppress(OSError):
+                if path.is_dir():
+                    size = sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+                    shutil.rmtree(path)
+                else:
+                    size = path.stat().st_size
+                    path.unlink()
+                count += 1
+                freed += size
+        return count, freed

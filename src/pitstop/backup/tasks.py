@@ -6,9 +6,10 @@
      "sha256": "9f2c…", "migration_head": "20250601"}
 
 ``backup-verify`` verifies the backup made by a ``backup`` task earlier in the same
-run (else the newest one) and stores the :class:`~pitstop.backup.model.VerifyResult`
-as JSON; a failed check fails the task (exit 1), an unreachable server or a missing
-``pg_restore``/``mariadb`` raises as usual (exit 4/2).  Both honour dry runs.
+run (else the newest one that is not a safety backup) and stores the
+:class:`~pitstop.backup.model.VerifyResult` as JSON; a failed check fails the task
+(exit 1), an unreachable server or a missing ``pg_restore``/``mariadb`` raises as usual
+(exit 4/2).  Both honour dry runs.
 
 A failed ``backup`` is remembered by the store, so a later ``pitstop backup prune``
 in the same workflow refuses to run.
@@ -16,7 +17,7 @@ in the same workflow refuses to run.
 
 from __future__ import annotations
 
-from pitstop.backup.backups import create_backup, list_backups
+from pitstop.backup.backups import create_backup, find_backup, list_backups
 from pitstop.backup.restore import verify_backup
 from pitstop.engine.task import TaskContext, TaskOutcome
 from pitstop.errors import EXIT_ERROR, BackupError
@@ -41,11 +42,10 @@ def backup_verify_task(ctx: TaskContext) -> TaskOutcome:
     backup_id = str(earlier.data["backup_id"]) if earlier and "backup_id" in earlier.data \
         else None
     if backup_id is None:
-        backups = list_backups(ctx.settings)
-        if not backups:
+        if not list_backups(ctx.settings):
             raise BackupError("there is no backup to verify",
                               hint="run the `backup` task first")
-        backup_id = backups[-1].id
+        backup_id = find_backup(ctx.settings, "latest").id  # never a safety backup
     if ctx.dry_run:
         return TaskOutcome("dry-run", 0, f"would verify backup {backup_id}")
     result = verify_backup(ctx.settings, backup_id)

@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
 import click
 
-from pitstop.cli.common import AppContext, database_option, json_option, pass_app
+from pitstop.cli.common import DURATION, AppContext, database_option, json_option, pass_app
 from pitstop.errors import EXIT_DRY_RUN, EXIT_ERROR, EXIT_OK
-from pitstop.output import echo, emit_json, info, stderr_is_terminal, table
+from pitstop.output import (
+    echo,
+    emit_json,
+    info,
+    stderr_is_terminal,
+    stdout_is_terminal,
+    table,
+)
 
 SHOW_AFTER_SECONDS = 1.0
 
@@ -103,7 +110,7 @@ def backup() -> None:
 
     Backups go to [backup] dir (default .pitstop/backups): a compressed dump plus a
     JSON manifest per backup.  IDs may be shortened to a unique prefix; `latest`
-    names the newest backup.
+    names the newest backup that is not a safety backup.
     """
 
 
@@ -131,35 +138,78 @@ def create(app: AppContext, database: str | None, label: str | None, compress: s
     return EXIT_OK
 
 
+LIST_COLUMNS = ("id", "created", "kind", "database", "size", "raw", "verified", "migration",
+                "label")
+# what stays when the terminal is narrow, most needed first: the id (what `restore`
+# takes) is never dropped, and the kind marks safety backups
+LIST_PRIORITY = ("id", "kind", "created", "size", "verified", "migration", "label",
+                 "database", "raw")
+
+
+def fit_columns(columns: Sequence[str], rows: Sequence[Sequence[str]], priority: Sequence[str],
+                width: int) -> list[str]:
+    """The columns, in priority order, that fit whole into ``width`` terminal columns
+    (a bordered table spends 3 columns per column plus 1); the first always stays."""
+    natural = {c: max([len(c), *(len(row[i]) for row in rows)]) for i, c in enumerate(columns)}
+    chosen: list[str] = []
+    used = 1
+    for name in priority:
+        cost = natural[name] + 3
+        if not chosen or used + cost <= width:
+            chosen.append(name)
+            used += cost
+    return [c for c in columns if c in chosen]
+
+
 @backup.command("list")
 @json_option
 @pass_app
 def list_(app: AppContext, as_json: bool) -> int:
-    """List backups, oldest first."""
+    """List backups, oldest first; safety backups (taken by `restore`) are marked.
+
+    On a narrow terminal the less needed columns are left out, never the id.
+    """
+    import shutil
+
     from pitstop.backup import list_backups
 
     backups = list_backups(app.settings())
     if as_json:
         emit_json({"backups": [b.to_json() for b in backups]})
         return EXIT_OK
-    rows = [(b.id, when(b.created_at), b.database, human_size(b.size), human_size(b.size_raw),
-             "yes" if b.verified_at else "", b.migration_head or "", b.label or "")
-            for b in backups]
-    table(["id", "created", "database", "size", "raw", "verified", "migration", "label"], rows)
+    rows = [(b.id, when(b.created_at), "safety" if b.is_safety else "", b.database,
+             human_size(b.size), human_size(b.size_raw), "yes" if b.verified_at else "",
+             b.migration_head or "", b.label or "") for b in backups]
+    shown = list(LIST_COLUMNS)
+    if stdout_is_terminal():
+        shown = fit_columns(LIST_COLUMNS, rows, LIST_PRIORITY,
+                            shutil.get_terminal_size().columns)
+    index = [LIST_COLUMNS.index(c) for c in shown]
+    table(shown, [tuple(row[i] for i in index) for row in rows])
     if not backups:
         info("no backups yet; create one with `pitstop backup create`")
+    hidden = [c for c in LIST_COLUMNS if c not in shown]
+    if backups and hidden:
+        info(f"hidden to fit the terminal: {', '.join(hidden)} (`backup show ID` has all)")
     return EXIT_OK
+
+
+def include_safety_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--include-safety", is_flag=True,
+                        help="Let `latest` name a safety backup too (by default it names "
+                             "the newest backup that is not one).")(func)
 
 
 @backup.command("show")
 @click.argument("backup_id", metavar="ID", default="latest")
+@include_safety_option
 @json_option
 @pass_app
-def show(app: AppContext, backup_id: str, as_json: bool) -> int:
+def show(app: AppContext, backup_id: str, include_safety: bool, as_json: bool) -> int:
     """Show the manifest of one backup (default: the newest)."""
     from pitstop.backup import find_backup
 
-    result = find_backup(app.settings(), backup_id)
+    result = find_backup(app.settings(), backup_id, include_safety=include_safety)
     data = result.to_json()
     if as_json:
         emit_json(data)
@@ -174,10 +224,11 @@ def show(app: AppContext, backup_id: str, as_json: bool) -> int:
 @click.argument("backup_id", metavar="ID", default="latest")
 @database_option
 @click.option("--checksum-only", is_flag=True, help="Only check the sha256, do not restore.")
+@include_safety_option
 @json_option
 @pass_app
 def verify(app: AppContext, backup_id: str, database: str | None, checksum_only: bool,
-           as_json: bool) -> int:
+           include_safety: bool, as_json: bool) -> int:
     """Check a backup's checksum, restore it into a scratch database and count its
     tables (exit 1 when a check fails).  ID defaults to the newest backup."""
     from pitstop.backup import verify_backup
@@ -185,7 +236,7 @@ def verify(app: AppContext, backup_id: str, database: str | None, checksum_only:
     settings = app.settings(database_url=database)
     with progress_bar("verify") as progress:
         result = verify_backup(settings, backup_id, restore=not checksum_only,
-                               progress=progress)
+                               progress=progress, include_safety=include_safety)
     if as_json:
         emit_json(result.to_json())
     elif result.ok:
@@ -206,17 +257,31 @@ def verify(app: AppContext, backup_id: str, database: str | None, checksum_only:
 @click.option("--yes", is_flag=True, help="Replace the contents of a non-empty database.")
 @click.option("--no-safety-backup", is_flag=True,
               help="Do not back up a non-empty target before overwriting it.")
+@click.option("--lock-timeout", type=DURATION, default=None, metavar="DURATION",
+              help="Wait at most DURATION (seconds, or 30s, 2m) for a restore or migration "
+                   "of the same database to finish, then exit 4 "
+                   "[config migrate.lock_timeout; 60s].")
+@include_safety_option
 @json_option
 @pass_app
 def restore(app: AppContext, backup_id: str, to: str | None, yes: bool,
-            no_safety_backup: bool, as_json: bool) -> int:
-    """Restore a backup (refuses a non-empty database without --yes)."""
+            no_safety_backup: bool, lock_timeout: float | None, include_safety: bool,
+            as_json: bool) -> int:
+    """Restore a backup: all of it or, on failure, none of it (PostgreSQL, SQLite).
+
+    Refuses a non-empty database without --yes, and then backs it up first (a
+    safety backup). Holds the database's migration lock throughout, so a second
+    restore or a `migrate` waits. MySQL/MariaDB cannot restore in one transaction:
+    a warning says so before it starts. ID `latest` is the newest backup that is
+    not a safety backup.
+    """
     from pitstop.backup import restore_backup
 
     settings = app.settings()
     with progress_bar("restore") as progress:
         result = restore_backup(settings, backup_id, to=to, yes=yes,
-                                safety_backup=not no_safety_backup, progress=progress)
+                                safety_backup=not no_safety_backup, progress=progress,
+                                lock_timeout=lock_timeout, include_safety=include_safety)
     if as_json:
         emit_json(result.to_json())
         return EXIT_OK

@@ -299,12 +299,9 @@ class StateStore:
                                           schema.runs.c.started_at)
                                 .where(schema.runs.c.status == ACTIVE)).all()
         for run_id, run_host, pid, heartbeat, started in rows:
-            if run_host == host:
-                # a live pid that started after the run did is another process (pid reuse,
-                # e.g. pitstop as PID 1 of a restarted container)
-                dead = not _pid_alive(pid) or _started_after(pid, started)
-            else:
-                dead = now - heartbeat > STALE_AFTER_SECONDS
+            # on this host the process tells; elsewhere only the heartbeat does
+            dead = (process_gone(pid, started) if run_host == host
+                    else now - heartbeat > STALE_AFTER_SECONDS)
             if dead:
                 gone.append(run_id)
         if gone:
@@ -517,6 +514,15 @@ def stop_leftover_processes(run_ids: Sequence[str]) -> list[int]:
         except (ProcessLookupError, PermissionError):
             pass
     return killed
+
+
+def process_gone(pid: int, since: float) -> bool:
+    """Whether the process ``pid`` of this host, known alive at Unix time ``since``, is
+    gone: no such process (or a zombie), or the pid now belongs to a process that
+    started later (pid reuse, e.g. pitstop as PID 1 of a restarted container).  The
+    liveness test of the abandoned-run sweep, shared with anything else that records
+    its writer's pid (backups in flight)."""
+    return not _pid_alive(pid) or _started_after(pid, since)
 
 
 def _started_after(pid: int, when: float) -> bool:

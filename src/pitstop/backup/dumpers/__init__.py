@@ -32,6 +32,9 @@ class Dumper(Protocol):
     dialect: str
     tool: str
     extension: str
+    atomic_restore: bool
+    """``True`` when a restore is all or nothing (a failure leaves the old contents);
+    ``False`` when a failure midway leaves the target partly restored (MySQL DDL)."""
 
     def versions(self, db: DatabaseURL) -> tuple[str | None, str | None]:
         """``(server_version, tool_version)``; raises when the server is unreachable."""
@@ -41,8 +44,13 @@ class Dumper(Protocol):
         """Write the raw dump of ``db`` to ``out``."""
         ...
 
+    def ensure_database(self, db: DatabaseURL) -> None:
+        """Create ``db`` when it does not exist (for SQLite: its directory)."""
+        ...
+
     def restore(self, db: DatabaseURL, source: BinaryIO, *, clean: bool) -> None:
-        """Load a raw dump read from ``source`` into ``db`` (created if need be)."""
+        """Load a raw dump read from ``source`` into the existing database ``db``;
+        ``clean``: replace what it holds."""
         ...
 
     def inspect(self, db: DatabaseURL) -> DatabaseState:

@@ -37,6 +37,7 @@ class MySQLDumper:
     dialect = "mysql"
     tool = "mariadb-dump"
     extension = ".sql"
+    atomic_restore = False  # DDL commits implicitly: a failure leaves a partial restore
 
     def __init__(self, settings: BackupSettings, workdir: Path) -> None:
         self.settings = settings
@@ -150,7 +151,6 @@ class MySQLDumper:
 
     def restore(self, db: DatabaseURL, source: BinaryIO, *, clean: bool) -> None:
         binary = self._binary(self.settings.mysql_client)
-        self.ensure_database(db)
         if clean:
             self._drop_contents(db)
         with proc.secret_file(self._options(db)) as options:

@@ -1,4 +1,4 @@
-"""PostgreSQL through ``pg_dump -Fc`` and ``pg_restore``.
+"""PostgreSQL through ``pg_dump -Fc``, and ``pg_restore | psql`` in one transaction.
 
 The custom format is written uncompressed (``-Z0``) when pitstop compresses the
 stream itself, so the data is compressed once, by zstd.  The password travels in a
@@ -8,6 +8,7 @@ private temporary ``passfile``, never on the command line or in the environment.
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,9 +20,64 @@ from pitstop.backup.dumpers import process as proc
 from pitstop.backup.model import Progress
 from pitstop.backup.settings import BackupSettings
 from pitstop.db.url import DatabaseURL, connect_check
-from pitstop.errors import BackupError, DependencyError
+from pitstop.errors import BackupError, DependencyError, PitstopError
 
 PACKAGE = "postgresql-client"
+# The start of the one restore transaction.  pg_restore's own BEGIN then only warns
+# (silenced here; pg_restore sets client_min_messages itself right after).
+_PRELUDE = """SET client_min_messages = error;
+SET search_path = pg_catalog;
+BEGIN;
+"""
+
+# Empty the target inside that transaction: extensions (but plpgsql) with what depends
+# on them, every schema but public, then the relations, types and routines of public.
+# psql's \gexec runs each row as a statement, so every list is read after the drops
+# before it.  Partitions go with their parent; sequences behind an identity or serial
+# column go with their table (dropping one first fails: "column … requires it");
+# extension members go with their extension; CASCADE takes views over views, triggers,
+# foreign keys and defaults with what they hang on; IF EXISTS skips what a CASCADE
+# took already.
+_EMPTY_TARGET = r"""SELECT format('DROP EXTENSION IF EXISTS %I CASCADE', extname)
+  FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY oid
+\gexec
+SELECT format('DROP SCHEMA IF EXISTS %I CASCADE', nspname) FROM pg_namespace
+ WHERE nspname NOT LIKE 'pg\_%' AND nspname NOT IN ('information_schema', 'public')
+ ORDER BY nspname
+\gexec
+SELECT format('DROP %s IF EXISTS public.%I CASCADE',
+              CASE c.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW'
+                             WHEN 'S' THEN 'SEQUENCE' WHEN 'f' THEN 'FOREIGN TABLE'
+                             ELSE 'TABLE' END, c.relname)
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'f', 'v', 'm', 'S')
+   AND NOT c.relispartition
+   AND NOT EXISTS (SELECT 1 FROM pg_depend d
+                    WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
+                      AND (d.deptype = 'e' OR (c.relkind = 'S' AND d.deptype IN ('a', 'i')
+                           AND d.refclassid = 'pg_class'::regclass)))
+ ORDER BY c.oid
+\gexec
+SELECT format('DROP %s IF EXISTS public.%I CASCADE',
+              CASE t.typtype WHEN 'd' THEN 'DOMAIN' ELSE 'TYPE' END, t.typname)
+  FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+ WHERE n.nspname = 'public' AND t.typtype IN ('c', 'd', 'e', 'r')
+   AND (t.typrelid = 0 OR (SELECT c.relkind FROM pg_class c WHERE c.oid = t.typrelid) = 'c')
+   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass
+                      AND d.objid = t.oid AND d.deptype = 'e')
+ ORDER BY t.oid
+\gexec
+SELECT format('DROP %s IF EXISTS %s CASCADE',
+              CASE p.prokind WHEN 'a' THEN 'AGGREGATE' ELSE 'ROUTINE' END,
+              p.oid::regprocedure)
+  FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+ WHERE n.nspname = 'public'
+   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass
+                      AND d.objid = p.oid AND d.deptype IN ('i', 'e'))
+ ORDER BY p.oid
+\gexec
+"""
+
 _TABLES = ("SELECT table_schema, table_name FROM information_schema.tables "
            "WHERE table_type = 'BASE TABLE' "
            "AND table_schema NOT IN ('pg_catalog', 'information_schema') "
@@ -41,6 +97,7 @@ class PostgresDumper:
     dialect = "postgresql"
     tool = "pg_dump"
     extension = ".pgdump"
+    atomic_restore = True
 
     def __init__(self, settings: BackupSettings, workdir: Path) -> None:
         self.settings = settings
@@ -92,72 +149,46 @@ class PostgresDumper:
             raise
 
     def ensure_database(self, db: DatabaseURL) -> None:
-        exists = server.database_exists(
-            db, self._admin(db), "SELECT 1 FROM pg_database WHERE datname = :name")
-        if not exists:
+        query = "SELECT 1 FROM pg_database WHERE datname = :name"
+        if server.database_exists(db, self._admin(db), query):
+            return
+        try:
             server.execute_admin(self._admin(db), f"CREATE DATABASE {_quote(db.database or '')}")
+        except PitstopError:
+            if not server.database_exists(db, self._admin(db), query):
+                raise  # else another restore created it meanwhile
 
-    def _drop_contents(self, db: DatabaseURL) -> None:
-        """Empty ``db`` in one transaction: extensions (but plpgsql), every schema but
-        ``public``, and the relations, routines and types of ``public``.  After that the
-        restore leaves the database holding what the backup holds and nothing else
-        (``pg_restore --clean`` only replaces the objects the dump contains, so a table
-        a failed migration created would otherwise survive)."""
-        import sqlalchemy
-        from sqlalchemy.exc import SQLAlchemyError
-
-        text = sqlalchemy.text
-        relkinds = {"r": "TABLE", "p": "TABLE", "f": "FOREIGN TABLE", "v": "VIEW",
-                    "m": "MATERIALIZED VIEW", "S": "SEQUENCE"}
-        with server.connection(db) as conn:
-            try:
-                with conn.begin():
-                    for (name,) in conn.execute(text(
-                            "SELECT extname FROM pg_extension WHERE extname <> 'plpgsql'")):
-                        conn.execute(text(f"DROP EXTENSION IF EXISTS {_quote(name)} CASCADE"))
-                    for (name,) in conn.execute(text(
-                            "SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' "
-                            "AND nspname NOT IN ('information_schema', 'public')")):
-                        conn.execute(text(f"DROP SCHEMA IF EXISTS {_quote(name)} CASCADE"))
-                    in_public = "n.nspname = 'public'"
-                    rows = conn.execute(text(
-                        "SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n "
-                        f"ON n.oid = c.relnamespace WHERE {in_public} "
-                        "AND c.relkind IN ('r', 'p', 'f', 'v', 'm', 'S') "
-                        "AND NOT c.relispartition")).all()
-                    for name, kind in rows:
-                        conn.execute(text(f"DROP {relkinds[str(kind)]} IF EXISTS "
-                                          f"public.{_quote(name)} CASCADE"))
-                    for name, kind in conn.execute(text(
-                            "SELECT t.typname, t.typtype FROM pg_type t JOIN pg_namespace n "
-                            f"ON n.oid = t.typnamespace WHERE {in_public} "
-                            "AND t.typtype IN ('c', 'd', 'e', 'r') "  # multiranges go with ranges
-                            "AND (t.typrelid = 0 OR (SELECT c.relkind FROM pg_class c "
-                            "WHERE c.oid = t.typrelid) = 'c')")).all():
-                        what = "DOMAIN" if kind == "d" else "TYPE"
-                        conn.execute(text(f"DROP {what} IF EXISTS public.{_quote(name)} CASCADE"))
-                    for signature, kind in conn.execute(text(
-                            "SELECT p.oid::regprocedure::text, p.prokind FROM pg_proc p JOIN "
-                            f"pg_namespace n ON n.oid = p.pronamespace WHERE {in_public} "
-                            "AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = "
-                            "'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'i')")
-                            ).all():
-                        what = "AGGREGATE" if kind == "a" else "ROUTINE"
-                        conn.execute(text(f"DROP {what} IF EXISTS {signature} CASCADE"))
-            except SQLAlchemyError as exc:
-                raise server.statement_error(exc, db, "cannot empty") from exc
+    def _psql(self, pg_restore: str) -> str:
+        """psql of the same installation as ``pg_restore`` (it must understand the SQL
+        that pg_restore writes, such as ``\\restrict``), unless one is configured."""
+        if self.settings.psql != "psql":
+            return proc.find_binary(self.settings.psql, PACKAGE)
+        sibling = Path(pg_restore).with_name("psql")
+        if sibling.is_file() and os.access(sibling, os.X_OK):
+            return str(sibling)
+        return proc.find_binary("psql", PACKAGE)
 
     def restore(self, db: DatabaseURL, source: BinaryIO, *, clean: bool) -> None:
-        binary = proc.find_binary(self.settings.pg_restore, PACKAGE)
-        self.ensure_database(db)
-        if clean:
-            self._drop_contents(db)
-        with proc.secret_file(self._passfile(db)) as passfile:
-            argv = [binary, "--no-owner", "--exit-on-error", "--single-transaction",
-                    "--no-password", f"--dbname={self._conninfo(db, passfile)}"]
+        """``pg_restore --file=-`` turns the archive into SQL that goes straight into
+        one ``psql`` session, after the statements that empty the target (``clean``):
+        all of it is one transaction, committed by the ``COMMIT`` pg_restore writes at
+        the very end.  A failed statement (``ON_ERROR_STOP``), a pg_restore that dies
+        half-way (psql reaches the end of its input inside the transaction) or a killed
+        pitstop all roll back: the target keeps its old contents."""
+        pg_restore = proc.find_binary(self.settings.pg_restore, PACKAGE)
+        psql = self._psql(pg_restore)
+        prelude = _PRELUDE + (_EMPTY_TARGET if clean else "")
+        with proc.secret_file(self._passfile(db)) as passfile, \
+                proc.secret_file(prelude) as prelude_file:
+            to_sql = [pg_restore, "--no-owner", "--exit-on-error", "--single-transaction",
+                      "--file=-"]
             if clean:
-                argv[1:1] = ["--clean", "--if-exists"]
-            proc.stream_in(argv, None, source, None, self.settings.timeout)
+                # also drop what the dump holds outside the schemas emptied above
+                to_sql += ["--clean", "--if-exists"]
+            apply = [psql, "--no-psqlrc", "--quiet", "--no-password",
+                     "--set=ON_ERROR_STOP=1", f"--dbname={self._conninfo(db, passfile)}",
+                     f"--file={prelude_file}", "--file=-"]
+            proc.stream_pipeline([to_sql, apply], source, None, self.settings.timeout)
 
     def inspect(self, db: DatabaseURL) -> DatabaseState:
         return server.inspect_server(db, _TABLES, _quote)

@@ -12,7 +12,7 @@ import subprocess
 import tempfile
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 from pitstop.backup.compress import CHUNK, Sink
 from pitstop.backup.model import Progress
@@ -63,10 +63,10 @@ def secret_file(text: str | None) -> Iterator[str | None]:
 
 
 class _Killer:
-    """Kills ``proc`` after ``timeout`` seconds; remembers that it did."""
+    """Kills ``procs`` after ``timeout`` seconds; remembers that it did."""
 
-    def __init__(self, proc: subprocess.Popen[bytes], timeout: float | None) -> None:
-        self.proc = proc
+    def __init__(self, procs: Sequence[subprocess.Popen[bytes]], timeout: float | None) -> None:
+        self.procs = list(procs)
         self.fired = False
         self._timer = threading.Timer(timeout, self._fire) if timeout else None
         if self._timer is not None:
@@ -75,7 +75,8 @@ class _Killer:
 
     def _fire(self) -> None:
         self.fired = True
-        kill_group(self.proc)
+        for proc in self.procs:
+            kill_group(proc)
 
     def cancel(self) -> None:
         if self._timer is not None:
@@ -120,7 +121,7 @@ def stream_out(argv: Sequence[str], env: Mapping[str, str] | None, out: Sink,
                                     start_new_session=True)
         except OSError as exc:
             raise DependencyError(f"cannot start {argv[0]}: {exc}") from exc
-        killer = _Killer(proc, timeout)
+        killer = _Killer([proc], timeout)
         done = 0
         try:
             assert proc.stdout is not None
@@ -144,6 +145,84 @@ def stream_out(argv: Sequence[str], env: Mapping[str, str] | None, out: Sink,
         return err
 
 
+def _feed(stdin: IO[bytes], source: BinaryIO, progress: Progress | None) -> None:
+    """Copy ``source`` into a tool's ``stdin`` and close it; a tool that stops reading
+    ends the copy quietly (its exit code and stderr say why)."""
+    done = 0
+    try:
+        while chunk := source.read(CHUNK):
+            stdin.write(chunk)
+            done += len(chunk)
+            if progress is not None:
+                progress(done, None)
+        stdin.close()
+    except BrokenPipeError:
+        with contextlib.suppress(OSError):
+            stdin.close()
+
+
+def _broken_pipe(proc: subprocess.Popen[bytes], err: str) -> bool:
+    """The tool failed because the next one in the pipeline stopped reading."""
+    return proc.returncode == -signal.SIGPIPE or "broken pipe" in err.lower()
+
+
+def stream_pipeline(argvs: Sequence[Sequence[str]], source: BinaryIO,
+                    progress: Progress | None, timeout: float | None) -> None:
+    """Run ``argvs`` as a pipeline — each tool's stdout goes straight (an OS pipe) into
+    the next one's stdin — feeding ``source`` to the first; the last one's output is
+    discarded.  Every tool runs in its own session, and all are killed on a timeout
+    or an interruption.  When several fail, the error names the one that failed first
+    in its own right (not a producer whose reader had already gone)."""
+    with contextlib.ExitStack() as stack:
+        errs = [stack.enter_context(tempfile.TemporaryFile()) for _ in argvs]
+        procs: list[subprocess.Popen[bytes]] = []
+        try:
+            upstream: BinaryIO | None = None
+            for index, argv in enumerate(argvs):
+                last = index == len(argvs) - 1
+                proc = subprocess.Popen(
+                    list(argv), stdin=subprocess.PIPE if upstream is None else upstream,
+                    stdout=subprocess.DEVNULL if last else subprocess.PIPE,
+                    stderr=errs[index], start_new_session=True)
+                if upstream is not None:
+                    upstream.close()  # the next tool holds it now
+                upstream = proc.stdout  # type: ignore[assignment]
+                procs.append(proc)
+        except OSError as exc:
+            for started in procs:
+                kill_group(started)
+                started.wait()
+            raise DependencyError(f"cannot start {argv[0]}: {exc}") from exc
+        killer = _Killer(procs, timeout)
+        try:
+            assert procs[0].stdin is not None
+            _feed(procs[0].stdin, source, progress)
+            for proc in procs:
+                proc.wait()
+        finally:
+            killer.cancel()
+            for proc in procs:
+                if proc.poll() is None:
+                    kill_group(proc)
+                    proc.wait()
+                for stream in (proc.stdout, proc.stdin):
+                    if stream is not None:
+                        with contextlib.suppress(OSError):
+                            stream.close()
+        names = [os.path.basename(argv[0]) for argv in argvs]
+        if killer.fired:
+            raise BackupError(f"{' | '.join(names)} did not finish within {timeout:g}s and "
+                              "was stopped", hint="raise [backup] timeout")
+        failed = [(proc, name, _stderr_text(err))
+                  for proc, name, err in zip(procs, names, errs, strict=True)
+                  if proc.returncode != 0]
+        if not failed:
+            return
+        own = [f for f in failed if not _broken_pipe(f[0], f[2])]
+        proc, name, err = own[0] if own else failed[-1]
+        _check(proc, killer, name, err, timeout)
+
+
 def stream_in(argv: Sequence[str], env: Mapping[str, str] | None, source: BinaryIO,
               progress: Progress | None, timeout: float | None) -> str:
     """Run ``argv`` feeding ``source`` to its stdin; return its stderr text."""
@@ -156,7 +235,7 @@ def stream_in(argv: Sequence[str], env: Mapping[str, str] | None, source: Binary
                                     start_new_session=True)
         except OSError as exc:
             raise DependencyError(f"cannot start {argv[0]}: {exc}") from exc
-        killer = _Killer(proc, timeout)
+        killer = _Killer([proc], timeout)
         done = 0
         try:
             assert proc.stdin is not None

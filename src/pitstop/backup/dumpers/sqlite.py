@@ -69,6 +69,7 @@ class SQLiteDumper:
     dialect = "sqlite"
     tool = "sqlite3-backup-api"
     extension = ".sqlite3"
+    atomic_restore = True  # the backup API replaces every page in one transaction
 
     def __init__(self, settings: BackupSettings, workdir: Path) -> None:
         self.settings = settings
@@ -129,12 +130,17 @@ class SQLiteDumper:
         finally:
             copy.unlink(missing_ok=True)
 
-    def restore(self, db: DatabaseURL, source: BinaryIO, *, clean: bool) -> None:
+    def ensure_database(self, db: DatabaseURL) -> None:
+        """The file's directory (the restore creates the file itself)."""
         path = _path(db)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise PermissionDeniedError(f"cannot create {path.parent}: {exc}") from exc
+
+    def restore(self, db: DatabaseURL, source: BinaryIO, *, clean: bool) -> None:
+        path = _path(db)
+        self.ensure_database(db)
         copy = self._temp(path.parent)
         try:
             with copy.open("wb") as handle:
