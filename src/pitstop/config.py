@@ -7,9 +7,10 @@ Precedence, highest first: command-line flag, environment (``DATABASE_URL``,
 lives in this module; every value remembers where it came from (``Settings.origins``).
 
 Capability sections (``[migrate]``, ``[backup]``, ``[checks]`` …) are frozen
-dataclasses owned by their capability and listed in :data:`SECTIONS`; they are
-imported only when a file uses them or a command asks for them, so loading settings
-stays cheap.
+dataclasses owned by their capability.  This module does not know them: the front
+hands :func:`load_settings` the registry's ``sections`` (table name → ``module:Class``,
+see :mod:`pitstop.registry`), and a section class is imported only when a file uses
+its table or a verb asks for it (:meth:`Settings.section`), so loading stays cheap.
 """
 
 from __future__ import annotations
@@ -31,17 +32,6 @@ DEFAULT_DATABASE_URL = "sqlite:///.pitstop/app.db"
 DEFAULT_STATE_URL = "sqlite:///.pitstop/state.db"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 TASK_LEVELS = ("read", "write", "admin")
-
-SECTIONS: dict[str, str] = {
-    "migrate": "pitstop.migrate.settings:MigrateSettings",
-    "backup": "pitstop.backup.settings:BackupSettings",
-    "snapshot": "pitstop.backup.settings:SnapshotSettings",
-    "checks": "pitstop.checks.settings:ChecksSettings",
-    "scan": "pitstop.scan.settings:ScanSettings",
-    "release": "pitstop.release.settings:ReleaseSettings",
-    "test": "pitstop.testing.settings:TestSettings",
-}
-"""Capability sections: table name → ``module:DataclassName`` (lazy import)."""
 
 ENV_OVERRIDES: dict[str, str] = {
     "DATABASE_URL": "database_url",
@@ -134,6 +124,19 @@ class Settings:
     origins: Mapping[str, str] = dataclasses.field(
         default_factory=lambda: types.MappingProxyType({})
     )
+    sections: Mapping[str, str] = dataclasses.field(
+        default_factory=lambda: types.MappingProxyType({}), compare=False, repr=False
+    )
+    """The capability sections the front knows: table name → ``module:Dataclass``."""
+    extensions: Mapping[str, Mapping[str, str]] = dataclasses.field(
+        default_factory=lambda: types.MappingProxyType({}), compare=False, repr=False
+    )
+    """Pluggable pieces by group (``checks``, ``reporters``): name → ``module:attr``."""
+    environ: Mapping[str, str] = dataclasses.field(
+        default_factory=lambda: types.MappingProxyType({}), compare=False, repr=False
+    )
+    """The environment the front started with (``VIRTUAL_ENV``, ``GIT_*``, variables a
+    check requires …): the library reads it here, never from ``os.environ``."""
     _section_cache: dict[str, Any] = dataclasses.field(
         default_factory=dict, compare=False, repr=False
     )
@@ -147,24 +150,30 @@ class Settings:
     def logs_dir(self) -> Path:
         return self.state_dir / "logs"
 
-    def section(self, name: str) -> Any:
-        """The typed settings of capability section ``name`` (defaults when absent)."""
+    def section(self, cls: type[S]) -> S:
+        """The typed settings of the capability section parsed into ``cls`` (its
+        defaults when the file has no such table)."""
+        target = f"{cls.__module__}:{cls.__qualname__}"
+        for name, registered in self.sections.items():
+            if registered == target:
+                value = self.section_named(name)
+                assert isinstance(value, cls)
+                return value
+        raise KeyError(f"{target} is not a registered settings section "
+                       "(load settings through pitstop.registry.load_settings)")
+
+    def section_named(self, name: str) -> Any:
+        """The section ``[name]`` as its dataclass (for generic displays; verbs use the
+        typed :meth:`section`)."""
         if name not in self._section_cache:
-            cls = _section_class(name)
+            cls = _section_class(self.sections, name)
             ctx = SchemaContext(self.config_file, self.project_dir)
             self._section_cache[name] = parse_table(cls, self.raw_sections.get(name, {}), name, ctx)
         return self._section_cache[name]
 
-    def typed_section(self, name: str, cls: type[S]) -> S:
-        """Like :meth:`section`, checked against the expected class."""
-        value = self.section(name)
-        if not isinstance(value, cls):
-            raise TypeError(f"section {name} is {type(value).__name__}, not {cls.__name__}")
-        return value
 
-
-def _section_class(name: str) -> type[Any]:
-    target = SECTIONS.get(name)
+def _section_class(sections: Mapping[str, str], name: str) -> type[Any]:
+    target = sections.get(name)
     if target is None:
         raise KeyError(f"unknown configuration section {name!r}")
     module_name, _, attr = target.partition(":")
@@ -297,14 +306,19 @@ def load_settings(
     env: Mapping[str, str] | None = None,
     overrides: Mapping[str, Any] | None = None,
     discover: bool = True,
+    sections: Mapping[str, str] | None = None,
+    extensions: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Settings:
     """Resolve settings for the project around ``cwd``.
 
     ``env`` is the environment to honour (the CLI passes ``os.environ``; the library
     never reads it itself).  ``overrides`` are command-line values keyed like
     :data:`ENV_OVERRIDES` targets (``database_url``, ``state.url`` …); ``None`` values
-    are ignored.  Raises :class:`ConfigError` for anything malformed.
+    are ignored.  ``sections`` and ``extensions`` are the registry's (fronts call
+    :func:`pitstop.registry.load_settings`, which passes them).  Raises
+    :class:`ConfigError` for anything malformed.
     """
+    known_sections = dict(sections or {})
     cwd = (cwd or Path.cwd()).resolve()
     env = env or {}
     overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
@@ -321,13 +335,14 @@ def load_settings(
         if key in _CORE_KEYS:
             values[key] = convert(raw, _CORE_KEYS[key], key, ctx)
             origins[key] = origin_file
-        elif key in ("state", "metrics", "tasks", "workflows") or key in SECTIONS:
+        elif key in ("state", "metrics", "tasks", "workflows") or key in known_sections:
             if not isinstance(raw, dict):
                 raise ConfigError(f"expected a table [{key}], got {raw!r}", file=path, key=key)
         else:
             import difflib
 
-            known = sorted([*_CORE_KEYS, "state", "metrics", "tasks", "workflows", *SECTIONS])
+            known = sorted([*_CORE_KEYS, "state", "metrics", "tasks", "workflows",
+                            *known_sections])
             close = difflib.get_close_matches(key, known, n=1)
             suggestion = f" (did you mean '{close[0]}'?)" if close else ""
             raise ConfigError(
@@ -391,8 +406,8 @@ def load_settings(
     database_url = _resolve_sqlite(values.pop("database_url", DEFAULT_DATABASE_URL), project_dir)
     state = dataclasses.replace(state, url=_resolve_sqlite(state.url, project_dir))
 
-    sections: dict[str, Mapping[str, Any]] = {
-        name: types.MappingProxyType(data[name]) for name in SECTIONS if name in data
+    used: dict[str, Mapping[str, Any]] = {
+        name: types.MappingProxyType(data[name]) for name in known_sections if name in data
     }
     settings = Settings(
         project_dir=project_dir,
@@ -402,10 +417,14 @@ def load_settings(
         metrics=metrics,
         tasks=types.MappingProxyType(tasks),
         workflows=workflows if workflows is not None else types.MappingProxyType({}),
-        raw_sections=types.MappingProxyType(sections),
+        raw_sections=types.MappingProxyType(used),
         origins=types.MappingProxyType(origins),
+        sections=types.MappingProxyType(known_sections),
+        extensions=types.MappingProxyType({k: types.MappingProxyType(dict(v))
+                                           for k, v in (extensions or {}).items()}),
+        environ=types.MappingProxyType(dict(env)),
         **values,
     )
-    for name in sections:  # validate every section the file uses, now, not mid-run
-        _ = settings.section(name)
+    for name in used:  # validate every section the file uses, now, not mid-run
+        _ = settings.section_named(name)
     return settings

@@ -84,8 +84,12 @@ def table(
     rows: Sequence[Sequence[Any]],
     *,
     title: str | None = None,
+    keys: Sequence[str] = (),
 ) -> None:
-    """Print a table to stdout: a Rich table on a terminal, aligned plain text otherwise."""
+    """Print a table to stdout: a Rich table on a terminal, aligned plain text otherwise.
+
+    Columns named in ``keys`` (ids, versions, file names) are never wrapped or cut;
+    other columns fold when the terminal is narrow, never lose text to an ellipsis."""
     cells = [[redact("" if c is None else str(c)) for c in row] for row in rows]
     if stdout_is_terminal():
         from rich.console import Console
@@ -93,7 +97,10 @@ def table(
 
         rich_table = Table(title=title)
         for column in columns:
-            rich_table.add_column(column)
+            if column in keys:
+                rich_table.add_column(column, no_wrap=True, overflow="ignore")
+            else:
+                rich_table.add_column(column, overflow="fold")
         for row in cells:
             rich_table.add_row(*row)
         Console(no_color="NO_COLOR" in os.environ, highlight=False).print(rich_table)

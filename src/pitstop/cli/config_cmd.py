@@ -43,10 +43,12 @@ def validate(app: AppContext) -> int:
     """Load the configuration and every workflow plan; exit 3 on the first problem."""
     from pitstop.engine.planner import all_tasks, plan
     from pitstop.output import info
+    from pitstop.registry import tasks
 
     settings = app.settings()
-    all_tasks(settings)
+    builtins = tasks()
+    all_tasks(settings, builtins)
     for workflow in settings.workflows:
-        plan(settings, workflow)
+        plan(settings, workflow, builtins)
     info(f"ok: {settings.config_file or 'defaults (no config file found)'}")
     return 0
