@@ -9,9 +9,10 @@ file, the configuration file, the defaults below.  Every default lives in this m
 every value remembers where it came from (``Settings.origins``).
 
 Capability sections (``[migrate]``, ``[backup]``, ``[checks]`` …) are frozen
-dataclasses owned by their capability and listed in :data:`SECTIONS`; they are
-imported only when a file uses them or a command asks for them, so loading settings
-stays cheap.
+dataclasses owned by their capability.  This module does not know them: the front
+hands :func:`load_settings` the registry's ``sections`` (table name → ``module:Class``,
+see :mod:`pitstop.registry`), and a section class is imported only when a file uses
+its table or a verb asks for it (:meth:`Settings.section`), so loading stays cheap.
 """
 
 from __future__ import annotations
@@ -34,17 +35,6 @@ DEFAULT_DATABASE_URL = "sqlite:///.pitstop/app.db"
 DEFAULT_STATE_URL = "sqlite:///.pitstop/state.db"
 LOG_LEVELS = config_env.LOG_LEVELS
 TASK_LEVELS = ("read", "write", "admin")
-
-SECTIONS: dict[str, str] = {
-    "migrate": "pitstop.migrate.settings:MigrateSettings",
-    "backup": "pitstop.backup.settings:BackupSettings",
-    "snapshot": "pitstop.backup.settings:SnapshotSettings",
-    "checks": "pitstop.checks.settings:ChecksSettings",
-    "scan": "pitstop.scan.settings:ScanSettings",
-    "release": "pitstop.release.settings:ReleaseSettings",
-    "test": "pitstop.testing.settings:TestSettings",
-}
-"""Capability sections: table name → ``module:DataclassName`` (lazy import)."""
 
 ENV_OVERRIDES: dict[str, str] = {**config_env.PITSTOP_VARS, **config_env.SHARED_VARS}
 """Every variable pitstop reads (from the environment or ``.env``) → its setting."""
@@ -135,6 +125,19 @@ class Settings:
     warnings: tuple[str, ...] = ()
     """Problems that did not stop loading (an unusable ``LOG_LEVEL``, a bad ``.env``
     line): the front shows them once."""
+    sections: Mapping[str, str] = dataclasses.field(
+        default_factory=lambda: types.MappingProxyType({}), compare=False, repr=False
+    )
+    """The capability sections the front knows: table name → ``module:Dataclass``."""
+    extensions: Mapping[str, Mapping[str, str]] = dataclasses.field(
+        default_factory=lambda: types.MappingProxyType({}), compare=False, repr=False
+    )
+    """Pluggable pieces by group (``checks``, ``reporters``): name → ``module:attr``."""
+    environ: Mapping[str, str] = dataclasses.field(
+        default_factory=lambda: types.MappingProxyType({}), compare=False, repr=False
+    )
+    """The environment the front started with (``VIRTUAL_ENV``, ``GIT_*``, variables a
+    check requires …): the library reads it here, never from ``os.environ``."""
     _section_cache: dict[str, Any] = dataclasses.field(
         default_factory=dict, compare=False, repr=False
     )
@@ -148,24 +151,30 @@ class Settings:
     def logs_dir(self) -> Path:
         return self.state_dir / "logs"
 
-    def section(self, name: str) -> Any:
-        """The typed settings of capability section ``name`` (defaults when absent)."""
+    def section(self, cls: type[S]) -> S:
+        """The typed settings of the capability section parsed into ``cls`` (its
+        defaults when the file has no such table)."""
+        target = f"{cls.__module__}:{cls.__qualname__}"
+        for name, registered in self.sections.items():
+            if registered == target:
+                value = self.section_named(name)
+                assert isinstance(value, cls)
+                return value
+        raise KeyError(f"{target} is not a registered settings section "
+                       "(load settings through pitstop.registry.load_settings)")
+
+    def section_named(self, name: str) -> Any:
+        """The section ``[name]`` as its dataclass (for generic displays; verbs use the
+        typed :meth:`section`)."""
         if name not in self._section_cache:
-            cls = _section_class(name)
+            cls = _section_class(self.sections, name)
             ctx = SchemaContext(self.config_file, self.project_dir)
             self._section_cache[name] = parse_table(cls, self.raw_sections.get(name, {}), name, ctx)
         return self._section_cache[name]
 
-    def typed_section(self, name: str, cls: type[S]) -> S:
-        """Like :meth:`section`, checked against the expected class."""
-        value = self.section(name)
-        if not isinstance(value, cls):
-            raise TypeError(f"section {name} is {type(value).__name__}, not {cls.__name__}")
-        return value
 
-
-def _section_class(name: str) -> type[Any]:
-    target = SECTIONS.get(name)
+def _section_class(sections: Mapping[str, str], name: str) -> type[Any]:
+    target = sections.get(name)
     if target is None:
         raise KeyError(f"unknown configuration section {name!r}")
     module_name, _, attr = target.partition(":")
@@ -333,7 +342,7 @@ def _read_dotenv(dotenv_path: Path | None, origin: str, env: Mapping[str, str],
         raise ConfigError(exc.message, file=file, key=key, hint=hint) from None
 
 
-def _where(origins: Mapping[str, str], key: str, path: Path | None
+def where_from(origins: Mapping[str, str], key: str, path: Path | None
            ) -> tuple[Path | str | None, str]:
     """The ``(file, key)`` a :class:`ConfigError` names for setting ``key``: the config
     file and the dotted key, the ``.env`` file or the variable, never a flag the user
@@ -349,19 +358,6 @@ def _where(origins: Mapping[str, str], key: str, path: Path | None
     return None, f"{key} ({origin})"
 
 
-def check_url(url: str, key: str, origins: Mapping[str, str], path: Path | None) -> None:
-    """Raise :class:`ConfigError` naming where ``url`` (setting ``key``) came from when
-    it is not a database URL pitstop can use."""
-    from pitstop.db.url import parse_url
-
-    try:
-        parse_url(url)
-    except ConfigError as exc:
-        message = exc.message.removeprefix("database_url: ")
-        file, where = _where(origins, key, path)
-        raise ConfigError(message, file=file, key=where, hint=exc.hint) from None
-
-
 def load_settings(
     cwd: Path | None = None,
     *,
@@ -370,6 +366,8 @@ def load_settings(
     overrides: Mapping[str, Any] | None = None,
     discover: bool = True,
     env_file: Path | bool | None = None,
+    sections: Mapping[str, str] | None = None,
+    extensions: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Settings:
     """Resolve settings for the project around ``cwd``.
 
@@ -378,9 +376,12 @@ def load_settings(
     :data:`ENV_OVERRIDES` targets (``database_url``, ``state.url`` …); ``None`` values
     are ignored.  ``env_file`` is the ``.env`` file to read (``--env-file``; relative
     to ``cwd``), ``False`` for none, ``None`` for the file's ``env_file`` key (default:
-    ``.env`` in the project directory, when there is one).  Raises
+    ``.env`` in the project directory, when there is one).  ``sections`` and
+    ``extensions`` are the registry's (fronts call :func:`pitstop.registry.load_settings`,
+    which passes them).  Raises
     :class:`ConfigError` for anything malformed.
     """
+    known_sections = dict(sections or {})
     cwd = (cwd or Path.cwd()).resolve()
     env = env or {}
     overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
@@ -397,7 +398,7 @@ def load_settings(
         if key in _CORE_KEYS:
             values[key] = convert(raw, _CORE_KEYS[key], key, ctx)
             origins[key] = origin_file
-        elif key in ("state", "metrics", "tasks", "workflows") or key in SECTIONS:
+        elif key in ("state", "metrics", "tasks", "workflows") or key in known_sections:
             if not isinstance(raw, dict):
                 raise ConfigError(f"expected a table [{key}], got {raw!r}", file=path, key=key)
         elif key == "env_file":
@@ -406,7 +407,7 @@ def load_settings(
             import difflib
 
             known = sorted([*_CORE_KEYS, "env_file", "state", "metrics", "tasks", "workflows",
-                            *SECTIONS])
+                            *known_sections])
             close = difflib.get_close_matches(key, known, n=1)
             suggestion = f" (did you mean '{close[0]}'?)" if close else ""
             raise ConfigError(
@@ -454,7 +455,7 @@ def load_settings(
 
     log_level = config_env.normalize_log_level(str(values.get("log_level", "INFO")))
     if log_level is None:
-        file, key = _where(origins, "log_level", path)
+        file, key = where_from(origins, "log_level", path)
         raise ConfigError(
             f"expected one of {', '.join(LOG_LEVELS)}, got {values['log_level']!r}",
             file=file, key=key,
@@ -466,11 +467,10 @@ def load_settings(
         )
 
     database_url = _resolve_sqlite(values.pop("database_url", DEFAULT_DATABASE_URL), project_dir)
-    check_url(state.url, "state.url", origins, path)
     state = dataclasses.replace(state, url=_resolve_sqlite(state.url, project_dir))
 
-    sections: dict[str, Mapping[str, Any]] = {
-        name: types.MappingProxyType(data[name]) for name in SECTIONS if name in data
+    used: dict[str, Mapping[str, Any]] = {
+        name: types.MappingProxyType(data[name]) for name in known_sections if name in data
     }
     settings = Settings(
         project_dir=project_dir,
@@ -480,12 +480,16 @@ def load_settings(
         metrics=metrics,
         tasks=types.MappingProxyType(tasks),
         workflows=workflows if workflows is not None else types.MappingProxyType({}),
-        raw_sections=types.MappingProxyType(sections),
+        raw_sections=types.MappingProxyType(used),
         origins=types.MappingProxyType(origins),
         env_file=dotenv.path if dotenv else None,
         warnings=tuple(warnings),
+        sections=types.MappingProxyType(known_sections),
+        extensions=types.MappingProxyType({k: types.MappingProxyType(dict(v))
+                                           for k, v in (extensions or {}).items()}),
+        environ=types.MappingProxyType(dict(env)),
         **values,
     )
-    for name in sections:  # validate every section the file uses, now, not mid-run
-        _ = settings.section(name)
+    for name in used:  # validate every section the file uses, now, not mid-run
+        _ = settings.section_named(name)
     return settings

@@ -13,9 +13,14 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from pitstop.config import Settings, check_url
+from pitstop.config import Settings
+from pitstop.db.url import check_setting_url
 from pitstop.errors import ConfigError
+
+if TYPE_CHECKING:
+    from pitstop.capability import Task
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,23 +39,23 @@ class ValidationReport:
                 "warnings": list(self.warnings)}
 
 
-def validate_config(settings: Settings, builtins: Mapping[str, object]) -> ValidationReport:
+def validate_config(settings: Settings, builtins: Mapping[str, Task]) -> ValidationReport:
     """Check ``settings`` as every command will use them; raise the first problem.
     ``builtins`` are the built-in tasks by name (the front hands them over)."""
     from pitstop.engine.planner import all_tasks, plan
 
     file = settings.config_file
-    tasks = all_tasks(settings)
+    tasks = all_tasks(settings, builtins)
     for name in settings.workflows:
         if name in builtins:
             raise ConfigError(
                 f"'{name}' is a built-in task: `pitstop run {name}` could mean either",
                 file=file, key=f"workflows.{name}",
                 hint=f"rename the workflow; to change what the built-in does, use [tasks.{name}]")
-        plan(settings, name)
+        plan(settings, name, builtins)
     for name in tasks:  # cycles and unknown needs, also where no workflow looks
-        plan(settings, name)
-    check_url(settings.database_url, "database_url", settings.origins, file)
+        plan(settings, name, builtins)
+    check_setting_url(settings.database_url, "database_url", settings)
     return ValidationReport(
         config_file=str(file) if file else None,
         env_file=str(settings.env_file) if settings.env_file else None,

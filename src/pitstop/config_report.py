@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pitstop.config import SECTIONS, Settings
+from pitstop.config import Settings
 from pitstop.redact import mask_url
 
 
@@ -61,10 +61,10 @@ def describe_settings(settings: Settings) -> list[SettingValue]:
                                  file_origin))
     for name, steps in settings.workflows.items():
         rows.append(SettingValue(f"workflows.{name}", [list(s) for s in steps], file_origin))
-    for name in SECTIONS:
+    for name in settings.sections:
         if name not in settings.raw_sections:
             continue
-        obj = settings.section(name)
+        obj = settings.section_named(name)
         raw = settings.raw_sections[name]
         for f in dataclasses.fields(obj):
             origin = file_origin if f.name in raw or f.name.replace("_", "-") in raw else "default"

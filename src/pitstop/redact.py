@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import threading
+from typing import Any
 
 _URL_PASSWORD = re.compile(
     # the password runs to the last '@' before the host, so that an unencoded '@' in
@@ -82,3 +83,26 @@ def redact(text: str) -> str:
             if secret in text:
                 text = text.replace(secret, MASK)
     return text
+
+
+_SECRET_KEY = re.compile(r"pass(word|wd)?$|pwd$|secret|token|api_?key|private_key|credential",
+                         re.IGNORECASE)
+
+
+def is_secret_key(key: str) -> bool:
+    """Whether a mapping key names a secret (``password``, ``api_key``, ``token`` …)."""
+    return bool(_SECRET_KEY.search(key))
+
+
+def redact_data(value: Any) -> Any:
+    """``value`` (JSON-ready data) with every string redacted and the string values of
+    secret-named keys (``password``, ``token`` …) replaced by the mask."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {key: (MASK if isinstance(value_, str) and value_ and isinstance(key, str)
+                      and is_secret_key(key) else redact_data(value_))
+                for key, value_ in value.items()}
+    if isinstance(value, list):
+        return [redact_data(item) for item in value]
+    return value

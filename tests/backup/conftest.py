@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 import sqlalchemy
 
-from pitstop.config import Settings, load_settings
+from pitstop.config import Settings
+from pitstop.registry import load_settings
 
 
 @pytest.fixture

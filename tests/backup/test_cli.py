@@ -13,9 +13,9 @@ import pytest
 
 from gitutil import git
 from pitstop.backup.tasks import backup_task, backup_verify_task
+from pitstop.capability import TaskContext
 from pitstop.cli.main import main
-from pitstop.config import load_settings
-from pitstop.engine.task import TaskContext
+from pitstop.registry import load_settings
 
 from .conftest import fill_sqlite
 

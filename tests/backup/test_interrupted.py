@@ -16,8 +16,8 @@ import pytest
 import pitstop.backup as api
 from pitstop.backup import inflight
 from pitstop.backup.storage import LocalStorage
-from pitstop.config import load_settings
 from pitstop.errors import BackupError
+from pitstop.registry import load_settings
 
 from .conftest import fill_sqlite, start_slow_backup, stop_orphan
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 import pitstop.backup as api
-from pitstop.config import load_settings
+from pitstop.registry import load_settings
 
 from .conftest import fill_sqlite
 

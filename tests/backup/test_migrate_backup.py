@@ -13,10 +13,10 @@ import pytest
 
 import pitstop.backup as api
 import pitstop.migrate as m
+from pitstop.capability import TaskContext
 from pitstop.cli.main import main
-from pitstop.config import load_settings
-from pitstop.engine.task import TaskContext
 from pitstop.migrate.tasks import migrate_task
+from pitstop.registry import load_settings
 
 
 def _tables(db: Path) -> set[str]:

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 import pitstop.backup as api
-from pitstop.config import load_settings
 from pitstop.errors import EXIT_CONNECTION, ConnectError
 from pitstop.migrate.dialects import dialect_for
+from pitstop.registry import load_settings
 
 from .conftest import fill_sqlite, query, run_sql, script
 

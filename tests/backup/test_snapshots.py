@@ -10,8 +10,9 @@ import pytest
 
 import pitstop.backup as api
 from gitutil import git
-from pitstop.config import Settings, load_settings
+from pitstop.config import Settings
 from pitstop.errors import BackupError, UsageError
+from pitstop.registry import load_settings
 
 from .conftest import tree_state
 

@@ -116,7 +116,7 @@ SLOW_BACKUP = textwrap.dedent("""
     import sys, time
     from pathlib import Path
     from pitstop.backup import create_backup
-    from pitstop.config import load_settings
+    from pitstop.registry import load_settings
 
     def stall(done, total):
         print("copying", flush=True)

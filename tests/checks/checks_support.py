@@ -20,7 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from pitstop.config import Settings, load_settings
+from pitstop.config import Settings
+from pitstop.registry import load_settings
 
 
 def free_port() -> int:

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from pitstop.capability import TaskContext
 from pitstop.cli.main import main
-from pitstop.config import load_settings
-from pitstop.engine.task import TaskContext
+from pitstop.registry import load_settings
 from pitstop.state.store import StateStore
 
 pytest_plugins = ["checks_support"]
@@ -189,7 +189,7 @@ def test_tasks(project: Path, pg_url: str, closed_port: int) -> None:
 
 
 def test_builtin_tasks_are_registered() -> None:
-    from pitstop.engine.registry import builtin_tasks
+    from pitstop.registry import tasks as builtin_tasks
 
     tasks = builtin_tasks()
     for name in ("check", "check-env", "check-database", "check-redis", "check-extensions",
@@ -253,13 +253,14 @@ def test_verbose_report_errors_and_unwritable_state(project: Path, monkeypatch: 
 
 def test_check_workflow_through_the_engine(project: Path, pg_url: str, closed_port: int) -> None:
     from pitstop.engine import run
+    from pitstop.registry import tasks as builtin_tasks
 
     _write(project, f'database_url = "{pg_url}"\n'
                     '[checks.env]\nrequired_env = ["APP_SECRET"]\n'
                     f'[checks.tcp.down]\naddress = "127.0.0.1:{closed_port}"\n'
                     '[workflows]\ndeploy = ["wait-database", ["check-env", "check-database"]]\n')
     settings = load_settings(project, env={})
-    result = run(settings, "deploy", environ={"APP_SECRET": "x"})
+    result = run(settings, "deploy", builtin_tasks(), environ={"APP_SECRET": "x"})
     assert result.status == "success", result
     with StateStore.open(settings.state.url) as store:
         record = store.get_run(result.run_id)
@@ -268,7 +269,7 @@ def test_check_workflow_through_the_engine(project: Path, pg_url: str, closed_po
     tasks = {t.task: t for t in record.tasks}
     assert tasks["check-database"].data["checks"] == {"database": "pass"}
     assert stored["env"].run_id == result.run_id
-    result = run(settings, "check", environ={"APP_SECRET": "x"})
+    result = run(settings, "check", builtin_tasks(), environ={"APP_SECRET": "x"})
     assert result.status == "failed"
     with StateStore.open(settings.state.url) as store:
         record = store.get_run(result.run_id)

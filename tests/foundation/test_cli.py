@@ -292,8 +292,13 @@ def test_kill_9_then_sweep_marks_abandoned(project: Path) -> None:
     # the task in flight is listed, abandoned too, with its log
     assert [(t["name"], t["status"]) for t in runs[0]["tasks"]] == [("long", "abandoned")]
     assert runs[0]["tasks"][0]["log"].endswith("long.log")
-    time.sleep(0.2)
-    assert not _alive(orphan)  # ...until the sweep stopped it
+    assert _alive(orphan)  # reading the history never kills anything...
+    assert subprocess.run([*PITSTOP, "history", "sweep", "--kill"], cwd=project,
+                          capture_output=True, timeout=60).returncode == 0
+    deadline = time.monotonic() + 10
+    while _alive(orphan) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(orphan)  # ...an explicit sweep --kill stops it
 
 
 def _alive(pid: int) -> bool:

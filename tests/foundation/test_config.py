@@ -7,9 +7,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pitstop.config import DEFAULT_DATABASE_URL, find_config, load_settings
+from pitstop.config import DEFAULT_DATABASE_URL, find_config
 from pitstop.config_report import describe_settings
 from pitstop.errors import ConfigError
+from pitstop.registry import load_settings
 
 
 def write(path: Path, text: str) -> Path:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from pitstop.cli.main import main
-from pitstop.config import load_settings
 from pitstop.errors import ConfigError
+from pitstop.registry import load_settings
 
 
 def cli(*args: str) -> int:

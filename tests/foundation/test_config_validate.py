@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from pitstop.backup.settings import BackupSettings
 from pitstop.cli.main import main
-from pitstop.config import load_settings
 from pitstop.errors import ConfigError
+from pitstop.registry import load_settings
 
 
 def cli(*args: str) -> int:
@@ -72,7 +73,7 @@ def test_bad_retention_names_the_key_not_a_flag(project: Path, capsys: pytest.Ca
 
 def test_unlimited_retention_is_accepted(tmp_path: Path) -> None:
     (tmp_path / "pitstop.toml").write_text("[backup]\nkeep_last = -1\nkeep_daily = 0\n")
-    assert load_settings(tmp_path, env={}).section("backup").keep_last == -1
+    assert load_settings(tmp_path, env={}).section(BackupSettings).keep_last == -1
 
 
 def test_post_init_errors_name_the_key_as_written(tmp_path: Path) -> None:

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from pitstop.config import load_settings
 from pitstop.engine.planner import plan
 from pitstop.errors import ConfigError
+from pitstop.registry import load_settings, tasks
 
 
 def settings_for(tmp_path: Path, text: str):  # type: ignore[no-untyped-def]
@@ -27,7 +27,7 @@ run = "true"
 [workflows]
 w = ["a", ["b", "c"], "d"]
 """)
-    p = plan(s, "w")
+    p = plan(s, "w", tasks())
     assert p.levels() == [["a"], ["b", "c"], ["d"]]
     assert p.deps["d"] == {"b", "c"} and p.deps["b"] == {"a"}
     assert p.dependents("a") == {"b", "c", "d"}
@@ -48,11 +48,11 @@ needs = ["prep"]
 [workflows]
 w = [["a", "b"], "seed"]
 """)
-    p = plan(s, "w")
+    p = plan(s, "w", tasks())
     assert p.deps["b"] == {"a"}
     assert "prep" in p.tasks and p.deps["seed"] == {"a", "b", "prep"}
     assert p.order.index("prep") < p.order.index("seed")
-    single = plan(s, "seed")
+    single = plan(s, "seed", tasks())
     assert single.kind == "task" and single.order == ("prep", "seed")
 
 
@@ -69,7 +69,7 @@ run = "true"
 needs = ["b"]
 """)
     with pytest.raises(ConfigError, match=r"dependency cycle: (a|b|c) -> .* -> \1") as info:
-        plan(s, "a")
+        plan(s, "a", tasks())
     assert str(tmp_path / "pitstop.toml") in str(info.value)
 
 
@@ -84,7 +84,7 @@ run = "true"
 w = ["a", "b"]
 """)
     with pytest.raises(ConfigError, match="cycle"):
-        plan(s, "w")
+        plan(s, "w", tasks())
 
 
 @pytest.mark.parametrize(("text", "target", "needle"), [
@@ -98,14 +98,14 @@ w = ["a", "b"]
 def test_plan_errors(tmp_path: Path, text: str, target: str, needle: str) -> None:
     s = settings_for(tmp_path, text)
     with pytest.raises(ConfigError) as info:
-        plan(s, target)
+        plan(s, target, tasks())
     assert needle in str(info.value)
 
 
 def test_builtin_can_be_extended(tmp_path: Path) -> None:
     s = settings_for(tmp_path, "[tasks.pre]\nrun='true'\n[tasks.db-init]\nneeds=['pre']\n"
                                "timeout='5s'\n")
-    p = plan(s, "db-init")
+    p = plan(s, "db-init", tasks())
     assert p.order == ("pre", "db-init")
     task = p.tasks["db-init"]
     assert task.kind == "builtin" and task.spec.timeout == 5

@@ -8,8 +8,9 @@ import time
 from pathlib import Path
 
 from pitstop import engine
-from pitstop.config import Settings, load_settings
+from pitstop.config import Settings
 from pitstop.engine.runner import Event
+from pitstop.registry import load_settings, tasks
 from pitstop.state.store import StateStore
 
 
@@ -20,7 +21,7 @@ def make(project: Path, text: str, **overrides: str) -> Settings:
 
 def run(settings: Settings, target: str, **kwargs: object):  # type: ignore[no-untyped-def]
     events: list[Event] = []
-    result = engine.run(settings, target, environ=dict(os.environ), on_event=events.append,
+    result = engine.run(settings, target, tasks(), environ=dict(os.environ), on_event=events.append,
                         **kwargs)  # type: ignore[arg-type]
     return result, events
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy
 
-from pitstop.config import Settings, load_settings
+from pitstop.config import Settings
+from pitstop.registry import load_settings
 
 LAYOUTS = ("flyway", "dbmate", "golang-migrate", "diesel", "plain")
 DIALECTS = ("sqlite", "postgresql", "mysql")

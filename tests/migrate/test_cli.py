@@ -137,9 +137,9 @@ def test_public_api() -> None:
 def test_migrate_task(project: Path, sqlite_url: str) -> None:
     import threading
 
-    from pitstop.config import load_settings
-    from pitstop.engine.task import TaskContext
+    from pitstop.capability import TaskContext
     from pitstop.migrate.tasks import migrate_task
+    from pitstop.registry import load_settings
 
     write_layout("flyway", project / "migrations", [simple(1)])
     settings = load_settings(project, discover=False, overrides={"database_url": sqlite_url})

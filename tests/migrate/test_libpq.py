@@ -1,4 +1,4 @@
-"""The libpq reader (``pitstop.migrate.dialects.libpq``) against the real PostgreSQL:
+"""The libpq reader (``pitstop.db.libpq``) against the real PostgreSQL:
 the same history rows as psycopg gives, errors that name the host, no psycopg import
 in a command that only reads, and a no-op ``up`` that does not wait for the lock."""
 
@@ -18,12 +18,12 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from pitstop.db import libpq
+from pitstop.db.connect import _libpq_params, read_connect
 from pitstop.db.url import parse_url
 from pitstop.errors import ConnectError
 from pitstop.migrate import records as hist
-from pitstop.migrate.dialects import libpq
 from pitstop.migrate.dialects.postgresql import DIALECT
-from pitstop.migrate.dialects.server import _libpq_params, read_connect
 
 from .conftest import make_settings, write_layout
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pitstop.release.changelog import group_commits, merge_section, render_section
 from pitstop.release.commits import parse_commit
+from pitstop.release.notes import group_commits, merge_section, render_section
 
 SECTION = "## [1.1.0] - 2025-06-17\n\n### Fixes\n- a (abc1234)\n"
 

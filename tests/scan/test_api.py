@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pitstop.scan
-from pitstop.config import load_settings
+from pitstop.registry import load_settings
 from pitstop.scan.settings import ScanSettings
 
 
@@ -22,7 +22,7 @@ def test_public_api() -> None:
 def test_settings_section(tmp_path: Path) -> None:
     (tmp_path / "pitstop.toml").write_text(
         '[scan]\nmax-file-size = "1MB"\nbaseline = ".pitstop-secrets.json"\njobs = 2\n')
-    section = load_settings(tmp_path).typed_section("scan", ScanSettings)
+    section = load_settings(tmp_path).section(ScanSettings)
     assert section.max_file_size == 1_000_000
     assert section.baseline == tmp_path / ".pitstop-secrets.json"
     assert ScanSettings().redact is True and ScanSettings().exclude == ()

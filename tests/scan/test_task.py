@@ -6,9 +6,9 @@ import json
 import logging
 from pathlib import Path
 
-from pitstop.config import load_settings
-from pitstop.engine.registry import builtin_tasks
-from pitstop.engine.task import TaskContext
+from pitstop.capability import TaskContext
+from pitstop.registry import load_settings
+from pitstop.registry import tasks as builtin_tasks
 
 from .conftest import github_token, stripe_key
 

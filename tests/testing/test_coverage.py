@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from pitstop.config import load_settings
 from pitstop.errors import DependencyError
+from pitstop.registry import load_settings
 from pitstop.testing import TestSettings, coverage
 from pitstop.testing.coverage_run import read_coverage_xml
 
@@ -75,6 +75,7 @@ def test_coverage_xml_with_branches(tmp_path: Path) -> None:
 
 def test_builtin_tasks_record_their_data(sample: Path) -> None:
     from pitstop.engine import run
+    from pitstop.registry import tasks as builtin_tasks
     from pitstop.state.store import StateStore
 
     (sample / "pitstop.toml").write_text(
@@ -83,7 +84,7 @@ def test_builtin_tasks_record_their_data(sample: Path) -> None:
         "[workflows]\nci = [\"smoke\", \"coverage\"]\n"
         f'[metrics]\ntextfile = "{sample / "metrics.prom"}"\n')
     settings = load_settings(sample, env={})
-    result = run(settings, "ci")
+    result = run(settings, "ci", builtin_tasks())
     assert result.status == "failed"  # coverage runs test_unselected, which fails
     with StateStore.open(settings.state.url) as store:
         record = store.get_run(result.run_id)

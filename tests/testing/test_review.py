@@ -123,8 +123,9 @@ def test_a_hanging_test_is_stopped_at_the_budget(sample: Path,
 def test_a_blown_budget_names_the_unfinished_test_in_the_cli_and_the_task(
         sample: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
-    from pitstop.config import load_settings
     from pitstop.engine import run
+    from pitstop.registry import load_settings
+    from pitstop.registry import tasks as builtin_tasks
     from pitstop.state.store import StateStore
 
     write_project(sample, HANG)
@@ -138,7 +139,7 @@ def test_a_blown_budget_names_the_unfinished_test_in_the_cli_and_the_task(
         f'[test]\npython = "{PYTHON}"\nbudget = "6s"\nsmoke_tests = ["tests/test_hang.py"]\n'
         '[workflows]\nci = ["smoke"]\n')
     settings = load_settings(sample, env={})
-    result = run(settings, "ci")
+    result = run(settings, "ci", builtin_tasks())
     assert result.status == "failed"
     with StateStore.open(settings.state.url) as store:
         record = store.get_run(result.run_id)

@@ -12,7 +12,7 @@ import pytest
 from pitstop.errors import DependencyError, TestRunError, UsageError
 from pitstop.testing import TestSettings, smoke
 from pitstop.testing.junit import parse_junit
-from pitstop.testing.smoke import matches
+from pitstop.testing.smoke_run import matches
 
 from .conftest import PYTHON, write_project
 

@@ -10,48 +10,87 @@ content-addressed zstd blobs with a small index per snapshot.
 Every function takes the resolved :class:`~pitstop.config.Settings` and returns
 frozen result objects; none prints.  Errors are :class:`~pitstop.errors.BackupError`
 (or the shared ``DependencyError``/``ConnectError``/``UsageError``).
+
+Importing this package is cheap: each name loads on first use.
 """
 
 from __future__ import annotations
 
-from pitstop.backup.backups import (
-    BackupNotFoundError,
-    create_backup,
-    delete_backup,
-    find_backup,
-    last_failure,
-    list_backups,
-)
-from pitstop.backup.model import (
-    Backup,
-    KeepDecision,
-    Progress,
-    PruneResult,
-    RestoreResult,
-    VerifyResult,
-)
-from pitstop.backup.restore import (
-    RestoreRefusedError,
-    prune_backups,
-    restore_backup,
-    verify_backup,
-)
-from pitstop.backup.retention import KeepPolicy, apply_policy
-from pitstop.backup.settings import BackupSettings, SnapshotSettings
-from pitstop.backup.snapshot_ops import (
-    SnapshotDiff,
-    SnapshotRestore,
-    diff_snapshots,
-    prune_snapshots,
-    restore_snapshot,
-)
-from pitstop.backup.snapshots import (
-    DirtyTreeError,
-    Snapshot,
-    create_snapshot,
-    find_snapshot,
-    list_snapshots,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pitstop.backup.backups import (
+        BackupNotFoundError,
+        create_backup,
+        delete_backup,
+        find_backup,
+        last_failure,
+        list_backups,
+    )
+    from pitstop.backup.model import (
+        Backup,
+        KeepDecision,
+        Progress,
+        PruneResult,
+        RestoreResult,
+        VerifyResult,
+    )
+    from pitstop.backup.restore import (
+        RestoreRefusedError,
+        prune_backups,
+        restore_backup,
+        verify_backup,
+    )
+    from pitstop.backup.retention import KeepPolicy, apply_policy
+    from pitstop.backup.settings import BackupSettings, SnapshotSettings
+    from pitstop.backup.snapshot_ops import (
+        SnapshotDiff,
+        SnapshotRestore,
+        diff_snapshots,
+        prune_snapshots,
+        restore_snapshot,
+    )
+    from pitstop.backup.snapshots import (
+        DirtyTreeError,
+        Snapshot,
+        create_snapshot,
+        find_snapshot,
+        list_snapshots,
+    )
+
+_EXPORTS: dict[str, str] = {
+    "Backup": "pitstop.backup.model",
+    "BackupNotFoundError": "pitstop.backup.backups",
+    "BackupSettings": "pitstop.backup.settings",
+    "DirtyTreeError": "pitstop.backup.snapshots",
+    "KeepDecision": "pitstop.backup.model",
+    "KeepPolicy": "pitstop.backup.retention",
+    "Progress": "pitstop.backup.model",
+    "PruneResult": "pitstop.backup.model",
+    "RestoreRefusedError": "pitstop.backup.restore",
+    "RestoreResult": "pitstop.backup.model",
+    "Snapshot": "pitstop.backup.snapshots",
+    "SnapshotDiff": "pitstop.backup.snapshot_ops",
+    "SnapshotRestore": "pitstop.backup.snapshot_ops",
+    "SnapshotSettings": "pitstop.backup.settings",
+    "VerifyResult": "pitstop.backup.model",
+    "apply_policy": "pitstop.backup.retention",
+    "create_backup": "pitstop.backup.backups",
+    "create_snapshot": "pitstop.backup.snapshots",
+    "delete_backup": "pitstop.backup.backups",
+    "diff_snapshots": "pitstop.backup.snapshot_ops",
+    "find_backup": "pitstop.backup.backups",
+    "find_snapshot": "pitstop.backup.snapshots",
+    "last_failure": "pitstop.backup.backups",
+    "list_backups": "pitstop.backup.backups",
+    "list_snapshots": "pitstop.backup.snapshots",
+    "prune_backups": "pitstop.backup.restore",
+    "prune_snapshots": "pitstop.backup.snapshot_ops",
+    "restore_backup": "pitstop.backup.restore",
+    "restore_snapshot": "pitstop.backup.snapshot_ops",
+    "verify_backup": "pitstop.backup.restore",
+}
 
 __all__ = [
     "Backup",
@@ -85,3 +124,16 @@ __all__ = [
     "restore_snapshot",
     "verify_backup",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'pitstop.backup' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return list(__all__)

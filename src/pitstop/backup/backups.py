@@ -54,7 +54,7 @@ class BackupNotFoundError(BackupError):
 
 
 def backup_settings(settings: Settings) -> BackupSettings:
-    return settings.typed_section("backup", BackupSettings)
+    return settings.section(BackupSettings)
 
 
 def open_store(settings: Settings) -> Storage:

@@ -6,7 +6,7 @@ host, and when it started), and every temporary file of that backup is named
 ``.<id>.….partial``.  A writer that finishes — or fails, or is interrupted —
 removes its record.  One killed with ``kill -9`` cannot: the next ``create``,
 ``list`` or ``prune`` finds the record, asks the abandoned-run sweep's liveness test
-(:func:`pitstop.state.store.process_gone`: the pid is gone, or now belongs to a
+(:func:`pitstop.state.runs.process_gone`: the pid is gone, or now belongs to a
 process that started later) whether the writer is gone, and if so removes that
 backup's partial files, records the backup as failed (so ``prune`` refuses until the
 next successful backup) and logs a warning saying so.  A record written on another
@@ -76,7 +76,7 @@ def end(store: Storage, backup_id: str) -> None:
 
 
 def _gone(data: dict[str, object], now: float) -> bool:
-    from pitstop.state.store import process_gone
+    from pitstop.state.runs import process_gone
 
     started = float(data["started"])  # type: ignore[arg-type]
     if data.get("host") != socket.gethostname():

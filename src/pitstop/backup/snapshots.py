@@ -86,7 +86,7 @@ class Snapshot:
 
 
 def snapshot_settings(settings: Settings) -> SnapshotSettings:
-    return settings.typed_section("snapshot", SnapshotSettings)
+    return settings.section(SnapshotSettings)
 
 
 def snapshot_root(settings: Settings) -> Path:

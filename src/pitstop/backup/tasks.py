@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from pitstop.backup.backups import create_backup, find_backup, list_backups
 from pitstop.backup.restore import verify_backup
-from pitstop.engine.task import TaskContext, TaskOutcome
+from pitstop.capability import TaskContext, TaskOutcome
 from pitstop.errors import EXIT_ERROR, BackupError
 from pitstop.redact import mask_url
 

@@ -9,36 +9,31 @@ Python API::
     report.exit_code(strict=False)
 
 Each check kind is one module that registers a factory with
-:func:`pitstop.checks.base.register`; :mod:`pitstop.checks.wait` blocks until
-services answer.
+:func:`pitstop.checks.base.register`; the built-in kinds are listed in
+:mod:`pitstop.checks.descriptor`, plugins add theirs with a ``pitstop.checks`` entry
+point.  :mod:`pitstop.checks.wait` blocks until services answer.
+
+Importing this package is cheap: names load on first use.
 """
 
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING, Any
 
-from pitstop.checks.base import Check, CheckEnv, CheckResult, Observed, Probe, register
-from pitstop.checks.report import save_report, to_health_json
-from pitstop.checks.runner import CheckReport, check, run_checks, select_checks
+if TYPE_CHECKING:
+    from pitstop.checks.base import Check, CheckEnv, CheckResult, Observed, Probe, register
+    from pitstop.checks.report import save_report, to_health_json
+    from pitstop.checks.runner import CheckReport, check, run_checks, select_checks
 
-BUILTIN_KINDS = ("env", "database", "redis", "extensions", "migrations", "schema",
-                 "http", "tcp")
-"""Modules under ``pitstop.checks`` that register a kind, in report order."""
-
-_loaded = False
-
-
-def _load_builtin_kinds() -> None:
-    global _loaded
-    if _loaded:
-        return
-    for name in BUILTIN_KINDS:
-        importlib.import_module(f"pitstop.checks.{name}")
-    _loaded = True
-
+_EXPORTS = {
+    "Check": "base", "CheckEnv": "base", "CheckResult": "base", "Observed": "base",
+    "Probe": "base", "register": "base", "save_report": "report", "to_health_json": "report",
+    "CheckReport": "runner", "check": "runner", "run_checks": "runner",
+    "select_checks": "runner",
+}
 
 __all__ = [
-    "BUILTIN_KINDS",
     "Check",
     "CheckEnv",
     "CheckReport",
@@ -52,3 +47,14 @@ __all__ = [
     "select_checks",
     "to_health_json",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'pitstop.checks' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"pitstop.checks.{module}"), name)
+
+
+def __dir__() -> list[str]:
+    return list(__all__)

@@ -148,12 +148,37 @@ def register(name: str, factory: Factory, *, explicit: Factory | None = None) ->
     _KINDS[name] = Kind(name, factory, explicit)
 
 
-def kinds() -> dict[str, Kind]:
-    """Every registered kind, importing the built-in modules on first use."""
-    from pitstop.checks import BUILTIN_KINDS, _load_builtin_kinds
+_imported: set[str] = set()
 
-    _load_builtin_kinds()
-    order = {name: i for i, name in enumerate(BUILTIN_KINDS)}
+
+def kinds(extensions: Mapping[str, str] | None = None) -> dict[str, Kind]:
+    """Every registered kind: the built-in ones (in report order), then those of the
+    ``extensions`` (``settings.extensions["checks"]``: name → module registering it).
+    A plugin module that cannot be imported is a warning naming it, once; its kind is
+    then unknown."""
+    import importlib
+    import logging
+
+    from pitstop.checks.descriptor import CAPABILITY
+
+    builtin = [kind.name for kind in CAPABILITY.check_kinds]
+    targets = {kind.name: kind.target for kind in CAPABILITY.check_kinds}
+    for name, target in (extensions or {}).items():
+        targets.setdefault(name, target)
+    for name, target in targets.items():
+        if target in _imported:
+            continue
+        _imported.add(target)
+        if name in builtin:
+            importlib.import_module(target)
+            continue
+        try:
+            importlib.import_module(target.partition(":")[0])
+        except Exception as exc:  # noqa: BLE001 - a broken plugin never breaks the others
+            logging.getLogger("pitstop.plugins").warning(
+                "check kind %s (plugin module %s) could not be loaded and is ignored: %s: %s",
+                name, target, type(exc).__name__, exc)
+    order = {name: i for i, name in enumerate(builtin)}
     return {name: _KINDS[name]
             for name in sorted(_KINDS, key=lambda n: (order.get(n, len(order)), n))}
 

@@ -83,8 +83,9 @@ def in_use(env: CheckEnv) -> bool:
     settings = env.settings
     if "migrate" in settings.raw_sections or (settings.project_dir / "alembic.ini").is_file():
         return True
-    directory = getattr(settings.section("migrate"), "dir", None)
-    return directory is not None and Path(directory).is_dir()
+    from pitstop.migrate.settings import MigrateSettings
+
+    return Path(settings.section(MigrateSettings).dir).is_dir()
 
 
 def _factory(env: CheckEnv) -> list[Check]:

@@ -84,13 +84,13 @@ class CheckReport:
 def check_env(settings: Settings, environ: Mapping[str, str]) -> CheckEnv:
     from pitstop.checks.settings import ChecksSettings
 
-    return CheckEnv(settings, settings.typed_section("checks", ChecksSettings), environ)
+    return CheckEnv(settings, settings.section(ChecksSettings), environ)
 
 
 def configured_checks(env: CheckEnv) -> list[Check]:
     """Every check the configuration asks for, in registry order."""
     checks: list[Check] = []
-    for kind in kinds().values():
+    for kind in kinds(env.settings.extensions.get("checks")).values():
         checks.extend(kind.factory(env))
     return checks
 
@@ -105,7 +105,7 @@ def select_checks(env: CheckEnv, names: Sequence[str] = ()) -> list[Check]:
     configured = configured_checks(env)
     if not names:
         return configured
-    registry = kinds()
+    registry = kinds(env.settings.extensions.get("checks"))
     by_name = {c.name: c for c in configured}
     chosen: dict[str, Check] = {}
     for name in names:

@@ -13,9 +13,9 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 
+from pitstop.capability import TaskContext, TaskOutcome
 from pitstop.checks.report import format_lines, save_report
 from pitstop.checks.runner import CheckReport, check_env, run_checks, select_checks
-from pitstop.engine.task import TaskContext, TaskOutcome
 from pitstop.errors import EXIT_OK
 
 
@@ -97,7 +97,7 @@ def extensions_deploy_task(ctx: TaskContext) -> TaskOutcome:
     from pitstop.checks.settings import ChecksSettings
     from pitstop.db.extensions import deploy
 
-    checks = ctx.settings.typed_section("checks", ChecksSettings)
+    checks = ctx.settings.section(ChecksSettings)
     url = checks.database.url or ctx.settings.database_url
     cfg = checks.extensions
     if not cfg.required:

@@ -222,7 +222,7 @@ def wait(settings: Settings, targets: Sequence[str] = ("database",), *, timeout:
     """Resolve ``targets`` (default: the database) and wait for all of them."""
     from pitstop.checks.settings import ChecksSettings
 
-    checks = settings.typed_section("checks", ChecksSettings)
+    checks = settings.section(ChecksSettings)
     resolved = [resolve_target(t, settings, checks) for t in (targets or ("database",))]
     return wait_for(resolved, timeout=timeout, interval=interval, cancel=cancel,
                     on_retry=on_retry)

@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 
 import click
 
-from pitstop.config import Settings, load_settings
+from pitstop.config import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -46,6 +46,8 @@ class AppContext:
 
     def settings(self, **overrides: Any) -> Settings:
         """Load settings (flags > env > .env > file > defaults) and configure logging."""
+        from pitstop.registry import load_settings
+
         flags = {"log_level": self.log_level, "log_format": self.log_format, **overrides}
         settings = load_settings(self.cwd, config_file=self.config_file, env=os.environ,
                                  overrides=flags, env_file=self.env_file)

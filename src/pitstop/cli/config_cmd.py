@@ -52,9 +52,9 @@ def validate(app: AppContext, as_json: bool) -> int:
     "tasks", "workflows", "warnings"}.
     """
     from pitstop.config_check import validate_config
-    from pitstop.engine.registry import builtin_tasks
     from pitstop.errors import ConfigError
     from pitstop.output import error, info
+    from pitstop.registry import tasks as builtin_tasks
 
     try:
         report = validate_config(app.settings(), builtin_tasks())

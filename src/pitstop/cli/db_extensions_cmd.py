@@ -22,7 +22,7 @@ def _target(app: AppContext, database: str | None, names: Sequence[str]
     from pitstop.db.extensions import parse_requirement
 
     settings = app.settings(database_url=database)
-    checks = settings.typed_section("checks", ChecksSettings)
+    checks = settings.section(ChecksSettings)
     url = database or checks.database.url or settings.database_url
     for name in names:
         try:

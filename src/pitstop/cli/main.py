@@ -18,34 +18,26 @@ from pitstop import __version__
 from pitstop.errors import EXIT_CONFIG, EXIT_ERROR, EXIT_INTERRUPTED, PitstopError
 from pitstop.output import error, set_json_lines
 
+# pitstop's own commands; every capability's come from pitstop.registry.
 # name -> ("module:attribute", one-line help).  Modules are imported only when used.
-COMMANDS: dict[str, tuple[str, str]] = {
+CORE_COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("pitstop.cli.init_cmd:init", "Create pitstop.toml, migrations/ and .gitignore entries."),
     "config": ("pitstop.cli.config_cmd:config", "Show the resolved settings and where each came from."),
     "run": ("pitstop.cli.run_cmd:run", "Run a workflow or a task (DAG, parallel, retries, timeouts)."),
     "tasks": ("pitstop.cli.run_cmd:tasks", "List the tasks and workflows this project can run."),
     "history": ("pitstop.cli.history_cmd:history", "Show recorded runs, their tasks and logs."),
-    "migrate": ("pitstop.cli.migrate_cmd:migrate", "Apply, roll back and inspect SQL migrations."),
-    "db": ("pitstop.cli.db_cmd:db", "Create databases and manage PostgreSQL extensions."),
-    "backup": ("pitstop.cli.backup_cmd:backup", "Create, verify, restore and prune database backups."),
-    "snapshot": ("pitstop.cli.snapshot_cmd:snapshot", "Deduplicated snapshots of the git-tracked tree."),
-    "check": ("pitstop.cli.check_cmd:check", "Run health checks in parallel (database, Redis, HTTP…)."),
-    "wait": ("pitstop.cli.check_cmd:wait", "Block until the database, Redis or a URL answers."),
-    "bench": ("pitstop.cli.bench_cmd:bench", "Measure Redis/Dragonfly throughput and latency."),
-    "scan": ("pitstop.cli.scan_cmd:scan", "Scan files, the staged diff or history for secrets."),
-    "release": ("pitstop.cli.release_cmd:release", "Compute the next version, tag it, write the changelog."),
-    "test": ("pitstop.cli.test_cmd:test", "Run smoke tests with a time budget, or coverage with a floor."),
+    "plugins": ("pitstop.cli.plugins_cmd:plugins", "List installed plugins and whether they load."),
 }
 
 
 def available_commands() -> dict[str, tuple[str, str]]:
-    """The commands whose module is present in this installation."""
-    cli_dir = Path(__file__).parent
-    return {
-        name: spec
-        for name, spec in COMMANDS.items()
-        if (cli_dir / (spec[0].partition(":")[0].rsplit(".", 1)[1] + ".py")).is_file()
-    }
+    """Every command: pitstop's own, then each capability's (plugins' included)."""
+    from pitstop.registry import commands
+
+    found = dict(CORE_COMMANDS)
+    for name, (_capability, command) in commands().items():
+        found.setdefault(name, (command.target, command.summary))
+    return found
 
 
 class LazyGroup(click.Group):
@@ -55,11 +47,20 @@ class LazyGroup(click.Group):
         return list(available_commands())
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        spec = available_commands().get(cmd_name)
+        spec = CORE_COMMANDS.get(cmd_name) or available_commands().get(cmd_name)
         if spec is None:
             return None
         module_name, _, attr = spec[0].partition(":")
-        command: click.Command = getattr(importlib.import_module(module_name), attr)
+        if module_name.startswith("pitstop."):
+            command: click.Command = getattr(importlib.import_module(module_name), attr)
+            return command
+        try:  # a plugin's command: its failure is a warning, not a crash
+            command = getattr(importlib.import_module(module_name), attr)
+        except Exception as exc:
+            raise PitstopError(f"the plugin command {cmd_name!r} ({spec[0]}) cannot be loaded: "
+                               f"{type(exc).__name__}: {exc}",
+                               hint="`pitstop plugins` lists what is installed; reinstall or "
+                                    "remove the plugin") from exc
         return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -133,12 +134,30 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(args: list[str]) -> int:
+    from pitstop.capability import install_recorder, invocation
     from pitstop.cli.common import AppContext
+    from pitstop.state.recorder import StateRecorder
 
     app = AppContext()
-    code = _run(args, app)
+    recorder = StateRecorder()
+    previous = install_recorder(recorder)
+    try:
+        with invocation(trigger="cli", user=_login()):
+            code = _run(args, app)
+    finally:
+        install_recorder(previous)
+        recorder.close()
     app.discard_state_of_failure(code)
     return code
+
+
+def _login() -> str | None:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return None
 
 
 def _run(args: list[str], app: Any) -> int:

@@ -30,7 +30,7 @@ def _load(app: AppContext) -> tuple[Any, Path]:
     from pitstop.release import ReleaseSettings
 
     settings = app.settings()
-    return settings.typed_section("release", ReleaseSettings), settings.project_dir
+    return settings.section(ReleaseSettings), settings.project_dir
 
 
 def _jsonable(result: Any) -> dict[str, Any]:
@@ -104,7 +104,9 @@ def tag_cmd(app: AppContext, level: str, pre: str | None, dry_run: bool | None, 
     from pitstop.release import tag
 
     settings = app.settings(dry_run=dry_run)
-    section = settings.section("release")
+    from pitstop.release import ReleaseSettings
+
+    section = settings.section(ReleaseSettings)
     result = tag(section, settings.project_dir, level=cast("LevelChoice", level),
                  pre=cast("PreLabel | None", pre), dry_run=settings.dry_run, push=push,
                  sign=sign, message=message, allow_dirty=allow_dirty, env=os.environ)

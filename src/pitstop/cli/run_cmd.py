@@ -45,10 +45,11 @@ def run(app: AppContext, target: str, dry_run: bool | None, jobs: int | None,
     Exit status: 0 all tasks succeeded · 1 a task failed or timed out · 2 a command
     was not found · 3 bad configuration · 10 dry run · 130 interrupted.
     """
-    from pitstop import engine
+    from pitstop import engine, registry
 
     settings = app.settings(database_url=database, dry_run=dry_run)
-    plan = engine.plan(settings, target)
+    builtins = registry.tasks()
+    plan = engine.plan(settings, target, builtins)
     if settings.dry_run:  # the flag, DRY_RUN or the file: never run anything
         return _print_plan(plan, as_json)
     from pitstop.cli.render_run import RunDisplay, result_json, summary_table
@@ -56,7 +57,7 @@ def run(app: AppContext, target: str, dry_run: bool | None, jobs: int | None,
     previous = signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
     try:
         with RunDisplay(quiet=as_json, log_format=settings.log_format) as display:
-            result = engine.run(settings, target, jobs=jobs, keep_going=keep_going,
+            result = engine.run(settings, target, builtins, jobs=jobs, keep_going=keep_going,
                                 environ=os.environ, on_event=display.handle)
     finally:
         signal.signal(signal.SIGTERM, previous)
@@ -102,9 +103,10 @@ def _print_plan(plan: object, as_json: bool) -> int:
 def tasks(app: AppContext, as_json: bool) -> int:
     """List the tasks (built-in and from [tasks]) and workflows of this project."""
     from pitstop.engine.planner import all_tasks
+    from pitstop.registry import tasks as builtin_tasks
 
     settings = app.settings()
-    defined = all_tasks(settings)
+    defined = all_tasks(settings, builtin_tasks())
     if as_json:
         emit_json({
             "tasks": [{"name": t.name, "kind": t.kind, "level": t.level,

@@ -102,7 +102,9 @@ def secrets(app: AppContext, paths: tuple[Path, ...], staged: bool, history: str
         raise UsageError(f"{' and '.join(modes)} cannot be combined",
                          hint="scan one source at a time")
     settings = app.settings()
-    section = settings.section("scan")
+    from pitstop.scan.settings import ScanSettings
+
+    section = settings.section(ScanSettings)
     overrides: dict[str, object] = {"explain": explain, "jobs": jobs, "env": dict(os.environ),
                                     "update_baseline": update_baseline}
     if max_file_size is not None:

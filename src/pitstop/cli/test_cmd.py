@@ -37,7 +37,7 @@ def _load(app: AppContext, python: Path | None) -> tuple[Any, Path, Path | None]
     from pitstop.testing import TestSettings
 
     settings = app.settings()
-    section = settings.typed_section("test", TestSettings)
+    section = settings.section(TestSettings)
     if python is not None:
         section = dataclasses.replace(section, python=python.absolute())
     venv = os.environ.get("VIRTUAL_ENV") or None

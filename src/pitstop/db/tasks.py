@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from pitstop.capability import TaskContext, TaskOutcome
 from pitstop.db.init import init_database
-from pitstop.engine.task import TaskContext, TaskOutcome
 
 
 def db_init_task(ctx: TaskContext) -> TaskOutcome:

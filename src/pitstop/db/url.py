@@ -21,6 +21,8 @@ from pitstop.redact import mask_url
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL, Engine
 
+    from pitstop.config import Settings
+
 Dialect = Literal["sqlite", "postgresql", "mysql"]
 
 _SCHEMES: dict[str, tuple[Dialect, str]] = {
@@ -168,6 +170,19 @@ def parse_url(url: str) -> DatabaseURL:
                           hint="e.g. postgresql://USER@HOST:5432/DB or mysql://USER@HOST/DB"
                           ) from None
     return DatabaseURL(url, dialect, driver, parts)
+
+
+def check_setting_url(url: str, key: str, settings: Settings) -> None:
+    """Raise :class:`ConfigError` naming where the URL of setting ``key`` came from (the
+    file and dotted key, the variable, the ``.env`` file) when pitstop cannot use it."""
+    from pitstop.config import where_from
+
+    try:
+        parse_url(url)
+    except ConfigError as exc:
+        message = exc.message.removeprefix("database_url: ")
+        file, where = where_from(settings.origins, key, settings.config_file)
+        raise ConfigError(message, file=file, key=where, hint=exc.hint) from None
 
 
 def require_driver(dialect: Dialect) -> None:

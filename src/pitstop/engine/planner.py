@@ -13,8 +13,8 @@ import difflib
 from collections.abc import Mapping
 from pathlib import Path
 
+from pitstop.capability import Task
 from pitstop.config import Settings, TaskSpec
-from pitstop.engine.registry import BuiltinTask, builtin_tasks
 from pitstop.errors import ConfigError
 
 
@@ -24,7 +24,7 @@ class TaskDef:
 
     name: str
     spec: TaskSpec
-    builtin: BuiltinTask | None = None
+    builtin: Task | None = None
 
     @property
     def kind(self) -> str:
@@ -100,9 +100,9 @@ class Plan:
         return result
 
 
-def all_tasks(settings: Settings) -> dict[str, TaskDef]:
-    """Every task this project can run: built-ins, overridden or extended by [tasks.*]."""
-    builtins = builtin_tasks()
+def all_tasks(settings: Settings, builtins: Mapping[str, Task]) -> dict[str, TaskDef]:
+    """Every task this project can run: the ``builtins`` (the front hands them over from
+    :func:`pitstop.registry.tasks`), overridden or extended by [tasks.*]."""
     tasks = {name: TaskDef(name, TaskSpec(), b) for name, b in builtins.items()}
     for name, spec in settings.tasks.items():
         builtin = builtins.get(name)
@@ -123,9 +123,9 @@ def _unknown(name: str, known: Mapping[str, object], file: Path | None, key: str
                        hint="`pitstop tasks` lists the tasks and workflows you can use")
 
 
-def plan(settings: Settings, target: str) -> Plan:
+def plan(settings: Settings, target: str, builtins: Mapping[str, Task]) -> Plan:
     """Build the plan for workflow or task ``target``; validate everything first."""
-    tasks = all_tasks(settings)
+    tasks = all_tasks(settings, builtins)
     file = settings.config_file
     deps: dict[str, set[str]] = {}
     if target in settings.workflows:

@@ -20,10 +20,10 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO, Any, Literal
 
+from pitstop.capability import TaskContext, TaskOutcome, invocation
 from pitstop.config import Settings
 from pitstop.engine.planner import Plan, TaskDef
 from pitstop.engine.process import run_command
-from pitstop.engine.task import TaskContext, TaskOutcome
 from pitstop.errors import (
     EXIT_DEPENDENCY,
     EXIT_ERROR,
@@ -149,6 +149,7 @@ class Runner:
         self.results: dict[str, TaskResult] = {}
         self.outcomes: dict[str, TaskOutcome] = {}
         self.run_id = ""
+        self._user: str | None = user
 
     def on_event(self, event: Event) -> None:
         if event.run_id is None and self.run_id:
@@ -159,11 +160,11 @@ class Runner:
     def run(self) -> RunResult:
         started = _now()
         try:
-            user = self.user or getpass.getuser()
+            self._user = self.user or getpass.getuser()
         except (KeyError, OSError):
-            user = None
+            self._user = None
         self.run_id = self.store.start_run(
-            self.plan.target, kind=self.plan.kind, trigger=self.trigger, user=user,
+            self.plan.target, kind=self.plan.kind, trigger=self.trigger, user=self._user,
             started_at=started.timestamp(),
             params={"jobs": self.jobs, "keep_going": self.keep_going,
                     "tasks": list(self.plan.order)},
@@ -386,14 +387,15 @@ class Runner:
             log=logging.LoggerAdapter(logger, {"task": task.name, "run_id": self.run_id,
                                                "_pitstop_task_line": True}),
             dry_run=self.settings.dry_run, timeout=task.spec.timeout, cancel=threading.Event(),
-            results=dict(self.outcomes), environ=self.environ,
+            results=dict(self.outcomes), environ=self.environ, user=self._user,
         )
         box: dict[str, Any] = {}
 
         def target() -> None:
             _task_sink.sink = emit
             try:
-                box["outcome"] = task.builtin.load()(ctx)  # type: ignore[union-attr]
+                with invocation(trigger="workflow", user=self._user, parent_id=self.run_id):
+                    box["outcome"] = task.builtin.load()(ctx)  # type: ignore[union-attr]
             except BaseException as exc:  # noqa: BLE001 - reported as the task's failure
                 box["error"] = exc
             finally:

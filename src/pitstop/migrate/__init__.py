@@ -8,34 +8,71 @@ frozen result from :mod:`pitstop.migrate.results`)::
 
 Importing this package is cheap: SQLAlchemy and the drivers load only when a
 command talks to a server.
+
+Importing this package is cheap: each name loads on first use.
 """
 
 from __future__ import annotations
 
-from pitstop.migrate.admin import baseline, new, repair
-from pitstop.migrate.api import current_version, down, history, redo, status, up, validate
-from pitstop.migrate.errors import (
-    MigrationFailedError,
-    MigrationInterruptedError,
-    ValidationError,
-)
-from pitstop.migrate.importers import import_history
-from pitstop.migrate.results import (
-    AppliedMigration,
-    BaselineResult,
-    HistoryResult,
-    ImportResult,
-    MigrationEntry,
-    MigrationStatus,
-    NewResult,
-    PlanStep,
-    Problem,
-    RepairAction,
-    RepairResult,
-    RunResult,
-    ValidateResult,
-)
-from pitstop.migrate.wait import wait_for_database
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pitstop.migrate.admin import baseline, new, repair
+    from pitstop.migrate.api import current_version, down, history, redo, status, up, validate
+    from pitstop.migrate.errors import (
+        MigrationFailedError,
+        MigrationInterruptedError,
+        ValidationError,
+    )
+    from pitstop.migrate.importers import import_history
+    from pitstop.migrate.results import (
+        AppliedMigration,
+        BaselineResult,
+        HistoryResult,
+        ImportResult,
+        MigrationEntry,
+        MigrationStatus,
+        NewResult,
+        PlanStep,
+        Problem,
+        RepairAction,
+        RepairResult,
+        RunResult,
+        ValidateResult,
+    )
+    from pitstop.migrate.wait import wait_for_database
+
+_EXPORTS: dict[str, str] = {
+    "AppliedMigration": "pitstop.migrate.results",
+    "BaselineResult": "pitstop.migrate.results",
+    "HistoryResult": "pitstop.migrate.results",
+    "ImportResult": "pitstop.migrate.results",
+    "MigrationEntry": "pitstop.migrate.results",
+    "MigrationFailedError": "pitstop.migrate.errors",
+    "MigrationInterruptedError": "pitstop.migrate.errors",
+    "MigrationStatus": "pitstop.migrate.results",
+    "NewResult": "pitstop.migrate.results",
+    "PlanStep": "pitstop.migrate.results",
+    "Problem": "pitstop.migrate.results",
+    "RepairAction": "pitstop.migrate.results",
+    "RepairResult": "pitstop.migrate.results",
+    "RunResult": "pitstop.migrate.results",
+    "ValidateResult": "pitstop.migrate.results",
+    "ValidationError": "pitstop.migrate.errors",
+    "baseline": "pitstop.migrate.admin",
+    "current_version": "pitstop.migrate.api",
+    "down": "pitstop.migrate.api",
+    "history": "pitstop.migrate.api",
+    "import_history": "pitstop.migrate.importers",
+    "new": "pitstop.migrate.admin",
+    "redo": "pitstop.migrate.api",
+    "repair": "pitstop.migrate.admin",
+    "status": "pitstop.migrate.api",
+    "up": "pitstop.migrate.api",
+    "validate": "pitstop.migrate.api",
+    "wait_for_database": "pitstop.migrate.wait",
+}
 
 __all__ = [
     "AppliedMigration",
@@ -67,3 +104,16 @@ __all__ = [
     "validate",
     "wait_for_database",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'pitstop.migrate' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return list(__all__)

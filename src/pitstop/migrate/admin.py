@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pitstop.capability import recorded
 from pitstop.errors import MigrationError, UsageError
 from pitstop.migrate import planner
 from pitstop.migrate import records as hist
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from pitstop.config import Settings
 
 
+@recorded("migrate", "repair")
 def repair(settings: Settings, *, database_url: str | None = None,
            directory: Path | None = None, dry_run: bool | None = None,
            lock_timeout: float | None = None) -> RepairResult:
@@ -83,6 +85,7 @@ def _refuse_baseline(target: Target, records: list[hist.HistoryRecord]) -> None:
             hint="see `pitstop migrate history`")
 
 
+@recorded("migrate", "baseline")
 def baseline(settings: Settings, *, version: str, description: str = "baseline",
              database_url: str | None = None, directory: Path | None = None,
              lock_timeout: float | None = None, dry_run: bool | None = None) -> BaselineResult:
@@ -139,6 +142,7 @@ def _next_number(versions: list[str]) -> int:
     return max(numbers) + 1 if numbers else 1
 
 
+@recorded("migrate", "new")
 def new(settings: Settings, name: str, *, directory: Path | None = None,
         now: dt.datetime | None = None, autogenerate: bool = False,
         database_url: str | None = None) -> NewResult:

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pitstop.capability import recorded
 from pitstop.errors import DependencyError, PitstopError, UsageError
 from pitstop.migrate import planner
 from pitstop.migrate import records as hist
@@ -52,6 +53,7 @@ def _alembic(target: Target) -> Any:
     return alembic_bridge if alembic_bridge.detect(target) else None
 
 
+@recorded("migrate", "status")
 def status(settings: Settings, *, database_url: str | None = None,
            directory: Path | None = None) -> MigrationStatus:
     """Every migration with its state: applied, pending, failed, changed or missing."""
@@ -105,6 +107,7 @@ def history(settings: Settings, *, database_url: str | None = None,
     return HistoryResult(_read_records(target) or [], target.masked, target.table)
 
 
+@recorded("migrate", "validate")
 def validate(settings: Settings, *, database_url: str | None = None,
              directory: Path | None = None) -> ValidateResult:
     """Compare the files with the history: changed, missing and failed migrations."""
@@ -160,6 +163,7 @@ def _check_to(scripts: list[Script], to: str | None) -> None:
                          hint="see the versions with `pitstop migrate status`")
 
 
+@recorded("migrate", "up")
 def up(settings: Settings, *, database_url: str | None = None, directory: Path | None = None,
        to: str | None = None, dry_run: bool | None = None, lock_timeout: float | None = None,
        backup: bool | None = None) -> RunResult:
@@ -256,6 +260,7 @@ def _down_work(target: Target, scripts: list[Script], records: list[hist.History
     return [target.work(s, "down") for s in chosen]  # fails early when one lacks a down
 
 
+@recorded("migrate", "down")
 def down(settings: Settings, *, database_url: str | None = None, directory: Path | None = None,
          steps: int | None = None, to: str | None = None, dry_run: bool | None = None,
          lock_timeout: float | None = None) -> RunResult:
@@ -297,6 +302,7 @@ def down(settings: Settings, *, database_url: str | None = None, directory: Path
     return RunResult(False, plan, tuple(runner.applied), current, None, target.masked)
 
 
+@recorded("migrate", "redo")
 def redo(settings: Settings, *, database_url: str | None = None, directory: Path | None = None,
          dry_run: bool | None = None, lock_timeout: float | None = None) -> RunResult:
     """Roll back the newest applied migration and apply it again."""

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pitstop.capability import recorded
 from pitstop.errors import MigrationError, UsageError
 from pitstop.migrate import planner
 from pitstop.migrate import records as hist
@@ -111,6 +112,7 @@ def _match(items: list[str], scripts: list[Script]) -> tuple[list[Script], list[
     return found, unknown
 
 
+@recorded("migrate", "import-history")
 def import_history(settings: Settings, *, source: str, file: Path | None = None,
                    database_url: str | None = None, directory: Path | None = None,
                    lock_timeout: float | None = None,

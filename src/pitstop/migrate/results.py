@@ -121,6 +121,10 @@ class RunResult:
     backup_id: str | None = None
     database: str = ""
 
+    @property
+    def exit_code(self) -> int:
+        return 10 if self.dry_run else 0
+
     def to_dict(self) -> dict[str, Any]:
         return {"dry_run": self.dry_run, "database": self.database,
                 "current_version": self.current_version, "backup_id": self.backup_id,

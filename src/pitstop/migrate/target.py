@@ -25,7 +25,7 @@ _PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_.\-]*)\}")
 
 
 def migrate_settings(settings: Settings) -> MigrateSettings:
-    return settings.typed_section("migrate", MigrateSettings)
+    return settings.section(MigrateSettings)
 
 
 @dataclasses.dataclass

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pitstop.engine.task import TaskContext, TaskOutcome
+from pitstop.capability import TaskContext, TaskOutcome
 from pitstop.errors import EXIT_DRY_RUN, PitstopError
 
 

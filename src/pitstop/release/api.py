@@ -13,13 +13,6 @@ from pathlib import Path
 from typing import Literal
 
 from pitstop.errors import ReleaseError, UsageError
-from pitstop.release.changelog import (
-    ChangelogGroup,
-    group_commits,
-    render_message,
-    render_section,
-    write_section,
-)
 from pitstop.release.commits import BumpLevel, Commit, LevelRules, decide_level
 from pitstop.release.git import Git, GitError, open_repository
 from pitstop.release.history import (
@@ -33,6 +26,13 @@ from pitstop.release.history import (
     read_revision,
     release_tags,
     tag_exists,
+)
+from pitstop.release.notes import (
+    ChangelogGroup,
+    group_commits,
+    render_message,
+    render_section,
+    write_section,
 )
 from pitstop.release.settings import ReleaseSettings
 from pitstop.release.version import PreLabel, Version, bump, parse_or_none

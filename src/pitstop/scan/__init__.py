@@ -11,22 +11,44 @@
 Findings are results, never exceptions.  Errors are :class:`~pitstop.errors.ConfigError`
 (bad rules, bad baseline, nothing scanned), :class:`~pitstop.errors.DependencyError`
 (git missing) or :class:`~pitstop.errors.UsageError`.
+
+Importing this package is cheap: each name loads on first use.
 """
 
 from __future__ import annotations
 
-from pitstop.scan.engine import NothingScannedError, ScanOptions, scan_secrets
-from pitstop.scan.model import (
-    BaselineEntry,
-    Dropped,
-    Finding,
-    ScanReport,
-    ScanStats,
-    Skipped,
-    redact_secret,
-)
-from pitstop.scan.rule import Allowlist, Rule
-from pitstop.scan.rules import builtin_rules
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pitstop.scan.engine import NothingScannedError, ScanOptions, scan_secrets
+    from pitstop.scan.model import (
+        BaselineEntry,
+        Dropped,
+        Finding,
+        ScanReport,
+        ScanStats,
+        Skipped,
+        redact_secret,
+    )
+    from pitstop.scan.rule import Allowlist, Rule
+    from pitstop.scan.rules import builtin_rules
+
+_EXPORTS: dict[str, str] = {
+    "Allowlist": "pitstop.scan.rule",
+    "BaselineEntry": "pitstop.scan.model",
+    "Dropped": "pitstop.scan.model",
+    "Finding": "pitstop.scan.model",
+    "NothingScannedError": "pitstop.scan.engine",
+    "Rule": "pitstop.scan.rule",
+    "ScanOptions": "pitstop.scan.engine",
+    "ScanReport": "pitstop.scan.model",
+    "ScanStats": "pitstop.scan.model",
+    "Skipped": "pitstop.scan.model",
+    "builtin_rules": "pitstop.scan.rules",
+    "redact_secret": "pitstop.scan.model",
+    "scan_secrets": "pitstop.scan.engine",
+}
 
 __all__ = [
     "Allowlist",
@@ -43,3 +65,16 @@ __all__ = [
     "redact_secret",
     "scan_secrets",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'pitstop.scan' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return list(__all__)

@@ -69,7 +69,7 @@ class ScanOptions:
     @classmethod
     def from_settings(cls, settings: Settings, **overrides: Any) -> ScanOptions:
         """Options from ``[scan]`` of ``settings``; ``None`` overrides are ignored."""
-        section = settings.typed_section("scan", ScanSettings)
+        section = settings.section(ScanSettings)
         values: dict[str, Any] = {
             "root": settings.project_dir, "rules_file": section.config,
             "exclude": section.exclude, "max_file_size": section.max_file_size,

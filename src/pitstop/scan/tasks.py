@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pitstop.engine.task import TaskContext, TaskOutcome
+from pitstop.capability import TaskContext, TaskOutcome
 from pitstop.redact import register_secret
 from pitstop.scan.engine import ScanOptions, scan_secrets
 

@@ -1,11 +1,18 @@
-"""Tables of the state database.  Bump :data:`SCHEMA_VERSION` with every change and
-add the upgrade step to :func:`pitstop.state.store.StateStore._upgrade`."""
+"""Tables of the state database.  Bump :data:`pitstop.state.SCHEMA_VERSION` with every
+change and add the upgrade step to :meth:`pitstop.state.store.StateStore._upgrade`.
+
+Version 2 records every verb call as a run: ``kind`` ``verb`` with its ``capability``,
+``verb``, ``parent_id`` (the workflow or verb run that made the call) and ``result``
+(the result's ``to_dict()`` as JSON).
+"""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-SCHEMA_VERSION = 1
+from pitstop.state import SCHEMA_VERSION
+
+__all__ = ["SCHEMA_VERSION", "health_checks", "meta", "metadata", "runs", "task_runs"]
 
 metadata = sa.MetaData()
 
@@ -19,8 +26,8 @@ runs = sa.Table(
     "pitstop_runs", metadata,
     sa.Column("id", sa.String(32), primary_key=True),
     sa.Column("target", sa.String(255), nullable=False),
-    sa.Column("kind", sa.String(16), nullable=False),  # workflow | task
-    sa.Column("trigger", sa.String(32), nullable=False),  # cli | web | schedule | api
+    sa.Column("kind", sa.String(16), nullable=False),  # workflow | task | verb
+    sa.Column("trigger", sa.String(32), nullable=False),  # cli | workflow | web | schedule …
     sa.Column("user", sa.String(255), nullable=True),
     sa.Column("host", sa.String(255), nullable=False),
     sa.Column("pid", sa.Integer, nullable=False),
@@ -31,9 +38,24 @@ runs = sa.Table(
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("exit_code", sa.Integer, nullable=True),
     sa.Column("error", sa.Text, nullable=True),
+    # version 2
+    sa.Column("capability", sa.String(64), nullable=True),
+    sa.Column("verb", sa.String(64), nullable=True),
+    sa.Column("parent_id", sa.String(32), nullable=True),
+    sa.Column("result", sa.Text, nullable=True),
     sa.Index("ix_pitstop_runs_started", "started_at"),
     sa.Index("ix_pitstop_runs_status", "status"),
+    sa.Index("ix_pitstop_runs_capability", "capability", "started_at"),
 )
+
+UPGRADES: dict[int, tuple[str, ...]] = {
+    2: ("ALTER TABLE pitstop_runs ADD COLUMN capability VARCHAR(64)",
+        "ALTER TABLE pitstop_runs ADD COLUMN verb VARCHAR(64)",
+        "ALTER TABLE pitstop_runs ADD COLUMN parent_id VARCHAR(32)",
+        "ALTER TABLE pitstop_runs ADD COLUMN result TEXT",
+        "CREATE INDEX ix_pitstop_runs_capability ON pitstop_runs (capability, started_at)"),
+}
+"""Statements that take the tables from the version before the key to the key."""
 
 task_runs = sa.Table(
     "pitstop_task_runs", metadata,

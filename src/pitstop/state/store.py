@@ -11,25 +11,24 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import os
-import socket
 import threading
 import time
-import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pitstop.errors import ConfigError, PermissionDeniedError, PitstopError
 from pitstop.redact import mask_url, redact
+from pitstop.state import runs
+from pitstop.state.runs import ACTIVE, STALE_AFTER_SECONDS, stop_leftover_processes
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
 
 HEARTBEAT_SECONDS = 10.0
-STALE_AFTER_SECONDS = 120.0
-ACTIVE = "running"
+__all__ = ["ACTIVE", "HEARTBEAT_SECONDS", "STALE_AFTER_SECONDS", "HealthCheckRecord",
+           "RunRecord", "StateStore", "StateStoreError", "TaskRunRecord",
+           "stop_leftover_processes"]
 
 
 def _utc(ts: float | None) -> dt.datetime | None:
@@ -77,6 +76,10 @@ class RunRecord:
     exit_code: int | None = None
     error: str | None = None
     tasks: tuple[TaskRunRecord, ...] = ()
+    capability: str | None = None
+    verb: str | None = None
+    parent_id: str | None = None
+    result: dict[str, Any] | None = None
 
     @property
     def duration_seconds(self) -> float | None:
@@ -178,11 +181,14 @@ class StateStore:
         from pitstop.state import schema
 
         with self._engine.begin() as conn:
+            fresh = not sa.inspect(conn).has_table(schema.runs.name)
             schema.metadata.create_all(conn)
             row = conn.execute(
                 sa.select(schema.meta.c.value).where(schema.meta.c.key == "schema_version")
             ).scalar()
             if row is None:
+                if not fresh:  # runs from before pitstop_meta held a version: version 1
+                    self._upgrade(conn, 1)
                 try:
                     conn.execute(schema.meta.insert().values(
                         key="schema_version", value=str(schema.SCHEMA_VERSION)))
@@ -194,6 +200,30 @@ class StateStore:
                     f"than this pitstop understands ({schema.SCHEMA_VERSION})",
                     key="state.url", hint="upgrade pitstop, or point [state] url elsewhere",
                 )
+            elif int(row) < schema.SCHEMA_VERSION:
+                self._upgrade(conn, int(row))
+                conn.execute(schema.meta.update().where(schema.meta.c.key == "schema_version")
+                             .values(value=str(schema.SCHEMA_VERSION)))
+
+    @staticmethod
+    def _upgrade(conn: Connection, version: int) -> None:
+        """Take the tables from ``version`` to the current one (statements of
+        :data:`pitstop.state.schema.UPGRADES`; a column that exists already is skipped,
+        so two processes upgrading at once both succeed)."""
+        import sqlalchemy as sa
+
+        from pitstop.state import schema
+
+        columns = {c["name"] for c in sa.inspect(conn).get_columns(schema.runs.name)}
+        indexes = {i["name"] for i in sa.inspect(conn).get_indexes(schema.runs.name)}
+        for step in range(version + 1, schema.SCHEMA_VERSION + 1):
+            for statement in schema.UPGRADES.get(step, ()):
+                words = statement.split()
+                if "ADD COLUMN" in statement and words[5] in columns:
+                    continue
+                if statement.startswith("CREATE INDEX") and words[2] in indexes:
+                    continue
+                conn.execute(sa.text(statement))
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
@@ -201,21 +231,26 @@ class StateStore:
             yield conn
 
     # -- runs ----------------------------------------------------------------------
+    @contextmanager
+    def _raw(self) -> Iterator[runs.Writer]:
+        """The store's connection as a :class:`~pitstop.state.runs.Writer`, so runs are
+        written by the same statements whichever path records them."""
+        with self._lock:
+            fairy = self._engine.raw_connection()
+            try:
+                yield runs.Writer(fairy, "?" if self._engine.dialect.paramstyle == "qmark"
+                                  else "%s")
+            finally:
+                fairy.close()
+
     def start_run(self, target: str, *, kind: str = "workflow", trigger: str = "cli",
                   user: str | None = None, params: dict[str, Any] | None = None,
-                  started_at: float | None = None) -> str:
-        from pitstop.state import schema
-
-        run_id = uuid.uuid4().hex[:12]
-        now = time.time() if started_at is None else started_at
-        with self._write() as conn:
-            conn.execute(schema.runs.insert().values(
-                id=run_id, target=target, kind=kind, trigger=trigger, user=user,
-                host=socket.gethostname(), pid=os.getpid(),
-                params=redact(json.dumps(params or {}, default=str)),
-                started_at=now, heartbeat_at=now, status=ACTIVE,
-            ))
-        return run_id
+                  started_at: float | None = None, capability: str | None = None,
+                  verb: str | None = None, parent_id: str | None = None) -> str:
+        with self._raw() as writer:
+            return runs.insert_run(writer, target=target, kind=kind, trigger=trigger,
+                                   user=user, params=params, started_at=started_at,
+                                   capability=capability, verb=verb, parent_id=parent_id)
 
     def heartbeat(self, run_id: str) -> None:
         from pitstop.state import schema
@@ -224,21 +259,12 @@ class StateStore:
             conn.execute(schema.runs.update().where(schema.runs.c.id == run_id)
                          .values(heartbeat_at=time.time()))
 
-    def finish_run(self, run_id: str, status: str, exit_code: int,
-                   error: str | None = None, *, finished_at: float | None = None) -> None:
-        from pitstop.state import schema
-
-        now = time.time() if finished_at is None else finished_at
-        with self._write() as conn:
-            conn.execute(schema.runs.update().where(schema.runs.c.id == run_id).values(
-                status=status, exit_code=exit_code, finished_at=now,
-                error=redact(error) if error else None,
-            ))
-            # an attempt still marked running when its run ends was cut short
-            conn.execute(schema.task_runs.update()
-                         .where(schema.task_runs.c.run_id == run_id,
-                                schema.task_runs.c.status == ACTIVE)
-                         .values(status="interrupted", finished_at=now))
+    def finish_run(self, run_id: str, status: str, exit_code: int | None,
+                   error: str | None = None, *, finished_at: float | None = None,
+                   result: dict[str, Any] | None = None) -> None:
+        with self._raw() as writer:
+            runs.finish_run(writer, run_id, status, exit_code, error, result=result,
+                            finished_at=finished_at)
 
     def start_task(self, run_id: str, task: str, attempt: int, *,
                    log_path: str | None = None) -> int:
@@ -284,50 +310,41 @@ class StateStore:
                 data=redact(json.dumps(record.data, default=str)),
             ))
 
-    def sweep_abandoned(self) -> list[str]:
-        """Mark runs whose process is gone as ``abandoned``; return their ids."""
-        import sqlalchemy as sa
+    def sweep_abandoned(self, *, kill: bool = False) -> list[str]:
+        """Mark runs whose process is gone as ``abandoned``; return their ids.
 
-        from pitstop.state import schema
-
-        host = socket.gethostname()
-        now = time.time()
-        gone: list[str] = []
-        with self._engine.connect() as conn:
-            rows = conn.execute(sa.select(schema.runs.c.id, schema.runs.c.host,
-                                          schema.runs.c.pid, schema.runs.c.heartbeat_at,
-                                          schema.runs.c.started_at)
-                                .where(schema.runs.c.status == ACTIVE)).all()
-        for run_id, run_host, pid, heartbeat, started in rows:
-            # on this host the process tells; elsewhere only the heartbeat does
-            dead = (process_gone(pid, started) if run_host == host
-                    else now - heartbeat > STALE_AFTER_SECONDS)
-            if dead:
-                gone.append(run_id)
-        if gone:
-            stop_leftover_processes(gone)
-            with self._write() as conn:
-                conn.execute(schema.runs.update()
-                             .where(schema.runs.c.id.in_(gone), schema.runs.c.status == ACTIVE)
-                             .values(status="abandoned", finished_at=now, exit_code=None,
-                                     error="the pitstop process died (killed or crashed)"))
-                conn.execute(schema.task_runs.update()
-                             .where(schema.task_runs.c.run_id.in_(gone),
-                                    schema.task_runs.c.status == ACTIVE)
-                             .values(status="abandoned", finished_at=now))
+        Marking only: the processes a dead run left behind are stopped when a new run
+        starts (:meth:`stop_leftovers`) or with ``kill`` (``pitstop history sweep
+        --kill``) — reading the history never kills anything."""
+        with self._raw() as writer:
+            gone = runs.dead_runs(writer)
+            runs.mark_abandoned(writer, gone)
+        if kill:
+            self.stop_leftovers(since=0.0)
         return gone
 
+    def stop_leftovers(self, *, since: float) -> list[int]:
+        """Stop the leftover processes of runs abandoned after ``since`` on this host."""
+        with self._raw() as writer:
+            ids = runs.abandoned_with_leftovers(writer, since)
+        return runs.stop_leftover_processes(ids) if ids else []
+
     def list_runs(self, *, limit: int = 20, status: str | None = None,
-                  target: str | None = None) -> list[RunRecord]:
+                  target: str | None = None, capability: str | None = None,
+                  trigger: str | None = None, verb: str | None = None,
+                  parent_id: str | None = None) -> list[RunRecord]:
+        """Runs, newest first, filtered by what is given."""
         import sqlalchemy as sa
 
         from pitstop.state import schema
 
-        query = sa.select(schema.runs).order_by(schema.runs.c.started_at.desc()).limit(limit)
-        if status:
-            query = query.where(schema.runs.c.status == status)
-        if target:
-            query = query.where(schema.runs.c.target == target)
+        r = schema.runs
+        query = sa.select(r).order_by(r.c.started_at.desc(), r.c.id).limit(limit)
+        for column, value in ((r.c.status, status), (r.c.target, target),
+                              (r.c.capability, capability), (r.c.trigger, trigger),
+                              (r.c.verb, verb), (r.c.parent_id, parent_id)):
+            if value:
+                query = query.where(column == value)
         with self._engine.connect() as conn:
             rows = conn.execute(query).mappings().all()
             ids = [r["id"] for r in rows]
@@ -467,11 +484,38 @@ class StateStore:
         with self._engine.connect() as conn:
             rows = conn.execute(sa.select(h).join(newest, h.c.id == newest.c.id)
                                 .order_by(h.c.name)).mappings().all()
-        return [HealthCheckRecord(
-            name=r["name"], status=r["status"], latency_seconds=r["latency_seconds"],
-            observed=json.loads(r["observed"] or "{}"), message=r["message"], hint=r["hint"],
-            checked_at=_utc(r["checked_at"]) or dt.datetime.now(dt.UTC), run_id=r["run_id"],
-        ) for r in rows]
+        return [_check_from_row(r) for r in rows]
+
+    def health_check_history(self, name: str | None = None, *, per_check: int = 20
+                             ) -> dict[str, list[HealthCheckRecord]]:
+        """The newest ``per_check`` results of each check (or of check ``name``),
+        newest first, by check name."""
+        import sqlalchemy as sa
+
+        from pitstop.state import schema
+
+        h = schema.health_checks
+        rank = sa.func.row_number().over(partition_by=h.c.name,
+                                         order_by=h.c.id.desc()).label("rank")
+        ranked = sa.select(h, rank)
+        if name is not None:
+            ranked = ranked.where(h.c.name == name)
+        sub = ranked.subquery()
+        query = sa.select(sub).where(sub.c.rank <= per_check).order_by(sub.c.name,
+                                                                       sub.c.id.desc())
+        history: dict[str, list[HealthCheckRecord]] = {}
+        with self._engine.connect() as conn:
+            for row in conn.execute(query).mappings():
+                history.setdefault(row["name"], []).append(_check_from_row(row))
+        return history
+
+
+def _check_from_row(r: Any) -> HealthCheckRecord:
+    return HealthCheckRecord(
+        name=r["name"], status=r["status"], latency_seconds=r["latency_seconds"],
+        observed=json.loads(r["observed"] or "{}"), message=r["message"], hint=r["hint"],
+        checked_at=_utc(r["checked_at"]) or dt.datetime.now(dt.UTC), run_id=r["run_id"],
+    )
 
 
 def _run_from_row(r: Any, tasks: tuple[TaskRunRecord, ...]) -> RunRecord:
@@ -482,72 +526,6 @@ def _run_from_row(r: Any, tasks: tuple[TaskRunRecord, ...]) -> RunRecord:
         status=r["status"], started_at=started, host=r["host"], pid=r["pid"], user=r["user"],
         params=json.loads(r["params"] or "{}"), finished_at=_utc(r["finished_at"]),
         exit_code=r["exit_code"], error=r["error"], tasks=tasks,
+        capability=r["capability"], verb=r["verb"], parent_id=r["parent_id"],
+        result=json.loads(r["result"]) if r["result"] else None,
     )
-
-
-def stop_leftover_processes(run_ids: Sequence[str]) -> list[int]:
-    """SIGKILL the process groups of task processes a dead run left behind on this host.
-
-    Command tasks carry ``PITSTOP_RUN_ID`` in their environment, so they are found in
-    ``/proc`` without guessing from pids that may have been reused.  Returns the pids
-    that were signalled (empty where ``/proc`` is not available)."""
-    import signal
-
-    wanted = {f"PITSTOP_RUN_ID={run_id}".encode() for run_id in run_ids}
-    killed: list[int] = []
-    proc = Path("/proc")
-    if not proc.is_dir():
-        return killed
-    for entry in proc.iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            environ = (entry / "environ").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if wanted.isdisjoint(environ):
-            continue
-        pid = int(entry.name)
-        try:
-            os.killpg(os.getpgid(pid), signal.SIGKILL)
-            killed.append(pid)
-        except (ProcessLookupError, PermissionError):
-            pass
-    return killed
-
-
-def process_gone(pid: int, since: float) -> bool:
-    """Whether the process ``pid`` of this host, known alive at Unix time ``since``, is
-    gone: no such process (or a zombie), or the pid now belongs to a process that
-    started later (pid reuse, e.g. pitstop as PID 1 of a restarted container).  The
-    liveness test of the abandoned-run sweep, shared with anything else that records
-    its writer's pid (backups in flight)."""
-    return not _pid_alive(pid) or _started_after(pid, since)
-
-
-def _started_after(pid: int, when: float) -> bool:
-    """Whether process ``pid`` started after Unix time ``when`` (False when unknown)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        ticks = int(fields[19])  # field 22 of proc(5): start time, clock ticks after boot
-        boot = next(int(line.split()[1]) for line in
-                    Path("/proc/stat").read_text().splitlines() if line.startswith("btime "))
-        started = boot + ticks / os.sysconf("SC_CLK_TCK")
-    except (OSError, ValueError, IndexError, StopIteration):
-        return False
-    return started > when + 2.0  # btime has whole seconds; leave a margin
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # a zombie child counts as dead
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        return stat.rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return True

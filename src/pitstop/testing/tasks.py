@@ -12,17 +12,17 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-from pitstop.engine.task import TaskContext, TaskOutcome
+from pitstop.capability import TaskContext, TaskOutcome
 from pitstop.errors import EXIT_ERROR
 from pitstop.testing.coverage_run import coverage
 from pitstop.testing.junit import TestCase
 from pitstop.testing.settings import TestSettings
-from pitstop.testing.smoke import smoke
+from pitstop.testing.smoke_run import smoke
 
 
 def _settings(ctx: TaskContext) -> TestSettings:
     """``[test]``, with the task's own timeout when it is the tighter one."""
-    settings = ctx.settings.typed_section("test", TestSettings)
+    settings = ctx.settings.section(TestSettings)
     if ctx.timeout is not None and (settings.timeout is None or ctx.timeout < settings.timeout):
         settings = dataclasses.replace(settings, timeout=ctx.timeout)
     return settings

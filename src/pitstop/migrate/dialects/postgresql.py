@@ -60,7 +60,7 @@ class PostgresDialect:
 
     @property
     def error_types(self) -> tuple[type[BaseException], ...]:
-        from pitstop.migrate.dialects.libpq import LibpqError
+        from pitstop.db.libpq import LibpqError
 
         if "psycopg" not in sys.modules:  # only libpq has been used
             return (LibpqError,)

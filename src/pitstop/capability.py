@@ -1,0 +1,372 @@
+"""The capability contract: how a capability declares itself, the one verb shape, and
+the one result shape every front renders.
+
+A capability (``migrate``, ``backup``, ``checks`` … or a third-party package) declares
+itself once, in a cheap module of its own package (``pitstop/<name>/descriptor.py``)::
+
+    CAPABILITY = Capability(
+        name="migrate", summary="SQL migrations …", docs="docs/migrate.md",
+        sections=(Section("migrate", "pitstop.migrate.settings:MigrateSettings"),),
+        commands=(Command("migrate", "pitstop.cli.migrate_cmd:migrate", "Apply …"),),
+        verbs=(Verb("up", "pitstop.migrate:up", "Apply pending migrations.", "write"),),
+        tasks=(Task("migrate", "pitstop.migrate.tasks:migrate_task", "Apply …"),),
+    )
+
+and :mod:`pitstop.registry` collects the descriptors.  Targets are ``"module:attr"``
+strings imported only when used, so listing commands, tasks and sections costs nothing.
+
+Every verb has one shape::
+
+    verb(settings, *, progress=None, **options) -> Result
+
+where ``settings`` is the project's :class:`~pitstop.config.Settings`, ``progress`` an
+optional :class:`Progress` callback, and the result a frozen dataclass deriving from
+:class:`Result`, whose one :meth:`Result.to_dict` is what ``--json``, the run record,
+built-in tasks and every later front use.
+
+Built-in workflow tasks use :class:`TaskContext` and return a :class:`TaskOutcome`;
+they call the same verbs the CLI calls.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import dataclasses
+import datetime as dt
+import enum
+import functools
+import importlib
+import logging
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import PurePath
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, ParamSpec, Protocol, TypeVar
+
+if TYPE_CHECKING:
+    from pitstop.config import Settings
+
+Level = Literal["read", "write", "admin"]
+"""What a verb or task may do: ``read`` inspects, ``write`` changes, ``admin`` can lose
+data or lock people out (restore, migrate down, deploy extensions)."""
+
+Trigger = Literal["cli", "workflow", "web", "schedule", "catchup", "worker", "api"]
+"""Which front started a run."""
+
+
+def load_target(target: str) -> Any:
+    """Import ``"module:attribute"`` and return the attribute."""
+    module_name, _, attr = target.partition(":")
+    if not module_name or not attr:
+        raise ValueError(f"expected 'module:attribute', got {target!r}")
+    value = importlib.import_module(module_name)
+    for part in attr.split("."):
+        value = getattr(value, part)
+    return value
+
+
+class Progress(Protocol):
+    """The one progress seam: ``progress(done, total)``, ``total`` ``None`` when unknown.
+
+    Called from the working thread; units are the verb's (bytes, files, targets)."""
+
+    def __call__(self, done: int, total: int | None, /) -> None: ...
+
+
+# -- results ------------------------------------------------------------------------------
+def jsonable(value: Any) -> Any:
+    """``value`` as JSON-ready data: results and dataclasses as dicts, datetimes as ISO
+    8601 in UTC, paths as strings, tuples/sets as lists, enums by value."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    to_dict = getattr(value, "to_dict", None)
+    if callable(to_dict) and not isinstance(value, type):
+        return to_dict()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)
+                if not f.name.startswith("_")}
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            return value.isoformat()
+        return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, PurePath):
+        return str(value)
+    if isinstance(value, enum.Enum):
+        return jsonable(value.value)
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [jsonable(v) for v in value]
+        return sorted(items, key=repr) if isinstance(value, set | frozenset) else items
+    if isinstance(value, bytes):
+        return value.hex()
+    return str(value)
+
+
+@dataclasses.dataclass(frozen=True)
+class Result:
+    """Base of every verb's result: a frozen dataclass with one :meth:`to_dict`.
+
+    ``to_dict`` lists the dataclass fields in declaration order (fields starting with
+    ``_`` are private), plus the names in :attr:`derived` (properties worth showing),
+    converted by :func:`jsonable`, with secrets masked.  A subclass that needs a
+    different shape overrides :meth:`data` — never ``to_dict`` — so masking stays in
+    one place.
+    """
+
+    derived: ClassVar[tuple[str, ...]] = ()
+
+    def data(self) -> dict[str, Any]:
+        """The result as plain data, before masking."""
+        data = {f.name: jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)
+                if not f.name.startswith("_")}
+        for name in self.derived:
+            data[name] = jsonable(getattr(self, name))
+        return data
+
+    def to_dict(self) -> dict[str, Any]:
+        """Stable keys, ISO timestamps, secrets masked: what ``--json`` prints, the run
+        record stores and every front shows."""
+        from pitstop.redact import redact_data
+
+        masked: dict[str, Any] = redact_data(self.data())
+        return masked
+
+    @property
+    def exit_code(self) -> int:
+        """The exit code this outcome means on its own (0; a dry run 10; failed checks
+        1 …).  Fronts may still decide otherwise for their options."""
+        return 0
+
+
+# -- the descriptor -----------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class Verb:
+    """One thing a capability does, callable from every front."""
+
+    name: str
+    """The verb's name within its capability: ``up``, ``create`` …"""
+    target: str
+    """``"module:function"`` of ``fn(settings, *, progress=None, **options) -> Result``."""
+    summary: str
+    level: Level = "read"
+    recorded: bool = True
+    """Whether each call is recorded as a run (read-only listings are not)."""
+    command: tuple[str, ...] = ()
+    """The CLI path (``("migrate", "up")``); empty: ``(capability, name)``."""
+
+    def load(self) -> Callable[..., Any]:
+        func: Callable[..., Any] = load_target(self.target)
+        return func
+
+
+@dataclasses.dataclass(frozen=True)
+class Command:
+    """A top-level CLI command (usually a group) the capability contributes."""
+
+    name: str
+    target: str
+    """``"module:attribute"`` of the click command."""
+    summary: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Task:
+    """A built-in workflow task: ``fn(ctx: TaskContext) -> TaskOutcome``."""
+
+    name: str
+    target: str
+    description: str
+    level: Level = "write"
+    needs: tuple[str, ...] = ()
+    verb: str | None = None
+    """The verb it calls (``"migrate up"``), so the run record names it."""
+
+    def load(self) -> Callable[[TaskContext], TaskOutcome]:
+        func: Callable[[TaskContext], TaskOutcome] = load_target(self.target)
+        return func
+
+
+@dataclasses.dataclass(frozen=True)
+class Section:
+    """A configuration table owned by the capability, parsed into a frozen dataclass."""
+
+    name: str
+    """The table: ``migrate`` for ``[migrate]``."""
+    target: str
+    """``"module:DataclassName"``; every key is a field with a default and a docstring."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Extension:
+    """A pluggable piece of a capability: a check kind, a report format …"""
+
+    name: str
+    target: str
+    summary: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class Capability:
+    """Everything pitstop knows about one capability, declared once."""
+
+    name: str
+    summary: str
+    docs: str
+    """The documentation page, relative to the repository (``docs/migrate.md``), or a URL
+    for a third-party capability."""
+    verbs: tuple[Verb, ...] = ()
+    commands: tuple[Command, ...] = ()
+    tasks: tuple[Task, ...] = ()
+    sections: tuple[Section, ...] = ()
+    check_kinds: tuple[Extension, ...] = ()
+    reporters: tuple[Extension, ...] = ()
+    origin: str = "pitstop"
+    """``pitstop`` for a built-in capability, else the distribution that provides it."""
+
+    def verb(self, name: str) -> Verb:
+        for verb in self.verbs:
+            if verb.name == name:
+                return verb
+        raise KeyError(f"capability {self.name!r} has no verb {name!r}")
+
+    def command_path(self, verb: Verb) -> tuple[str, ...]:
+        return verb.command or (self.name, verb.name)
+
+
+# -- built-in tasks ------------------------------------------------------------------------
+TaskStatus = Literal["success", "failed", "skipped", "timeout", "interrupted", "dry-run"]
+
+
+@dataclasses.dataclass(frozen=True)
+class TaskOutcome:
+    """What a built-in task returns.
+
+    ``exit_code`` follows pitstop's table (0 ok, 1 error, 2 dependency …); ``data`` is
+    stored on the task's record (JSON-ready: usually the verb result's ``to_dict()``).
+    """
+
+    status: TaskStatus = "success"
+    exit_code: int = 0
+    message: str = ""
+    data: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass
+class TaskContext:
+    """Everything a built-in task may use."""
+
+    name: str
+    settings: Settings
+    run_id: str
+    log: logging.LoggerAdapter[logging.Logger]
+    dry_run: bool = False
+    timeout: float | None = None
+    cancel: threading.Event = dataclasses.field(default_factory=threading.Event)
+    results: dict[str, TaskOutcome] = dataclasses.field(default_factory=dict)
+    """Outcomes of the tasks that already finished in this run (read-only by convention)."""
+    environ: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    """The environment pitstop was started with (``VIRTUAL_ENV``, required variables…);
+    built-in tasks read it from here, never from ``os.environ``."""
+    user: str | None = None
+    """Who started the run (recorded on the verb runs the task makes)."""
+
+
+# -- one history: every verb call recorded, whichever front made it ----------------------
+@dataclasses.dataclass(frozen=True)
+class Invocation:
+    """Who is calling verbs right now: set by each front around its work."""
+
+    trigger: Trigger = "api"
+    user: str | None = None
+    parent_id: str | None = None
+    """The run this call belongs to (a workflow run, or the verb that called this one)."""
+    capability: str | None = None
+    """The capability whose verb is running (its calls to its own verbs are part of it)."""
+
+
+class RunToken(Protocol):
+    run_id: str | None
+
+
+class Recorder(Protocol):
+    """Writes verb calls into the history (:class:`pitstop.state.recorder.StateRecorder`).
+
+    Never raises: a history that cannot be written is a warning, not a failed verb."""
+
+    def start(self, settings: Settings, capability: str, verb: str,
+              options: Mapping[str, Any], invocation: Invocation) -> RunToken: ...
+
+    def finish(self, token: RunToken, *, result: Any = None,
+               error: BaseException | None = None) -> None: ...
+
+
+_recorder: Recorder | None = None
+_invocation: contextvars.ContextVar[Invocation] = contextvars.ContextVar(
+    "pitstop_invocation", default=Invocation())  # noqa: B039 - frozen, never mutated
+
+
+def install_recorder(recorder: Recorder | None) -> Recorder | None:
+    """Make ``recorder`` write every verb call from now on (``None``: stop recording);
+    returns the previous one.  Fronts call this once at start-up."""
+    global _recorder
+    previous, _recorder = _recorder, recorder
+    return previous
+
+
+def current_invocation() -> Invocation:
+    return _invocation.get()
+
+
+@contextlib.contextmanager
+def invocation(**changes: Any) -> Iterator[Invocation]:
+    """Run the block as ``Invocation(**changes)`` on top of the current one."""
+    value = dataclasses.replace(_invocation.get(), **changes)
+    token = _invocation.set(value)
+    try:
+        yield value
+    finally:
+        _invocation.reset(token)
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def recorded(capability: str, verb: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Declare ``fn(settings, *, progress=None, **options)`` as ``capability``'s verb
+    ``verb``: each call is recorded as a run (options, outcome, the result's
+    ``to_dict()``) by the installed :class:`Recorder`, as its own run or, when called
+    from inside another run, as that run's child.  A verb that calls another verb of its
+    own capability (``validate`` reading ``status``) makes one run, not two."""
+
+    def decorate(func: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(func)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            recorder = _recorder
+            outer = _invocation.get()
+            if recorder is None or not args or outer.capability == capability \
+                    or not hasattr(args[0], "state"):
+                return func(*args, **kwargs)
+            settings = args[0]
+            options = {k: v for k, v in kwargs.items() if k != "progress" and v is not None}
+            token = recorder.start(settings, capability, verb, options,  # type: ignore[arg-type]
+                                   outer)
+            scope = _invocation.set(dataclasses.replace(
+                outer, parent_id=token.run_id or outer.parent_id, capability=capability))
+            try:
+                result = func(*args, **kwargs)
+            except BaseException as exc:
+                _invocation.reset(scope)
+                recorder.finish(token, error=exc)
+                raise
+            _invocation.reset(scope)
+            recorder.finish(token, result=result)
+            return result
+
+        wrapper.__pitstop_verb__ = (capability, verb)  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate

@@ -1,0 +1,30 @@
+"""The ``db`` capability, declared once (see :mod:`pitstop.capability`)."""
+
+from __future__ import annotations
+
+from pitstop.capability import Capability, Command, Task, Verb
+
+CAPABILITY = Capability(
+    name="db",
+    summary="Create the database and manage PostgreSQL extensions.",
+    docs="docs/db.md",
+    commands=(Command("db", "pitstop.cli.db_cmd:db",
+                      "Create databases and manage PostgreSQL extensions."),),
+    verbs=(
+        Verb("init", "pitstop.db.init:init_database", "Create the database if it does not "
+             "exist.", "write"),
+        Verb("extensions-list", "pitstop.db.extensions:installed", "Installed extensions.",
+             recorded=False, command=("db", "extensions", "list")),
+        Verb("extensions-verify", "pitstop.db.extensions:verify", "Check the required "
+             "extensions.", command=("db", "extensions", "verify")),
+        Verb("extensions-deploy", "pitstop.db.extensions:deploy", "Create missing "
+             "extensions.", "admin", command=("db", "extensions", "deploy")),
+    ),
+    tasks=(
+        Task("db-init", "pitstop.db.tasks:db_init_task",
+             "Create the database named in DATABASE_URL if it does not exist.",
+             verb="db init"),
+        Task("extensions-deploy", "pitstop.checks.tasks:extensions_deploy_task",
+             "Create missing PostgreSQL extensions.", "admin", verb="db extensions-deploy"),
+    ),
+)

@@ -1,0 +1,25 @@
+"""The ``test`` capability (test runs), declared once (see :mod:`pitstop.capability`)."""
+
+from __future__ import annotations
+
+from pitstop.capability import Capability, Command, Section, Task, Verb
+
+CAPABILITY = Capability(
+    name="test",
+    summary="Smoke tests with a budget, coverage with a floor, in the project's "
+            "interpreter.",
+    docs="docs/test.md",
+    sections=(Section("test", "pitstop.testing.settings:TestSettings"),),
+    commands=(Command("test", "pitstop.cli.test_cmd:test",
+                      "Run smoke tests with a time budget, or coverage with a floor."),),
+    verbs=(
+        Verb("smoke", "pitstop.testing:smoke", "Smoke tests with a time budget."),
+        Verb("coverage", "pitstop.testing:coverage", "Tests under coverage with a floor."),
+    ),
+    tasks=(
+        Task("smoke", "pitstop.testing.tasks:smoke_task", "Run the smoke tests.", "read",
+             verb="test smoke"),
+        Task("coverage", "pitstop.testing.tasks:coverage_task",
+             "Run the tests with coverage and a floor.", "read", verb="test coverage"),
+    ),
+)
