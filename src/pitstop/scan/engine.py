@@ -319,7 +319,13 @@ def scan_secrets(options: ScanOptions | Settings, **overrides: Any) -> ScanRepor
                                                       f.commit or ""))
     written = None
     if options.update_baseline and options.baseline is not None:
-        written = write_baseline(options.baseline, findings)
+        # a partial scan (--staged, PATHs, history) replaces the entries of the paths it
+        # read and keeps the others, so accepting one staged finding loses nothing
+        partial = options.mode != "tree" or bool(options.paths)
+        scanned = set(result.paths)
+        keep = [entry for entry in load_baseline(options.baseline)
+                if entry.path not in scanned] if partial else []
+        written = write_baseline(options.baseline, findings, keep)
         kept: list[Finding] = []
         stale: list[BaselineEntry] = []
         baselined = len(findings)
