@@ -322,9 +322,9 @@ def scan_secrets(options: ScanOptions | Settings, **overrides: Any) -> ScanRepor
         # a partial scan (--staged, PATHs, history) replaces the entries of the paths it
         # read and keeps the others, so accepting one staged finding loses nothing
         partial = options.mode != "tree" or bool(options.paths)
-        scanned = set(result.paths)
+        read = set(result.paths)
         keep = [entry for entry in load_baseline(options.baseline)
-                if entry.path not in scanned] if partial else []
+                if entry.path not in read] if partial else []
         written = write_baseline(options.baseline, findings, keep)
         kept: list[Finding] = []
         stale: list[BaselineEntry] = []
