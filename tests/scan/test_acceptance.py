@@ -133,7 +133,8 @@ def test_every_rule_file_error_has_a_hint(tmp_path: Path) -> None:
     from pitstop.scan.gitleaks import read_gitleaks_config
 
     config = tmp_path / "gl.toml"
-    for text in ('[[rules]]\nregex = "abc"\n', "[[rules]\n", '[[rules]]\nid = "x"\nfoo = 1\n'):
+    for text in ('[[rules]]\nregex = "abc"\n', "[[rules]\n",
+                 '[[rules]]\nid = "x"\nentropy = "high"\n'):
         config.write_text(text, encoding="utf-8")
         with pytest.raises(ConfigError) as caught:
             read_gitleaks_config(config)

@@ -17,7 +17,7 @@ def test_public_api() -> None:
                                                        "gitleaks", "gitsrc", "ruleset",
                                                        "sources", "baseline", "settings",
                                                        "reporters", "annotations",
-                                                       "placeholder"})
+                                                       "placeholder", "gitleaks_detect"})
 
 
 def test_settings_section(tmp_path: Path) -> None:
