@@ -45,12 +45,12 @@ MAX_EXTEND_DEPTH = 2
 """gitleaks follows ``[extend]`` from the given file and from the file it extends."""
 
 _NAMES = {name.lower(): name for name in (
-    "title", "description", "extend", "rules", "allowlist", "allowlists",  # top level
+    "title", "description", "minVersion", "extend", "rules", "allowlist", "allowlists",
     "path", "url", "useDefault", "disabledRules",  # [extend]
     "id", "regex", "secretGroup", "entropy", "keywords", "tags", "required", "skipReport",
     "condition", "commits", "paths", "regexTarget", "regexes", "stopwords", "targetRules",
 )}
-_TOP_KEYS = {"title", "description", "extend", "rules", "allowlist", "allowlists"}
+_TOP_KEYS = {"title", "description", "minversion", "extend", "rules", "allowlist", "allowlists"}
 _EXTEND_KEYS = {"path", "url", "usedefault", "disabledrules"}
 _RULE_KEYS = {"id", "description", "regex", "secretgroup", "entropy", "keywords", "path",
               "tags", "allowlist", "allowlists", "required", "skipreport"}
