@@ -11,8 +11,6 @@ import dataclasses
 from collections.abc import Sequence
 
 from pitstop.scan.filters import generic_reason, inline_marker, shannon_entropy
-from pitstop.scan.gitleaks_detect import candidates as gitleaks_candidates
-from pitstop.scan.gitleaks_detect import generic_covers
 from pitstop.scan.model import Dropped, Finding
 from pitstop.scan.rule import CompiledRule, RuleSet, iter_spans
 
@@ -175,6 +173,8 @@ def _detect_gitleaks(rules: RuleSet, compiled: CompiledRule, data: bytes, origin
                      explain: bool, result: Detection, found: list[tuple[int, int, bool, int]]
                      ) -> None:
     """One rule of a gitleaks-format file, with gitleaks' semantics."""
+    from pitstop.scan.gitleaks_detect import candidates as gitleaks_candidates
+
     for candidate in gitleaks_candidates(rules, compiled, data, origin.path, origin.commit):
         result.candidates += 1
         secret = _text(candidate.secret)
@@ -253,6 +253,8 @@ def _drop_generic_duplicates(result: Detection, found: list[tuple[int, int, bool
                              explain: bool) -> None:
     """gitleaks' rule: a finding of a rule whose id says ``generic`` is dropped when
     another rule's finding on the same line holds its secret."""
+    from pitstop.scan.gitleaks_detect import generic_covers
+
     others = [(f.rule, f.secret, line) for f, (_s, _e, _g, line)
               in zip(result.findings, found, strict=True)]
     kept: list[Finding] = []

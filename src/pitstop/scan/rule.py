@@ -267,10 +267,13 @@ def _keyword_closure(by_keyword: dict[str, list[int]]) -> dict[bytes, tuple[int,
     return closure
 
 
-def _keyword_overlaps(keywords: Sequence[bytes]) -> dict[bytes, tuple[tuple[int, bytes], ...]]:
-    """For each keyword, the keywords that start inside it and end after it."""
+def _keyword_overlaps(keywords: Sequence[bytes], targets: set[bytes]
+                      ) -> dict[bytes, tuple[tuple[int, bytes], ...]]:
+    """For each keyword, the keywords of ``targets`` that start inside it and end after
+    it.  Only gitleaks rules need them (any occurrence of a keyword opens the rule);
+    pitstop's own rules look at the lines around the hits the prefilter reports."""
     by_prefix: dict[bytes, list[bytes]] = {}
-    for keyword in keywords:
+    for keyword in targets:
         for end in range(1, len(keyword)):
             by_prefix.setdefault(keyword[:end], []).append(keyword)
     overlaps: dict[bytes, tuple[tuple[int, bytes], ...]] = {}
@@ -292,6 +295,7 @@ def compile_rules(rules: Sequence[Rule], allowlists: Sequence[Allowlist] = (),
     seen: set[str] = set()
     by_keyword: dict[str, list[int]] = {}
     keyword_free: list[int] = []
+    gitleaks_keywords: set[bytes] = set()
     for rule in rules:
         where = f"rules.{rule.id}"
         if not rule.id:
@@ -326,6 +330,8 @@ def compile_rules(rules: Sequence[Rule], allowlists: Sequence[Allowlist] = (),
             keyword_free.append(index)
         for keyword in keywords:
             by_keyword.setdefault(keyword, []).append(index)
+        if rule.gitleaks:
+            gitleaks_keywords.update(k.encode("utf-8") for k in keywords)
     keyword_rules = _keyword_closure(by_keyword)
     prefilter = None
     if keyword_rules:
@@ -337,7 +343,7 @@ def compile_rules(rules: Sequence[Rule], allowlists: Sequence[Allowlist] = (),
         prefilter=prefilter,
         keyword_rules=keyword_rules,
         keyword_free=tuple(keyword_free),
-        overlaps=_keyword_overlaps(tuple(keyword_rules)),
+        overlaps=_keyword_overlaps(tuple(keyword_rules), gitleaks_keywords),
         windows=tuple(c.rule.window for c in compiled),
         path_rules=tuple(i for i, c in enumerate(compiled)
                          if c.path is not None and not c.rule.skip_report),

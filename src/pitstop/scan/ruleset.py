@@ -8,7 +8,6 @@ import functools
 from pathlib import Path
 
 from pitstop.errors import ConfigError
-from pitstop.scan.gitleaks import apply_targeted, read_gitleaks_config
 from pitstop.scan.rule import RuleSet, compile_rules
 from pitstop.scan.rules import builtin_rules, default_allowlists
 
@@ -35,6 +34,8 @@ def _load(rules_file: str | None, stamp: int | None, disable: tuple[str, ...],
         rules = list(builtin_rules())
         allowlists = list(default_allowlists())
     else:
+        from pitstop.scan.gitleaks import apply_targeted, read_gitleaks_config
+
         config = read_gitleaks_config(Path(rules_file), Path(base_dir) if base_dir else None)
         rules = apply_targeted(list(config.rules), config.targeted, Path(rules_file))
         rules = [r if r.description else dataclasses.replace(r, description=r.id)
