@@ -428,3 +428,37 @@ def test_the_rule_file_itself_is_not_scanned(git_repo: Path) -> None:
         report = scan_secrets(ScanOptions(root=git_repo, rules_file=config, mode=mode,
                                           jobs=1))  # type: ignore[arg-type]
         assert [f.path for f in report.findings] == ["other.toml"]
+
+
+def test_a_global_allowlist_path_skips_a_file_in_a_tree_scan_only(git_repo: Path) -> None:
+    """``gitleaks dir`` skips a file that a global allowlist's paths match while walking,
+    whatever the allowlist's condition; ``gitleaks git`` applies the whole allowlist."""
+    from gitutil import git
+
+    config = _write(git_repo.parent, "gl.toml", """
+[[rules]]
+id = "t"
+regex = '''tok_[0-9]{4}'''
+[[rules]]
+id = "p"
+path = '''\\.pem$'''
+[[allowlists]]
+condition = "AND"
+paths = ['''^skip''']
+regexes = ['''no-such-text''']
+""")
+    for name in ("skip.txt", "keep.txt"):
+        _write(git_repo, name, "tok_1234\n")
+    for name in ("skip.pem", "keep.pem"):
+        _write(git_repo, name, "x\n")
+    git(git_repo, "add", ".")
+    git(git_repo, "commit", "-qm", "files")
+
+    def found(mode: str) -> list[tuple[str, str]]:
+        report = scan_secrets(ScanOptions(root=git_repo, rules_file=config, jobs=1,
+                                          mode=mode))  # type: ignore[arg-type]
+        return sorted((f.rule, f.path) for f in report.findings)
+
+    assert found("tree") == [("p", "keep.pem"), ("t", "keep.txt")]
+    assert found("history") == [("p", "keep.pem"), ("p", "skip.pem"), ("t", "keep.txt"),
+                                ("t", "skip.txt")]

@@ -109,8 +109,8 @@ def _batches(entries: list[WalkEntry]) -> Iterable[list[tuple[str, str, int]]]:
         yield batch
 
 
-def _tree_entries(options: ScanOptions, excluder: Excluder, result: FileResult
-                  ) -> list[WalkEntry]:
+def _tree_entries(options: ScanOptions, excluder: Excluder, result: FileResult,
+                  rules: RuleSet) -> list[WalkEntry]:
     root = options.root
     entries: list[WalkEntry] = []
     if options.paths:
@@ -137,9 +137,12 @@ def _tree_entries(options: ScanOptions, excluder: Excluder, result: FileResult
         else:
             items = walk([root], root, excluder)
     config = _rules_file(options)
+    allowed = [allow for allow in rules.allowlists if allow.paths]
     for item in items:
         if isinstance(item, WalkSkip):
             result.skipped.append(Skipped(item.rel, item.reason))
+        elif any(allow.matches_path(item.rel) for allow in allowed):
+            continue  # a global allowlist's paths skip the file, whatever else it says
         elif config is None or item.path.name != config.name or \
                 item.path.resolve() != config:
             entries.append(item)
@@ -173,7 +176,7 @@ def _start_method() -> str:
 
 def _scan_tree(rules: RuleSet, options: ScanOptions, excluder: Excluder) -> FileResult:
     result = FileResult()
-    entries = _tree_entries(options, excluder, result)
+    entries = _tree_entries(options, excluder, result, rules)
     total = sum(e.size for e in entries)
     jobs = options.jobs or os.cpu_count() or 1
     if jobs > 1 and (total >= POOL_MIN_BYTES or len(entries) >= POOL_MIN_FILES):
