@@ -137,12 +137,14 @@ def _tree_entries(options: ScanOptions, excluder: Excluder, result: FileResult,
         else:
             items = walk([root], root, excluder)
     config = _rules_file(options)
-    allowed = [allow for allow in rules.allowlists if allow.paths]
+    # with a gitleaks config, a global allowlist's paths skip the file whatever else the
+    # allowlist says, as gitleaks dir does; the file counts as looked at
+    allowed = [allow for allow in rules.allowlists if allow.paths] if config else []
     for item in items:
         if isinstance(item, WalkSkip):
             result.skipped.append(Skipped(item.rel, item.reason))
-        elif any(allow.matches_path(item.rel) for allow in allowed):
-            continue  # a global allowlist's paths skip the file, whatever else it says
+        elif allowed and any(allow.matches_path(item.rel) for allow in allowed):
+            result.files += 1
         elif config is None or item.path.name != config.name or \
                 item.path.resolve() != config:
             entries.append(item)

@@ -107,9 +107,9 @@ class CompiledAllowlist:
         return next((r.pattern for r in self.paths if r.search(path)), None) if path else None
 
     def matches_path(self, path: str) -> str | None:
-        """The path pattern that matches ``path``.  A tree scan skips a file that a
-        global allowlist's paths match, whatever its condition and other checks say
-        (``gitleaks dir`` does so while walking the directory)."""
+        """The path pattern that matches ``path``.  With a gitleaks config, a tree scan
+        skips a file that a global allowlist's paths match, whatever its condition and
+        other checks say (``gitleaks dir`` does so while walking the directory)."""
         return self._path(path)
 
     def reason(self, secret: str, match: str, line: str, path: str,
