@@ -224,10 +224,12 @@ def _allowlists(data: dict[str, Any], file: Path, key: str, is_global: bool
     refuses a file that uses both at one level."""
     single, many = data.get("allowlist"), data.get("allowlists")
     if single is not None and many is not None:
-        raise ConfigError(f"[{key + '.' if key else ''}allowlist] and "
-                          f"[[{key + '.' if key else ''}allowlists]] cannot be used together",
-                          file=file, key=key or "allowlists",
-                          hint="move the [allowlist] checks into an [[allowlists]] table")
+        forms = "[rules.allowlist] and [[rules.allowlists]]" if key else \
+            "[allowlist] and [[allowlists]]"
+        raise ConfigError(f"{forms} cannot be used together{' in one rule' if key else ''}",
+                          file=file, key=key or None,
+                          hint="move the checks of the older table into an array entry "
+                               "(gitleaks refuses both forms too)")
     if single is not None:
         return [_allowlist(single, file, f"{key + '.' if key else ''}allowlist", is_global)]
     if many is None:

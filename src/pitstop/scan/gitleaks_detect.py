@@ -22,6 +22,7 @@ from pitstop's own rules are:
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import Counter
 from collections.abc import Sequence
@@ -77,15 +78,20 @@ def secret_span(compiled: CompiledRule, match: bytes) -> tuple[int, int]:
     return 0, len(match)
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
 class Candidate:
-    """One match of a gitleaks rule: where its secret lies and why it may be dropped."""
+    """One match of a gitleaks rule: where it and its secret lie, and why gitleaks would
+    drop it (``reason``; ``None``: a finding)."""
 
-    __slots__ = ("line", "match", "match_start", "number", "reason", "secret", "start")
-
-    def __init__(self, number: int, match_start: int, start: int, secret: bytes,
-                 match: bytes, line: bytes, reason: str | None) -> None:
-        self.number, self.match_start, self.start = number, match_start, start
-        self.secret, self.match, self.line, self.reason = secret, match, line, reason
+    number: int
+    """gitleaks' line of the match, counted from 0 in the text."""
+    match_start: int
+    start: int
+    """Offset of the secret in the text."""
+    secret: bytes
+    match: bytes
+    line: bytes
+    reason: str | None
 
 
 def candidates(rules: RuleSet, compiled: CompiledRule, data: bytes, path: str,
