@@ -16,7 +16,8 @@ def test_public_api() -> None:
                                                        "detector", "files", "filters",
                                                        "gitleaks", "gitsrc", "ruleset",
                                                        "sources", "baseline", "settings",
-                                                       "reporters", "annotations"})
+                                                       "reporters", "annotations",
+                                                       "placeholder", "gitleaks_detect"})
 
 
 def test_settings_section(tmp_path: Path) -> None:

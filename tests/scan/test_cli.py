@@ -155,3 +155,55 @@ def test_pre_commit_hook_definition() -> None:
     assert "- id: pitstop-scan-secrets\n" in hooks
     assert "  entry: pitstop scan secrets --staged\n" in hooks
     assert "  pass_filenames: false\n" in hooks and "  language: python\n" in hooks
+
+
+def test_a_blocked_commit_says_how_to_accept_a_finding(
+        repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (repo / "app.py").write_text(f"T = '{github_token()}'\n")
+    (repo / "other.py").write_text(f"K = '{aws_key()}'\n")
+    git(repo, "add", "app.py", "other.py")
+    git(repo, "commit", "-qm", "accepted earlier")
+    assert main(["scan", "secrets", "--baseline", "base.json", "--update-baseline"]) == 0
+    (repo / "new.py").write_text(f"S = '{github_token(3)}'\n")
+    git(repo, "add", "new.py")
+    capsys.readouterr()
+    assert main(["scan", "secrets", "--staged"]) == 1
+    err = capsys.readouterr().err
+    assert "commit blocked: 1 finding in the staged files" in err
+    assert "pitstop:allow" in err
+    command = ("pitstop scan secrets --staged --baseline .pitstop-secrets.json "
+               "--update-baseline")
+    assert command in err and "git add .pitstop-secrets.json" in err
+    # the advice works as written: the baseline given to the hook is updated in place,
+    # and the entries of files that were not staged are kept
+    assert main(["scan", "secrets", "--staged", "--baseline", "base.json"]) == 1
+    err = capsys.readouterr().err
+    assert "commit blocked: 1 finding" in err
+    assert "pitstop scan secrets --staged --baseline base.json --update-baseline" in err
+    assert main(["scan", "secrets", "--staged", "--baseline", "base.json",
+                 "--update-baseline"]) == 0
+    assert main(["scan", "secrets", "--staged", "--baseline", "base.json"]) == 0
+    assert main(["scan", "secrets", "--baseline", "base.json"]) == 0  # nothing was lost
+    entries = json.loads((repo / "base.json").read_text())["findings"]
+    assert sorted(e["path"] for e in entries) == ["app.py", "new.py", "other.py"]
+    # with [scan] baseline configured the command needs no --baseline
+    (repo / "pitstop.toml").write_text('[scan]\nbaseline = "base.json"\n')
+    (repo / "more.py").write_text(f"M = '{github_token(4)}'\n")
+    git(repo, "add", "more.py")
+    capsys.readouterr()
+    assert main(["scan", "secrets", "--staged"]) == 1
+    err = capsys.readouterr().err
+    assert "pitstop scan secrets --staged --update-baseline, then `git add base.json`" in err
+    # or inline: the marker the hint names
+    (repo / "more.py").write_text(f"M = '{github_token(4)}'  # pitstop:allow\n")
+    git(repo, "add", "more.py")
+    assert main(["scan", "secrets", "--staged"]) == 0
+    assert "commit blocked" not in capsys.readouterr().err
+
+
+def test_a_tree_scan_with_findings_prints_no_commit_advice(
+        repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (repo / "app.py").write_text(f"T = '{github_token()}'\n")
+    git(repo, "add", "app.py")
+    assert main(["scan", "secrets"]) == 1
+    assert "commit blocked" not in capsys.readouterr().err

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from pitstop.scan.filters import generic_reason, inline_marker, shannon_entropy
+from pitstop.scan.placeholder import placeholder_reason
 
 from .conftest import github_token, scan
 
@@ -33,6 +34,10 @@ from .conftest import github_token, scan
     'token_url = "https://oauth2.googleapis.com/token"',
     'PASSWORD_HASHERS = "django.contrib.auth.hashers.PBKDF2PasswordHasher"',
     'csrf_token = "Xk29fLq8ZmW3pR7tVb4nJc6y"',
+    'session_token = "AQoEXAMPLE' 'H4aoAH0gNCAPyJxz4BlCFFxWNE1"',   # AWS's documented marker
+    'password = "arn:aws:iam::aws:policy/IAMUserChangePassword"',
+    'password = "webdavgeneratedpassword1"',
+    'password = "SomeKindOfPassword123!@#"',
 ])
 def test_look_alikes_do_not_fire(tree: Path, line: str) -> None:
     (tree / "settings.py").write_text(line + "\n")
@@ -47,6 +52,47 @@ def test_look_alikes_do_not_fire(tree: Path, line: str) -> None:
 def test_real_looking_values_fire(tree: Path, line: str, rule: str) -> None:
     (tree / "settings.py").write_text(line + "\n")
     assert [f.rule for f in scan(tree).findings] == [rule]
+
+
+# Real passwords that merely contain a placeholder word (issue 14): found, not dropped.
+# The values are assembled here so this file holds no literal secret.
+@pytest.mark.parametrize(("line", "rule"), [
+    ('DATABASE_URL = "postgresql://app:' + 'S3cr3tPassw0rd!x' + '@db.internal/app"',
+     "postgres-url-password"),
+    ('password = "' + 'MyTestPw9x7q' + '"', "generic-password"),
+    ('db_password = "' + 'Example-Q7vX9kLm2' + '"', "generic-password"),
+    ('api_secret = "' + 'tokenQ7vX9KLM2pz4' + '"', "generic-api-key"),
+    ('export DB_PASSWORD=' + 'changemeNOW8Kq2x', "generic-env-assignment"),
+    ('smtp_password = "' + 'dummy4Rt9!Lqx' + '"', "generic-password"),
+])
+def test_real_passwords_with_placeholder_words_fire(tree: Path, line: str, rule: str) -> None:
+    (tree / "settings.py").write_text(line + "\n")
+    report = scan(tree, explain=True)
+    assert [f.rule for f in report.findings] == [rule], [d.reason for d in report.dropped]
+
+
+@pytest.mark.parametrize("value", [
+    "changeme", "<password>", "${DB_PASSWORD}", "xxxxxxxx", "your-api-key-here",
+    "YOUR_TOKEN_HERE", "P@ssw0rd123", "mysecretpassword", "changeme-later-please",
+    "{{ secret }}", "%(password)s", "test1234", "hunter2", "dummySecretValue99",
+    "mock_token_abc123XYZ", "Passw0rd!", "secret", "insert-your-token-here", "<your key>",
+    "sk_live_xxxxxxxxxxxxxxxxxxxxxxxx", "settings.DB_PASSWORD",
+])
+def test_whole_value_placeholders_are_dropped(value: str) -> None:
+    assert placeholder_reason(value) is not None, value
+
+
+@pytest.mark.parametrize("value", [
+    "S3cr3tPassw0rd!x", "MyTestPw9x7q", "Tr0ub4dor&3-horse", "Q8vK2mZx7Lp4Nw9Rt5Yb3Hc6",
+    "testQ7vX9kLm", "x9Lq2Wm8-secret-Vb4", "token84736251",
+])
+def test_values_that_only_contain_placeholder_words_are_not_placeholders(value: str) -> None:
+    assert placeholder_reason(value) is None, value
+
+
+def test_a_placeholder_reason_never_shows_more_than_one_known_word() -> None:
+    assert placeholder_reason("changeme") == "placeholder 'changeme'"
+    assert placeholder_reason("mysecretpassword") == "placeholder words"
 
 
 def test_lock_files_are_skipped(tree: Path) -> None:

@@ -170,7 +170,7 @@ def test_explain_lists_dropped_candidates(tree: Path) -> None:
     report = scan(tree, explain=True)
     assert report.findings == ()
     reasons = {(d.rule, d.reason) for d in report.dropped}
-    assert ("generic-password", "placeholder 'changeme'") in reasons
+    assert ("generic-password", "placeholder words") in reasons
     assert ("github-pat", "inline marker 'pitstop:allow'") in reasons
     assert ("aws-access-key-id", "rule stopword 'example'") in reasons
     assert ("curl-user-password", "variable reference") in reasons

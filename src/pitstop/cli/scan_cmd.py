@@ -60,7 +60,8 @@ def scan() -> None:
 @click.option("--baseline", type=click.Path(path_type=Path), default=None,
               help="Report only findings not in this baseline file [config [scan] baseline].")
 @click.option("--update-baseline", is_flag=True,
-              help="Write every current finding to the baseline file and exit 0.")
+              help="Write every current finding to the baseline file and exit 0 (a scan "
+              "of --staged, PATHs or history keeps the entries of files it did not read).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "junit"]),
               default="text", show_default=True, help="Report format (on stdout).")
 @json_option
@@ -93,7 +94,7 @@ def secrets(app: AppContext, paths: tuple[Path, ...], staged: bool, history: str
     """
     from pitstop.scan import ScanOptions, scan_secrets
     from pitstop.scan.reporters import render
-    from pitstop.scan.reporters.text import summary
+    from pitstop.scan.reporters.text import accept_hint, summary
 
     modes = [name for name, on in (("PATH", bool(paths)), ("--staged", staged),
                                    ("--history", history is not None),
@@ -154,6 +155,9 @@ def secrets(app: AppContext, paths: tuple[Path, ...], staged: bool, history: str
     info(summary(report))
     if update_baseline:
         return 0
+    if staged and report.findings:  # a blocked commit: say how to unblock it
+        info(accept_hint(len(report.findings), _shown_path(options.baseline, app.cwd),
+                         configured=baseline is None and section.baseline is not None))
     return EXIT_FINDINGS if report.findings else 0
 
 
@@ -177,6 +181,16 @@ def _progress() -> Iterator[Callable[[int, int], None] | None]:
             bar.update(task, completed=done, total=total)
 
         yield update
+
+
+def _shown_path(path: Path | None, cwd: Path) -> str | None:
+    """``path`` relative to ``cwd`` when it is below it (how a user would type it)."""
+    if path is None:
+        return None
+    try:
+        return str(path.resolve().relative_to(cwd.resolve()))
+    except ValueError:
+        return str(path)
 
 
 def _redacted(text: str) -> str:

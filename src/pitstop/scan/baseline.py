@@ -54,9 +54,12 @@ def baseline_entries(findings: Iterable[Finding]) -> list[BaselineEntry]:
     return sorted(unique, key=lambda e: (e.path, e.rule, e.hash))
 
 
-def write_baseline(path: Path, findings: Sequence[Finding]) -> int:
-    """Write every finding as an accepted entry (atomically); return the entry count."""
-    entries = baseline_entries(findings)
+def write_baseline(path: Path, findings: Sequence[Finding],
+                   keep: Iterable[BaselineEntry] = ()) -> int:
+    """Write every finding as an accepted entry, plus the entries of ``keep`` (those of
+    paths a partial scan did not read), atomically; return the entry count."""
+    unique = {*baseline_entries(findings), *keep}
+    entries = sorted(unique, key=lambda e: (e.path, e.rule, e.hash))
     payload = {
         "version": VERSION,
         "generated_by": "pitstop scan secrets --update-baseline",

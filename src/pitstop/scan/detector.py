@@ -47,6 +47,7 @@ def windows_by_rule(rules: RuleSet, data: bytes) -> dict[int, list[list[int]]]:
     if rules.prefilter is None:
         return result
     keyword_rules = rules.keyword_rules
+    overlaps = rules.overlaps
     widths = rules.windows
     lowered = data.lower()
     line_start = line_end = -1
@@ -59,7 +60,13 @@ def windows_by_rule(rules: RuleSet, data: bytes) -> dict[int, list[list[int]]]:
             line_end = data.find(b"\n", pos, pos + LINE_WINDOW)
             if line_end < 0:
                 line_end = min(size, pos + LINE_WINDOW)
-        for index in keyword_rules[lowered[pos:stop]]:
+        keyword = lowered[pos:stop]
+        if keyword in overlaps:  # keywords that start inside this one: hits of their own
+            for offset, other in overlaps[keyword]:
+                if lowered.startswith(other, pos + offset):
+                    _add_hits(result, keyword_rules[other], widths, pos + offset,
+                              line_start, line_end, size)
+        for index in keyword_rules[keyword]:
             start, end = line_start, line_end
             extra = widths[index]
             if extra:
@@ -78,6 +85,26 @@ def windows_by_rule(rules: RuleSet, data: bytes) -> dict[int, list[list[int]]]:
             else:
                 windows.append([start, end])
     return result
+
+
+def _add_hits(result: dict[int, list[list[int]]], indexes: Sequence[int],
+              widths: Sequence[int], pos: int, line_start: int, line_end: int,
+              size: int) -> None:
+    """The windows of a keyword hit at ``pos`` for the rules ``indexes`` (the rare hits
+    the prefilter does not report itself; the loop above inlines the same steps)."""
+    for index in indexes:
+        start, end = line_start, line_end
+        extra = widths[index]
+        if extra < 0:
+            result[index] = [[0, size]]
+            continue
+        if extra:
+            end = min(size, pos + LINE_WINDOW + extra)
+        windows = result.setdefault(index, [])
+        if windows and start <= windows[-1][1] + 1:
+            windows[-1][1] = max(windows[-1][1], end)
+        else:
+            windows.append([start, end])
 
 
 def _line_bounds(data: bytes, start: int, end: int) -> tuple[int, int]:
@@ -115,17 +142,78 @@ def _reason(rules: RuleSet, compiled: CompiledRule, secret: str, match: str, lin
     return None
 
 
+def _line_number(origin: Origin, line_index: int) -> int:
+    if origin.line_map is not None:
+        return origin.line_map[min(line_index, len(origin.line_map) - 1)]
+    return origin.line_offset + line_index + 1
+
+
+def _finding(compiled: CompiledRule, origin: Origin, data: bytes, secret_abs: int,
+             secret: str, match: str) -> Finding:
+    secret_line_start = data.rfind(b"\n", 0, secret_abs) + 1
+    column = len(_text(data[secret_line_start:secret_abs])) + 1
+    return Finding(
+        rule=compiled.rule.id,
+        description=compiled.rule.description,
+        path=origin.path,
+        line=_line_number(origin, data.count(b"\n", 0, secret_abs)),
+        column=column,
+        end_column=column + len(secret),
+        secret=secret,
+        match=match,
+        entropy=round(shannon_entropy(secret), 3),
+        commit=origin.commit,
+        author=origin.author,
+        date=origin.date,
+        tags=compiled.rule.tags,
+    )
+
+
+def _detect_gitleaks(rules: RuleSet, compiled: CompiledRule, data: bytes, origin: Origin,
+                     explain: bool, result: Detection, found: list[tuple[int, int, bool, int]]
+                     ) -> None:
+    """One rule of a gitleaks-format file, with gitleaks' semantics."""
+    from pitstop.scan.gitleaks_detect import candidates as gitleaks_candidates
+
+    for candidate in gitleaks_candidates(rules, compiled, data, origin.path, origin.commit):
+        result.candidates += 1
+        secret = _text(candidate.secret)
+        if candidate.reason is not None:
+            if explain:
+                result.dropped.append(Dropped(compiled.rule.id, origin.path,
+                                              _line_number(origin, candidate.number), secret,
+                                              candidate.reason))
+            continue
+        # located where the match starts, on gitleaks' line (the secret may lie further)
+        line_start = data.rfind(b"\n", 0, candidate.match_start) + 1
+        if data.count(b"\n", 0, line_start) != candidate.number:  # only newlines before it
+            line_start = candidate.match_start
+        column = len(_text(data[line_start:candidate.match_start])) + 1
+        match = _text(candidate.match)
+        result.findings.append(dataclasses.replace(
+            _finding(compiled, origin, data, candidate.start, secret, match),
+            line=_line_number(origin, candidate.number), column=column,
+            end_column=column + len(match.split("\n", 1)[0])))
+        found.append((candidate.start, candidate.start + len(candidate.secret), False,
+                      candidate.number))
+
+
 def detect(rules: RuleSet, data: bytes, origin: Origin, *, explain: bool = False,
            active: Sequence[bool] | None = None) -> Detection:
     """Find secrets in UTF-8 ``data``.  ``active[i]`` false skips rule ``i`` (path
     filters)."""
     result = Detection()
-    found: list[tuple[int, int, bool]] = []
+    found: list[tuple[int, int, bool, int]] = []  # secret span, generic, line index
+    gitleaks = False
     for index, windows in windows_by_rule(rules, data).items():
         if active is not None and not active[index]:
             continue
         compiled = rules.rules[index]
         if compiled.pattern is None:
+            continue
+        if compiled.rule.gitleaks:
+            gitleaks = True
+            _detect_gitleaks(rules, compiled, data, origin, explain, result, found)
             continue
         pattern = compiled.pattern
         for win_start, win_end in windows:
@@ -143,52 +231,60 @@ def detect(rules: RuleSet, data: bytes, origin: Origin, *, explain: bool = False
                 match_text = _text(data[m_start:m_end])
                 reason = _reason(rules, compiled, secret, match_text, line_text, origin)
                 line_index = data.count(b"\n", 0, m_start)
-                if origin.line_map is not None:
-                    line_no = origin.line_map[min(line_index, len(origin.line_map) - 1)]
-                else:
-                    line_no = origin.line_offset + line_index + 1
                 if reason is not None:
                     if explain:
-                        result.dropped.append(Dropped(compiled.rule.id, origin.path, line_no,
+                        result.dropped.append(Dropped(compiled.rule.id, origin.path,
+                                                      _line_number(origin, line_index),
                                                       secret, reason))
                     continue
                 secret_abs = win_start + s_start
-                secret_line_start = data.rfind(b"\n", 0, secret_abs) + 1
-                column = len(_text(data[secret_line_start:secret_abs])) + 1
-                result.findings.append(Finding(
-                    rule=compiled.rule.id,
-                    description=compiled.rule.description,
-                    path=origin.path,
-                    line=line_no + data.count(b"\n", m_start, secret_abs),
-                    column=column,
-                    end_column=column + len(secret),
-                    secret=secret,
-                    match=match_text,
-                    entropy=round(shannon_entropy(secret), 3),
-                    commit=origin.commit,
-                    author=origin.author,
-                    date=origin.date,
-                    tags=compiled.rule.tags,
-                ))
-                found.append((secret_abs, win_start + s_end, compiled.rule.generic))
-    if any(generic for _, _, generic in found):
-        _drop_covered(result, found, explain)
+                result.findings.append(_finding(compiled, origin, data, secret_abs, secret,
+                                                match_text))
+                found.append((secret_abs, win_start + s_end, compiled.rule.generic,
+                              line_index))
+    if any(generic for _, _, generic, _ in found):
+        found = _drop_covered(result, found, explain)
+    if gitleaks:
+        _drop_generic_duplicates(result, found, explain)
     return result
 
 
-def _drop_covered(result: Detection, spans: list[tuple[int, int, bool]], explain: bool) -> None:
-    """Drop generic findings whose secret overlaps one of a provider rule: the provider
-    rule says more about the same secret."""
-    specific = [(start, end, f.rule) for (start, end, generic), f in zip(spans, result.findings,
-                                                                         strict=True)
-                if not generic]
+def _drop_generic_duplicates(result: Detection, found: list[tuple[int, int, bool, int]],
+                             explain: bool) -> None:
+    """gitleaks' rule: a finding of a rule whose id says ``generic`` is dropped when
+    another rule's finding on the same line holds its secret."""
+    from pitstop.scan.gitleaks_detect import generic_covers
+
+    others = [(f.rule, f.secret, line) for f, (_s, _e, _g, line)
+              in zip(result.findings, found, strict=True)]
     kept: list[Finding] = []
-    for (start, end, generic), finding in zip(spans, result.findings, strict=True):
-        cover = next((rule for s, e, rule in specific if s < end and start < e), None) \
-            if generic else None
+    for finding, (_s, _e, _g, line) in zip(result.findings, found, strict=True):
+        cover = generic_covers(finding.rule, finding.secret, line, others)
         if cover is None:
             kept.append(finding)
         elif explain:
             result.dropped.append(Dropped(finding.rule, finding.path, finding.line,
                                           finding.secret, f"covered by rule {cover}"))
     result.findings = kept
+
+
+def _drop_covered(result: Detection, spans: list[tuple[int, int, bool, int]], explain: bool
+                  ) -> list[tuple[int, int, bool, int]]:
+    """Drop generic findings whose secret overlaps one of a provider rule: the provider
+    rule says more about the same secret.  Returns the spans of the findings kept."""
+    specific = [(start, end, f.rule) for (start, end, generic, _), f
+                in zip(spans, result.findings, strict=True) if not generic]
+    kept: list[Finding] = []
+    kept_spans: list[tuple[int, int, bool, int]] = []
+    for span, finding in zip(spans, result.findings, strict=True):
+        start, end, generic, _ = span
+        cover = next((rule for s, e, rule in specific if s < end and start < e), None) \
+            if generic else None
+        if cover is None:
+            kept.append(finding)
+            kept_spans.append(span)
+        elif explain:
+            result.dropped.append(Dropped(finding.rule, finding.path, finding.line,
+                                          finding.secret, f"covered by rule {cover}"))
+    result.findings = kept
+    return kept_spans

@@ -109,8 +109,8 @@ def _batches(entries: list[WalkEntry]) -> Iterable[list[tuple[str, str, int]]]:
         yield batch
 
 
-def _tree_entries(options: ScanOptions, excluder: Excluder, result: FileResult
-                  ) -> list[WalkEntry]:
+def _tree_entries(options: ScanOptions, excluder: Excluder, result: FileResult,
+                  rules: RuleSet) -> list[WalkEntry]:
     root = options.root
     entries: list[WalkEntry] = []
     if options.paths:
@@ -136,12 +136,35 @@ def _tree_entries(options: ScanOptions, excluder: Excluder, result: FileResult
                           if not excluder.excluded(p)], base, excluder)
         else:
             items = walk([root], root, excluder)
+    config = _rules_file(options)
+    # with a gitleaks config, a global allowlist's paths skip the file whatever else the
+    # allowlist says, as gitleaks dir does; the file counts as looked at
+    allowed = [allow for allow in rules.allowlists if allow.paths] if config else []
     for item in items:
         if isinstance(item, WalkSkip):
             result.skipped.append(Skipped(item.rel, item.reason))
-        else:
+        elif allowed and any(allow.matches_path(item.rel) for allow in allowed):
+            result.files += 1
+        elif config is None or item.path.name != config.name or \
+                item.path.resolve() != config:
             entries.append(item)
     return entries
+
+
+def _rules_file(options: ScanOptions) -> Path | None:
+    """The rule file in use, resolved: gitleaks does not scan its own configuration."""
+    return options.rules_file.resolve() if options.rules_file is not None else None
+
+
+def _rules_file_rel(options: ScanOptions, top: Path | None) -> str | None:
+    """The rule file's path inside the repository at ``top`` (``None``: outside)."""
+    config = _rules_file(options)
+    if config is None or top is None:
+        return None
+    try:
+        return config.relative_to(top.resolve()).as_posix()
+    except ValueError:
+        return None
 
 
 def _start_method() -> str:
@@ -155,7 +178,7 @@ def _start_method() -> str:
 
 def _scan_tree(rules: RuleSet, options: ScanOptions, excluder: Excluder) -> FileResult:
     result = FileResult()
-    entries = _tree_entries(options, excluder, result)
+    entries = _tree_entries(options, excluder, result, rules)
     total = sum(e.size for e in entries)
     jobs = options.jobs or os.cpu_count() or 1
     if jobs > 1 and (total >= POOL_MIN_BYTES or len(entries) >= POOL_MIN_FILES):
@@ -232,12 +255,14 @@ def _scan_stdin(rules: RuleSet, options: ScanOptions) -> FileResult:
 
 def _scan_staged(rules: RuleSet, options: ScanOptions, excluder: Excluder) -> FileResult:
     git = Git.find(options.root, options.env, options.git)
-    if git.toplevel() is None:
+    top = git.toplevel()
+    if top is None:
         raise UsageError(f"{options.root} is not inside a git repository",
                          hint="--staged reads the git index; run it inside a repository")
     result = FileResult()
+    config = _rules_file_rel(options, top)
     staged = [(display_path(p), blob) for p, blob in git.staged_blobs()]
-    staged = [(p, blob) for p, blob in staged if not excluder.excluded(p)]
+    staged = [(p, blob) for p, blob in staged if not excluder.excluded(p) and p != config]
     sizes = git.blob_sizes([blob for _p, blob in staged])
     wanted = []
     for (rel, blob), size in zip(staged, sizes, strict=True):
@@ -258,7 +283,8 @@ def _scan_staged(rules: RuleSet, options: ScanOptions, excluder: Excluder) -> Fi
 def _scan_history(rules: RuleSet, options: ScanOptions, excluder: Excluder
                   ) -> tuple[FileResult, int]:
     git = Git.find(options.root, options.env, options.git)
-    if git.toplevel() is None:
+    top = git.toplevel()
+    if top is None:
         raise UsageError(f"{options.root} is not inside a git repository",
                          hint="--history and --since read git history")
     if options.rev_range in (None, "HEAD"):
@@ -271,13 +297,17 @@ def _scan_history(rules: RuleSet, options: ScanOptions, excluder: Excluder
                                       ) from None
     result = FileResult()
     commits: set[str] = set()
+    changed: set[tuple[str, str]] = set()
+    config = _rules_file_rel(options, top)
     for block in history_blocks(git, options.rev_range or "HEAD"):
         commits.add(block.commit)
-        if excluder.excluded(block.path):
+        if excluder.excluded(block.path) or block.path == config:
             continue
-        text = "\n".join(block.lines).encode("utf-8", "surrogateescape")
+        text = block.text()
         result.paths.append(block.path)
-        result.files += 1
+        if (block.commit, block.path) not in changed:
+            changed.add((block.commit, block.path))
+            result.files += 1
         result.bytes += len(text)
         origin = Origin(block.path, block.commit, block.author, block.date,
                         line_map=block.numbers)
@@ -302,7 +332,7 @@ def scan_secrets(options: ScanOptions | Settings, **overrides: Any) -> ScanRepor
         raise UsageError("--update-baseline needs a baseline file",
                          hint="pass --baseline FILE or set [scan] baseline")
     started = time.perf_counter()
-    rules = load_ruleset(options.rules_file, options.disable)
+    rules = load_ruleset(options.rules_file, options.disable, options.root)
     excluder = Excluder(DEFAULT_EXCLUDE + options.exclude)
     baseline = load_baseline(options.baseline) if options.baseline and \
         not options.update_baseline else None
@@ -319,7 +349,13 @@ def scan_secrets(options: ScanOptions | Settings, **overrides: Any) -> ScanRepor
                                                       f.commit or ""))
     written = None
     if options.update_baseline and options.baseline is not None:
-        written = write_baseline(options.baseline, findings)
+        # a partial scan (--staged, PATHs, history) replaces the entries of the paths it
+        # read and keeps the others, so accepting one staged finding loses nothing
+        partial = options.mode != "tree" or bool(options.paths)
+        read = set(result.paths)
+        keep = [entry for entry in load_baseline(options.baseline)
+                if entry.path not in read] if partial else []
+        written = write_baseline(options.baseline, findings, keep)
         kept: list[Finding] = []
         stale: list[BaselineEntry] = []
         baselined = len(findings)

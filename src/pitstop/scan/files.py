@@ -42,29 +42,36 @@ class FileResult:
         self.candidates += detection.candidates
 
 
-def _path_rules(rules: RuleSet, rel: str, result: FileResult) -> list[bool] | None:
-    """Which rules apply to ``rel`` (``None``: all); path-only rules report here."""
+def _path_rules(rules: RuleSet, origin: Origin, result: FileResult,
+                explain: bool) -> list[bool] | None:
+    """Which rules apply to the file of ``origin`` (``None``: all); path-only rules
+    report here, unless an allowlist skips the file by its path or commit (as gitleaks
+    checks them before any match)."""
     if not rules.path_rules:
         return None
+    rel = origin.path
     active = [True] * len(rules.rules)
     for index in rules.path_rules:
         compiled = rules.rules[index]
         matched = compiled.path.search(rel) is not None
         active[index] = matched
         if matched and compiled.pattern is None:
-            allowed = any(a.reason("", rel, rel, rel, None) for a in
-                          (*compiled.allowlists, *rules.allowlists) if a.paths)
-            if not allowed:
+            reason = next((r for a in (*rules.allowlists, *compiled.allowlists)
+                           if (r := a.skips_file(rel, origin.commit))), None)
+            if reason is None:
                 result.findings.append(Finding(
                     rule=compiled.rule.id, description=compiled.rule.description, path=rel,
                     line=1, column=1, end_column=1, secret="", match=rel,
+                    commit=origin.commit, author=origin.author, date=origin.date,
                     tags=compiled.rule.tags))
+            elif explain:
+                result.dropped.append(Dropped(compiled.rule.id, rel, 1, "", reason))
     return active
 
 
 def scan_text(rules: RuleSet, text: bytes, origin: Origin, explain: bool,
               result: FileResult) -> None:
-    active = _path_rules(rules, origin.path, result)
+    active = _path_rules(rules, origin, result, explain)
     result.add(detect(rules, text, origin, explain=explain, active=active))
 
 

@@ -11,6 +11,8 @@ import math
 import re
 from collections import Counter
 
+from pitstop.scan.placeholder import placeholder_reason
+
 INLINE_MARKERS = ("pitstop:allow", "gitleaks:allow", "pragma: allowlist secret")
 """Comments that mark a line as an accepted secret (ours, gitleaks', detect-secrets')."""
 
@@ -32,23 +34,11 @@ def inline_marker(line: str) -> str | None:
     return None
 
 
-PLACEHOLDER_WORDS = (
-    "example", "sample", "dummy", "placeholder", "changeme", "change_me", "change-me",
-    "your_", "your-", "yourpass", "yoursecret", "yourtoken", "insert", "replace",
-    "redacted", "xxxx", "****", "....", "<", ">", "${", "{{", "}}", "%(", "%s", "$(",
-    "fake", "mock", "notreal", "not_real", "not-real", "secret_here", "todo", "fixme",
-    "password", "passwd", "secret", "token", "12345678", "abcdefgh", "qwerty", "letmein",
-    "hunter2", "foobar", "test", "lorem", "undefined", "null", "none", "true", "false",
-    "default", "env(", "getenv", "environ", "process.env", "config.", "settings.",
-    "os.", "self.", "args.", "request.", "vault:", "secretref", "keyvault", "...", "…",
-    "foo", "baz", "spam", "p@ss", "p@55", "passw0rd", "pa55", "s3cr3t", "s3cret", "secr3t",
-)
-"""Substrings (lower case) that make a generic candidate a placeholder or a reference."""
-
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 _HASHLIKE = re.compile(r"^(?:sha\d+[-:])?(?:[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{64}|[0-9a-f]{128})$",
                        re.I)
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z_.]*$|^[A-Za-z]+(?:[-_.:/][A-Za-z]+)+$")
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z_.]*$|^[A-Za-z]+(?:[-_.:/][A-Za-z]+)+$"
+                         r"|^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*){2,}$")  # a dotted module path
 _TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2})?")
 NAME_STOPWORDS = (
     "next", "continuation", "pagination", "page_token", "pagetoken", "purchasetoken",
@@ -61,6 +51,9 @@ NAME_STOPWORDS = (
 _CAMEL_OR_SNAKE = re.compile(r"^[a-z][a-z0-9]*(?:[_.\-][a-z0-9]+)+$|^[a-z]+(?:[A-Z][a-z0-9]+)+$")
 _PATHLIKE = re.compile(r"^(?:[.~]?/|[A-Za-z]:\\|\w+://)")
 _REPEATED = re.compile(r"^(.)\1+$|^(..)\2+$|^(...)\3+$")
+_WORD_AND_NUMBER = re.compile(r"^(?:[a-z]{6,}|[A-Z]{6,})\d{1,4}$")
+"""``webdavpassword1``: a made-up word with a number appended (random text of one case
+scatters its digits)."""
 _NUMBER_ONLY = re.compile(r"^[0-9.\-_:]+$")
 _FORMAT_SPEC = re.compile(r"%\(?\w*\)?[sdr]|\{[\w.]*\}")
 _VARIABLE = re.compile(r"^(?:\$\{?[A-Za-z_][\w.]*\}?|%[A-Za-z_]\w*%|\$\(.*\))")
@@ -95,10 +88,9 @@ def generic_reason(secret: str, match: str) -> str | None:
         return "name is an id"
     if _VARIABLE.match(secret):
         return "variable reference"
-    lowered = secret.lower()
-    for word in PLACEHOLDER_WORDS:
-        if word in lowered:
-            return f"placeholder {word!r}"
+    placeholder = placeholder_reason(secret)
+    if placeholder:
+        return placeholder
     if _TIMESTAMP.match(secret):
         return "timestamp"
     if _UUID.match(secret):
@@ -121,4 +113,6 @@ def generic_reason(secret: str, match: str) -> str | None:
                    any(c.isdigit() for c in secret)))
     if classes < 2:
         return "letters of one case and no digits" if classes else "no letters or digits"
+    if _WORD_AND_NUMBER.match(secret):
+        return "letters of one case and a trailing number"
     return None

@@ -182,7 +182,8 @@ def diff_path(text: str) -> str:
 
 @dataclasses.dataclass
 class AddedBlock:
-    """The lines one commit added to one file."""
+    """The lines one hunk of one commit added to one file (gitleaks scans hunk by hunk,
+    so a rule's keyword must occur in the same hunk)."""
 
     commit: str
     author: str
@@ -190,10 +191,19 @@ class AddedBlock:
     path: str
     lines: list[str] = dataclasses.field(default_factory=list)
     numbers: list[int] = dataclasses.field(default_factory=list)
+    newline_at_end: bool = True
+    """False when the last added line ends the file without a newline."""
+
+    def text(self) -> bytes:
+        """The added lines as a text, each with its newline (as gitleaks reads a hunk)."""
+        text = "".join(f"{line}\n" for line in self.lines)
+        if not self.newline_at_end:
+            text = text[:-1]
+        return text.encode("utf-8", "surrogateescape")
 
 
 def history_blocks(git: Git, rev_range: str) -> Iterator[AddedBlock]:
-    """Every added line in the commits of ``rev_range``, grouped by commit and file."""
+    """Every added line in the commits of ``rev_range``, grouped by commit, file and hunk."""
     if rev_range.startswith("-"):
         raise UsageError(f"invalid revision range {rev_range!r}", hint="e.g. main..HEAD")
     args = [git.executable, "-c", "core.quotePath=false", "log", "-p", "-U0", "--no-color",
@@ -204,7 +214,7 @@ def history_blocks(git: Git, rev_range: str) -> Iterator[AddedBlock]:
     assert proc.stdout is not None
     commit = author = date = ""
     block: AddedBlock | None = None
-    in_hunk = False
+    in_hunk = added = False
     line_no = 0
     try:
         for raw in proc.stdout:
@@ -226,12 +236,20 @@ def history_blocks(git: Git, rev_range: str) -> Iterator[AddedBlock]:
                     commit, author, date, diff_path(target))
             elif line.startswith("@@ "):
                 in_hunk = True
+                if block is not None and block.lines:  # one block per hunk, as gitleaks
+                    yield block
+                    block = AddedBlock(block.commit, block.author, block.date, block.path)
                 new = line.split(" ")[2]  # +start[,count]
                 line_no = int(new[1:].split(",")[0])
             elif in_hunk and line.startswith("+") and block is not None:
                 block.lines.append(line[1:])
                 block.numbers.append(line_no)
                 line_no += 1
+                added = True
+                continue
+            elif in_hunk and line.startswith("\\ ") and added and block is not None:
+                block.newline_at_end = False  # "\ No newline at end of file"
+            added = False
         if block is not None and block.lines:
             yield block
     finally:

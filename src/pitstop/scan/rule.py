@@ -48,7 +48,10 @@ def compile_pattern(pattern: str, where: str, file: str | None = None,
 
 @dataclasses.dataclass(frozen=True)
 class Allowlist:
-    """Drops a candidate when its conditions hold (any of them, or all with ``AND``)."""
+    """Drops a candidate when its conditions hold (any of them, or all with ``AND``).
+
+    As in gitleaks: regexes and stopwords never match an empty text, stopwords are
+    compared in lower case, and a commit matches only its whole id (any case)."""
 
     description: str = ""
     regexes: tuple[str, ...] = ()
@@ -82,6 +85,11 @@ class Rule:
     generic: bool = False
     examples: tuple[str, ...] = ()
     counter_examples: tuple[str, ...] = ()
+    gitleaks: bool = False
+    """Detected with gitleaks' semantics (a rule of a gitleaks-format file): see
+    :mod:`pitstop.scan.gitleaks_detect`."""
+    skip_report: bool = False
+    """gitleaks' ``skipReport``: validated, never run (it only serves composite rules)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -90,6 +98,19 @@ class CompiledAllowlist:
     regexes: tuple[Any, ...]
     paths: tuple[Any, ...]
     stopwords: tuple[str, ...]
+    commits: frozenset[str] = frozenset()
+
+    def _commit(self, commit: str | None) -> str | None:
+        return commit if commit and commit.lower() in self.commits else None
+
+    def _path(self, path: str) -> str | None:
+        return next((r.pattern for r in self.paths if r.search(path)), None) if path else None
+
+    def matches_path(self, path: str) -> str | None:
+        """The path pattern that matches ``path``.  With a gitleaks config, a tree scan
+        skips a file that a global allowlist's paths match, whatever its condition and
+        other checks say (``gitleaks dir`` does so while walking the directory)."""
+        return self._path(path)
 
     def reason(self, secret: str, match: str, line: str, path: str,
                commit: str | None) -> str | None:
@@ -98,23 +119,41 @@ class CompiledAllowlist:
         src = self.source
         if self.regexes:
             target = {"secret": secret, "match": match, "line": line}[src.regex_target]
-            hit = next((r.pattern for r in self.regexes if r.search(target)), None)
+            hit = next((r.pattern for r in self.regexes if r.search(target)), None) \
+                if target else None
             checks.append(f"allowlist regex {hit!r} on {src.regex_target}" if hit else None)
         if self.paths:
-            hit = next((r.pattern for r in self.paths if r.search(path)), None)
+            hit = self._path(path)
             checks.append(f"allowlist path {hit!r}" if hit else None)
         if self.stopwords:
             lowered = secret.lower()
             hit = next((w for w in self.stopwords if w in lowered), None)
             checks.append(f"stopword {hit!r}" if hit else None)
-        if src.commits:
-            hit = commit if commit and any(commit.startswith(c) for c in src.commits) else None
+        if self.commits:
+            hit = self._commit(commit)
             checks.append(f"allowlist commit {hit[:12]}" if hit else None)
         if not checks:
             return None
         if src.condition == "AND":
             return "; ".join(c for c in checks if c) if all(checks) else None
         return next((c for c in checks if c), None)
+
+    def skips_file(self, path: str, commit: str | None) -> str | None:
+        """Why a whole file (or commit) is skipped before any match: gitleaks checks the
+        commits and paths of an allowlist first — any of them (``OR``), or all of them
+        when the condition is ``AND`` and there are no regexes or stopwords to wait for."""
+        if not self.paths and not self.commits:
+            return None
+        path_hit, commit_hit = self._path(path), self._commit(commit)
+        if self.source.condition == "AND":
+            if self.regexes or self.stopwords:
+                return None
+            if (self.paths and not path_hit) or (self.commits and not commit_hit):
+                return None
+        elif not path_hit and not commit_hit:
+            return None
+        return f"allowlist path {path_hit!r}" if path_hit else \
+            f"allowlist commit {(commit_hit or '')[:12]}"
 
 
 def compile_allowlist(allow: Allowlist, where: str, file: str | None = None) -> CompiledAllowlist:
@@ -123,6 +162,7 @@ def compile_allowlist(allow: Allowlist, where: str, file: str | None = None) -> 
         regexes=tuple(compile_pattern(r, f"{where}.regexes", file) for r in allow.regexes),
         paths=tuple(compile_pattern(p, f"{where}.paths", file) for p in allow.paths),
         stopwords=tuple(w.lower() for w in allow.stopwords if w),
+        commits=frozenset(c.strip().lower() for c in allow.commits if c.strip()),
     )
 
 
@@ -174,6 +214,9 @@ class RuleSet:
     keyword_rules: dict[bytes, tuple[int, ...]]
     """Keyword → indexes of the rules it triggers (its own and those of keywords in it)."""
     keyword_free: tuple[int, ...]
+    overlaps: dict[bytes, tuple[tuple[int, bytes], ...]]
+    """Keyword → (offset, other keyword) for each keyword that may start inside it and
+    run past its end: the prefilter reports one keyword per position, gitleaks all."""
     windows: tuple[int, ...]
     """Per rule: extra bytes searched after a hit (0: the line; -1: the whole text)."""
     path_rules: tuple[int, ...]
@@ -230,6 +273,24 @@ def _keyword_closure(by_keyword: dict[str, list[int]]) -> dict[bytes, tuple[int,
     return closure
 
 
+def _keyword_overlaps(keywords: Sequence[bytes], targets: set[bytes]
+                      ) -> dict[bytes, tuple[tuple[int, bytes], ...]]:
+    """For each keyword, the keywords of ``targets`` that start inside it and end after
+    it.  Only gitleaks rules need them (any occurrence of a keyword opens the rule);
+    pitstop's own rules look at the lines around the hits the prefilter reports."""
+    by_prefix: dict[bytes, list[bytes]] = {}
+    for keyword in targets:
+        for end in range(1, len(keyword)):
+            by_prefix.setdefault(keyword[:end], []).append(keyword)
+    overlaps: dict[bytes, tuple[tuple[int, bytes], ...]] = {}
+    for keyword in keywords:
+        found = tuple((offset, other) for offset in range(1, len(keyword))
+                      for other in by_prefix.get(keyword[offset:], ()))
+        if found:
+            overlaps[keyword] = found
+    return overlaps
+
+
 def compile_rules(rules: Sequence[Rule], allowlists: Sequence[Allowlist] = (),
                   file: str | None = None, validate: bool = True) -> RuleSet:
     """Compile rules and global allowlists (``ConfigError`` on a bad pattern or id).
@@ -240,6 +301,7 @@ def compile_rules(rules: Sequence[Rule], allowlists: Sequence[Allowlist] = (),
     seen: set[str] = set()
     by_keyword: dict[str, list[int]] = {}
     keyword_free: list[int] = []
+    gitleaks_keywords: set[bytes] = set()
     for rule in rules:
         where = f"rules.{rule.id}"
         if not rule.id:
@@ -268,12 +330,14 @@ def compile_rules(rules: Sequence[Rule], allowlists: Sequence[Allowlist] = (),
                     hint="number the groups from 1, left to right by opening parenthesis")
         compiled.append(entry)
         keywords = {k.lower() for k in rule.keywords if k}
-        if rule.regex is None:
+        if rule.regex is None or rule.skip_report:
             continue
         if not keywords:
             keyword_free.append(index)
         for keyword in keywords:
             by_keyword.setdefault(keyword, []).append(index)
+        if rule.gitleaks:
+            gitleaks_keywords.update(k.encode("utf-8") for k in keywords)
     keyword_rules = _keyword_closure(by_keyword)
     prefilter = None
     if keyword_rules:
@@ -285,8 +349,10 @@ def compile_rules(rules: Sequence[Rule], allowlists: Sequence[Allowlist] = (),
         prefilter=prefilter,
         keyword_rules=keyword_rules,
         keyword_free=tuple(keyword_free),
+        overlaps=_keyword_overlaps(tuple(keyword_rules), gitleaks_keywords),
         windows=tuple(c.rule.window for c in compiled),
-        path_rules=tuple(i for i, c in enumerate(compiled) if c.path is not None),
+        path_rules=tuple(i for i, c in enumerate(compiled)
+                         if c.path is not None and not c.rule.skip_report),
         allowlists=tuple(compile_allowlist(a, "allowlists", file) for a in allowlists),
         sources=tuple(rules),
         global_allowlists=tuple(allowlists),

@@ -44,6 +44,31 @@ def summary(report: ScanReport) -> str:
     return "; ".join(parts)
 
 
+DEFAULT_BASELINE = ".pitstop-secrets.json"
+
+
+def accept_hint(count: int, baseline: str | None, configured: bool = False) -> str:
+    """What a developer whose commit was blocked by ``count`` findings can do: remove a
+    real secret, or accept a finding inline (``pitstop:allow``) or in the baseline.
+    ``baseline`` is the baseline file in use (``None``: none yet), ``configured`` whether
+    it comes from ``[scan] baseline`` (so the command needs no ``--baseline``)."""
+    target = baseline or DEFAULT_BASELINE
+    flag = "" if configured else f" --baseline {target}"
+    lines = [
+        f"commit blocked: {_count(count, 'finding')} in the staged files. For each one:",
+        "  - a real secret: take it out of the file (read it from the environment or a "
+        "secret store) and rotate it if it was ever pushed;",
+        "  - not a secret, or an accepted one: end its line with a comment holding "
+        "pitstop:allow (e.g. `# pitstop:allow`),",
+        f"    or accept it in the baseline: pitstop scan secrets --staged{flag} "
+        f"--update-baseline, then `git add {target}`",
+    ]
+    if not baseline:
+        lines.append(f'    and scan with it: [scan] baseline = "{target}" in pitstop.toml '
+                     f"(or args: [--baseline, {target}] in .pre-commit-config.yaml).")
+    return "\n".join(lines)
+
+
 def render(report: ScanReport, redact: bool = True) -> str:
     lines = [finding_line(f, redact) for f in report.findings]
     for skipped in report.skipped:

@@ -28,9 +28,13 @@ LOCAL_HOST = (
 """A URL's host that is this machine or reserved for examples (RFC 2606)."""
 
 
-def _allow(stopwords: tuple[str, ...], local: bool = False) -> tuple[Allowlist, ...]:
-    words = _COMMON_STOPWORDS + stopwords
-    allow = [Allowlist(description="documentation placeholders", stopwords=words)]
+def _allow(stopwords: tuple[str, ...], local: bool = False,
+           generic: bool = False) -> tuple[Allowlist, ...]:
+    # a generic rule's value is a placeholder only when the whole value is one (the
+    # placeholder filter decides): a word inside a password does not make it fake
+    words = stopwords if generic else _COMMON_STOPWORDS + stopwords
+    allow = [Allowlist(description="documentation placeholders", stopwords=words)] \
+        if words else []
     if local:
         allow.append(Allowlist(description="local and example hosts", regexes=(LOCAL_HOST,),
                                regex_target="match"))
@@ -58,7 +62,7 @@ def token(
     ``local``: ignore URLs whose host is local or an example domain)."""
     return Rule(
         id=rule_id, description=description, regex=regex, secret_group=group, path=path,
-        keywords=keywords, entropy=entropy, allowlists=_allow(stopwords, local), tags=tags,
+        keywords=keywords, entropy=entropy, allowlists=_allow(stopwords, local, generic), tags=tags,
         window=window, generic=generic, examples=true, counter_examples=false,
     )
 
