@@ -7,6 +7,10 @@ picture (tasks, health checks, scan findings) whichever command wrote it last:
 - ``pitstop_task_last_duration_seconds{task}``
 - ``pitstop_task_last_exit_code{task}``
 - ``pitstop_task_runs_total{task,status}``
+- ``pitstop_verb_runs{capability,verb,status}``, and for the newest call of each verb
+  ``pitstop_verb_last_success_timestamp_seconds``, ``pitstop_verb_last_duration_seconds``,
+  ``pitstop_verb_last_exit_code`` (every recorded command: ``migrate up``, ``backup
+  create`` … whichever front ran it)
 - ``pitstop_health_check_up{check}`` and ``pitstop_health_check_latency_seconds{check}``
 - ``pitstop_scan_findings{rule}`` (from the newest ``scan-secrets`` task)
 - ``pitstop_tests{task}``, ``pitstop_tests_failed{task}``, ``pitstop_coverage_percent{task}``
@@ -77,6 +81,7 @@ class _StateCollector:
                                                             dict):
                 findings = record.data["findings_by_rule"]
         yield from (success, duration, exit_code, runs, tests_total, tests_failed, coverage)
+        yield from self._verbs()
 
         up = GaugeMetricFamily("pitstop_health_check_up", "1 when the check passed (or warned).",
                                labels=["check"])
@@ -99,6 +104,33 @@ class _StateCollector:
                                   labels=["version", "python"])
         build.add_metric([__version__, platform.python_version()], 1.0)
         yield build
+
+
+    def _verbs(self) -> Iterator[Any]:
+        from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
+        labels = ["capability", "verb"]
+        runs = CounterMetricFamily("pitstop_verb_runs", "Recorded command calls by final "
+                                   "status.", labels=[*labels, "status"])
+        success = GaugeMetricFamily("pitstop_verb_last_success_timestamp_seconds",
+                                    "Unix time of the command's last successful call.",
+                                    labels=labels)
+        duration = GaugeMetricFamily("pitstop_verb_last_duration_seconds",
+                                     "Duration of the command's newest finished call.",
+                                     labels=labels)
+        exit_code = GaugeMetricFamily("pitstop_verb_last_exit_code",
+                                      "Exit code of the command's newest finished call.",
+                                      labels=labels)
+        for (capability, verb), info in sorted(self._store.verb_stats().items()):
+            for status, count in sorted(info["counts"].items()):
+                runs.add_metric([capability, verb, status], float(count))
+            if info["last_success"] is not None:
+                success.add_metric([capability, verb], float(info["last_success"]))
+            if info["last_duration"] is not None:
+                duration.add_metric([capability, verb], float(info["last_duration"]))
+            if info["last_exit"] is not None:
+                exit_code.add_metric([capability, verb], float(info["last_exit"]))
+        yield from (runs, success, duration, exit_code)
 
 
 def build_registry(store: StateStore) -> CollectorRegistry:

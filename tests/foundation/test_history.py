@@ -219,3 +219,18 @@ def test_history_checks_shows_latest_and_trend(project: Path,
     assert "✓✗" in capsys.readouterr().out
     assert cli("history", "checks", "database") == 0
     assert cli("history", "checks", "nope") == 3
+
+
+def test_metrics_cover_recorded_commands(migrations: Path) -> None:
+    with (migrations.parent / "pitstop.toml").open("a") as handle:
+        handle.write('[metrics]\ntextfile = "metrics/pitstop.prom"\n')
+    assert cli("migrate", "up") == 0
+    assert cli("migrate", "up") == 0
+    (migrations / "V2__b.sql").write_text("CREATE TABLE a (id INTEGER);\n")  # fails
+    assert cli("migrate", "up") == 1
+    text = (migrations.parent / "metrics" / "pitstop.prom").read_text()
+    assert 'pitstop_verb_runs_total{capability="migrate",status="success",verb="up"} 2.0' \
+        in text
+    assert 'pitstop_verb_runs_total{capability="migrate",status="failed",verb="up"} 1.0' in text
+    assert 'pitstop_verb_last_exit_code{capability="migrate",verb="up"} 1.0' in text
+    assert 'pitstop_verb_last_success_timestamp_seconds{capability="migrate",verb="up"}' in text

@@ -139,7 +139,7 @@ def _main(args: list[str]) -> int:
     from pitstop.state.recorder import StateRecorder
 
     app = AppContext()
-    recorder = StateRecorder()
+    recorder = StateRecorder(on_finish=_publish_metrics)
     previous = install_recorder(recorder)
     try:
         with invocation(trigger="cli", user=_login()):
@@ -149,6 +149,18 @@ def _main(args: list[str]) -> int:
         recorder.close()
     app.discard_state_of_failure(code)
     return code
+
+
+def _publish_metrics(settings: Any) -> None:
+    """After a recorded command: refresh the Prometheus textfile / Pushgateway when the
+    project exports metrics (costs nothing otherwise)."""
+    if settings.metrics.textfile is None and not settings.metrics.pushgateway:
+        return
+    from pitstop.metrics import publish_metrics
+    from pitstop.state.store import StateStore
+
+    with StateStore.open(settings.state.url) as store:
+        publish_metrics(settings, store)
 
 
 def _login() -> str | None:

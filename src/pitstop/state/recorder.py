@@ -18,7 +18,7 @@ import dataclasses
 import logging
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from pitstop.errors import EXIT_ERROR, EXIT_INTERRUPTED, PitstopError
@@ -39,6 +39,7 @@ class Token:
     run_id: str | None
     url: str | None = None
     started: float = 0.0
+    settings: Settings | None = None
 
 
 def status_for(exit_code: int) -> str:
@@ -111,7 +112,10 @@ def _connect(url: str) -> runs.Writer:
 class StateRecorder:
     """Records verb calls into the state database named by each call's settings."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_finish: Callable[[Settings], None] | None = None) -> None:
+        """``on_finish(settings)`` is called after each recorded call ends (the CLI
+        publishes the metrics there); its failures are warnings."""
+        self._on_finish = on_finish
         self._writers: dict[str, runs.Writer] = {}
         self._broken: set[str] = set()
         self._lock = threading.RLock()
@@ -147,7 +151,7 @@ class StateRecorder:
         from pitstop.capability import jsonable
 
         url = settings.state.url
-        token = Token(None, url, time.time())
+        token = Token(None, url, time.time(), settings)
         if settings.config_file is None and "state.url" not in settings.origins:
             return token  # outside any project: no history to keep, nothing left behind
         with self._lock:
@@ -177,6 +181,12 @@ class StateRecorder:
                 runs.finish_run(writer, token.run_id, status, code, message, result=data)
             except Exception as exc:  # noqa: BLE001 - recording never fails the verb
                 self._failed(token.url, exc)
+                return
+        if self._on_finish is not None and token.settings is not None:
+            try:
+                self._on_finish(token.settings)
+            except Exception as exc:  # noqa: BLE001 - an observer never fails the verb
+                log.warning("after recording %s: %s: %s", token.run_id, type(exc).__name__, exc)
 
     def close(self) -> None:
         with self._lock:

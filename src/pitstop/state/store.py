@@ -407,6 +407,47 @@ class StateStore:
             log_path=r["log_path"], error=r["error"], data=json.loads(r["data"] or "{}"),
         ) for r in rows]
 
+    def verb_stats(self) -> dict[tuple[str, str], dict[str, Any]]:
+        """Per (capability, verb) of the recorded verb calls: counts by final status,
+        last success time, and the duration and exit code of the newest finished call
+        (for metrics)."""
+        import sqlalchemy as sa
+
+        from pitstop.state import schema
+
+        r = schema.runs
+        finished = sa.and_(r.c.kind == "verb", r.c.status != ACTIVE)
+        stats: dict[tuple[str, str], dict[str, Any]] = {}
+
+        def entry(capability: str, verb: str) -> dict[str, Any]:
+            return stats.setdefault((capability, verb), {
+                "counts": {}, "last_success": None, "last_duration": None, "last_exit": None})
+
+        with self._engine.connect() as conn:
+            for capability, verb, status, count in conn.execute(
+                    sa.select(r.c.capability, r.c.verb, r.c.status, sa.func.count())
+                    .where(finished).group_by(r.c.capability, r.c.verb, r.c.status)):
+                entry(capability, verb)["counts"][status] = count
+            for capability, verb, last in conn.execute(
+                    sa.select(r.c.capability, r.c.verb, sa.func.max(r.c.finished_at))
+                    .where(finished, r.c.status == "success").group_by(r.c.capability, r.c.verb)):
+                entry(capability, verb)["last_success"] = last
+            newest = (sa.select(r.c.capability, r.c.verb,
+                                sa.func.max(r.c.finished_at).label("finished_at"))
+                      .where(finished, r.c.finished_at.is_not(None))
+                      .group_by(r.c.capability, r.c.verb).subquery())
+            for capability, verb, started, ended, code in conn.execute(
+                    sa.select(r.c.capability, r.c.verb, r.c.started_at, r.c.finished_at,
+                              r.c.exit_code)
+                    .join(newest, sa.and_(r.c.capability == newest.c.capability,
+                                          r.c.verb == newest.c.verb,
+                                          r.c.finished_at == newest.c.finished_at))
+                    .where(finished)):
+                item = entry(capability, verb)
+                item["last_duration"] = ended - started
+                item["last_exit"] = code
+        return stats
+
     def task_stats(self) -> dict[str, dict[str, Any]]:
         """Per task: counts by status, last success time (for metrics)."""
         import sqlalchemy as sa
