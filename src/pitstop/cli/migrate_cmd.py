@@ -113,7 +113,9 @@ def _failing(func: Callable[[], Any], as_json: bool) -> Any:
 
 
 @migrate.command()
-@click.option("--to", "to", default=None, metavar="VERSION", help="Stop after this version.")
+@click.option("--to", "to", default=None, metavar="VERSION",
+              help="Stop after this version, as the layout writes it (Flyway 2 or V2, "
+                   "dbmate 20240101120000, ...).")
 @click.option("--backup/--no-backup", "backup", default=None,
               help="Back up the database before applying anything [config migrate.backup_before].")
 @dry_option
@@ -133,7 +135,8 @@ def up(settings: Any, directory: Path | None, to: str | None, backup: bool | Non
 @migrate.command()
 @click.option("--steps", type=int, default=None, metavar="N", help="How many to roll back [1].")
 @click.option("--to", "to", default=None, metavar="VERSION",
-              help="Roll back every migration newer than VERSION (0 or base: all).")
+              help="Roll back every migration newer than VERSION, as the layout writes it "
+                   "(0 or base: all).")
 @dry_option
 @lock_option
 @json_option
@@ -270,7 +273,8 @@ def repair(settings: Any, directory: Path | None, dry_run: bool | None,
 
 @migrate.command()
 @click.option("--version", "version", required=True, metavar="VERSION",
-              help="Everything up to and including VERSION counts as applied.")
+              help="Everything up to and including VERSION counts as applied (a version "
+                   "of the layout: Flyway 2 or V2, dbmate 20240101120000, ...).")
 @click.option("--description", default="baseline", help="Recorded description.")
 @dry_option
 @lock_option

@@ -29,7 +29,7 @@ from pitstop.migrate.results import (
 )
 from pitstop.migrate.runner import Runner, Work
 from pitstop.migrate.target import Target, resolve
-from pitstop.migrate.versions import normalize_version, version_key
+from pitstop.migrate.versions import parse_version, version_key
 
 if TYPE_CHECKING:
     from pitstop.config import Settings
@@ -62,7 +62,7 @@ def status(settings: Settings, *, database_url: str | None = None,
         return result
     layout, scripts = target.scripts()
     records = _read_records(target)
-    entries = planner.entries(scripts, records or [])
+    entries = planner.entries(scripts, records or [], layout)
     by_name = {s.name: s for s in scripts}
     detailed = []
     for entry in entries:
@@ -114,9 +114,10 @@ def validate(settings: Settings, *, database_url: str | None = None,
 
 def _pending_scripts(scripts: list[Script], entries: list[Any], to: str | None
                      ) -> list[Script]:
-    """The scripts ``up`` would apply, in order, given the planner's ``entries``."""
+    """The scripts ``up`` would apply, in order, given the planner's ``entries``
+    (``to``: a version as :func:`_parse_to` returns it)."""
     pending = {(e.version, e.description) for e in entries if e.state == "pending"}
-    limit = version_key(normalize_version(to)) if to is not None else None
+    limit = version_key(to) if to is not None else None
     return [script for script in scripts
             if (script.version, script.description) in pending
             and not (limit is not None and (script.kind == "repeatable"
@@ -125,7 +126,7 @@ def _pending_scripts(scripts: list[Script], entries: list[Any], to: str | None
 
 def _pending_up(target: Target, scripts: list[Script], records: list[hist.HistoryRecord],
                 to: str | None) -> list[Work]:
-    entries = planner.entries(scripts, records)
+    entries = planner.entries(scripts, records, target.layout)
     problems = planner.problems(entries)
     if problems:
         raise ValidationError(problems)
@@ -148,16 +149,22 @@ def _already_done(target: Target, scripts: list[Script], to: str | None) -> RunR
     records = target.read_records()
     if not records:
         return None
-    entries = planner.entries(scripts, records)
+    entries = planner.entries(scripts, records, target.layout)
     if planner.problems(entries) or _pending_scripts(scripts, entries, to):
         return None
     return RunResult(False, (), (), planner.current_version_of(records), None, target.masked)
 
 
-def _check_to(scripts: list[Script], to: str | None) -> None:
-    if to is not None and not any(s.version == normalize_version(to) for s in scripts):
+def _parse_to(target: Target, scripts: list[Script], to: str | None) -> str | None:
+    """``--to`` read with the layout's rules; it must name a migration's version."""
+    if to is None:
+        return None
+    known = [s.version for s in scripts if s.version is not None]
+    version = parse_version(target.layout, to, known, option="--to")
+    if version not in known:
         raise UsageError(f"--to {to}: no migration has that version",
                          hint="see the versions with `pitstop migrate status`")
+    return version
 
 
 def up(settings: Settings, *, database_url: str | None = None, directory: Path | None = None,
@@ -179,7 +186,7 @@ def up(settings: Settings, *, database_url: str | None = None, directory: Path |
                                                 lock_timeout=lock_timeout)
         return dataclasses.replace(done_alembic, backup_id=alembic_id)
     _, scripts = target.scripts()
-    _check_to(scripts, to)
+    to = _parse_to(target, scripts, to)
     if dry:
         records = _read_records(target) or []
         plan = tuple(w.plan_step() for w in _pending_up(target, scripts, records, to))
@@ -234,7 +241,7 @@ def _backup(settings: Settings, target: Target) -> str:
 
 def _applied_versions(target: Target, scripts: list[Script],
                       records: list[hist.HistoryRecord]) -> list[Script]:
-    entries = planner.entries(scripts, records)
+    entries = planner.entries(scripts, records, target.layout)
     problems = [p for p in planner.problems(entries) if p.state != "changed"]
     if problems:
         raise ValidationError(tuple(problems))
@@ -249,7 +256,7 @@ def _down_work(target: Target, scripts: list[Script], records: list[hist.History
                steps: int | None, to: str | None) -> list[Work]:
     applied = _applied_versions(target, scripts, records)
     if to is not None:
-        limit = version_key(normalize_version(to))
+        limit = version_key(to)
         chosen = [s for s in applied if version_key(s.version or "") > limit]
     else:
         chosen = applied[: (1 if steps is None else steps)]
@@ -275,10 +282,8 @@ def down(settings: Settings, *, database_url: str | None = None, directory: Path
         return bridge.down(target, steps=steps, to=to,  # type: ignore[no-any-return]
                            dry_run=dry, lock_timeout=lock_timeout)
     _, scripts = target.scripts()
-    if to is not None and to.strip().lower() in ("0", "base"):
-        to = "0"  # before the first migration: roll back every one
-    elif to is not None:
-        _check_to(scripts, to)
+    every = to is not None and to.strip().lower() in ("0", "base")  # roll back all
+    to = "0" if every else _parse_to(target, scripts, to)
     if dry:
         records = _read_records(target) or []
         plan = tuple(w.plan_step() for w in _down_work(target, scripts, records, steps, to))

@@ -55,6 +55,11 @@ class Target:
         """The history table; inside :meth:`session`, qualified with its schema."""
         return self._qualified or self.options.table
 
+    @property
+    def layout(self) -> str:
+        """The layout the directory was read as (``auto`` resolved)."""
+        return self.scripts()[0]
+
     def scripts(self) -> tuple[str, list[Script]]:
         """``(layout, scripts in order)``, read once."""
         if self._scripts is None:
