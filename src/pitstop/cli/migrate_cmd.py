@@ -38,7 +38,9 @@ def target_options(func: Callable[..., int]) -> Callable[..., int]:
                              metavar="DURATION",
                              help="Wait up to DURATION (seconds, or 30s, 2m) for the database "
                                   "to answer first.")(decorated)
-    decorated = click.option("--dir", "directory", type=click.Path(path_type=Path), default=None,
+    # readable=False: an unreadable directory is the library's exit 5, naming it
+    decorated = click.option("--dir", "directory",
+                             type=click.Path(path_type=Path, readable=False), default=None,
                              help="Migrations directory [config migrate.dir; default "
                                   "migrations].")(decorated)
     return database_option(decorated)

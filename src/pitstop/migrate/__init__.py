@@ -15,6 +15,7 @@ from __future__ import annotations
 from pitstop.migrate.admin import baseline, new, repair
 from pitstop.migrate.api import current_version, down, history, redo, status, up, validate
 from pitstop.migrate.errors import (
+    MigrationDeniedError,
     MigrationFailedError,
     MigrationInterruptedError,
     ValidationError,
@@ -42,6 +43,7 @@ __all__ = [
     "BaselineResult",
     "HistoryResult",
     "ImportResult",
+    "MigrationDeniedError",
     "MigrationEntry",
     "MigrationFailedError",
     "MigrationInterruptedError",
