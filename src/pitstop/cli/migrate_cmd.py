@@ -81,11 +81,15 @@ def _render_run(result: Any, as_json: bool, verb: str) -> int:
     if as_json:
         emit_json(result.to_dict())
     elif result.dry_run:
+        if result.created_database:
+            info(f"dry run: {result.database} does not exist yet; it would be created")
         if result.plan:
             table(["dir", "version", "description", "file", "in transaction", "statements"],
                   _plan_rows(result.plan), title="plan (dry run, nothing changed)")
         info(f"dry run: {len(result.plan)} migration(s) would be {verb}")
     else:
+        if result.created_database:
+            info(f"created the database {result.database}")
         for done in result.applied:
             tx = "" if done.transactional else " (outside a transaction)"
             info(f"{'applied' if done.direction == 'up' else 'rolled back'} {done.file} "
@@ -126,7 +130,8 @@ def _failing(func: Callable[[], Any], as_json: bool) -> Any:
 @target_options
 def up(settings: Any, directory: Path | None, to: str | None, backup: bool | None,
        dry_run: bool | None, lock_timeout: float | None, as_json: bool) -> int:
-    """Apply pending migrations, each in its own transaction where the database allows."""
+    """Apply pending migrations, each in its own transaction where the database allows.
+    Creates the database first when it does not exist ([migrate] create_database)."""
     import pitstop.migrate as m
 
     result = _failing(lambda: m.up(settings, directory=directory, to=to, dry_run=dry_run,

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pitstop.errors import DependencyError, PitstopError, UsageError
+from pitstop.errors import ConnectError, DependencyError, PitstopError, UsageError
 from pitstop.migrate import planner
 from pitstop.migrate import records as hist
 from pitstop.migrate.errors import ValidationError
@@ -171,30 +171,41 @@ def up(settings: Settings, *, database_url: str | None = None, directory: Path |
        to: str | None = None, dry_run: bool | None = None, lock_timeout: float | None = None,
        backup: bool | None = None) -> RunResult:
     """Apply pending migrations (up to and including ``to``), each in its own transaction
-    where the database allows; repeatable ones run last when their checksum changed."""
+    where the database allows; repeatable ones run last when their checksum changed.
+
+    A database that does not exist yet is created first (``[migrate] create_database``,
+    on by default), as ``pitstop db init`` creates it."""
     target = resolve(settings, database_url, directory)
     dry = settings.dry_run if dry_run is None else dry_run
     want_backup = target.options.backup_before if backup is None else backup
     bridge = _alembic(target)
     if bridge is not None:
-        alembic_id = None
-        if want_backup and not dry and bridge.up(target, to=to, dry_run=True,
-                                                 lock_timeout=lock_timeout).plan:
-            alembic_id = _backup(settings, target)
-        with _noting_backup(alembic_id):
-            done_alembic: RunResult = bridge.up(target, to=to, dry_run=dry,
-                                                lock_timeout=lock_timeout)
-        return dataclasses.replace(done_alembic, backup_id=alembic_id)
+        return _alembic_up(settings, target, bridge, to, dry, lock_timeout, want_backup)
     _, scripts = target.scripts()
     to = _parse_to(target, scripts, to)
     if dry:
-        records = _read_records(target) or []
+        try:
+            records = _read_records(target) or []
+            create = target.dialect.database_missing(target.url)
+        except ConnectError as exc:
+            if not target.creatable(exc):
+                raise target.missing_database(exc) from exc.__cause__
+            records, create = [], True  # up would create it: everything is pending
         plan = tuple(w.plan_step() for w in _pending_up(target, scripts, records, to))
         return RunResult(True, plan, current_version=planner.current_version_of(records),
-                         database=target.masked)
-    done = _already_done(target, scripts, to)
+                         database=target.masked, created_database=create)
+    created = False
+    try:
+        done = _already_done(target, scripts, to)
+    except ConnectError as exc:
+        created = target.create_database(exc)  # or raises exc
+        done = None
     if done is not None:
         return done
+    if target.dialect.database_missing(target.url):  # a SQLite file not there yet
+        if not target.options.create_database:
+            raise target.missing_database()
+        created = True  # the migration connection creates the file
     with target.session(lock_timeout) as conn:
         hist.ensure_table(conn, target.dialect, target.table)
         records = _records(target, conn) or []  # re-read under the lock
@@ -209,7 +220,33 @@ def up(settings: Settings, *, database_url: str | None = None, directory: Path |
             for item in work:
                 runner.run(item)
         current = planner.current_version_of(_records(target, conn) or [])
-    return RunResult(False, plan, tuple(runner.applied), current, backup_id, target.masked)
+    return RunResult(False, plan, tuple(runner.applied), current, backup_id, target.masked,
+                     created)
+
+
+def _alembic_up(settings: Settings, target: Target, bridge: Any, to: str | None, dry: bool,
+                lock_timeout: float | None, want_backup: bool) -> RunResult:
+    """``up`` of an Alembic project: the backup first when asked and something is
+    pending; a database that does not exist is created first, as for SQL files."""
+    created = False
+    try:
+        plan = bridge.up(target, to=to, dry_run=True, lock_timeout=lock_timeout) \
+            if want_backup and not dry else None
+    except ConnectError as exc:
+        if dry:
+            raise target.missing_database(exc) from exc.__cause__
+        created = target.create_database(exc)
+        plan = None  # a new database: nothing to back up
+    alembic_id = _backup(settings, target) if plan is not None and plan.plan else None
+    with _noting_backup(alembic_id):
+        try:
+            done: RunResult = bridge.up(target, to=to, dry_run=dry, lock_timeout=lock_timeout)
+        except ConnectError as exc:
+            if dry or created:
+                raise target.missing_database(exc) from exc.__cause__
+            created = target.create_database(exc)
+            done = bridge.up(target, to=to, dry_run=dry, lock_timeout=lock_timeout)
+    return dataclasses.replace(done, backup_id=alembic_id, created_database=created)
 
 
 @contextlib.contextmanager

@@ -120,9 +120,12 @@ class RunResult:
     current_version: str | None = None
     backup_id: str | None = None
     database: str = ""
+    created_database: bool = False
+    """``up`` created the database first (in a dry run: would create it)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {"dry_run": self.dry_run, "database": self.database,
+                "created_database": self.created_database,
                 "current_version": self.current_version, "backup_id": self.backup_id,
                 "plan": [p.to_dict() for p in self.plan],
                 "applied": [a.to_dict() for a in self.applied]}
