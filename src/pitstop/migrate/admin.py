@@ -11,7 +11,13 @@ from pitstop.errors import MigrationError, UsageError
 from pitstop.migrate import planner
 from pitstop.migrate import records as hist
 from pitstop.migrate.layouts import detect_layout
-from pitstop.migrate.results import BaselineResult, NewResult, RepairAction, RepairResult
+from pitstop.migrate.results import (
+    BaselineResult,
+    NewResult,
+    RepairAction,
+    RepairResult,
+    counted,
+)
 from pitstop.migrate.target import Target, migrate_settings, resolve
 from pitstop.migrate.versions import normalize_version, parse_version, version_key
 
@@ -55,7 +61,7 @@ def repair(settings: Settings, *, database_url: str | None = None,
             elif entry.state == "missing":
                 ids = ids_of[key]
                 out.append((RepairAction("delete-missing", entry.version, entry.file,
-                                         f"forget it ({len(ids)} history row(s))"), ids, None))
+                                         f"forget it ({counted(len(ids), 'history row')})"), ids, None))
         return out
 
     if dry:

@@ -91,10 +91,8 @@ class ValidationError(MigrationError):
         else:
             hint = ("restore the files, or accept them with `pitstop migrate repair` "
                     "(it shows what it will change)")
-        super().__init__(
-            f"{len(problems)} migration(s) need attention before anything is applied:\n{lines}",
-            hint=hint,
-        )
+        count = "1 migration needs" if len(problems) == 1 else f"{len(problems)} migrations need"
+        super().__init__(f"{count} attention before anything is applied:\n{lines}", hint=hint)
         self.problems = problems
 
 

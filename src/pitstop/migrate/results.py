@@ -110,6 +110,11 @@ class AppliedMigration:
         return _dict(self)
 
 
+def counted(n: int, noun: str) -> str:
+    """``1 migration``, ``2 migrations``, ``0 migrations``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 @dataclasses.dataclass(frozen=True)
 class RunResult:
     """What ``up``, ``down`` and ``redo`` did (or, for a dry run, would do)."""
