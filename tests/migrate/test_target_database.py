@@ -89,13 +89,11 @@ def test_wait_does_not_wait_for_a_bad_option(project: Path, pg_url: str,
 
 # --- a database that does not exist yet ---------------------------------------------------
 
-@pytest.fixture(params=["postgresql", "mysql"])
-def missing_url(request: pytest.FixtureRequest) -> Iterator[str]:
+def _missing(request: pytest.FixtureRequest, kind: str) -> Iterator[str]:
     """The URL of a database the server does not have (dropped afterwards if made)."""
     from pitstop.db.url import create_engine
 
-    existing: str = request.getfixturevalue("pg_url" if request.param == "postgresql"
-                                             else "mysql_url")
+    existing: str = request.getfixturevalue("pg_url" if kind == "postgresql" else "mysql_url")
     name = f"pitstop_new_{uuid.uuid4().hex[:10]}"
     try:
         yield existing.rsplit("/", 1)[0] + f"/{name}"
@@ -103,9 +101,19 @@ def missing_url(request: pytest.FixtureRequest) -> Iterator[str]:
         engine = create_engine(existing, isolation_level="AUTOCOMMIT")
         with engine.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
-                                 if request.param == "postgresql" else
+                                 if kind == "postgresql" else
                                  f"DROP DATABASE IF EXISTS `{name}`")
         engine.dispose()
+
+
+@pytest.fixture(params=["postgresql", "mysql"])
+def missing_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    yield from _missing(request, request.param)
+
+
+@pytest.fixture
+def missing_pg_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    yield from _missing(request, "postgresql")
 
 
 def _exists(url: str) -> bool:
@@ -195,3 +203,16 @@ def test_sqlite_file_is_created_unless_refused(project: Path, tmp_path: Path) ->
     (project / "pitstop.toml").unlink()
     result = m.up(make_settings(project, f"sqlite:///{db}"))
     assert result.created_database and db.is_file() and len(result.applied) == 1
+
+
+def test_up_creates_the_database_of_an_alembic_project(project: Path,
+                                                       missing_pg_url: str) -> None:
+    from .test_alembic import alembic_project
+
+    alembic_project(project)
+    settings = make_settings(project, missing_pg_url, "[migrate]\ndir = 'alembic'\n")
+    with pytest.raises(ConnectError, match="does not exist"):
+        m.status(settings)
+    result = m.up(settings, backup=False)
+    assert result.created_database and "things" in tables(missing_pg_url)
+    assert not m.up(settings).created_database

@@ -84,7 +84,6 @@ def _count(steps: Any, verb: str) -> int:
 
 
 def _render_run(result: Any, as_json: bool, verb: str) -> int:
-    from pitstop.cli.migrate_tables import PLAN, fitted_table
     from pitstop.migrate.results import counted
 
     if as_json:
@@ -93,6 +92,8 @@ def _render_run(result: Any, as_json: bool, verb: str) -> int:
         if result.created_database:
             info(f"dry run: {result.database} does not exist yet; it would be created")
         if result.plan:
+            from pitstop.cli.migrate_tables import PLAN, fitted_table
+
             fitted_table(["dir", "version", "description", "file", "in transaction",
                           "statements"], _plan_rows(result.plan), PLAN,
                          title="plan (dry run, nothing changed)")
@@ -191,12 +192,13 @@ def redo(settings: Any, directory: Path | None, dry_run: bool | None,
 def status(settings: Any, directory: Path | None, exit_code: bool, as_json: bool) -> int:
     """Show every migration and its state: applied, pending, failed, changed, missing."""
     import pitstop.migrate as m
-    from pitstop.cli.migrate_tables import STATUS, fitted_table
 
     result = m.status(settings, directory=directory)
     if as_json:
         emit_json(result.to_dict())
     else:
+        from pitstop.cli.migrate_tables import STATUS, fitted_table
+
         fitted_table(["version", "description", "state", "applied at", "file", "note"],
                      [[e.version or "R", e.description, e.state, e.applied_at or "",
                        e.file or "",
@@ -216,12 +218,13 @@ def status(settings: Any, directory: Path | None, exit_code: bool, as_json: bool
 def history(settings: Any, directory: Path | None, as_json: bool) -> int:
     """Show the history table: every run, undo, baseline and failure, oldest first."""
     import pitstop.migrate as m
-    from pitstop.cli.migrate_tables import HISTORY, fitted_table
 
     result = m.history(settings, directory=directory)
     if as_json:
         emit_json(result.to_dict())
         return EXIT_OK
+    from pitstop.cli.migrate_tables import HISTORY, fitted_table
+
     fitted_table(["id", "version", "description", "type", "success", "applied at", "by", "ms",
                   "file"],
                  [[r.id, r.version or "", r.description, r.type, "yes" if r.success else "NO",

@@ -120,15 +120,14 @@ def escaped(path: Path | str) -> str:
 
 def _utf8_name(name: str, path: str) -> None:
     """A migration whose name is not UTF-8 cannot be recorded in the history (nor
-    printed): refuse it by name, before anything runs."""
-    if not name.isascii():
-        try:
-            name.encode("utf-8")
-        except UnicodeEncodeError:
-            raise MigrationError(
-                f"{escaped(path)}: the name is not valid UTF-8",
-                hint="rename it with UTF-8 characters (the history table and messages "
-                     "record migration names as text)") from None
+    printed): refuse it by name, before anything runs.  (Callers skip ASCII names.)"""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        raise MigrationError(
+            f"{escaped(path)}: the name is not valid UTF-8",
+            hint="rename it with UTF-8 characters (the history table and messages "
+                 "record migration names as text)") from None
 
 
 def _listing(directory: Path) -> Listing:
@@ -140,10 +139,12 @@ def _listing(directory: Path) -> Listing:
             if entry.name.startswith("."):
                 continue
             if entry.is_dir():
-                _utf8_name(entry.name, entry.path)
+                if not entry.name.isascii():
+                    _utf8_name(entry.name, entry.path)
                 dirs.append(Path(entry.path))
             elif entry.name.lower().endswith(".sql"):
-                _utf8_name(entry.name, entry.path)
+                if not entry.name.isascii():
+                    _utf8_name(entry.name, entry.path)
                 files.append(Path(entry.path))
     return files, dirs, frozenset(names)
 
@@ -167,10 +168,12 @@ def _nested_sql(dirs: list[Path]) -> list[Path]:
         for root, subdirs, names in os.walk(top, onerror=_raise):
             subdirs[:] = [d for d in subdirs if not d.startswith(".")]
             for name in subdirs:
-                _utf8_name(name, os.path.join(root, name))
+                if not name.isascii():
+                    _utf8_name(name, os.path.join(root, name))
             for name in names:
                 if name.lower().endswith(".sql") and not name.startswith("."):
-                    _utf8_name(name, os.path.join(root, name))
+                    if not name.isascii():
+                        _utf8_name(name, os.path.join(root, name))
                     found.append(Path(root) / name)
     return found
 
