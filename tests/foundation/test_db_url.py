@@ -68,8 +68,10 @@ def test_the_pieces_agree_with_sqlalchemy_on_generated_urls(
     try:
         ours = parse_url(url)
     except ConfigError:
-        # stricter than SQLAlchemy only about brackets in a host name
-        assert theirs.host is not None and ("[" in theirs.host or "]" in theirs.host)
+        # stricter than SQLAlchemy only about brackets in a host name and port 0
+        # (which no server listens on; SQLAlchemy passes it on to the driver)
+        assert theirs.port == 0 or (
+            theirs.host is not None and ("[" in theirs.host or "]" in theirs.host))
         return
     assert (ours.username, ours.password, ours.parts.hostname, ours.parts.port, ours.database) \
         == (theirs.username, theirs.password, theirs.host, theirs.port, theirs.database)
@@ -94,3 +96,29 @@ def test_with_database_keeps_the_server_and_credentials() -> None:
     assert (other.username, other.password, other.parts.hostname, other.parts.port) \
         == ("u", "p@ss", "h", 5433)
     assert other.database == "scratch" and dict(other.parts.query) == {"sslmode": "disable"}
+
+
+@pytest.mark.parametrize("query, option", [
+    ("ssl_mode=REQUIRED", "ssl_mode"), ("charset=bogus", "charset"),
+    ("connect_timeout=abc", "connect_timeout"), ("ssl_ca=/nonexistent/ca.pem", "ssl_ca"),
+])
+def test_mysql_options_pymysql_would_crash_on_are_config_errors(query: str, option: str
+                                                                ) -> None:
+    from pitstop.db.url import create_engine
+
+    with pytest.raises(ConfigError) as caught:
+        create_engine(f"mysql://u:pw@127.0.0.1/db?{query}")
+    assert caught.value.exit_code == 3 and f"option {option}=" in caught.value.message
+    assert ":pw@" not in caught.value.message
+
+
+def test_connect_check_names_a_bad_option_and_a_missing_database(pg_url: str) -> None:
+    from pitstop.db.url import DatabaseMissingError, connect_check
+
+    with pytest.raises(ConfigError, match=r"option sslmode=bogus .*invalid sslmode value"):
+        connect_check(f"{pg_url}?sslmode=bogus")
+    missing = pg_url.rsplit("/", 1)[0] + "/pitstop_no_such_database"
+    with pytest.raises(DatabaseMissingError, match="'pitstop_no_such_database' does not exist"
+                       ) as caught:
+        connect_check(missing)
+    assert caught.value.exit_code == 4 and caught.value.database == "pitstop_no_such_database"

@@ -120,7 +120,7 @@ def test_unwritable_state_store_is_one_warning(migrations: Path,
     assert cli("migrate", "up") == 0
     err = capsys.readouterr().err
     assert err.count("history not recorded") == 1
-    assert "1 migration(s) applied" in err
+    assert "1 migration applied" in err
     with sqlite3.connect(migrations.parent / "app.db") as conn:
         assert conn.execute("SELECT count(*) FROM a").fetchone() == (0,)
 

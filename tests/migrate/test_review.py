@@ -306,7 +306,7 @@ def test_wait_on_a_fresh_sqlite_project(project: Path,
     assert time.monotonic() - started < 2.5
     assert not (project / ".pitstop").exists()
     assert main(["migrate", "up", "--wait", "3"]) == 0
-    assert "1 migration(s) applied" in capsys.readouterr().err
+    assert "1 migration applied" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("layout", ["dbmate", "golang-migrate", "diesel", "plain"])

@@ -15,7 +15,7 @@ import click
 
 from pitstop.cli.common import DURATION, AppContext, database_option, json_option, pass_app
 from pitstop.errors import EXIT_DRY_RUN, EXIT_ERROR, EXIT_OK
-from pitstop.output import emit_json, error, info, table
+from pitstop.output import emit_json, error, info
 
 
 def target_options(func: Callable[..., int]) -> Callable[..., int]:
@@ -38,7 +38,9 @@ def target_options(func: Callable[..., int]) -> Callable[..., int]:
                              metavar="DURATION",
                              help="Wait up to DURATION (seconds, or 30s, 2m) for the database "
                                   "to answer first.")(decorated)
-    decorated = click.option("--dir", "directory", type=click.Path(path_type=Path), default=None,
+    # readable=False: an unreadable directory is the library's exit 5, naming it
+    decorated = click.option("--dir", "directory",
+                             type=click.Path(path_type=Path, readable=False), default=None,
                              help="Migrations directory [config migrate.dir; default "
                                   "migrations].")(decorated)
     return database_option(decorated)
@@ -75,22 +77,37 @@ def _plan_rows(steps: Any) -> list[list[Any]]:
             for s in steps]
 
 
+def _count(steps: Any, verb: str) -> int:
+    """How many migrations ``steps`` (plan or applied) are: ``redo`` lists each twice,
+    down then up."""
+    return sum(1 for s in steps if s.direction == "up") if verb == "redone" else len(steps)
+
+
 def _render_run(result: Any, as_json: bool, verb: str) -> int:
+    from pitstop.migrate.results import counted
+
     if as_json:
         emit_json(result.to_dict())
     elif result.dry_run:
+        if result.created_database:
+            info(f"dry run: {result.database} does not exist yet; it would be created")
         if result.plan:
-            table(["dir", "version", "description", "file", "in transaction", "statements"],
-                  _plan_rows(result.plan), title="plan (dry run, nothing changed)")
-        info(f"dry run: {len(result.plan)} migration(s) would be {verb}")
+            from pitstop.cli.migrate_tables import PLAN, fitted_table
+
+            fitted_table(["dir", "version", "description", "file", "in transaction",
+                          "statements"], _plan_rows(result.plan), PLAN,
+                         title="plan (dry run, nothing changed)")
+        info(f"dry run: {counted(_count(result.plan, verb), 'migration')} would be {verb}")
     else:
+        if result.created_database:
+            info(f"created the database {result.database}")
         for done in result.applied:
             tx = "" if done.transactional else " (outside a transaction)"
             info(f"{'applied' if done.direction == 'up' else 'rolled back'} {done.file} "
                  f"in {done.execution_ms} ms{tx}")
         if result.backup_id:
             info(f"backup {result.backup_id} taken first")
-        info(f"{len(result.applied)} migration(s) {verb}; current version "
+        info(f"{counted(_count(result.applied, verb), 'migration')} {verb}; current version "
              f"{result.current_version or '(none)'}")
     return EXIT_DRY_RUN if result.dry_run else EXIT_OK
 
@@ -113,7 +130,9 @@ def _failing(func: Callable[[], Any], as_json: bool) -> Any:
 
 
 @migrate.command()
-@click.option("--to", "to", default=None, metavar="VERSION", help="Stop after this version.")
+@click.option("--to", "to", default=None, metavar="VERSION",
+              help="Stop after this version, as the layout writes it (Flyway 2 or V2, "
+                   "dbmate 20240101120000, ...).")
 @click.option("--backup/--no-backup", "backup", default=None,
               help="Back up the database before applying anything [config migrate.backup_before].")
 @dry_option
@@ -122,7 +141,8 @@ def _failing(func: Callable[[], Any], as_json: bool) -> Any:
 @target_options
 def up(settings: Any, directory: Path | None, to: str | None, backup: bool | None,
        dry_run: bool | None, lock_timeout: float | None, as_json: bool) -> int:
-    """Apply pending migrations, each in its own transaction where the database allows."""
+    """Apply pending migrations, each in its own transaction where the database allows.
+    Creates the database first when it does not exist ([migrate] create_database)."""
     import pitstop.migrate as m
 
     result = _failing(lambda: m.up(settings, directory=directory, to=to, dry_run=dry_run,
@@ -133,7 +153,8 @@ def up(settings: Any, directory: Path | None, to: str | None, backup: bool | Non
 @migrate.command()
 @click.option("--steps", type=int, default=None, metavar="N", help="How many to roll back [1].")
 @click.option("--to", "to", default=None, metavar="VERSION",
-              help="Roll back every migration newer than VERSION (0 or base: all).")
+              help="Roll back every migration newer than VERSION, as the layout writes it "
+                   "(0 or base: all).")
 @dry_option
 @lock_option
 @json_option
@@ -176,10 +197,13 @@ def status(settings: Any, directory: Path | None, exit_code: bool, as_json: bool
     if as_json:
         emit_json(result.to_dict())
     else:
-        table(["version", "description", "state", "applied at", "file", "note"],
-              [[e.version or "R", e.description, e.state, e.applied_at or "", e.file or "",
-                e.note or ("outside a transaction" if e.transactional is False else "")]
-               for e in result.migrations])
+        from pitstop.cli.migrate_tables import STATUS, fitted_table
+
+        fitted_table(["version", "description", "state", "applied at", "file", "note"],
+                     [[e.version or "R", e.description, e.state, e.applied_at or "",
+                       e.file or "",
+                       e.note or ("outside a transaction" if e.transactional is False else "")]
+                      for e in result.migrations], STATUS)
         counts = {s: sum(1 for e in result.migrations if e.state == s)
                   for s in ("applied", "pending", "failed", "changed", "missing")}
         info(f"{result.layout} layout in {result.directory}; current version "
@@ -199,11 +223,14 @@ def history(settings: Any, directory: Path | None, as_json: bool) -> int:
     if as_json:
         emit_json(result.to_dict())
         return EXIT_OK
-    table(["id", "version", "description", "type", "success", "applied at", "by", "ms",
-           "file"],
-          [[r.id, r.version or "", r.description, r.type, "yes" if r.success else "NO",
-            r.applied_at, r.applied_by or "", "" if r.execution_ms is None else r.execution_ms,
-            r.file or ""] for r in result.records])
+    from pitstop.cli.migrate_tables import HISTORY, fitted_table
+
+    fitted_table(["id", "version", "description", "type", "success", "applied at", "by", "ms",
+                  "file"],
+                 [[r.id, r.version or "", r.description, r.type, "yes" if r.success else "NO",
+                   r.applied_at, r.applied_by or "",
+                   "" if r.execution_ms is None else r.execution_ms, r.file or ""]
+                  for r in result.records], HISTORY)
     return EXIT_OK
 
 
@@ -233,12 +260,14 @@ def new(settings: Any, directory: Path | None, name: str, autogenerate: bool,
 def validate(settings: Any, directory: Path | None, as_json: bool) -> int:
     """Check applied files are unchanged and present, and nothing failed (exit 1 if not)."""
     import pitstop.migrate as m
+    from pitstop.migrate.results import counted
 
     result = m.validate(settings, directory=directory)
     if as_json:
         emit_json(result.to_dict())
     elif result.ok:
-        info(f"ok: {result.checked} migration(s) match the history")
+        info(f"ok: {counted(result.checked, 'migration')} "
+             f"{'matches' if result.checked == 1 else 'match'} the history")
     else:
         for problem in result.problems:
             error(f"{problem.file or problem.version}: {problem.message}")
@@ -270,7 +299,8 @@ def repair(settings: Any, directory: Path | None, dry_run: bool | None,
 
 @migrate.command()
 @click.option("--version", "version", required=True, metavar="VERSION",
-              help="Everything up to and including VERSION counts as applied.")
+              help="Everything up to and including VERSION counts as applied (a version "
+                   "of the layout: Flyway 2 or V2, dbmate 20240101120000, ...).")
 @click.option("--description", default="baseline", help="Recorded description.")
 @dry_option
 @lock_option
@@ -280,6 +310,7 @@ def baseline(settings: Any, directory: Path | None, version: str, description: s
              dry_run: bool | None, lock_timeout: float | None, as_json: bool) -> int:
     """Adopt an existing database whose schema is already at VERSION."""
     import pitstop.migrate as m
+    from pitstop.migrate.results import counted
 
     result = m.baseline(settings, version=version, description=description,
                         directory=directory, lock_timeout=lock_timeout, dry_run=dry_run)
@@ -287,7 +318,8 @@ def baseline(settings: Any, directory: Path | None, version: str, description: s
         emit_json(result.to_dict())
     else:
         info(f"{'dry run: would record ' if result.dry_run else ''}baseline {result.version}: "
-             f"{result.covered} migration file(s) count as applied")
+             f"{counted(result.covered, 'migration file')} "
+             f"{'counts' if result.covered == 1 else 'count'} as applied")
     return EXIT_DRY_RUN if result.dry_run else EXIT_OK
 
 
@@ -306,6 +338,7 @@ def import_history(settings: Any, directory: Path | None, source: str, file: Pat
                    dry_run: bool | None, lock_timeout: float | None, as_json: bool) -> int:
     """Record as applied what another tool's history says ran (nothing is executed)."""
     import pitstop.migrate as m
+    from pitstop.migrate.results import counted
 
     result = m.import_history(settings, source=source, file=file, directory=directory,
                               lock_timeout=lock_timeout, dry_run=dry_run)
@@ -315,7 +348,7 @@ def import_history(settings: Any, directory: Path | None, source: str, file: Pat
         for name in result.imported:
             info(f"  {'would record' if result.dry_run else 'recorded'} {name} as applied")
         info(f"{'dry run: would import' if result.dry_run else 'imported'} "
-             f"{len(result.imported)} migration(s) from {source}")
+             f"{counted(len(result.imported), 'migration')} from {source}")
         for item in result.skipped:
             info(f"  no file matches {item}; skipped")
     return EXIT_DRY_RUN if result.dry_run else EXIT_OK

@@ -36,6 +36,10 @@ def raw_connect(url: str, **connect_args: Any) -> Any:
         import pymysql
         from pymysql.constants import CLIENT
 
+        from pitstop.db.url import check_options
+
+        check_options(db)
+
         options: dict[str, Any] = {"host": db.parts.hostname or "localhost",
                                    "user": db.username, "password": db.password or "",
                                    "database": db.database, "connect_timeout": 10,
@@ -95,7 +99,7 @@ def _engine_connect(url: str, **connect_args: Any) -> Any:
     import sqlalchemy
     from sqlalchemy.exc import SQLAlchemyError
 
-    from pitstop.db.url import create_engine, parse_url, translate_error
+    from pitstop.db.url import create_engine, option_error, parse_url, translate_error
 
     db = parse_url(url)
     engine = create_engine(db, poolclass=sqlalchemy.pool.NullPool, connect_args=connect_args)
@@ -104,6 +108,11 @@ def _engine_connect(url: str, **connect_args: Any) -> Any:
         fairy = engine.raw_connection()
     except (SQLAlchemyError, driver_error) as exc:
         raise translate_error(exc, db) from exc
+    except (ValueError, TypeError, OSError) as exc:  # the driver choking on a URL option
+        bad = option_error(exc, db)
+        if bad is None:
+            raise
+        raise bad from exc
     conn = fairy.driver_connection
     # keep the pool wrapper from closing it on garbage collection: detach it
     fairy.detach()

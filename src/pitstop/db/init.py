@@ -86,7 +86,7 @@ def _postgresql(db: DatabaseURL, dry_run: bool, timeout: float) -> bool:
                 f"the user may not create database '{name}' on {db.host}",
                 hint="ask an admin to run CREATE DATABASE, or grant CREATEDB to the role",
             ) from exc
-        if "already exists" in text:
+        if "already exists" in text or "pg_database_datname_index" in text:
             return False  # created by someone else between our check and CREATE
         raise translate_error(exc, db) from exc
     finally:

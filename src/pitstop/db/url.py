@@ -3,7 +3,10 @@
 ``postgres://``/``postgresql://`` use psycopg 3, ``mysql://``/``mariadb://`` use
 PyMySQL, ``sqlite:///path`` the standard library.  A missing driver is a
 :class:`~pitstop.errors.DependencyError` naming the extra to install; a server that
-cannot be reached is a :class:`~pitstop.errors.ConnectError` naming the host.
+cannot be reached is a :class:`~pitstop.errors.ConnectError` naming the host; a
+database the server does not have is a :class:`DatabaseMissingError` (a
+``ConnectError``); an option of the URL the driver rejects (``?sslmode=bogus``) is a
+:class:`~pitstop.errors.ConfigError` naming the option.
 """
 
 from __future__ import annotations
@@ -39,6 +42,36 @@ _DRIVERS: dict[Dialect, tuple[str, str]] = {
     "postgresql": ("psycopg", "postgres"),
     "mysql": ("pymysql", "mysql"),
 }
+# (compiled on first use, by ``re``'s cache: only a failed connection needs them)
+# a URL option the driver rejects, named in its message (libpq, psycopg, PyMySQL)
+_OPTION_ERRORS = (
+    r'invalid connection option "(?P<option>[^"]+)"',
+    r'for connection option "(?P<option>[^"]+)"',
+    r"\binvalid (?P<option>[a-z_]+) value: ",
+    r"\bbad value for (?P<option>[a-z_]+)",
+    r"unexpected keyword argument '(?P<option>\w+)'",
+)
+# the server refused a setting passed in ?options=-c name=value
+_SETTING_ERRORS = (r'unrecognized configuration parameter "[^"]+"'
+                   r'|invalid value for parameter "[^"]+"')
+_MISSING_DATABASE = (r'database "(?P<pg>[^"]*)" does not exist'
+                     r"|unknown database '(?P<my>[^']*)'")
+_CHOICES = {
+    "sslmode": "disable, allow, prefer, require, verify-ca, verify-full",
+    "gssencmode": "disable, prefer, require",
+    "target_session_attrs": "any, read-write, read-only, primary, standby, prefer-standby",
+    "channel_binding": "disable, prefer, require",
+    "load_balance_hosts": "disable, random",
+}
+_MYSQL_FILES = ("ssl_ca", "ssl_cert", "ssl_key", "ssl_capath", "read_default_file")
+
+
+class DatabaseMissingError(ConnectError):
+    """The server answered, but has no database of that name (exit 4)."""
+
+    def __init__(self, message: str, *, database: str, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.database = database
 
 
 _URL_SHAPE = re.compile(
@@ -183,6 +216,79 @@ def check_setting_url(url: str, key: str, settings: Settings) -> None:
         message = exc.message.removeprefix("database_url: ")
         file, where = where_from(settings.origins, key, settings.config_file)
         raise ConfigError(message, file=file, key=where, hint=exc.hint) from None
+def _option_error(db: DatabaseURL, option: str, why: str) -> ConfigError:
+    query = dict(db.parts.query)
+    value = query.get(option)
+    shown = f"{option}={value}" if isinstance(value, str) else option
+    choices = _CHOICES.get(option)
+    hint = (f"{option} takes one of: {choices}" if choices else
+            "fix or remove it in the URL (see the driver's list of connection options)")
+    return ConfigError(f"option {mask_url(shown)} of {db.masked}: {mask_url(why)}",
+                       key="database_url", hint=hint)
+
+
+def option_error(exc: BaseException, db: DatabaseURL) -> ConfigError | None:
+    """The :class:`ConfigError` naming the URL option behind ``exc`` (a driver's refusal
+    of ``?sslmode=bogus``, an unknown keyword, a value of the wrong type), or ``None``
+    when ``exc`` is not about an option of the URL."""
+    query = dict(db.parts.query)
+    if not query:
+        return None
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    first = text.splitlines()[0] if text else ""
+    for pattern in _OPTION_ERRORS:
+        match = re.search(pattern, text)
+        if match and match["option"] in query:  # else the environment (PGSSLMODE…) set it
+            return _option_error(db, match["option"], first.rpartition("failed: ")[2] or first)
+    if "options" in query and re.search(_SETTING_ERRORS, text):
+        return _option_error(db, "options", first.rpartition("FATAL:")[2].strip() or first)
+    if isinstance(exc, OSError) and exc.filename is not None:
+        for name, value in query.items():
+            if value == exc.filename:
+                return _option_error(db, name, f"{exc.filename}: {exc.strerror}")
+    if isinstance(exc, (ValueError, TypeError)):  # a value the driver could not convert
+        for name, value in query.items():
+            if isinstance(value, str) and value and repr(value) in text:
+                return _option_error(db, name, first)
+    return None
+
+
+def check_options(db: DatabaseURL, engine: Engine | None = None) -> None:
+    """Refuse URL options PyMySQL would stumble on with a traceback instead of an error
+    (an unknown keyword, a value of the wrong type, an unknown charset, a certificate
+    file that is not there), as a :class:`ConfigError` naming the option.  PostgreSQL
+    needs nothing here: libpq names a bad option itself (see :func:`translate_error`).
+    With ``engine`` (a SQLAlchemy engine for ``db``) the keywords it would pass are
+    checked too."""
+    query = dict(db.parts.query)
+    if db.dialect != "mysql" or not query:
+        return
+    charset = query.get("charset")
+    if isinstance(charset, str):
+        from pymysql.charset import charset_by_name
+
+        if charset_by_name(charset) is None:
+            raise _option_error(db, "charset", f"unknown character set {charset!r}")
+    for name in _MYSQL_FILES:
+        value = query.get(name)
+        if isinstance(value, str) and not Path(value).exists():
+            raise _option_error(db, name, f"{value}: no such file")
+    if engine is None:
+        return
+    import inspect
+
+    import pymysql
+
+    try:
+        _, params = engine.dialect.create_connect_args(engine.url)
+    except (ValueError, TypeError) as exc:
+        raise option_error(exc, db) or _option_error(db, ", ".join(query), str(exc)) from None
+    accepted = inspect.signature(pymysql.connections.Connection.__init__).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in accepted.values()):
+        return
+    for name in params:
+        if name not in accepted:
+            raise _option_error(db, name, "PyMySQL has no such connection option")
 
 
 def require_driver(dialect: Dialect) -> None:
@@ -213,16 +319,34 @@ def create_engine(
         connect_args.setdefault("connect_timeout", max(1, int(connect_timeout)))
     elif db.dialect == "sqlite":
         connect_args.setdefault("timeout", connect_timeout)
-    return sqlalchemy.create_engine(
-        db.sqlalchemy_url, connect_args=connect_args, **kwargs
-    )
+    check_options(db)
+    try:  # SQLAlchemy converts the URL's options for the driver here
+        engine = sqlalchemy.create_engine(db.sqlalchemy_url, connect_args=connect_args,
+                                          **kwargs)
+    except (ValueError, TypeError) as exc:
+        bad = option_error(exc, db)
+        if bad is None:
+            raise
+        raise bad from exc
+    check_options(db, engine)
+    return engine
 
 
 def translate_error(exc: BaseException, db: DatabaseURL) -> Exception:
-    """Map a driver/SQLAlchemy connection error to a pitstop error naming the host."""
+    """Map a driver/SQLAlchemy connection error to a pitstop error naming the host
+    (a :class:`ConfigError` naming the option when the URL's options are at fault)."""
     text = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0] if str(exc) else ""
     lowered = text.lower()
     where = f"{db.dialect} at {db.host}"
+    bad_option = option_error(exc, db)
+    if bad_option is not None:
+        return bad_option
+    missing = re.search(_MISSING_DATABASE, text, re.IGNORECASE)
+    if missing:
+        name = missing["pg"] if missing["pg"] is not None else missing["my"]
+        return DatabaseMissingError(
+            f"{where}: database {name!r} does not exist", database=name,
+            hint="create it with `pitstop db init` (`pitstop migrate up` creates it too)")
     refused = any(s in lowered for s in ("permission denied", "access denied", "must be owner",
                                          "insufficient privilege", "readonly database",
                                          "attempt to write a readonly"))
@@ -237,7 +361,7 @@ def translate_error(exc: BaseException, db: DatabaseURL) -> Exception:
     if any(s in lowered for s in ("does not exist", "unknown database")) and "database" in lowered:
         return ConnectError(
             f"{where}: {mask_url(text)}",
-            hint="create it with `pitstop run db-init`",
+            hint="create it with `pitstop db init`",
         )
     if "unable to open database file" in lowered:
         return ConnectError(
@@ -261,5 +385,10 @@ def connect_check(url: str | DatabaseURL, *, timeout: float = 5.0) -> str:
             return ".".join(str(p) for p in info)
     except SQLAlchemyError as exc:
         raise translate_error(exc, db) from exc
+    except (ValueError, TypeError, OSError) as exc:  # the driver choking on a URL option
+        bad = option_error(exc, db)
+        if bad is None:
+            raise
+        raise bad from exc
     finally:
         engine.dispose()

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from pitstop.migrate.admin import baseline, new, repair
     from pitstop.migrate.api import current_version, down, history, redo, status, up, validate
     from pitstop.migrate.errors import (
+        MigrationDeniedError,
         MigrationFailedError,
         MigrationInterruptedError,
         ValidationError,
@@ -48,6 +49,7 @@ _EXPORTS: dict[str, str] = {
     "BaselineResult": "pitstop.migrate.results",
     "HistoryResult": "pitstop.migrate.results",
     "ImportResult": "pitstop.migrate.results",
+    "MigrationDeniedError": "pitstop.migrate.errors",
     "MigrationEntry": "pitstop.migrate.results",
     "MigrationFailedError": "pitstop.migrate.errors",
     "MigrationInterruptedError": "pitstop.migrate.errors",
@@ -79,6 +81,7 @@ __all__ = [
     "BaselineResult",
     "HistoryResult",
     "ImportResult",
+    "MigrationDeniedError",
     "MigrationEntry",
     "MigrationFailedError",
     "MigrationInterruptedError",

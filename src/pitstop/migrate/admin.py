@@ -12,9 +12,15 @@ from pitstop.errors import MigrationError, UsageError
 from pitstop.migrate import planner
 from pitstop.migrate import records as hist
 from pitstop.migrate.layouts import detect_layout
-from pitstop.migrate.results import BaselineResult, NewResult, RepairAction, RepairResult
+from pitstop.migrate.results import (
+    BaselineResult,
+    NewResult,
+    RepairAction,
+    RepairResult,
+    counted,
+)
 from pitstop.migrate.target import Target, migrate_settings, resolve
-from pitstop.migrate.versions import normalize_version, version_key
+from pitstop.migrate.versions import normalize_version, parse_version, version_key
 
 if TYPE_CHECKING:
     from pitstop.config import Settings
@@ -40,7 +46,7 @@ def repair(settings: Settings, *, database_url: str | None = None,
             rkey = record.version if record.type != "repeatable" else f"R:{record.description}"
             latest[rkey] = record
             ids_of.setdefault(rkey, []).append(record.id)
-        for entry in planner.entries(scripts, records):
+        for entry in planner.entries(scripts, records, target.layout):
             key = entry.version if entry.kind != "repeatable" else f"R:{entry.description}"
             row = latest.get(key)
             if row is None:
@@ -57,7 +63,7 @@ def repair(settings: Settings, *, database_url: str | None = None,
             elif entry.state == "missing":
                 ids = ids_of[key]
                 out.append((RepairAction("delete-missing", entry.version, entry.file,
-                                         f"forget it ({len(ids)} history row(s))"), ids, None))
+                                         f"forget it ({counted(len(ids), 'history row')})"), ids, None))
         return out
 
     if dry:
@@ -93,8 +99,9 @@ def baseline(settings: Settings, *, version: str, description: str = "baseline",
     to it counts as applied without running.  Refused when anything is recorded already.
     ``dry_run`` (default: ``settings.dry_run``) checks and counts, writing nothing."""
     target = resolve(settings, database_url, directory)
-    _, scripts = target.scripts()
-    version = normalize_version(version)
+    layout, scripts = target.scripts()
+    version = parse_version(layout, version, [s.version for s in scripts if s.version],
+                            option="--version")
     covered = sum(1 for s in scripts if s.version is not None
                   and version_key(s.version) <= version_key(version))
     if settings.dry_run if dry_run is None else dry_run:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from pitstop.errors import MigrationError, PitstopError, UsageError
 from pitstop.migrate import records as hist
+from pitstop.migrate.layouts import unreadable
 from pitstop.migrate.results import (
     AppliedMigration,
     MigrationEntry,
@@ -44,10 +45,13 @@ def detect(target: Target) -> bool:
         return True
     if target.options.layout != "auto":
         return False
-    if (target.directory / "env.py").is_file():
-        return True
-    has_sql = target.directory.is_dir() and any(target.directory.glob("*.sql"))
-    return _ini(target) is not None and not has_sql
+    try:
+        if (target.directory / "env.py").is_file():
+            return True
+        has_sql = target.directory.is_dir() and any(target.directory.glob("*.sql"))
+        return _ini(target) is not None and not has_sql
+    except OSError as exc:  # a directory pitstop may not look into
+        raise unreadable(target.directory, exc) from None
 
 
 def _config(target: Target) -> Config:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pitstop.capability import recorded
-from pitstop.errors import DependencyError, PitstopError, UsageError
+from pitstop.errors import ConnectError, DependencyError, PitstopError, UsageError
 from pitstop.migrate import planner
 from pitstop.migrate import records as hist
 from pitstop.migrate.errors import ValidationError
@@ -30,7 +30,7 @@ from pitstop.migrate.results import (
 )
 from pitstop.migrate.runner import Runner, Work
 from pitstop.migrate.target import Target, resolve
-from pitstop.migrate.versions import normalize_version, version_key
+from pitstop.migrate.versions import parse_version, version_key
 
 if TYPE_CHECKING:
     from pitstop.config import Settings
@@ -64,7 +64,7 @@ def status(settings: Settings, *, database_url: str | None = None,
         return result
     layout, scripts = target.scripts()
     records = _read_records(target)
-    entries = planner.entries(scripts, records or [])
+    entries = planner.entries(scripts, records or [], layout)
     by_name = {s.name: s for s in scripts}
     detailed = []
     for entry in entries:
@@ -117,9 +117,10 @@ def validate(settings: Settings, *, database_url: str | None = None,
 
 def _pending_scripts(scripts: list[Script], entries: list[Any], to: str | None
                      ) -> list[Script]:
-    """The scripts ``up`` would apply, in order, given the planner's ``entries``."""
+    """The scripts ``up`` would apply, in order, given the planner's ``entries``
+    (``to``: a version as :func:`_parse_to` returns it)."""
     pending = {(e.version, e.description) for e in entries if e.state == "pending"}
-    limit = version_key(normalize_version(to)) if to is not None else None
+    limit = version_key(to) if to is not None else None
     return [script for script in scripts
             if (script.version, script.description) in pending
             and not (limit is not None and (script.kind == "repeatable"
@@ -128,7 +129,7 @@ def _pending_scripts(scripts: list[Script], entries: list[Any], to: str | None
 
 def _pending_up(target: Target, scripts: list[Script], records: list[hist.HistoryRecord],
                 to: str | None) -> list[Work]:
-    entries = planner.entries(scripts, records)
+    entries = planner.entries(scripts, records, target.layout)
     problems = planner.problems(entries)
     if problems:
         raise ValidationError(problems)
@@ -151,16 +152,22 @@ def _already_done(target: Target, scripts: list[Script], to: str | None) -> RunR
     records = target.read_records()
     if not records:
         return None
-    entries = planner.entries(scripts, records)
+    entries = planner.entries(scripts, records, target.layout)
     if planner.problems(entries) or _pending_scripts(scripts, entries, to):
         return None
     return RunResult(False, (), (), planner.current_version_of(records), None, target.masked)
 
 
-def _check_to(scripts: list[Script], to: str | None) -> None:
-    if to is not None and not any(s.version == normalize_version(to) for s in scripts):
+def _parse_to(target: Target, scripts: list[Script], to: str | None) -> str | None:
+    """``--to`` read with the layout's rules; it must name a migration's version."""
+    if to is None:
+        return None
+    known = [s.version for s in scripts if s.version is not None]
+    version = parse_version(target.layout, to, known, option="--to")
+    if version not in known:
         raise UsageError(f"--to {to}: no migration has that version",
                          hint="see the versions with `pitstop migrate status`")
+    return version
 
 
 @recorded("migrate", "up")
@@ -168,30 +175,41 @@ def up(settings: Settings, *, database_url: str | None = None, directory: Path |
        to: str | None = None, dry_run: bool | None = None, lock_timeout: float | None = None,
        backup: bool | None = None) -> RunResult:
     """Apply pending migrations (up to and including ``to``), each in its own transaction
-    where the database allows; repeatable ones run last when their checksum changed."""
+    where the database allows; repeatable ones run last when their checksum changed.
+
+    A database that does not exist yet is created first (``[migrate] create_database``,
+    on by default), as ``pitstop db init`` creates it."""
     target = resolve(settings, database_url, directory)
     dry = settings.dry_run if dry_run is None else dry_run
     want_backup = target.options.backup_before if backup is None else backup
     bridge = _alembic(target)
     if bridge is not None:
-        alembic_id = None
-        if want_backup and not dry and bridge.up(target, to=to, dry_run=True,
-                                                 lock_timeout=lock_timeout).plan:
-            alembic_id = _backup(settings, target)
-        with _noting_backup(alembic_id):
-            done_alembic: RunResult = bridge.up(target, to=to, dry_run=dry,
-                                                lock_timeout=lock_timeout)
-        return dataclasses.replace(done_alembic, backup_id=alembic_id)
+        return _alembic_up(settings, target, bridge, to, dry, lock_timeout, want_backup)
     _, scripts = target.scripts()
-    _check_to(scripts, to)
+    to = _parse_to(target, scripts, to)
     if dry:
-        records = _read_records(target) or []
+        try:
+            records = _read_records(target) or []
+            create = target.dialect.database_missing(target.url)
+        except ConnectError as exc:
+            if not target.creatable(exc):
+                raise target.missing_database(exc) from exc.__cause__
+            records, create = [], True  # up would create it: everything is pending
         plan = tuple(w.plan_step() for w in _pending_up(target, scripts, records, to))
         return RunResult(True, plan, current_version=planner.current_version_of(records),
-                         database=target.masked)
-    done = _already_done(target, scripts, to)
+                         database=target.masked, created_database=create)
+    created = False
+    try:
+        done = _already_done(target, scripts, to)
+    except ConnectError as exc:
+        created = target.create_database(exc)  # or raises exc
+        done = None
     if done is not None:
         return done
+    if target.dialect.database_missing(target.url):  # a SQLite file not there yet
+        if not target.options.create_database:
+            raise target.missing_database()
+        created = True  # the migration connection creates the file
     with target.session(lock_timeout) as conn:
         hist.ensure_table(conn, target.dialect, target.table)
         records = _records(target, conn) or []  # re-read under the lock
@@ -206,7 +224,33 @@ def up(settings: Settings, *, database_url: str | None = None, directory: Path |
             for item in work:
                 runner.run(item)
         current = planner.current_version_of(_records(target, conn) or [])
-    return RunResult(False, plan, tuple(runner.applied), current, backup_id, target.masked)
+    return RunResult(False, plan, tuple(runner.applied), current, backup_id, target.masked,
+                     created)
+
+
+def _alembic_up(settings: Settings, target: Target, bridge: Any, to: str | None, dry: bool,
+                lock_timeout: float | None, want_backup: bool) -> RunResult:
+    """``up`` of an Alembic project: the backup first when asked and something is
+    pending; a database that does not exist is created first, as for SQL files."""
+    created = False
+    try:
+        plan = bridge.up(target, to=to, dry_run=True, lock_timeout=lock_timeout) \
+            if want_backup and not dry else None
+    except ConnectError as exc:
+        if dry:
+            raise target.missing_database(exc) from exc.__cause__
+        created = target.create_database(exc)
+        plan = None  # a new database: nothing to back up
+    alembic_id = _backup(settings, target) if plan is not None and plan.plan else None
+    with _noting_backup(alembic_id):
+        try:
+            done: RunResult = bridge.up(target, to=to, dry_run=dry, lock_timeout=lock_timeout)
+        except ConnectError as exc:
+            if dry or created:
+                raise target.missing_database(exc) from exc.__cause__
+            created = target.create_database(exc)
+            done = bridge.up(target, to=to, dry_run=dry, lock_timeout=lock_timeout)
+    return dataclasses.replace(done, backup_id=alembic_id, created_database=created)
 
 
 @contextlib.contextmanager
@@ -238,7 +282,7 @@ def _backup(settings: Settings, target: Target) -> str:
 
 def _applied_versions(target: Target, scripts: list[Script],
                       records: list[hist.HistoryRecord]) -> list[Script]:
-    entries = planner.entries(scripts, records)
+    entries = planner.entries(scripts, records, target.layout)
     problems = [p for p in planner.problems(entries) if p.state != "changed"]
     if problems:
         raise ValidationError(tuple(problems))
@@ -253,7 +297,7 @@ def _down_work(target: Target, scripts: list[Script], records: list[hist.History
                steps: int | None, to: str | None) -> list[Work]:
     applied = _applied_versions(target, scripts, records)
     if to is not None:
-        limit = version_key(normalize_version(to))
+        limit = version_key(to)
         chosen = [s for s in applied if version_key(s.version or "") > limit]
     else:
         chosen = applied[: (1 if steps is None else steps)]
@@ -280,10 +324,8 @@ def down(settings: Settings, *, database_url: str | None = None, directory: Path
         return bridge.down(target, steps=steps, to=to,  # type: ignore[no-any-return]
                            dry_run=dry, lock_timeout=lock_timeout)
     _, scripts = target.scripts()
-    if to is not None and to.strip().lower() in ("0", "base"):
-        to = "0"  # before the first migration: roll back every one
-    elif to is not None:
-        _check_to(scripts, to)
+    every = to is not None and to.strip().lower() in ("0", "base")  # roll back all
+    to = "0" if every else _parse_to(target, scripts, to)
     if dry:
         records = _read_records(target) or []
         plan = tuple(w.plan_step() for w in _down_work(target, scripts, records, steps, to))

@@ -4,6 +4,8 @@
 
     MigrationError
     ├── MigrationFailedError   a migration's SQL failed (file, line, statement, server message)
+    │   └── MigrationDeniedError  … because the database refused it: read-only, or a
+    │                          privilege the user lacks (also a PermissionDeniedError, exit 5)
     ├── ValidationError        applied files changed or vanished, or a failed migration waits
     │                          for ``repair``
     └── MigrationInterruptedError  Ctrl-C (SIGINT) while a migration ran (exit 130)
@@ -11,9 +13,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from pitstop.errors import EXIT_INTERRUPTED, MigrationError
+from pitstop.errors import (
+    EXIT_INTERRUPTED,
+    EXIT_PERMISSION,
+    MigrationError,
+    PermissionDeniedError,
+)
 
 if TYPE_CHECKING:
     from pitstop.migrate.results import AppliedMigration, Problem
@@ -52,6 +59,24 @@ class MigrationFailedError(MigrationError):
         self.applied = applied
 
 
+class MigrationDeniedError(MigrationFailedError, PermissionDeniedError):
+    """The database refused a migration's statement: it is read-only (a SQLite file or
+    directory that cannot be written, a read-only transaction or server) or the user
+    lacks a privilege.  Nothing is wrong with the file: the hint says so (exit 5)."""
+
+    exit_code = EXIT_PERMISSION
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        then = "run `pitstop migrate up` again"
+        if not self.transactional and self.statements_applied:
+            then = ("undo or finish its applied statements by hand, run `pitstop migrate "
+                    "repair` and `pitstop migrate up`")
+        self.hint = ("the database refused it: let the user running pitstop write to the "
+                     "database (for SQLite: the file and its directory) or grant the missing "
+                     f"privilege, then {then}")
+
+
 class ValidationError(MigrationError):
     """The files and the history disagree; ``problems`` lists each one."""
 
@@ -66,10 +91,8 @@ class ValidationError(MigrationError):
         else:
             hint = ("restore the files, or accept them with `pitstop migrate repair` "
                     "(it shows what it will change)")
-        super().__init__(
-            f"{len(problems)} migration(s) need attention before anything is applied:\n{lines}",
-            hint=hint,
-        )
+        count = "1 migration needs" if len(problems) == 1 else f"{len(problems)} migrations need"
+        super().__init__(f"{count} attention before anything is applied:\n{lines}", hint=hint)
         self.problems = problems
 
 

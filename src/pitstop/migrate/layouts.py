@@ -113,6 +113,23 @@ def _unfit(path: Path, layout: str, expected: str) -> MigrationError:
     )
 
 
+def escaped(path: Path | str) -> str:
+    """``path`` for messages, its bytes that are not UTF-8 written as ``\\xe9``."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def _utf8_name(name: str, path: str) -> None:
+    """A migration whose name is not UTF-8 cannot be recorded in the history (nor
+    printed): refuse it by name, before anything runs.  (Callers skip ASCII names.)"""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        raise MigrationError(
+            f"{escaped(path)}: the name is not valid UTF-8",
+            hint="rename it with UTF-8 characters (the history table and messages "
+                 "record migration names as text)") from None
+
+
 def _listing(directory: Path) -> Listing:
     """``(.sql files, sub-directories, every name)`` in one scan."""
     files, dirs, names = [], [], []
@@ -122,8 +139,12 @@ def _listing(directory: Path) -> Listing:
             if entry.name.startswith("."):
                 continue
             if entry.is_dir():
+                if not entry.name.isascii():
+                    _utf8_name(entry.name, entry.path)
                 dirs.append(Path(entry.path))
             elif entry.name.lower().endswith(".sql"):
+                if not entry.name.isascii():
+                    _utf8_name(entry.name, entry.path)
                 files.append(Path(entry.path))
     return files, dirs, frozenset(names)
 
@@ -144,10 +165,16 @@ def _nested_sql(dirs: list[Path]) -> list[Path]:
     """``.sql`` files anywhere below ``dirs`` (Flyway reads its locations recursively)."""
     found = []
     for top in dirs:
-        for root, subdirs, names in os.walk(top):
+        for root, subdirs, names in os.walk(top, onerror=_raise):
             subdirs[:] = [d for d in subdirs if not d.startswith(".")]
-            found += [Path(root) / n for n in names
-                      if n.lower().endswith(".sql") and not n.startswith(".")]
+            for name in subdirs:
+                if not name.isascii():
+                    _utf8_name(name, os.path.join(root, name))
+            for name in names:
+                if name.lower().endswith(".sql") and not name.startswith("."):
+                    if not name.isascii():
+                        _utf8_name(name, os.path.join(root, name))
+                    found.append(Path(root) / name)
     return found
 
 
@@ -338,19 +365,41 @@ def detect_layout(directory: Path, listing: Listing | None = None) -> str:
     return "plain"
 
 
+def unreadable(directory: Path, exc: OSError) -> PermissionDeniedError | MigrationError:
+    """The error for a migrations directory (or a folder or file in it) that cannot be
+    looked into: exit 5 when permission was refused."""
+    where = Path(exc.filename) if exc.filename is not None else directory
+    if where.parent == directory and not os.access(directory, os.R_OK | os.X_OK):
+        where = directory  # looking at a name in it failed: the directory is the cause
+    what = "migrations directory " if where == directory else ""
+    if isinstance(exc, PermissionError):
+        return PermissionDeniedError(
+            f"{what}{escaped(where)}: cannot be read: {exc.strerror}",
+            hint="give the user running pitstop read and search access (r and x) to the "
+                 "migrations directory and its folders")
+    return MigrationError(f"{what}{escaped(where)}: cannot be read: {exc.strerror}",
+                          hint="is it on a disk that is unavailable?")
+
+
+def _raise(exc: OSError) -> None:
+    raise exc
+
+
 def read_scripts(directory: Path, layout: str) -> tuple[str, list[Script]]:
     """Read every migration in ``directory``: ``(layout, scripts in apply order)``."""
+    try:
+        return _read_scripts(directory, layout)
+    except OSError as exc:
+        raise unreadable(directory, exc) from None
+
+
+def _read_scripts(directory: Path, layout: str) -> tuple[str, list[Script]]:
     if not directory.is_dir():
         what = "is not a directory" if directory.exists() else "does not exist"
-        raise ConfigError(f"migrations directory {directory} {what}",
+        raise ConfigError(f"migrations directory {escaped(directory)} {what}",
                           key="migrate.dir",
                           hint="create it, pass --dir, or set [migrate] dir")
-    try:
-        listing = _listing(directory)
-    except OSError as exc:
-        error = PermissionDeniedError if isinstance(exc, PermissionError) else MigrationError
-        raise error(f"migrations directory {directory}: cannot be listed: {exc.strerror}",
-                    hint="check its permissions") from None
+    listing = _listing(directory)
     if layout == "auto":
         layout = detect_layout(directory, listing)
     scripts = READERS[layout](directory, listing)

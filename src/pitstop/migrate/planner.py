@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from pitstop.migrate.layouts import Script
 from pitstop.migrate.records import HistoryRecord
 from pitstop.migrate.results import MigrationEntry, Problem
-from pitstop.migrate.versions import version_key
+from pitstop.migrate.versions import parse_stored_baseline, version_key
 
 _APPLIED_TYPES = ("versioned", "baseline")
 _MAYBE_OUTSIDE = re.compile(
@@ -46,26 +46,60 @@ def latest_rows(records: Iterable[HistoryRecord]) -> tuple[dict[str, HistoryReco
 
 
 def baseline_of(versions: dict[str, HistoryRecord]) -> str | None:
-    baselines = [r.version for r in versions.values()
-                 if r.type == "baseline" and r.success and r.version]
+    baselines = [v for v, r in versions.items() if r.type == "baseline" and r.success and v]
     return max(baselines, key=version_key) if baselines else None
 
 
 def current_version_of(records: Iterable[HistoryRecord]) -> str | None:
     versions, _ = latest_rows(records)
+    return _current(versions)
+
+
+def _current(versions: dict[str, HistoryRecord]) -> str | None:
     applied = [v for v, r in versions.items() if r.success and r.type in _APPLIED_TYPES]
     return max(applied, key=version_key) if applied else None
 
 
-def entries(scripts: list[Script], records: list[HistoryRecord]) -> list[MigrationEntry]:
-    """The state of every migration: files in apply order, then missing ones."""
+def _read_baselines(versions: dict[str, HistoryRecord], layout: str
+                    ) -> tuple[dict[str, HistoryRecord], list[MigrationEntry]]:
+    """Baseline rows with their versions in ``layout``'s normal form (``v2`` → ``2``);
+    one that cannot be a version of the layout becomes a failed entry instead of a
+    baseline that sorts after every number and hides every later file."""
+    rows = [(v, r) for v, r in versions.items() if r.type == "baseline" and r.success]
+    if not rows:
+        return versions, []
+    versions = dict(versions)
+    bad: list[MigrationEntry] = []
+    for version, row in rows:
+        parsed = parse_stored_baseline(layout, version)
+        if parsed == version:
+            continue
+        del versions[version]
+        if parsed is not None:
+            versions.setdefault(parsed, row)
+            continue
+        bad.append(MigrationEntry(
+            version, row.description, None, "failed", "baseline", row.applied_at,
+            note=f"the history records baseline {version!r}, which is not a {layout} "
+                 "version, so it cannot tell which files it covers: `pitstop migrate "
+                 "repair` forgets it, then record it again with `pitstop migrate baseline "
+                 "--version VERSION`"))
+    return versions, bad
+
+
+def entries(scripts: list[Script], records: list[HistoryRecord],
+            layout: str | None = None) -> list[MigrationEntry]:
+    """The state of every migration: files in apply order, then missing ones.  With
+    ``layout``, baseline versions are read with its rules (see :func:`_read_baselines`)."""
     versions, repeatables = latest_rows(records)
+    out: list[MigrationEntry] = []
+    if layout is not None:
+        versions, out = _read_baselines(versions, layout)
     baseline = baseline_of(versions)
     baseline_key = version_key(baseline) if baseline else None
-    current = current_version_of(records)
+    current = _current(versions)
     current_key = version_key(current) if current else None
     seen: set[str] = set()
-    out: list[MigrationEntry] = []
     for script in scripts:
         if script.kind == "repeatable":
             row = repeatables.get(script.description)
@@ -140,6 +174,7 @@ def problems(migrations: list[MigrationEntry]) -> tuple[Problem, ...]:
     }
     return tuple(
         Problem(m.file, m.version, m.state,
+                m.note if m.kind == "baseline" else
                 messages[m.state] + (f" ({m.note})" if m.state == "failed" and m.note else ""))
         for m in migrations if m.state in messages
     )

@@ -110,6 +110,11 @@ class AppliedMigration:
         return _dict(self)
 
 
+def counted(n: int, noun: str) -> str:
+    """``1 migration``, ``2 migrations``, ``0 migrations``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 @dataclasses.dataclass(frozen=True)
 class RunResult:
     """What ``up``, ``down`` and ``redo`` did (or, for a dry run, would do)."""
@@ -120,6 +125,8 @@ class RunResult:
     current_version: str | None = None
     backup_id: str | None = None
     database: str = ""
+    created_database: bool = False
+    """``up`` created the database first (in a dry run: would create it)."""
 
     @property
     def exit_code(self) -> int:
@@ -127,6 +134,7 @@ class RunResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {"dry_run": self.dry_run, "database": self.database,
+                "created_database": self.created_database,
                 "current_version": self.current_version, "backup_id": self.backup_id,
                 "plan": [p.to_dict() for p in self.plan],
                 "applied": [a.to_dict() for a in self.applied]}

@@ -17,7 +17,11 @@ from typing import Any, Literal
 
 from pitstop.migrate import records as history
 from pitstop.migrate.dialects import Dialect, Elapsed, ScriptFailure
-from pitstop.migrate.errors import MigrationFailedError, MigrationInterruptedError
+from pitstop.migrate.errors import (
+    MigrationDeniedError,
+    MigrationFailedError,
+    MigrationInterruptedError,
+)
 from pitstop.migrate.layouts import Script
 from pitstop.migrate.planner import maybe_outside
 from pitstop.migrate.results import AppliedMigration, PlanStep
@@ -183,7 +187,8 @@ class Runner:
     def _failure(self, work: Work, exc: BaseException, statement: Statement | None,
                  line: int | None, tx: bool, done: int,
                  message: str | None = None) -> MigrationFailedError:
-        return MigrationFailedError(
+        error = MigrationDeniedError if self.dialect.refused(exc) else MigrationFailedError
+        return error(
             file=work.script.name, version=work.script.version, line=line,
             statement=statement.text if statement else "(unknown)",
             db_message=message or _message(exc), transactional=tx, statements_applied=done,

@@ -6,6 +6,7 @@ Every default lives here.  Example::
     dir = "db/migrations"
     layout = "flyway"          # auto | flyway | dbmate | golang-migrate | diesel | plain | alembic
     lock_timeout = "2m"
+    create_database = true     # `up` creates a database that does not exist yet
     backup_before = true
 
     [migrate.placeholders]
@@ -43,6 +44,9 @@ class MigrateSettings:
         default_factory=lambda: types.MappingProxyType({})
     )
     """``${name}`` substitutions; off when empty."""
+    create_database: bool = True
+    """``up`` creates the database when the server does not have it yet (as ``dbmate up``
+    does; for SQLite, the file); ``false`` refuses with exit 4 instead."""
     backup_before: bool = False
     """Create a backup (``pitstop.backup.create_backup``) before applying anything."""
     applied_list: Path | None = None

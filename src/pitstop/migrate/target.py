@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import logging
 import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pitstop.errors import MigrationError, UsageError
+from pitstop.errors import ConnectError, MigrationError, UsageError
 from pitstop.migrate.dialects import Dialect, dialect_for
 from pitstop.migrate.layouts import Script, no_tx_marker, read_scripts
 from pitstop.migrate.records import HistoryRecord, read_history
@@ -21,6 +22,7 @@ from pitstop.redact import mask_url
 if TYPE_CHECKING:
     from pitstop.config import Settings
 
+log = logging.getLogger("pitstop.migrate")
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_.\-]*)\}")
 
 
@@ -54,6 +56,11 @@ class Target:
     def table(self) -> str:
         """The history table; inside :meth:`session`, qualified with its schema."""
         return self._qualified or self.options.table
+
+    @property
+    def layout(self) -> str:
+        """The layout the directory was read as (``auto`` resolved)."""
+        return self.scripts()[0]
 
     def scripts(self) -> tuple[str, list[Script]]:
         """``(layout, scripts in order)``, read once."""
@@ -89,13 +96,51 @@ class Target:
     def connect(self) -> Any:
         return self.dialect.connect(self.url, purpose="migrate")
 
+    def missing_database(self, exc: ConnectError | None = None) -> ConnectError:
+        """``exc`` with a hint that fits ``[migrate] create_database`` when it says the
+        database does not exist (without ``exc``: the error for a SQLite file that is
+        not there); any other error unchanged."""
+        from pitstop.db.url import DatabaseMissingError
+
+        if exc is None:
+            path = self.url.split(":", 1)[1].split("?", 1)[0].removeprefix("///")
+            exc = DatabaseMissingError(f"sqlite at {path}: the database file does not exist",
+                                       database=path)
+        if isinstance(exc, DatabaseMissingError):
+            exc.hint = ("`pitstop migrate up` creates it ([migrate] create_database), or "
+                        "`pitstop db init`" if self.options.create_database else
+                        "create it with `pitstop db init` ([migrate] create_database = false "
+                        "keeps `pitstop migrate up` from creating it)")
+        return exc
+
+    def creatable(self, exc: ConnectError) -> bool:
+        """``exc`` says the database does not exist, and ``[migrate] create_database``
+        lets ``up`` create it."""
+        from pitstop.db.url import DatabaseMissingError
+
+        return isinstance(exc, DatabaseMissingError) and self.options.create_database
+
+    def create_database(self, exc: ConnectError) -> bool:
+        """Called with the error of a first connection: when :meth:`creatable`, create
+        the database as ``pitstop db init`` does and return whether this call created
+        it; else raise the error."""
+        if not self.creatable(exc):
+            raise self.missing_database(exc)
+        from pitstop.db.init import init_database
+
+        log.info("%s does not exist: creating it", self.masked)
+        return init_database(self.url).created
+
     def read_connection(self, purpose: str = "read") -> Any | None:
         """A connection for reading, or ``None`` when the database does not exist yet
         (so reading never creates a SQLite file).  ``purpose="history"``: it only reads
         the history table (PostgreSQL then connects without psycopg)."""
         if self.dialect.database_missing(self.url):
             return None
-        return self.dialect.connect(self.url, purpose=purpose)
+        try:
+            return self.dialect.connect(self.url, purpose=purpose)
+        except ConnectError as exc:
+            raise self.missing_database(exc) from exc.__cause__
 
     def read_records(self) -> list[HistoryRecord] | None:
         """The history rows, or ``None`` when the database or the table does not exist."""
@@ -111,9 +156,16 @@ class Target:
     def session(self, lock_timeout: float | None = None) -> Iterator[Any]:
         """A migration connection, with the runner lock held around it."""
         timeout = self.options.lock_timeout if lock_timeout is None else lock_timeout
-        lock = self.dialect.lock(self.url, self.table, timeout) if self.options.lock else None
         try:
-            conn = self.connect()
+            lock = self.dialect.lock(self.url, self.table, timeout) if self.options.lock \
+                else None
+        except ConnectError as exc:
+            raise self.missing_database(exc) from exc.__cause__
+        try:
+            try:
+                conn = self.connect()
+            except ConnectError as exc:
+                raise self.missing_database(exc) from exc.__cause__
             try:
                 self._qualified = self.dialect.qualified(conn, self.options.table)
                 yield conn

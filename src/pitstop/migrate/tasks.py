@@ -13,6 +13,7 @@ def migrate_task(ctx: TaskContext) -> TaskOutcome:
     are raised as :class:`~pitstop.errors.PitstopError` for the engine to record.
     """
     import pitstop.migrate as m
+    from pitstop.migrate.results import counted
 
     try:
         result = m.up(ctx.settings, dry_run=ctx.dry_run or None)
@@ -31,8 +32,10 @@ def migrate_task(ctx: TaskContext) -> TaskOutcome:
     }
     if result.dry_run:
         return TaskOutcome("dry-run", EXIT_DRY_RUN,
-                           f"{len(result.plan)} migration(s) would be applied", data)
+                           f"{counted(len(result.plan), 'migration')} would be applied",
+                           data)
     for done in result.applied:
         ctx.log.info("applied %s in %d ms", done.file, done.execution_ms)
-    return TaskOutcome("success", 0, f"{len(result.applied)} migration(s) applied; current "
-                                     f"version {result.current_version or '(none)'}", data)
+    return TaskOutcome("success", 0, f"{counted(len(result.applied), 'migration')} applied; "
+                                     f"current version {result.current_version or '(none)'}",
+                       data)

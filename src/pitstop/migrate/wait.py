@@ -12,8 +12,10 @@ log = logging.getLogger("pitstop.migrate")
 
 def wait_for_database(database_url: str, timeout: float, *, interval: float = 0.5) -> float:
     """Call :func:`pitstop.db.url.connect_check` until it succeeds; return the seconds
-    waited.  Raises the last :class:`ConnectError` (exit 4) when ``timeout`` passes."""
-    from pitstop.db.url import connect_check
+    waited.  Raises the last :class:`ConnectError` (exit 4) when ``timeout`` passes.
+    A server that answers that the database does not exist is up: the command that
+    follows creates the database (``migrate up``) or says it is missing."""
+    from pitstop.db.url import DatabaseMissingError, connect_check
     from pitstop.migrate.dialects import dialect_for
 
     if dialect_for(database_url).name == "sqlite":
@@ -23,6 +25,8 @@ def wait_for_database(database_url: str, timeout: float, *, interval: float = 0.
     while True:
         try:
             connect_check(database_url, timeout=max(1.0, min(5.0, timeout)))
+            return time.monotonic() - started
+        except DatabaseMissingError:
             return time.monotonic() - started
         except ConnectError as exc:
             if time.monotonic() + interval > deadline:

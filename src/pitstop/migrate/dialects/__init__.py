@@ -99,6 +99,10 @@ class Dialect(Protocol):
     def error_position(self, exc: BaseException) -> tuple[int | None, int | None]:
         """``(offset in the executed text, line in the executed text)`` where known."""
 
+    def refused(self, exc: BaseException) -> bool:
+        """``True`` when the database refused a statement for want of permission: it is
+        read-only, or the user lacks a privilege (the migration is not at fault)."""
+
     def user(self, url: str) -> str:
         """Who is applying (recorded as ``applied_by``)."""
 

@@ -12,6 +12,9 @@ from pitstop.migrate.splitter import Statement, split_sql
 
 _AT_LINE = re.compile(r"at line (\d+)")
 _USE = re.compile(r"\bUSE\b", re.IGNORECASE)
+# access denied to a database, a table, a column, a routine; needs SUPER or another
+# privilege; --read-only; InnoDB read-only mode
+_REFUSED = (1044, 1142, 1143, 1370, 1227, 1290, 1836)
 
 
 class _NamedLock:
@@ -140,6 +143,10 @@ class MySQLDialect:
     def error_position(self, exc: BaseException) -> tuple[int | None, int | None]:
         match = _AT_LINE.search(str(exc))
         return (None, int(match.group(1))) if match else (None, None)
+
+    def refused(self, exc: BaseException) -> bool:
+        args: tuple[Any, ...] = getattr(exc, "args", ())
+        return bool(args) and args[0] in _REFUSED
 
     def user(self, url: str) -> str:
         return url_user(url)

@@ -34,6 +34,8 @@ _OUTSIDE = re.compile(
     re.IGNORECASE | re.VERBOSE | re.DOTALL,
 )
 _CLASS_ID = 0x70697473  # "pits"
+# insufficient_privilege, read_only_sql_transaction (a standby, default_transaction_read_only)
+_REFUSED = ("42501", "25006")
 _SET_ROLE = re.compile(r"\bSET\s+(?:SESSION\s+|LOCAL\s+)?ROLE\b", re.IGNORECASE)
 _SESSION_CHANGE = re.compile(r"\bSET\b|\bset_config\b", re.IGNORECASE)
 
@@ -199,6 +201,9 @@ class PostgresDialect:
             except ValueError:
                 pass
         return None, None
+
+    def refused(self, exc: BaseException) -> bool:
+        return getattr(exc, "sqlstate", None) in _REFUSED
 
     def user(self, url: str) -> str:
         return url_user(url)

@@ -8,6 +8,7 @@ start time.  In-memory databases need no lock.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
 import pwd
 import re
@@ -17,11 +18,12 @@ import time
 from pathlib import Path
 from typing import IO, Any
 
-from pitstop.errors import ConnectError
+from pitstop.errors import ConnectError, PermissionDeniedError
 from pitstop.migrate.dialects import Elapsed, ScriptFailure
 from pitstop.migrate.splitter import Statement
 
 _OUTSIDE = re.compile(r"\s*VACUUM\b", re.IGNORECASE)
+_REFUSED = (3, 8, 23)  # SQLITE_PERM, SQLITE_READONLY (and its extended codes), SQLITE_AUTH
 _PROGRESS_STEPS = 20_000
 
 
@@ -40,14 +42,23 @@ def sqlite_path(url: str) -> str:
     return ":memory:"
 
 
+def _denied(exc: OSError) -> bool:
+    """A refusal of the file system: no permission, or a read-only mount or file."""
+    return isinstance(exc, PermissionError) or exc.errno == errno.EROFS
+
+
 def _make_default_dir(parent: Path) -> None:
     """Create ``.pitstop/`` (the default database's home) when it is missing; any other
     missing directory is an error for the caller to report."""
     if parent.name == ".pitstop" and not parent.exists():
         try:
             parent.mkdir(parents=True)
-        except OSError:
-            pass
+        except OSError as exc:
+            if _denied(exc):
+                raise PermissionDeniedError(
+                    f"cannot create {parent} for the database: {exc.strerror}",
+                    hint="make the project directory writable for the user running "
+                         "pitstop, or point DATABASE_URL somewhere writable") from None
 
 
 def _literal(value: Any) -> str:
@@ -98,6 +109,12 @@ class SQLiteDialect:
             conn = sqlite3.connect(path, timeout=30.0, isolation_level=None,
                                    check_same_thread=False)
         except sqlite3.Error as exc:
+            if not Path(path).exists() and not os.access(parent, os.W_OK):
+                raise PermissionDeniedError(
+                    f"sqlite at {path}: cannot create the database: the directory {parent} "
+                    "is not writable",
+                    hint="make it writable for the user running pitstop, or point "
+                         "DATABASE_URL somewhere writable") from exc
             raise ConnectError(f"sqlite at {path}: cannot open the database: {exc}",
                                hint="does its directory exist and is it writable?") from exc
         try:
@@ -174,6 +191,13 @@ class SQLiteDialect:
         try:
             handle = open(lock_path, "a+", encoding="utf-8")  # noqa: SIM115 - held until release
         except OSError as exc:
+            if _denied(exc):
+                raise PermissionDeniedError(
+                    f"sqlite at {path}: cannot create the lock file {lock_path}: "
+                    f"{exc.strerror}",
+                    hint=f"make {lock_path.parent} writable for the user running pitstop "
+                         "(the runner lock and SQLite's journal live next to the database)"
+                ) from None
             raise ConnectError(f"sqlite at {path}: cannot open the lock file {lock_path}: "
                                f"{exc.strerror}",
                                hint="does the database's directory exist and is it writable?"
@@ -205,6 +229,12 @@ class SQLiteDialect:
 
     def error_position(self, exc: BaseException) -> tuple[int | None, int | None]:
         return None, None
+
+    def refused(self, exc: BaseException) -> bool:
+        code = getattr(exc, "sqlite_errorcode", None)
+        if code is not None:
+            return code & 0xFF in _REFUSED
+        return "readonly database" in str(exc)
 
     def user(self, url: str) -> str:
         try:
