@@ -163,6 +163,20 @@ class Settings:
         raise KeyError(f"{target} is not a registered settings section "
                        "(load settings through pitstop.registry.load_settings)")
 
+    def with_section(self, value: Any) -> Settings:
+        """A copy of these settings whose section of ``type(value)`` is ``value``: for a
+        caller that builds a section in code instead of a file (a test, a script)::
+
+            settings = load_settings(repo).with_section(ReleaseSettings(initial="1.0.0"))
+        """
+        target = f"{type(value).__module__}:{type(value).__qualname__}"
+        for name, registered in self.sections.items():
+            if registered == target:
+                return dataclasses.replace(self, _section_cache={**self._section_cache,
+                                                                 name: value})
+        raise KeyError(f"{target} is not a registered settings section "
+                       "(load settings through pitstop.registry.load_settings)")
+
     def section_named(self, name: str) -> Any:
         """The section ``[name]`` as its dataclass (for generic displays; verbs use the
         typed :meth:`section`)."""

@@ -151,6 +151,15 @@ def test_a_plugin_capability_is_a_command_and_is_recorded(plugin_python: Path,
     assert runs[0]["options"] == {"name": "ops"}
 
 
+def test_a_plugin_report_format_is_a_scan_format(plugin_python: Path, project: Path) -> None:
+    (project / "app.py").write_text("A = '" + "ghp_" + "x7Kq9vT4mZp2LwRb8NcY3dFh6JsA1eUg0iOk" + "'\n")
+    result = pitstop(plugin_python, project, "scan", "secrets", ".", "--format", "count")
+    assert result.returncode == 1, result.stderr  # a finding
+    assert result.stdout == "1 finding(s)\n"
+    unknown = pitstop(plugin_python, project, "scan", "secrets", ".", "--format", "nope")
+    assert unknown.returncode == 3 and "count" in unknown.stderr
+
+
 def test_a_plugin_check_kind_runs(plugin_python: Path, project: Path) -> None:
     result = pitstop(plugin_python, project, "check", "always", "--json")
     assert result.returncode == 0, result.stderr

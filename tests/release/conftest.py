@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import itertools
+import os
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 
 from gitutil import git
+from pitstop.config import Settings
+from pitstop.registry import load_settings
 from pitstop.release import ReleaseSettings
 
 _counter = itertools.count()
@@ -32,8 +36,17 @@ def tag(repo: Path, name: str, *, annotated: bool = True) -> None:
         git(repo, "tag", name)
 
 
+def at(repo: Path, section: ReleaseSettings | None = None, *,
+       env: Mapping[str, str] | None = None) -> Settings:
+    """The settings of the project at ``repo`` (no ``pitstop.toml``) with ``section`` as
+    its ``[release]`` table; git sees this test's environment unless ``env`` is given."""
+    settings = load_settings(repo, discover=False, env=dict(os.environ) if env is None else env)
+    return settings if section is None else settings.with_section(section)
+
+
 @pytest.fixture
-def settings() -> ReleaseSettings:
+def section() -> ReleaseSettings:
+    """The ``[release]`` defaults (tests derive variants with ``dataclasses.replace``)."""
     return ReleaseSettings()
 
 

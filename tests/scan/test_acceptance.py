@@ -11,11 +11,11 @@ import pytest
 
 from gitutil import git
 from pitstop.cli.main import main
-from pitstop.scan import ScanOptions, scan_secrets
+from pitstop.scan import ScanReport
 from pitstop.scan.engine import NothingScannedError
 from pitstop.scan.gitsrc import diff_path
 
-from .conftest import github_token
+from .conftest import github_token, secrets_in
 
 NAMES = ["with space.py", "new\nline.py", "tab\there.py", "caf\u00e9 \"q\".py"]
 BAD = os.fsdecode(b"bad\xff\xfename.py")  # not UTF-8
@@ -27,7 +27,7 @@ def _write_all(root: Path) -> None:
 
 
 def _paths(root: Path, **options: object) -> list[str]:
-    report = scan_secrets(ScanOptions(root=root, jobs=1), **options)
+    report = secrets_in(root, jobs=1, **options)
     return sorted(f.path for f in report.findings)
 
 
@@ -50,9 +50,9 @@ def test_odd_names_in_a_tree_scan(tmp_path: Path, capsys: pytest.CaptureFixture[
 def test_odd_names_staged_and_in_history(git_repo: Path) -> None:
     _write_all(git_repo)
     git(git_repo, "add", "-A")
-    assert _paths(git_repo, mode="staged") == EXPECTED  # none missed, not even new\nline
+    assert _paths(git_repo, staged=True) == EXPECTED  # none missed, not even new\nline
     git(git_repo, "commit", "-qm", "odd names")
-    assert _paths(git_repo, mode="history") == EXPECTED
+    assert _paths(git_repo, history="HEAD") == EXPECTED
 
 
 def test_diff_path_unquotes_git_names() -> None:
@@ -65,7 +65,7 @@ def test_special_files_are_listed_as_skipped(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "fifo")
     (tmp_path / "zero").symlink_to("/dev/zero")
     (tmp_path / "app.py").write_text(f"k = '{github_token()}'\n", encoding="utf-8")
-    report = scan_secrets(ScanOptions(root=tmp_path, paths=(tmp_path,), jobs=1))
+    report = secrets_in(tmp_path, paths=(tmp_path,), jobs=1)
     assert len(report.findings) == 1
     assert {(s.path, s.reason) for s in report.skipped} == {
         ("fifo", "not a regular file (a FIFO)"),
@@ -75,20 +75,20 @@ def test_special_files_are_listed_as_skipped(tmp_path: Path) -> None:
 def test_a_scan_that_skipped_everything_is_not_a_clean_pass(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "fifo")
     with pytest.raises(NothingScannedError, match=r"every file was skipped.*FIFO"):
-        scan_secrets(ScanOptions(root=tmp_path, paths=(tmp_path / "fifo",), jobs=1))
+        secrets_in(tmp_path, paths=(tmp_path / "fifo",), jobs=1)
     assert main(["scan", "secrets", str(tmp_path / "fifo")]) == 3
 
 
 def test_history_of_a_repository_without_commits(git_repo: Path,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(NothingScannedError, match="has no commits yet"):
-        scan_secrets(ScanOptions(root=git_repo, mode="history"))
+        secrets_in(git_repo, history="HEAD")
 
 
 def test_nothing_tracked_hints_at_naming_paths(git_repo: Path) -> None:
     (git_repo / "untracked.py").write_text("x = 1\n", encoding="utf-8")
     with pytest.raises(NothingScannedError) as caught:
-        scan_secrets(ScanOptions(root=git_repo, jobs=1))
+        secrets_in(git_repo, jobs=1)
     assert "pitstop scan secrets ." in (caught.value.hint or "")
 
 
@@ -124,8 +124,7 @@ def test_secret_group_beyond_the_regex_groups_is_a_config_error(tmp_path: Path) 
                       encoding="utf-8")
     (tmp_path / "a.py").write_text("abc\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="secretGroup 3 but the regex has 1 capture group"):
-        scan_secrets(ScanOptions(root=tmp_path, paths=(tmp_path,), rules_file=config,
-                                 jobs=1))
+        secrets_in(tmp_path, paths=(tmp_path,), config=config, jobs=1)
 
 
 def test_every_rule_file_error_has_a_hint(tmp_path: Path) -> None:
@@ -157,7 +156,7 @@ def test_a_second_link_to_a_directory_is_not_called_a_loop(tmp_path: Path) -> No
     (tmp_path / "lib" / "a.py").write_text("x = 1\n", encoding="utf-8")
     (tmp_path / "lib64").symlink_to("lib")
     (tmp_path / "lib" / "up").symlink_to("..")
-    report = scan_secrets(ScanOptions(root=tmp_path, paths=(tmp_path,), jobs=1))
+    report = secrets_in(tmp_path, paths=(tmp_path,), jobs=1)
     reasons = {s.path: s.reason for s in report.skipped}
     assert reasons["lib64"] == f"already scanned as {(tmp_path / 'lib').resolve()}"
     assert reasons["lib/up"] == "symlink loop"
@@ -169,7 +168,7 @@ def test_explain_lists_dropped_candidates_in_file_order(tmp_path: Path) -> None:
         'PASSWORD = "changeme-later-please"\n'
         f'GITHUB_TOKEN = "{github_token()}"  # pitstop:allow\n'
         'API_TOKEN = "your-api-token-here"\n', encoding="utf-8")
-    report = scan_secrets(ScanOptions(root=tmp_path, paths=(tmp_path,), explain=True, jobs=1))
+    report = secrets_in(tmp_path, paths=(tmp_path,), explain=True, jobs=1)
     assert [(d.line, d.rule) for d in report.dropped] == [
         (1, "generic-password"), (2, "generic-api-key"), (2, "github-pat"),
         (3, "generic-api-key")]
@@ -183,14 +182,14 @@ def test_skip_report_rules_report_nothing(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_text("acme_live_abcdefgh12345678\n", encoding="utf-8")
     rule = '[[rules]]\nid = "acme"\nregex = "acme_live_[a-z0-9]{16}"\nkeywords = ["acme_live"]\n'
     config.write_text(rule, encoding="utf-8")
-    options = ScanOptions(root=tmp_path, paths=(tmp_path,), rules_file=config, jobs=1)
-    assert [f.rule for f in scan_secrets(options).findings] == ["acme"]
+    options = {"paths": (tmp_path,), "config": config, "jobs": 1}
+    assert [f.rule for f in secrets_in(tmp_path, **options).findings] == ["acme"]
     other = '[[rules]]\nid = "other"\nregex = "zzz_[0-9]{9}"\nkeywords = ["zzz_"]\n'
     config.write_text(rule + "skipReport = true\n" + other, encoding="utf-8")
-    assert scan_secrets(options).findings == ()
+    assert secrets_in(tmp_path, **options).findings == ()
     config.write_text(rule + 'skipReport = "yes"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="skipReport"):
-        scan_secrets(options)
+        secrets_in(tmp_path, **options)
 
 
 @pytest.mark.parametrize("value, dropped", [
@@ -201,7 +200,7 @@ def test_skip_report_rules_report_nothing(tmp_path: Path) -> None:
 ])
 def test_counting_sequences_are_placeholders(tmp_path: Path, value: str, dropped: bool) -> None:
     (tmp_path / "app.json").write_text(f'{{"password": "{value}"}}\n', encoding="utf-8")
-    report = scan_secrets(ScanOptions(root=tmp_path, paths=(tmp_path,), explain=True, jobs=1))
+    report = secrets_in(tmp_path, paths=(tmp_path,), explain=True, jobs=1)
     reasons = [d.reason for d in report.dropped]
     assert ("counting sequence" in reasons) is dropped
     assert bool(report.findings) is not dropped
@@ -210,19 +209,17 @@ def test_counting_sequences_are_placeholders(tmp_path: Path, value: str, dropped
 def test_stdin_is_streamed_and_a_too_large_input_is_not_a_clean_pass(tmp_path: Path) -> None:
     import io
 
-    from pitstop.scan.engine import ScanOptions as Options
-
     token = github_token()
     data = b"x = 1\n" * 300_000 + f"k = '{token}'\n".encode()  # ~1.8 MB
-    def options(stream: io.BytesIO, max_file_size: int = 50_000_000) -> Options:
-        return Options(root=tmp_path, mode="stdin", jobs=1, stdin_stream=stream,
-                       max_file_size=max_file_size)
 
-    report = scan_secrets(options(io.BytesIO(data)))
+    def stdin(stream: io.BytesIO, max_file_size: int = 50_000_000) -> ScanReport:
+        return secrets_in(tmp_path, stdin=stream, jobs=1, max_file_size=max_file_size)
+
+    report = stdin(io.BytesIO(data))
     assert [(f.path, f.line) for f in report.findings] == [("<stdin>", 300_001)]
-    with pytest.raises(NothingScannedError, match="larger than --max-file-size"):
-        scan_secrets(options(io.BytesIO(data), max_file_size=1_000_000))
-    empty = scan_secrets(options(io.BytesIO(b"")))
+    with pytest.raises(NothingScannedError, match="larger than max-file-size"):
+        stdin(io.BytesIO(data), max_file_size=1_000_000)
+    empty = stdin(io.BytesIO(b""))
     assert empty.findings == () and empty.stats.files == 1  # an empty diff is a clean pass
 
 

@@ -8,14 +8,13 @@ from pathlib import Path
 import pytest
 
 from pitstop.errors import ConfigError
-from pitstop.scan import ScanOptions, scan_secrets
 from pitstop.scan.baseline import load_baseline
 
-from .conftest import aws_key, github_token, stripe_key
+from .conftest import aws_key, github_token, secrets_in, stripe_key
 
 
 def _scan(tree: Path, baseline: Path, **options: object):  # type: ignore[no-untyped-def]
-    return scan_secrets(ScanOptions(root=tree, baseline=baseline, jobs=1), **options)
+    return secrets_in(tree, baseline=baseline, jobs=1, **options)
 
 
 def test_round_trip_new_and_stale(tree: Path) -> None:
@@ -86,11 +85,11 @@ def test_missing_baseline_is_empty_and_bad_one_is_a_config_error(tree: Path) -> 
 def test_update_needs_a_file(tree: Path) -> None:
     (tree / "a.py").write_text("x")
     with pytest.raises(ConfigError, match="needs a baseline"):
-        scan_secrets(ScanOptions(root=tree, update_baseline=True))
+        secrets_in(tree, update_baseline=True)
 
 
 def test_update_without_a_file_fails_before_scanning(tree: Path) -> None:
     """The usage error comes first: no scan is run (an empty tree would otherwise report
     'nothing to scan')."""
     with pytest.raises(ConfigError, match="needs a baseline"):
-        scan_secrets(ScanOptions(root=tree, paths=(tree,), update_baseline=True))
+        secrets_in(tree, paths=(tree,), update_baseline=True)

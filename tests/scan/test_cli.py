@@ -135,7 +135,7 @@ def test_help_and_rules(capsys: pytest.CaptureFixture[str]) -> None:
         assert main(args) == 0
     assert "--staged" in capsys.readouterr().out
     assert main(["scan", "rules", "--json"]) == 0
-    rules = json.loads(capsys.readouterr().out)
+    rules = json.loads(capsys.readouterr().out)["rules"]
     assert len(rules) >= 200 and {"id", "description", "keywords"} <= set(rules[0])
 
 

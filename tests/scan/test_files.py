@@ -12,7 +12,7 @@ import pytest
 from pitstop.scan import NothingScannedError
 from pitstop.scan.sources import CHUNK_SIZE, OVERLAP, Excluder
 
-from .conftest import aws_key, github_token, scan, stripe_key
+from .conftest import aws_key, github_token, scan, secrets_in, stripe_key
 
 
 def test_secret_found_with_line_and_column(tree: Path) -> None:
@@ -133,13 +133,12 @@ def test_nothing_scanned_is_an_error(tree: Path) -> None:
 
 
 def test_process_pool_gives_the_same_result(tree: Path) -> None:
-    from pitstop.scan import ScanOptions, scan_secrets
 
     for i in range(450):
         (tree / f"f{i:03}.py").write_text(f"x = {i}\n" + ("k = '" + github_token(i) + "'\n"
                                                         if i % 50 == 0 else ""))
-    serial = scan_secrets(ScanOptions(root=tree, jobs=1))
-    parallel = scan_secrets(ScanOptions(root=tree, jobs=2))
+    serial = secrets_in(tree, jobs=1)
+    parallel = secrets_in(tree, jobs=2)
     assert [f.path for f in parallel.findings] == [f.path for f in serial.findings]
     assert len(parallel.findings) == 9
     assert parallel.stats.files == serial.stats.files == 450
@@ -183,7 +182,6 @@ def test_pool_with_other_threads_running(tree: Path) -> None:
     rules pickled (compiled RE2 objects do not pickle: they are rebuilt from data)."""
     import threading
 
-    from pitstop.scan import ScanOptions, scan_secrets
 
     stop = threading.Event()
     thread = threading.Thread(target=stop.wait)
@@ -191,7 +189,7 @@ def test_pool_with_other_threads_running(tree: Path) -> None:
     try:
         for i in range(450):
             (tree / f"f{i:03}.py").write_text("x = 1\n" if i else f"k = '{github_token()}'\n")
-        report = scan_secrets(ScanOptions(root=tree, jobs=2))
+        report = secrets_in(tree, jobs=2)
     finally:
         stop.set()
         thread.join()

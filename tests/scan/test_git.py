@@ -9,13 +9,12 @@ import pytest
 
 from gitutil import git
 from pitstop.errors import DependencyError, UsageError
-from pitstop.scan import ScanOptions, scan_secrets
 
-from .conftest import aws_key, github_token, stripe_key
+from .conftest import aws_key, github_token, secrets_in, stripe_key
 
 
 def _scan(repo: Path, **options: object) -> list[tuple[str, str, int]]:
-    report = scan_secrets(ScanOptions(root=repo, jobs=1), **options)
+    report = secrets_in(repo, jobs=1, **options)
     return [(f.path, f.rule, f.line) for f in report.findings]
 
 
@@ -39,24 +38,24 @@ def test_staged_reads_the_index_not_the_working_tree(git_repo: Path) -> None:
     app.write_text(f"print('hello')\nTOKEN = '{github_token()}'\n")
     git(git_repo, "add", "app.py")
     app.write_text("print('hello')\n")
-    assert _scan(git_repo, mode="staged") == [("app.py", "github-pat", 2)]
+    assert _scan(git_repo, staged=True) == [("app.py", "github-pat", 2)]
     assert _scan(git_repo, paths=(app,)) == []
     # the opposite: a secret only in the working tree is not what gets committed
     git(git_repo, "reset", "-q", "app.py")
     (git_repo / "other.py").write_text(f"k = '{stripe_key()}'\n")
-    assert _scan(git_repo, mode="staged") == []
+    assert _scan(git_repo, staged=True) == []
 
 
 def test_staged_in_a_repository_without_commits(git_repo: Path) -> None:
     (git_repo / ".env").write_text(f"AWS_ACCESS_KEY_ID={aws_key()}\n")
     git(git_repo, "add", ".env")
-    report = scan_secrets(ScanOptions(root=git_repo, mode="staged"))
+    report = secrets_in(git_repo, staged=True)
     assert [(f.path, f.rule) for f in report.findings] == [(".env", "aws-access-key-id")]
     assert report.stats.files == 1
 
 
 def test_staged_with_nothing_staged_is_clean(git_repo: Path) -> None:
-    report = scan_secrets(ScanOptions(root=git_repo, mode="staged"))
+    report = secrets_in(git_repo, staged=True)
     assert report.findings == () and report.stats.files == 0
 
 
@@ -71,7 +70,7 @@ def test_history_finds_a_secret_added_then_removed(git_repo: Path) -> None:
     config.write_text("DEBUG = True\nSTRIPE = os.environ['STRIPE']\n")
     git(git_repo, "commit", "-qam", "remove key")
     assert _scan(git_repo) == []  # the tree is clean now
-    report = scan_secrets(ScanOptions(root=git_repo, mode="history"))
+    report = secrets_in(git_repo, history="HEAD")
     (finding,) = report.findings
     assert (finding.path, finding.line, finding.rule) == ("settings.py", 2, "stripe-secret-key")
     assert finding.commit == added
@@ -79,8 +78,8 @@ def test_history_finds_a_secret_added_then_removed(git_repo: Path) -> None:
     assert finding.date is not None and finding.date.startswith("2025-06-17")
     assert report.stats.commits == 3
     # --since: only commits after the one that added it
-    assert _scan(git_repo, mode="history", rev_range=f"{added}..HEAD") == []
-    assert len(_scan(git_repo, mode="history", rev_range="HEAD~2..HEAD")) == 1
+    assert _scan(git_repo, history=f"{added}..HEAD") == []
+    assert len(_scan(git_repo, history="HEAD~2..HEAD")) == 1
 
 
 def test_history_line_numbers_follow_hunks(git_repo: Path) -> None:
@@ -93,16 +92,16 @@ def test_history_line_numbers_follow_hunks(git_repo: Path) -> None:
     lines.insert(15, f"j = '{github_token(2)}'")
     path.write_text("\n".join(lines) + "\n")
     git(git_repo, "commit", "-qam", "two")
-    assert sorted(x[2] for x in _scan(git_repo, mode="history", rev_range="HEAD~1..HEAD")) \
+    assert sorted(x[2] for x in _scan(git_repo, history="HEAD~1..HEAD")) \
         == [5, 16]
 
 
 def test_not_a_repository(tmp_path: Path) -> None:
     with pytest.raises(UsageError) as info:
-        scan_secrets(ScanOptions(root=tmp_path, mode="staged"))
+        secrets_in(tmp_path, staged=True)
     assert info.value.exit_code == 3
     with pytest.raises(UsageError):
-        scan_secrets(ScanOptions(root=tmp_path, mode="history"))
+        secrets_in(tmp_path, history="HEAD")
 
 
 def test_bad_range(git_repo: Path) -> None:
@@ -110,17 +109,17 @@ def test_bad_range(git_repo: Path) -> None:
     git(git_repo, "add", ".")
     git(git_repo, "commit", "-qm", "init")
     with pytest.raises(UsageError, match="nope"):
-        scan_secrets(ScanOptions(root=git_repo, mode="history", rev_range="nope..HEAD"))
+        secrets_in(git_repo, history="nope..HEAD")
 
 
 def test_git_missing(git_repo: Path, tmp_path: Path) -> None:
     env = {"PATH": str(tmp_path / "no-bin")}
     with pytest.raises(DependencyError) as info:
-        scan_secrets(ScanOptions(root=git_repo, mode="staged", env=env))
+        secrets_in(git_repo, staged=True, env=env)
     assert info.value.exit_code == 2
     # a tree scan does not need git: it falls back to walking the directory
     (git_repo / "a.py").write_text(f"k = '{github_token()}'\n")
-    report = scan_secrets(ScanOptions(root=git_repo, env=env))
+    report = secrets_in(git_repo, env=env)
     assert [f.path for f in report.findings] == ["a.py"]
 
 
@@ -129,7 +128,7 @@ def test_inherited_git_variables_are_ignored(git_repo: Path, tmp_path: Path) -> 
     git(git_repo, "add", ".")
     env = {"PATH": "/usr/bin:/bin", "GIT_DIR": str(tmp_path / "elsewhere"),
            "GIT_INDEX_FILE": str(tmp_path / "index")}
-    report = scan_secrets(ScanOptions(root=git_repo, mode="staged", env=env))
+    report = secrets_in(git_repo, staged=True, env=env)
     assert [f.path for f in report.findings] == ["app.py"]
 
 
@@ -170,13 +169,13 @@ def test_staged_blobs_over_the_size_limit_are_not_read(git_repo: Path) -> None:
         (git_repo / f"f{i:03}.py").write_text(f"# file {i}\n" + "y = 1\n" * 40)
     (git_repo / "f150.py").write_text(f"k = '{github_token()}'\n")
     git(git_repo, "add", ".")
-    report = scan_secrets(ScanOptions(root=git_repo, mode="staged", max_file_size=4000))
+    report = secrets_in(git_repo, staged=True, max_file_size=4000)
     assert [(f.path, f.rule) for f in report.findings] == [("f150.py", "github-pat")]
     assert [(s.path, s.reason) for s in report.skipped] == \
-        [("big.txt", "larger than --max-file-size (5048 bytes)")]
+        [("big.txt", "larger than max-file-size (5048 bytes)")]
     assert report.stats.files == 300
     git(git_repo, "reset", "-q")
     git(git_repo, "add", "big.txt")
     with pytest.raises(ConfigError, match="every staged file was skipped") as info:
-        scan_secrets(ScanOptions(root=git_repo, mode="staged", max_file_size=4000))
+        secrets_in(git_repo, staged=True, max_file_size=4000)
     assert info.value.exit_code == 3

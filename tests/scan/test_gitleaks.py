@@ -8,10 +8,9 @@ from pathlib import Path
 import pytest
 
 from pitstop.errors import ConfigError
-from pitstop.scan import ScanOptions, scan_secrets
 from pitstop.scan.gitleaks import read_gitleaks_config
 
-from .conftest import fake, github_token
+from .conftest import SOURCES, fake, github_token, secrets_in
 
 CONFIG = r"""
 title = "team rules"
@@ -70,7 +69,7 @@ def _write(tree: Path, name: str, text: str) -> Path:
 
 
 def _scan(tree: Path, config: Path) -> list[tuple[str, str, str]]:
-    report = scan_secrets(ScanOptions(root=tree, rules_file=config, jobs=1))
+    report = secrets_in(tree, config=config, jobs=1)
     return sorted((f.path, f.rule, f.secret) for f in report.findings)
 
 
@@ -109,7 +108,7 @@ keywords = ["ghp_"]
 """)
     _write(tree, "a.py", f"g = '{github_token()}'\ns = 'sk_live_{fake('', 30, seed=3)}'\n"
                          f"k = '{fake('AKIA', 16, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567')}'\n")
-    report = scan_secrets(ScanOptions(root=tree, rules_file=config, jobs=1))
+    report = secrets_in(tree, config=config, jobs=1)
     rules = {f.rule: f.description for f in report.findings}
     assert rules == {"github-pat": "overridden", "aws-access-key-id": "AWS access key ID"}
 
@@ -119,8 +118,8 @@ def test_extend_path(tree: Path) -> None:
                               'keywords = ["base_"]\n')
     config = _write(tree, "child.toml", '[extend]\npath = "base.toml"\n')
     _write(tree, "a.txt", "x base_12345678\n")
-    assert [f.rule for f in scan_secrets(ScanOptions(root=tree, rules_file=config,
-                                                     paths=(tree / "a.txt",))).findings] \
+    assert [f.rule for f in secrets_in(tree, config=config,
+                                       paths=(tree / "a.txt",)).findings] \
         == ["base"]
 
 
@@ -143,14 +142,14 @@ def test_bad_configs_are_config_errors(tree: Path, text: str, message: str | Non
         assert {r.id for r in read_gitleaks_config(config).rules} == {"x"}
         return
     with pytest.raises(ConfigError, match=message) as info:
-        scan_secrets(ScanOptions(root=tree, rules_file=config))
+        secrets_in(tree, config=config)
     assert info.value.exit_code == 3
     assert "bad.toml" in str(info.value)
 
 
 def test_missing_rule_file(tree: Path) -> None:
     with pytest.raises(ConfigError, match="rule file not found"):
-        scan_secrets(ScanOptions(root=tree, rules_file=tree / "nope.toml"))
+        secrets_in(tree, config=tree / "nope.toml")
 
 
 def test_a_rule_with_a_known_id_changes_the_built_in_rule(tree: Path) -> None:
@@ -176,7 +175,7 @@ paths = ['''^billing/sandbox/''']
     _write(tree, "a.py", f"g = '{github_token(1)}'\nh = '{github_token(2)}'  # ci fixture\n")
     _write(tree, "billing/sandbox/k.py", f"s = '{stripe}'\n")
     _write(tree, "billing/live/k.py", f"s = '{stripe}'\n")
-    report = scan_secrets(ScanOptions(root=tree, rules_file=config, jobs=1))
+    report = secrets_in(tree, config=config, jobs=1)
     found = sorted((f.path, f.rule, f.line) for f in report.findings)
     assert found == [("a.py", "github-pat", 1), ("billing/live/k.py", "stripe-secret-key", 1)]
     github = next(f for f in report.findings if f.rule == "github-pat")
@@ -191,8 +190,7 @@ def test_a_rule_with_a_known_id_changes_the_rule_of_the_extended_file(tree: Path
                     '[[rules]]\nid = "base"\nentropy = 2.0\n'
                     '[[allowlists]]\ntargetRules = ["base"]\nstopwords = ["777"]\n')
     _write(tree, "a.txt", "x base_12345678\ny base_11111111\nz base_12377745\n")
-    report = scan_secrets(ScanOptions(root=tree, rules_file=config, paths=(tree / "a.txt",),
-                                      jobs=1, explain=True))
+    report = secrets_in(tree, config=config, paths=(tree / "a.txt",), jobs=1, explain=True)
     assert [(f.line, f.secret, f.description) for f in report.findings] == \
         [(1, "12345678", "base token")]
     reasons = {d.line: d.reason for d in report.dropped}
@@ -213,7 +211,7 @@ def test_extension_errors(tree: Path, text: str, message: str) -> None:
     config = _write(tree, "bad.toml", text)
     _write(tree, "a.txt", "aaaa")
     with pytest.raises(ConfigError, match=message) as info:
-        scan_secrets(ScanOptions(root=tree, rules_file=config))
+        secrets_in(tree, config=config)
     assert info.value.exit_code == 3 and info.value.hint
     assert "bad.toml" in str(info.value)
 
@@ -238,8 +236,7 @@ keywords = ["acme_"]
 # --- gitleaks' own reading of its format (issue 14), checked against gitleaks 8.30.1 ---
 
 def _findings(tree: Path, config: Path, **options: object) -> list[tuple[str, int, str]]:
-    report = scan_secrets(ScanOptions(root=tree, rules_file=config, jobs=1,
-                                      paths=(tree / "f.txt",)), **options)
+    report = secrets_in(tree, config=config, jobs=1, paths=(tree / "f.txt",), **options)
     return sorted((f.rule, f.line, f.secret) for f in report.findings)
 
 
@@ -411,8 +408,7 @@ def test_commit_allowlists_match_whole_ids(git_repo: Path,
     for commit, found in ((sha.upper(), 0), (sha[:12], 1)):
         config.write_text(rule % commit, encoding="utf-8")
         with caplog.at_level("WARNING", logger="pitstop.scan"):
-            report = scan_secrets(ScanOptions(root=git_repo, rules_file=config,
-                                              mode="history", jobs=1))
+            report = secrets_in(git_repo, config=config, history="HEAD", jobs=1)
         assert len(report.findings) == found
     assert "is not a whole commit id" in caplog.text
 
@@ -425,8 +421,7 @@ def test_the_rule_file_itself_is_not_scanned(git_repo: Path) -> None:
     _write(git_repo, "other.toml", text)
     git(git_repo, "add", ".")
     for mode in ("tree", "staged"):
-        report = scan_secrets(ScanOptions(root=git_repo, rules_file=config, mode=mode,
-                                          jobs=1))  # type: ignore[arg-type]
+        report = secrets_in(git_repo, config=config, jobs=1, **SOURCES[mode])
         assert [f.path for f in report.findings] == ["other.toml"]
 
 
@@ -455,8 +450,7 @@ regexes = ['''no-such-text''']
     git(git_repo, "commit", "-qm", "files")
 
     def found(mode: str) -> list[tuple[str, str]]:
-        report = scan_secrets(ScanOptions(root=git_repo, rules_file=config, jobs=1,
-                                          mode=mode))  # type: ignore[arg-type]
+        report = secrets_in(git_repo, config=config, jobs=1, **SOURCES[mode])
         return sorted((f.rule, f.path) for f in report.findings)
 
     assert found("tree") == [("p", "keep.pem"), ("t", "keep.txt")]

@@ -14,15 +14,15 @@ from pathlib import Path
 import pytest
 
 from gitutil import git
-from pitstop.scan import ScanOptions, scan_secrets
 
 from . import gitleaks_cases as cases
+from .conftest import secrets_in
 
 Row = tuple[str, str, int, str]
 
 
 def _pitstop(root: Path, config: Path, **options: object) -> list[Row]:
-    report = scan_secrets(ScanOptions(root=root, rules_file=config, jobs=1), **options)
+    report = secrets_in(root, config=config, jobs=1, **options)
     # a rule with only a path reports line 1; gitleaks reports such a finding on line 0
     return sorted((f.rule, f.path, f.line if f.secret or f.match != f.path else 0, f.secret)
                   for f in report.findings)
@@ -74,7 +74,7 @@ def test_a_tree_gets_the_findings_gitleaks_reports(fixture_repo: tuple[Path, Pat
 def test_history_gets_the_findings_gitleaks_reports(fixture_repo: tuple[Path, Path]) -> None:
     root, _ = fixture_repo
     config = _history(root)
-    assert _pitstop(root, config, mode="history") == HISTORY_EXPECTED
+    assert _pitstop(root, config, history="HEAD") == HISTORY_EXPECTED
 
 
 def _gitleaks() -> str:
@@ -110,5 +110,5 @@ def test_same_findings_as_gitleaks_git(fixture_repo: tuple[Path, Path]) -> None:
     binary = _gitleaks()
     root, _ = fixture_repo
     config = _history(root)
-    assert _pitstop(root, config, mode="history") == _run_gitleaks(binary, root, "git", ".",
+    assert _pitstop(root, config, history="HEAD") == _run_gitleaks(binary, root, "git", ".",
                                                                     "-c", str(config))

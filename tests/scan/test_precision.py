@@ -11,9 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pitstop.scan import ScanOptions, scan_secrets
-
-from .conftest import aws_key, fake, github_token, stripe_key
+from .conftest import aws_key, fake, github_token, secrets_in, stripe_key
 
 LIB = Path(sysconfig.get_paths()["stdlib"])
 SUBSET = (
@@ -36,7 +34,7 @@ def _subset() -> tuple[Path, ...]:
 
 
 def test_no_false_positives_on_stdlib_subset() -> None:
-    report = scan_secrets(ScanOptions(root=LIB, paths=_subset(), jobs=1, explain=True))
+    report = secrets_in(LIB, paths=_subset(), jobs=1, explain=True)
     assert report.stats.files > 50 and report.stats.bytes > 2_000_000
     assert [(f.path, f.line, f.rule) for f in report.findings] == []
     assert report.stats.candidates >= 10  # the filters did have work to do
@@ -58,7 +56,7 @@ def test_planted_secrets_are_all_found(tmp_path: Path) -> None:
     for name, text in planted.items():
         with (root / name).open("a", encoding="utf-8") as handle:
             handle.write(text)
-    report = scan_secrets(ScanOptions(root=root, jobs=1))
+    report = secrets_in(root, jobs=1)
     assert sorted((f.path, f.rule) for f in report.findings) == [
         ("getpass.py", "aws-access-key-id"),
         ("netrc.py", "github-pat"),
@@ -80,5 +78,5 @@ def test_planted_secrets_are_all_found(tmp_path: Path) -> None:
 def test_urls_with_passwords(tree: Path, url: str, flagged: bool) -> None:
     password = "Vb7k" + "Q2mXz9Lp"  # built here, so this file holds no secret
     (tree / "settings.env").write_text(f"URL={url.replace(':PW@', f':{password}@')}\n")
-    report = scan_secrets(ScanOptions(root=tree, jobs=1))
+    report = secrets_in(tree, jobs=1)
     assert bool(report.findings) is flagged, [f.rule for f in report.findings]

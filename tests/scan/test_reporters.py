@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 
 from pitstop.scan import ScanReport, redact_secret
-from pitstop.scan.reporters import FORMATS, render
+from pitstop.scan.reporters import builtin, render
 
 from .conftest import github_token, scan, stripe_key
 
@@ -144,7 +144,7 @@ def test_junit(report: ScanReport) -> None:
     assert cases[0].find("failure") is not None
 
 
-@pytest.mark.parametrize("fmt", sorted(FORMATS))
+@pytest.mark.parametrize("fmt", sorted(builtin()))
 def test_redacted_in_every_format(report: ScanReport, fmt: str) -> None:
     text = render(report, fmt)
     for secret in SECRETS:

@@ -1,5 +1,8 @@
-"""Benchmarks of the services a backend depends on: :func:`bench_redis` measures
-SET/GET throughput and p50/p95/p99 latency of Redis or Dragonfly.
+"""Benchmarks of the services a backend depends on: :func:`redis` (``pitstop bench
+redis``) measures SET/GET throughput and p50/p95/p99 latency of Redis or Dragonfly::
+
+    report = pitstop.bench.redis(settings, url="redis://127.0.0.1:6379/15", requests=10_000)
+    report.to_dict()  # {"target", "server", "version", …, "results": [{"op", …}]}
 
 Importing this package is cheap: each name loads on first use.
 """
@@ -10,18 +13,18 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from pitstop.bench.redis import BenchReport, OpResult, bench_redis
+    from pitstop.bench.redis_bench import BenchReport, OpResult, redis
 
 _EXPORTS: dict[str, str] = {
-    "BenchReport": "pitstop.bench.redis",
-    "OpResult": "pitstop.bench.redis",
-    "bench_redis": "pitstop.bench.redis",
+    "BenchReport": "pitstop.bench.redis_bench",
+    "OpResult": "pitstop.bench.redis_bench",
+    "redis": "pitstop.bench.redis_bench",
 }
 
 __all__ = [
     "BenchReport",
     "OpResult",
-    "bench_redis",
+    "redis",
 ]
 
 

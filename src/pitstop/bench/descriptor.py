@@ -10,5 +10,5 @@ CAPABILITY = Capability(
     docs="docs/check.md",
     commands=(Command("bench", "pitstop.cli.bench_cmd:bench",
                       "Measure Redis/Dragonfly throughput and latency."),),
-    verbs=(Verb("redis", "pitstop.bench:bench_redis", "SET/GET throughput and latency."),),
+    verbs=(Verb("redis", "pitstop.bench:redis", "SET/GET throughput and latency."),),
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from pitstop.cli.common import AppContext, json_option, pass_app
-from pitstop.errors import EXIT_ERROR, EXIT_OK, ConfigError
+from pitstop.errors import UsageError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -34,30 +34,27 @@ def redis(app: AppContext, url: str | None, requests: int, clients: int, pipelin
 
     Writes one scratch key (pitstop:bench:…) and deletes it afterwards.
     Exit 4 when the server cannot be reached or stops answering, 1 when it
-    answers with errors.
+    answers with errors, 3 without a URL.
     """
-    from pitstop.bench import bench_redis
-    from pitstop.output import emit_json, error, info, table
+    import pitstop.bench
+    from pitstop.bench.redis_bench import OPS
+    from pitstop.cli.progress import progress_bar
+    from pitstop.output import emit_json, error, table
 
-    settings = app.settings(redis_url=url)
-    target = url or settings.redis_url
-    if not target:
-        raise ConfigError("no Redis URL is configured", key="redis_url",
-                          hint="pass --url redis://HOST:PORT or set REDIS_URL")
     names = [o.strip().upper() for o in ops.split(",") if o.strip()]
-    report = bench_redis(target, requests=requests, clients=clients, pipeline=pipeline,
-                         data_size=data_size, ops=names, progress=info)
+    hint = f"choose from {', '.join(OPS).lower()}, e.g. -t set,get"
+    if not names:
+        raise UsageError("--ops: no operation to run", hint=hint)
+    unknown = [o for o in names if o not in OPS]
+    if unknown:
+        raise UsageError(f"--ops: unknown operation {unknown[0].lower()!r}", hint=hint)
+    settings = app.settings(redis_url=url)
+    with progress_bar("benchmarking") as progress:
+        report = pitstop.bench.redis(settings, progress=progress, url=url, requests=requests,
+                                     clients=clients, pipeline=pipeline, data_size=data_size,
+                                     ops=names)
     if as_json:
-        emit_json({
-            "target": report.target, "server": report.server, "version": report.version,
-            "clients": report.clients, "pipeline": report.pipeline,
-            "requests": report.requests, "data_size": report.data_size,
-            "results": [{"op": r.op, "requests": r.requests, "seconds": round(r.seconds, 4),
-                         "ops_per_second": round(r.ops_per_second, 1),
-                         "p50_ms": round(r.p50_ms, 3), "p95_ms": round(r.p95_ms, 3),
-                         "p99_ms": round(r.p99_ms, 3), "max_ms": round(r.max_ms, 3),
-                         "errors": r.errors} for r in report.results],
-        })
+        emit_json(report.to_dict())
     else:
         table(["op", "requests", "ops/s", "p50 ms", "p95 ms", "p99 ms", "max ms", "errors"],
               [[r.op, r.requests, f"{r.ops_per_second:,.0f}", f"{r.p50_ms:.3f}",
@@ -65,7 +62,7 @@ def redis(app: AppContext, url: str | None, requests: int, clients: int, pipelin
                for r in report.results],
               title=f"{report.server} {report.version} at {report.target}: {report.clients} "
                     f"clients, pipeline {report.pipeline}, {report.data_size}-byte values")
-    failed = [r for r in report.results if r.errors]
-    for r in failed:
-        error(f"{r.op}: {r.errors} requests failed: {r.first_error}")
-    return EXIT_ERROR if failed else EXIT_OK
+    for r in report.results:
+        if r.errors:
+            error(f"{r.op}: {r.errors} requests failed: {r.first_error}")
+    return report.exit_code

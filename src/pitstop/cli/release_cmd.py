@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import dataclasses
-import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
 
 import click
 
 from pitstop.cli.common import AppContext, json_option, pass_app
-from pitstop.errors import EXIT_DRY_RUN, EXIT_ERROR, EXIT_OK
+from pitstop.errors import EXIT_ERROR, EXIT_OK
 from pitstop.output import echo, emit_json, info
 
 if TYPE_CHECKING:
-    from pitstop.release.api import LevelChoice
+    from pitstop.release.verbs import LevelChoice
     from pitstop.release.version import PreLabel
 
 _LEVEL = click.option(
@@ -24,21 +22,6 @@ _LEVEL = click.option(
 )
 _PRE = click.option("--pre", type=click.Choice(["alpha", "beta", "rc"]), default=None,
                     help="Make a pre-release (1.3.0-rc.1; again → rc.2).")
-
-
-def _load(app: AppContext) -> tuple[Any, Path]:
-    from pitstop.release import ReleaseSettings
-
-    settings = app.settings()
-    return settings.section(ReleaseSettings), settings.project_dir
-
-
-def _jsonable(result: Any) -> dict[str, Any]:
-    data: dict[str, Any] = dataclasses.asdict(result)
-    for key, value in data.items():
-        if isinstance(value, Path):
-            data[key] = str(value)
-    return data
 
 
 @click.group()
@@ -64,11 +47,10 @@ def next_cmd(app: AppContext, level: str, pre: str | None, as_json: bool) -> int
     """
     from pitstop.release import next_version
 
-    settings, project = _load(app)
-    result = next_version(settings, project, level=cast("LevelChoice", level),
-                          pre=cast("PreLabel | None", pre), env=os.environ)
+    result = next_version(app.settings(), level=cast("LevelChoice", level),
+                          pre=cast("PreLabel | None", pre))
     if as_json:
-        emit_json({**_jsonable(result), "nothing_to_release": result.nothing_to_release})
+        emit_json(result.to_dict())
         return EXIT_OK
     echo(result.version)
     base = f"from {result.previous_tag}" if result.previous_tag else "no release tag yet"
@@ -103,15 +85,11 @@ def tag_cmd(app: AppContext, level: str, pre: str | None, dry_run: bool | None, 
     """
     from pitstop.release import tag
 
-    settings = app.settings(dry_run=dry_run)
-    from pitstop.release import ReleaseSettings
-
-    section = settings.section(ReleaseSettings)
-    result = tag(section, settings.project_dir, level=cast("LevelChoice", level),
-                 pre=cast("PreLabel | None", pre), dry_run=settings.dry_run, push=push,
-                 sign=sign, message=message, allow_dirty=allow_dirty, env=os.environ)
+    result = tag(app.settings(), level=cast("LevelChoice", level),
+                 pre=cast("PreLabel | None", pre), dry_run=dry_run, push=push,
+                 sign=sign, message=message, allow_dirty=allow_dirty)
     if as_json:
-        emit_json(_jsonable(result))
+        emit_json(result.to_dict())
     elif result.status == "skipped":
         info(f"nothing to release: {result.reason}")
     elif result.status == "dry-run":
@@ -126,7 +104,7 @@ def tag_cmd(app: AppContext, level: str, pre: str | None, dry_run: bool | None, 
              + (f" and pushed it to {result.remote}" if result.pushed else ""))
     if result.status == "skipped":
         return EXIT_ERROR if strict else EXIT_OK
-    return EXIT_DRY_RUN if result.status == "dry-run" else EXIT_OK
+    return result.exit_code
 
 
 @release.command("changelog")
@@ -150,17 +128,16 @@ def changelog_cmd(app: AppContext, since: str | None, write: str | None, version
     """
     from pitstop.release import changelog
 
-    settings, project = _load(app)
-    target: Path | None = None
+    # a FILE given on the command line is relative to where the command runs; without
+    # one, the verb writes [release] changelog_file (relative to the project)
+    target: Path | bool | None = None
     if write is not None:
-        target = Path(write) if write else settings.changelog_file
-        if not target.is_absolute():
-            target = (app.cwd / target) if write else (project / target)
-    result = changelog(settings, project, since=since, write=target,
+        target = (app.cwd / write) if write else True
+    result = changelog(app.settings(), since=since, write=target,
                        level=cast("LevelChoice", level), pre=cast("PreLabel | None", pre),
-                       version=version, env=os.environ)
+                       version=version)
     if as_json:
-        emit_json(_jsonable(result))
+        emit_json(result.to_dict())
         return EXIT_OK
     if not result.commits:
         since = result.since or "the start of the history"

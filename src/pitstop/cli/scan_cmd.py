@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import os
+import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -62,9 +61,12 @@ def scan() -> None:
 @click.option("--update-baseline", is_flag=True,
               help="Write every current finding to the baseline file and exit 0 (a scan "
               "of --staged, PATHs or history keeps the entries of files it did not read).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "junit"]),
-              default="text", show_default=True, help="Report format (on stdout).")
-@json_option
+@click.option("--format", "fmt", default="text", show_default=True, metavar="FORMAT",
+              help="Report format on stdout: text, json, sarif, junit, or one a plugin "
+              "adds (pitstop plugins lists them).")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the result as JSON on stdout (always redacted; the same data the "
+              "history keeps).")
 @click.option("--output", "-o", type=click.Path(path_type=Path), default=None,
               help="Write the report to this file instead of stdout.")
 @click.option("--no-redact", is_flag=True,
@@ -92,9 +94,11 @@ def secrets(app: AppContext, paths: tuple[Path, ...], staged: bool, history: str
     Exit codes: 0 no findings · 1 findings · 3 bad configuration, bad usage or nothing
     scanned · 2 git missing.  Secrets are redacted unless --no-redact.
     """
-    from pitstop.scan import ScanOptions, scan_secrets
-    from pitstop.scan.reporters import render
+    import pitstop.scan
+    from pitstop.cli.progress import progress_bar
+    from pitstop.scan.reporters import render, reporter
     from pitstop.scan.reporters.text import accept_hint, summary
+    from pitstop.scan.settings import ScanSettings
 
     modes = [name for name, on in (("PATH", bool(paths)), ("--staged", staged),
                                    ("--history", history is not None),
@@ -102,42 +106,35 @@ def secrets(app: AppContext, paths: tuple[Path, ...], staged: bool, history: str
     if len(modes) > 1:
         raise UsageError(f"{' and '.join(modes)} cannot be combined",
                          hint="scan one source at a time")
-    settings = app.settings()
-    from pitstop.scan.settings import ScanSettings
-
-    section = settings.section(ScanSettings)
-    overrides: dict[str, object] = {"explain": explain, "jobs": jobs, "env": dict(os.environ),
-                                    "update_baseline": update_baseline}
+    size: int | None = None
     if max_file_size is not None:
         try:
-            overrides["max_file_size"] = parse_bytesize(max_file_size)
+            size = parse_bytesize(max_file_size)
         except ValueError as exc:
             raise UsageError(f"--max-file-size: {exc}") from None
-    if rules_file is not None:
-        overrides["rules_file"] = rules_file.resolve()
-    if baseline is not None:
-        overrides["baseline"] = baseline.resolve()
-    if exclude:
-        overrides["exclude"] = (*section.exclude, *exclude)
-    if disable:
-        overrides["disable"] = (*section.disable, *disable)
-    if staged:
-        overrides["mode"] = "staged"
-    elif history is not None or since is not None:
-        overrides["mode"] = "history"
-        overrides["rev_range"] = f"{since}..HEAD" if since is not None else history
-    elif use_stdin:
-        overrides["mode"] = "stdin"
-        overrides["stdin_stream"] = sys.stdin.buffer
-    elif paths:
-        overrides["paths"] = tuple(p.resolve() if not p.is_absolute() else p for p in paths)
-    overrides["root"] = app.cwd
-    options = ScanOptions.from_settings(settings, **overrides)
-    with _progress() as progress:
-        report = scan_secrets(options, progress=progress)
+    settings = app.settings()
+    reporters = settings.extensions.get("reporters")
+    if not as_json:
+        reporter(fmt, reporters)  # an unknown or broken format: say so before scanning
+    given: dict[str, Any] = {
+        "paths": tuple(p if p.is_absolute() else p.resolve() for p in paths),
+        "staged": staged, "history": history, "since": since,
+        "stdin": sys.stdin.buffer if use_stdin else None,
+        "config": rules_file and rules_file.resolve(),
+        "baseline": baseline and baseline.resolve(), "update_baseline": update_baseline,
+        "explain": explain, "max_file_size": size, "exclude": exclude, "disable": disable,
+        "jobs": jobs}
+    # only the options given, so that the history shows just those
+    options = {k: v for k, v in given.items() if v is not None and v is not False and v != ()}
+    with progress_bar("scanning") as progress:
+        report = pitstop.scan.secrets(settings, progress=progress, root=app.cwd, **options)
 
+    section = settings.section(ScanSettings)
     redact = section.redact and not no_redact
-    text = render(report, "json" if as_json else fmt, redact)
+    if as_json:
+        text = json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    else:
+        text = render(report, fmt, redact, reporters=reporters)
     if output is not None:
         try:
             output.write_text(text, encoding="utf-8")
@@ -156,31 +153,10 @@ def secrets(app: AppContext, paths: tuple[Path, ...], staged: bool, history: str
     if update_baseline:
         return 0
     if staged and report.findings:  # a blocked commit: say how to unblock it
-        info(accept_hint(len(report.findings), _shown_path(options.baseline, app.cwd),
+        shown = _shown_path(baseline.resolve() if baseline else section.baseline, app.cwd)
+        info(accept_hint(len(report.findings), shown,
                          configured=baseline is None and section.baseline is not None))
-    return EXIT_FINDINGS if report.findings else 0
-
-
-@contextlib.contextmanager
-def _progress() -> Iterator[Callable[[int, int], None] | None]:
-    """A progress bar on stderr when it is a terminal (nothing when piped)."""
-    from pitstop.output import stderr_is_terminal
-
-    if not stderr_is_terminal():
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
-    with Progress("scanning", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=Console(stderr=True, no_color="NO_COLOR" in os.environ),
-                  transient=True) as bar:
-        task = bar.add_task("scan", total=None)
-
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield update
+    return report.exit_code
 
 
 def _shown_path(path: Path | None, cwd: Path) -> str | None:
@@ -207,14 +183,13 @@ def _redacted(text: str) -> str:
 @_libraries_required
 def rules(app: AppContext, as_json: bool) -> int:
     """List the built-in rules: id, description and keywords."""
-    from pitstop.scan import builtin_rules
+    import pitstop.scan
 
-    items = builtin_rules()
+    listing = pitstop.scan.list_rules(app.settings())
     if as_json:
-        emit_json([{"id": r.id, "description": r.description, "keywords": list(r.keywords),
-                    "entropy": r.entropy, "tags": list(r.tags)} for r in items])
+        emit_json(listing.to_dict())
         return 0
     table(["id", "description", "keywords"],
-          [(r.id, r.description, ", ".join(r.keywords)) for r in items],
-          title=f"{len(items)} built-in rules")
+          [(r.id, r.description, ", ".join(r.keywords)) for r in listing.rules],
+          title=f"{len(listing.rules)} built-in rules")
     return 0

@@ -1,10 +1,15 @@
 """Releases: the next semantic version from tags and Conventional Commits, annotated
 tags and changelog sections.
 
-The public API is what this module exports::
+The public API is what this module exports; the verbs take the project's settings
+(the repository is ``settings.project_dir``)::
 
+    from pitstop.registry import load_settings
     from pitstop.release import next_version, tag, changelog
-    result = next_version(settings.section(ReleaseSettings), project_dir, level="auto")
+
+    settings = load_settings(Path("."), env=os.environ)
+    result = next_version(settings, level="auto")
+    print(result.version, result.to_dict())
 
 Importing this package is cheap: each name loads on first use.
 """
@@ -15,7 +20,11 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from pitstop.release.api import (
+    from pitstop.release.commits import Commit, parse_commit
+    from pitstop.release.git import GitError
+    from pitstop.release.notes import ChangelogGroup
+    from pitstop.release.settings import ReleaseSettings
+    from pitstop.release.verbs import (
         ChangelogResult,
         NextVersion,
         TagResult,
@@ -23,26 +32,22 @@ if TYPE_CHECKING:
         next_version,
         tag,
     )
-    from pitstop.release.commits import Commit, parse_commit
-    from pitstop.release.git import GitError
-    from pitstop.release.notes import ChangelogGroup
-    from pitstop.release.settings import ReleaseSettings
     from pitstop.release.version import Version, bump
 
 _EXPORTS: dict[str, str] = {
     "ChangelogGroup": "pitstop.release.notes",
-    "ChangelogResult": "pitstop.release.api",
+    "ChangelogResult": "pitstop.release.verbs",
     "Commit": "pitstop.release.commits",
     "GitError": "pitstop.release.git",
-    "NextVersion": "pitstop.release.api",
+    "NextVersion": "pitstop.release.verbs",
     "ReleaseSettings": "pitstop.release.settings",
-    "TagResult": "pitstop.release.api",
+    "TagResult": "pitstop.release.verbs",
     "Version": "pitstop.release.version",
     "bump": "pitstop.release.version",
-    "changelog": "pitstop.release.api",
-    "next_version": "pitstop.release.api",
+    "changelog": "pitstop.release.verbs",
+    "next_version": "pitstop.release.verbs",
     "parse_commit": "pitstop.release.commits",
-    "tag": "pitstop.release.api",
+    "tag": "pitstop.release.verbs",
 }
 
 __all__ = [

@@ -1,10 +1,11 @@
 """Running git: one place that starts the process, cleans its environment and
 translates its failures.
 
-Inherited ``GIT_*`` variables (``GIT_DIR``, ``GIT_INDEX_FILE``, ``GIT_WORK_TREE`` …,
-set for example when pitstop runs inside a git hook) would point git at another
-repository, so they are removed from the child's environment.  That environment is
-the only thing this module takes from the process; nothing else is read from it.
+git runs in the environment the caller hands in (the verbs pass
+``settings.environ``, the environment the front started with); this module never reads
+the process's own.  Inherited ``GIT_*`` variables (``GIT_DIR``, ``GIT_INDEX_FILE``,
+``GIT_WORK_TREE`` …, set for example when pitstop runs inside a git hook) would point git
+at another repository, so they are removed from the child's environment.
 """
 
 from __future__ import annotations
@@ -33,11 +34,12 @@ class GitError(ReleaseError):
         self.stderr = stderr
 
 
-def git_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment for a git child: ``base`` (default: this process's) without
-    inherited ``GIT_*`` repository variables, with prompts and pagers off."""
-    source = os.environ if base is None else base
-    env = {k: v for k, v in source.items() if not k.startswith("GIT_") or k in _KEEP}
+def git_env(base: Mapping[str, str]) -> dict[str, str]:
+    """The environment for a git child: ``base`` without inherited ``GIT_*`` repository
+    variables, with prompts and pagers off (and the system's ``PATH`` when ``base`` has
+    none)."""
+    env = {k: v for k, v in base.items() if not k.startswith("GIT_") or k in _KEEP}
+    env.setdefault("PATH", os.defpath)
     env["GIT_TERMINAL_PROMPT"] = "0"
     env["GIT_PAGER"] = "cat"
     env["LC_ALL"] = "C"
@@ -47,8 +49,7 @@ def git_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
 class Git:
     """git in one working directory.  ``run`` returns stdout or raises :class:`GitError`."""
 
-    def __init__(self, cwd: Path, *, env: Mapping[str, str] | None = None,
-                 executable: str = "git") -> None:
+    def __init__(self, cwd: Path, *, env: Mapping[str, str], executable: str = "git") -> None:
         self.cwd = cwd
         self.executable = executable
         self._env = git_env(env)
@@ -90,8 +91,7 @@ class Git:
         return self.run_full(args).returncode == 0
 
 
-def open_repository(path: Path, *, env: Mapping[str, str] | None = None,
-                    executable: str = "git") -> Git:
+def open_repository(path: Path, *, env: Mapping[str, str], executable: str = "git") -> Git:
     """A :class:`Git` at the top of the work tree containing ``path``.
 
     Raises :class:`DependencyError` (exit 2) when git is missing and
@@ -102,7 +102,7 @@ def open_repository(path: Path, *, env: Mapping[str, str] | None = None,
     if completed.returncode != 0:
         raise ConfigError(
             "not inside a git repository", file=path,
-            hint="run pitstop release from a git work tree (or `git init` one first)",
+            hint="run it in a git work tree (or `git init` one first)",
         )
     top = Path(completed.stdout.strip())
     return Git(top, env=env, executable=executable)

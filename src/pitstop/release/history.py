@@ -125,9 +125,13 @@ def commits_since(git: Git, since: str | None) -> list[Commit]:
     return commits
 
 
-def dirty_files(git: Git) -> list[str]:
-    """``git status`` lines (``XY path``) for changed, staged and untracked files."""
+def dirty_files(git: Git, *, ignore: Path | None = None) -> list[str]:
+    """``git status`` lines (``XY path``) for changed, staged and untracked files.
+
+    Paths inside ``ignore`` (pitstop's own ``.pitstop/`` state directory, which the
+    history of this very command may just have created) do not count."""
     out = git.run("status", "--porcelain=v1", "-z", "--untracked-files=normal")
+    skip = _inside(git.cwd, ignore)
     entries = out.split("\0")
     lines: list[str] = []
     i = 0
@@ -139,8 +143,20 @@ def dirty_files(git: Git) -> list[str]:
         code, path = entry[:2], entry[3:]
         if code[0] in "RC":
             i += 1  # the original path of a rename/copy follows
+        if skip is not None and (path.rstrip("/") == skip or path.startswith(skip + "/")):
+            continue
         lines.append(f"{code} {path}")
     return lines
+
+
+def _inside(top: Path, path: Path | None) -> str | None:
+    """``path`` relative to the work tree at ``top`` (``None`` when it is outside)."""
+    if path is None:
+        return None
+    try:
+        return path.resolve().relative_to(top.resolve()).as_posix()
+    except ValueError:
+        return None
 
 
 def read_revision(settings: ReleaseSettings, base: Path) -> str | None:

@@ -14,7 +14,8 @@ from pitstop.release.commits import Commit
 GROUPS: tuple[str, ...] = ("Breaking changes", "Features", "Fixes", "Performance", "Other")
 _TYPE_GROUP = {"feat": "Features", "fix": "Fixes", "perf": "Performance"}
 _TITLE = "# Changelog\n"
-_WRITE_HINT = "check the path given to --write or [release] changelog_file, and its permissions"
+_WRITE_HINT = ("check the changelog file's path (the one given, or [release] changelog_file) "
+               "and its permissions")
 
 
 @dataclasses.dataclass(frozen=True)

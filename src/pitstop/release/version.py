@@ -163,8 +163,8 @@ def bump(version: Version, level: Level, pre: PreLabel | None = None) -> Version
         candidate = Version(*target.core, (pre, "1"))
         if candidate <= version:
             raise ValueError(
-                f"{version} is already past {pre}; continue with --pre {current} "
-                "or release it without --pre"
+                f"{version} is already past {pre}; continue with the pre-release label "
+                f"{current}, or release it without a pre-release label"
             )
         return candidate
     return Version(*target.core, (pre, "1"))

@@ -2,15 +2,19 @@
 
 ::
 
-    from pitstop.scan import ScanOptions, scan_secrets
+    from pitstop.registry import load_settings
+    from pitstop.scan import secrets
 
-    report = scan_secrets(ScanOptions(root=Path(".")))
+    settings = load_settings(Path("."), env=os.environ)
+    report = secrets(settings)                  # or root=…, paths=…, staged=True, history="HEAD"
     for finding in report.findings:
         print(finding.path, finding.line, finding.rule, finding.shown())
 
-Findings are results, never exceptions.  Errors are :class:`~pitstop.errors.ConfigError`
-(bad rules, bad baseline, nothing scanned), :class:`~pitstop.errors.DependencyError`
-(git missing) or :class:`~pitstop.errors.UsageError`.
+:func:`secrets` is the one entry point for "scan this tree with these settings" (the
+CLI, the ``scan-secrets`` task and other capabilities call it).  Findings are results,
+never exceptions.  Errors are :class:`~pitstop.errors.ConfigError` (bad rules, bad
+baseline, nothing scanned), :class:`~pitstop.errors.DependencyError` (git missing) or
+:class:`~pitstop.errors.UsageError`.
 
 Importing this package is cheap: each name loads on first use.
 """
@@ -21,7 +25,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from pitstop.scan.engine import NothingScannedError, ScanOptions, scan_secrets
+    from pitstop.scan.engine import NothingScannedError
     from pitstop.scan.model import (
         BaselineEntry,
         Dropped,
@@ -33,6 +37,7 @@ if TYPE_CHECKING:
     )
     from pitstop.scan.rule import Allowlist, Rule
     from pitstop.scan.rules import builtin_rules
+    from pitstop.scan.verbs import RuleList, list_rules, secrets
 
 _EXPORTS: dict[str, str] = {
     "Allowlist": "pitstop.scan.rule",
@@ -41,13 +46,14 @@ _EXPORTS: dict[str, str] = {
     "Finding": "pitstop.scan.model",
     "NothingScannedError": "pitstop.scan.engine",
     "Rule": "pitstop.scan.rule",
-    "ScanOptions": "pitstop.scan.engine",
+    "RuleList": "pitstop.scan.verbs",
     "ScanReport": "pitstop.scan.model",
     "ScanStats": "pitstop.scan.model",
     "Skipped": "pitstop.scan.model",
     "builtin_rules": "pitstop.scan.rules",
+    "list_rules": "pitstop.scan.verbs",
     "redact_secret": "pitstop.scan.model",
-    "scan_secrets": "pitstop.scan.engine",
+    "secrets": "pitstop.scan.verbs",
 }
 
 __all__ = [
@@ -57,13 +63,14 @@ __all__ = [
     "Finding",
     "NothingScannedError",
     "Rule",
-    "ScanOptions",
+    "RuleList",
     "ScanReport",
     "ScanStats",
     "Skipped",
     "builtin_rules",
+    "list_rules",
     "redact_secret",
-    "scan_secrets",
+    "secrets",
 ]
 
 

@@ -26,25 +26,25 @@ def load_baseline(path: Path) -> tuple[BaselineEntry, ...]:
         return ()
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read baseline: {exc}", file=path,
-                          hint="--baseline takes a JSON file written by --update-baseline"
+                          hint="a baseline is the JSON file that updating the baseline writes"
                           ) from None
     except json.JSONDecodeError as exc:
         raise ConfigError(f"baseline is not valid JSON: {exc}", file=path,
-                          hint="regenerate it with --update-baseline") from None
+                          hint="regenerate it by updating the baseline") from None
     if not isinstance(data, dict) or not isinstance(data.get("findings"), list):
         raise ConfigError('expected {"version": 1, "findings": [...]}', file=path,
-                          hint="regenerate it with --update-baseline")
+                          hint="regenerate it by updating the baseline")
     if data.get("version", 1) != 1:
         raise ConfigError(f"baseline version {data.get('version')!r} is not supported "
                           "(this pitstop reads version 1)", file=path, key="version",
-                          hint="regenerate it with --update-baseline, or upgrade pitstop")
+                          hint="regenerate it by updating the baseline, or upgrade pitstop")
     entries = []
     for index, item in enumerate(data["findings"]):
         if not isinstance(item, dict) or not all(isinstance(item.get(k), str)
                                                  for k in ("rule", "path", "hash")):
             raise ConfigError("expected an object with rule, path and hash strings", file=path,
                               key=f"findings[{index}]",
-                              hint="regenerate it with --update-baseline")
+                              hint="regenerate it by updating the baseline")
         entries.append(BaselineEntry(item["rule"], item["path"], item["hash"]))
     return tuple(entries)
 

@@ -15,8 +15,8 @@ CAPABILITY = Capability(
     commands=(Command("scan", "pitstop.cli.scan_cmd:scan",
                       "Scan files, the staged diff or history for secrets."),),
     verbs=(
-        Verb("secrets", "pitstop.scan:scan_secrets", "Scan for secrets."),
-        Verb("rules", "pitstop.scan:builtin_rules", "The built-in rules.", recorded=False),
+        Verb("secrets", "pitstop.scan:secrets", "Scan for secrets."),
+        Verb("rules", "pitstop.scan:list_rules", "The built-in rules.", recorded=False),
     ),
     reporters=(
         Extension("text", "pitstop.scan.reporters.text:render"),

@@ -1,5 +1,8 @@
-"""``scan_secrets``: pick the source (tree, index, history, stdin), fan the work out
-over a process pool, filter through the baseline, return a :class:`ScanReport`.
+"""The scanner: pick the source (tree, index, history, stdin), fan the work out over a
+process pool, filter through the baseline, return a :class:`ScanReport`.
+
+:func:`run_scan` takes the internal :class:`ScanOptions`; callers use the ``scan
+secrets`` verb (:func:`pitstop.scan.secrets`), which builds them from the settings.
 """
 
 from __future__ import annotations
@@ -14,9 +17,8 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any, BinaryIO, Literal
+from typing import BinaryIO, Literal
 
-from pitstop.config import Settings
 from pitstop.errors import ConfigError, UsageError
 from pitstop.scan.baseline import apply_baseline, load_baseline, write_baseline
 from pitstop.scan.detector import Origin
@@ -25,7 +27,7 @@ from pitstop.scan.gitsrc import Git, history_blocks
 from pitstop.scan.model import BaselineEntry, Dropped, Finding, ScanReport, ScanStats, Skipped
 from pitstop.scan.rule import RuleSet
 from pitstop.scan.ruleset import load_ruleset
-from pitstop.scan.settings import DEFAULT_EXCLUDE, DEFAULT_MAX_FILE_SIZE, ScanSettings
+from pitstop.scan.settings import DEFAULT_EXCLUDE, DEFAULT_MAX_FILE_SIZE
 from pitstop.scan.sources import Excluder, WalkEntry, WalkSkip, display_path, walk
 
 Mode = Literal["tree", "staged", "history", "stdin"]
@@ -41,7 +43,7 @@ class NothingScannedError(ConfigError):
 
 @dataclasses.dataclass(frozen=True)
 class ScanOptions:
-    """Everything one scan needs; build it with :meth:`from_settings` or directly."""
+    """Everything one scan needs (the ``secrets`` verb builds it from the settings)."""
 
     root: Path
     paths: tuple[Path, ...] = ()
@@ -65,18 +67,6 @@ class ScanOptions:
     progress: Callable[[int, int], None] | None = dataclasses.field(
         default=None, compare=False, repr=False)
     """Called as ``progress(files_done, files_total)`` during tree scans."""
-
-    @classmethod
-    def from_settings(cls, settings: Settings, **overrides: Any) -> ScanOptions:
-        """Options from ``[scan]`` of ``settings``; ``None`` overrides are ignored."""
-        section = settings.section(ScanSettings)
-        values: dict[str, Any] = {
-            "root": settings.project_dir, "rules_file": section.config,
-            "exclude": section.exclude, "max_file_size": section.max_file_size,
-            "baseline": section.baseline, "disable": section.disable, "jobs": section.jobs,
-        }
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**values)
 
 
 _WORKER_RULES: RuleSet | None = None
@@ -215,7 +205,8 @@ def _scan_tree(rules: RuleSet, options: ScanOptions, excluder: Excluder) -> File
             raise NothingScannedError(
                 f"nothing scanned in {where}: every file was skipped "
                 f"({len(result.skipped)}; {first.path}: {first.reason})",
-                hint="scan regular files; raise --max-file-size for big ones")
+                hint="scan regular files; raise the maximum file size (max-file-size) for "
+                     "big ones")
         hint = "check the paths and [scan] exclude globs"
         if not options.paths:
             hint += ("; inside a git repository only tracked files are scanned by default: "
@@ -242,14 +233,15 @@ def _scan_stdin(rules: RuleSet, options: ScanOptions) -> FileResult:
             if size > options.max_file_size:
                 result = FileResult(skipped=[Skipped(
                     options.stdin_name,
-                    f"larger than --max-file-size ({options.max_file_size} bytes)")])
+                    f"larger than max-file-size ({options.max_file_size} bytes)")])
             else:
                 result = scan_path(rules, spool, options.stdin_name, size, options.explain,
                                    options.max_file_size)
     if result.skipped and not result.files + result.binary:
         first = result.skipped[0]
         raise NothingScannedError(f"nothing scanned: {first.path}: {first.reason}",
-                                  hint="raise --max-file-size, or scan a file instead")
+                                  hint="raise the maximum file size (max-file-size), or scan "
+                                       "a file instead")
     return result
 
 
@@ -258,7 +250,8 @@ def _scan_staged(rules: RuleSet, options: ScanOptions, excluder: Excluder) -> Fi
     top = git.toplevel()
     if top is None:
         raise UsageError(f"{options.root} is not inside a git repository",
-                         hint="--staged reads the git index; run it inside a repository")
+                         hint="a scan of the staged files reads the git index; run it "
+                              "inside a repository")
     result = FileResult()
     config = _rules_file_rel(options, top)
     staged = [(display_path(p), blob) for p, blob in git.staged_blobs()]
@@ -267,7 +260,7 @@ def _scan_staged(rules: RuleSet, options: ScanOptions, excluder: Excluder) -> Fi
     wanted = []
     for (rel, blob), size in zip(staged, sizes, strict=True):
         if size > options.max_file_size:  # never read into memory
-            result.skipped.append(Skipped(rel, f"larger than --max-file-size ({size} bytes)"))
+            result.skipped.append(Skipped(rel, f"larger than max-file-size ({size} bytes)"))
         else:
             wanted.append((rel, blob))
     for (rel, _blob), data in zip(wanted, git.blobs([b for _p, b in wanted]), strict=True):
@@ -276,7 +269,8 @@ def _scan_staged(rules: RuleSet, options: ScanOptions, excluder: Excluder) -> Fi
         first = result.skipped[0]
         raise NothingScannedError(
             f"nothing scanned: every staged file was skipped ({len(result.skipped)}; "
-            f"{first.path}: {first.reason})", hint="raise --max-file-size for big files")
+            f"{first.path}: {first.reason})",
+            hint="raise the maximum file size (max-file-size) for big files")
     return result
 
 
@@ -286,14 +280,14 @@ def _scan_history(rules: RuleSet, options: ScanOptions, excluder: Excluder
     top = git.toplevel()
     if top is None:
         raise UsageError(f"{options.root} is not inside a git repository",
-                         hint="--history and --since read git history")
+                         hint="a history scan reads git history; run it inside a repository")
     if options.rev_range in (None, "HEAD"):
         try:
             git.run("rev-parse", "--verify", "--quiet", "HEAD^{commit}")
         except UsageError:
             raise NothingScannedError(f"nothing to scan: the repository at {git.toplevel()} "
                                       "has no commits yet",
-                                      hint="commit first, or scan what is staged with --staged"
+                                      hint="commit first, or scan what is staged"
                                       ) from None
     result = FileResult()
     commits: set[str] = set()
@@ -315,22 +309,16 @@ def _scan_history(rules: RuleSet, options: ScanOptions, excluder: Excluder
     return result, len(commits)
 
 
-def scan_secrets(options: ScanOptions | Settings, **overrides: Any) -> ScanReport:
-    """Scan for secrets and return the report (findings are results, not errors).
-
-    ``options`` is a :class:`ScanOptions`, or :class:`~pitstop.config.Settings` whose
-    ``[scan]`` section is used with ``overrides`` applied.  Raises
-    :class:`~pitstop.errors.ConfigError` (exit 3) for bad rules, a bad baseline or a
-    scan that matched no file, :class:`~pitstop.errors.DependencyError` (exit 2) when
-    git is needed and missing.
+def run_scan(options: ScanOptions) -> ScanReport:
+    """Scan for secrets as ``options`` say and return the report (findings are results,
+    not errors).  Raises :class:`~pitstop.errors.ConfigError` (exit 3) for bad rules, a
+    bad baseline or a scan that matched no file, :class:`~pitstop.errors.UsageError`
+    (exit 3) for options that do not go together,
+    :class:`~pitstop.errors.DependencyError` (exit 2) when git is needed and missing.
     """
-    if isinstance(options, Settings):
-        options = ScanOptions.from_settings(options, **overrides)
-    elif overrides:
-        options = dataclasses.replace(options, **overrides)
     if options.update_baseline and options.baseline is None:  # before any work is done
-        raise UsageError("--update-baseline needs a baseline file",
-                         hint="pass --baseline FILE or set [scan] baseline")
+        raise UsageError("updating the baseline needs a baseline file",
+                         hint="give a baseline file, or set [scan] baseline")
     started = time.perf_counter()
     rules = load_ruleset(options.rules_file, options.disable, options.root)
     excluder = Excluder(DEFAULT_EXCLUDE + options.exclude)

@@ -80,7 +80,7 @@ def scan_blob(rules: RuleSet, data: bytes, rel: str, explain: bool,
     """Scan bytes already in memory (a staged blob, standard input)."""
     result = FileResult()
     if len(data) > max_size:
-        result.skipped.append(Skipped(rel, f"larger than --max-file-size ({len(data)} bytes)"))
+        result.skipped.append(Skipped(rel, f"larger than max-file-size ({len(data)} bytes)"))
         return result
     text = to_utf8(data)
     if text is None:
@@ -98,7 +98,7 @@ def scan_path(rules: RuleSet, path: Path, rel: str, size: int, explain: bool,
     """Scan one file from disk; every failure becomes a :class:`Skipped`."""
     result = FileResult()
     if size > max_size:
-        result.skipped.append(Skipped(rel, f"larger than --max-file-size ({size} bytes)"))
+        result.skipped.append(Skipped(rel, f"larger than max-file-size ({size} bytes)"))
         return result
     try:
         if size > CHUNK_SIZE:

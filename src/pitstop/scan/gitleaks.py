@@ -300,7 +300,8 @@ def _load(file: Path) -> dict[str, Any]:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError("rule file not found", file=file,
-                          hint="pass an existing gitleaks-format TOML file to --config") from None
+                          hint="give an existing gitleaks-format TOML file as the rule file "
+                               "([scan] config)") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read rule file: {exc}", file=file) from None
     except tomllib.TOMLDecodeError as exc:

@@ -26,9 +26,10 @@ _COMMIT_MARK = "\x1ecommit" + _SEP
 
 
 def git_env(base: Mapping[str, str] | None) -> dict[str, str]:
-    """``base`` without the ``GIT_*`` variables that redirect git; a minimal
-    environment when ``base`` is ``None``."""
-    env = dict(base) if base is not None else {"PATH": "/usr/local/bin:/usr/bin:/bin"}
+    """``base`` (the environment the front started with) without the ``GIT_*``
+    variables that redirect git; the system's ``PATH`` when it has none."""
+    env = dict(base or {})
+    env.setdefault("PATH", "/usr/local/bin:/usr/bin:/bin")
     index = env.get("GIT_INDEX_FILE", "")
     for key in list(env):
         if key.startswith("GIT_") and not key.startswith(_KEEP):
@@ -54,7 +55,8 @@ class Git:
         found = shutil.which(executable, path=resolved.get("PATH"))
         if found is None:
             raise DependencyError(f"git executable {executable!r} not found on PATH",
-                                  hint="install git, or scan paths without --staged/--history")
+                                  hint="install git, or scan named paths instead of the index or "
+                                       "history")
         return cls(cwd, resolved, found)
 
     def run(self, *args: str, input: bytes | None = None) -> bytes:

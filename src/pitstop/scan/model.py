@@ -3,12 +3,21 @@
 Every object is a frozen dataclass.  A :class:`Finding` carries the secret in clear
 (``secret``) so reporters and the baseline can work with it; everything that leaves
 the process goes through :meth:`Finding.shown` which redacts unless asked not to.
+:class:`ScanReport` is the ``scan secrets`` verb's :class:`~pitstop.capability.Result`:
+:meth:`ScanReport.as_dict` is the one place its data is laid out (the ``json`` report
+format, and redacted, ``to_dict()``).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
+from typing import Any
+
+from pitstop.capability import Result
+
+REPORT_VERSION = 1
+"""The version of the JSON report's layout (``"version"`` in it)."""
 
 REDACT_KEEP = 4
 """How many leading characters of a secret a redacted value keeps."""
@@ -115,8 +124,12 @@ class ScanStats:
 
 
 @dataclasses.dataclass(frozen=True)
-class ScanReport:
-    """What :func:`pitstop.scan.scan_secrets` returns."""
+class ScanReport(Result):
+    """What the ``scan secrets`` verb (:func:`pitstop.scan.secrets`) returns.
+
+    ``to_dict()`` is :meth:`as_dict` with secrets redacted (a redacted secret keeps its
+    first 4 characters in ``match``; the ``secret`` values themselves are masked
+    there); ``exit_code`` is 1 when there are findings."""
 
     findings: tuple[Finding, ...]
     stats: ScanStats
@@ -131,9 +144,52 @@ class ScanReport:
     def clean(self) -> bool:
         return not self.findings
 
+    @property
+    def exit_code(self) -> int:
+        """1 when secrets were found, else 0."""
+        return 1 if self.findings else 0
+
     def findings_by_rule(self) -> dict[str, int]:
         """Finding counts per rule id (for metrics; no secret in it)."""
         counts: dict[str, int] = {}
         for finding in self.findings:
             counts[finding.rule] = counts.get(finding.rule, 0) + 1
         return dict(sorted(counts.items()))
+
+    def as_dict(self, redact: bool = True) -> dict[str, Any]:
+        """The report as data (the layout docs/scan.md documents), secrets redacted
+        unless ``redact`` is false."""
+        return {
+            "version": REPORT_VERSION,
+            "mode": self.mode,
+            "findings": [_finding_dict(f, redact) for f in self.findings],
+            "findings_by_rule": self.findings_by_rule(),
+            "stats": dataclasses.asdict(self.stats),
+            "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
+            "stale": [{"rule": e.rule, "path": e.path, "hash": e.hash} for e in self.stale],
+            "dropped": [{"rule": d.rule, "path": d.path, "line": d.line,
+                         "secret": d.shown(redact), "reason": d.reason} for d in self.dropped],
+            "baseline_written": self.baseline_written,
+        }
+
+    def data(self) -> dict[str, Any]:
+        return self.as_dict(redact=True)
+
+
+def _finding_dict(finding: Finding, redact: bool) -> dict[str, Any]:
+    return {
+        "rule": finding.rule,
+        "description": finding.description,
+        "path": finding.path,
+        "line": finding.line,
+        "column": finding.column,
+        "end_column": finding.end_column,
+        "secret": finding.shown(redact),
+        "match": finding.shown_match(redact),
+        "entropy": finding.entropy,
+        "commit": finding.commit,
+        "author": finding.author,
+        "date": finding.date,
+        "tags": list(finding.tags),
+        "fingerprint": finding.fingerprint,
+    }

@@ -6,11 +6,14 @@ its batch to the poll that found its own reply complete (time the client spends 
 other connections' replies is not charged to it).  One thread drives every connection
 through ``selectors`` with pre-encoded commands, so the client costs little next to
 the server.  The benchmark key is deleted afterwards.
+
+The verb is :func:`redis` (``pitstop bench redis``).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import logging
 import math
 import select
 import selectors
@@ -18,18 +21,27 @@ import socket
 import ssl
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from pitstop.bench.resp import ReplyCounter, encode
-from pitstop.errors import ConfigError, ConnectError, UsageError
+from pitstop.capability import Progress, Result, recorded
+from pitstop.errors import EXIT_ERROR, ConfigError, ConnectError, UsageError
 from pitstop.redact import mask_url
+
+if TYPE_CHECKING:
+    from pitstop.config import Settings
+
+log = logging.getLogger("pitstop.bench")
 
 OPS = ("SET", "GET")
 
 
 @dataclasses.dataclass(frozen=True)
-class OpResult:
+class OpResult(Result):
+    """One operation's figures: throughput, latency percentiles, failed requests."""
+
     op: str
     requests: int
     seconds: float
@@ -39,14 +51,25 @@ class OpResult:
     p99_ms: float
     max_ms: float
     first_error: str | None = None
+    """The first error reply, when some requests failed."""
 
     @property
     def ops_per_second(self) -> float:
         return self.requests / self.seconds if self.seconds > 0 else 0.0
 
+    def data(self) -> dict[str, Any]:
+        """Rounded as people read them: seconds to 0.1 ms, latencies to 1 µs."""
+        return {"op": self.op, "requests": self.requests, "seconds": round(self.seconds, 4),
+                "ops_per_second": round(self.ops_per_second, 1),
+                "p50_ms": round(self.p50_ms, 3), "p95_ms": round(self.p95_ms, 3),
+                "p99_ms": round(self.p99_ms, 3), "max_ms": round(self.max_ms, 3),
+                "errors": self.errors, "first_error": self.first_error}
+
 
 @dataclasses.dataclass(frozen=True)
-class BenchReport:
+class BenchReport(Result):
+    """What :func:`redis` measured (``target`` is the URL with its password masked)."""
+
     target: str
     server: str
     version: str
@@ -55,6 +78,11 @@ class BenchReport:
     requests: int
     data_size: int
     results: tuple[OpResult, ...]
+
+    @property
+    def exit_code(self) -> int:
+        """1 when the server answered some requests with errors, else 0."""
+        return EXIT_ERROR if any(r.errors for r in self.results) else 0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -168,7 +196,8 @@ def _connect(target: _Target, timeout: float) -> socket.socket:
 
 
 def _run_op(conns: list[_Conn], command: bytes, reply: bytes, pipeline: int, requests: int,
-            op: str, timeout: float) -> OpResult:
+            op: str, timeout: float, report: Progress | None = None, base: int = 0,
+            total: int | None = None) -> OpResult:
     selector = selectors.DefaultSelector()
     latencies: list[float] = []
     full_batch = command * pipeline
@@ -187,12 +216,17 @@ def _run_op(conns: list[_Conn], command: bytes, reply: bytes, pipeline: int, req
         conn.outstanding = n
         issued += n
 
+    step = max(1, requests // 100)  # about a hundred progress calls per operation
+    next_report = step
     started = time.perf_counter()
     for each in conns:
         selector.register(each.sock, selectors.EVENT_READ, each)
         send(each)
     try:
         while answered < requests:
+            if report is not None and answered >= next_report:
+                report(base + answered, total)
+                next_report = answered + step
             events = selector.select(timeout)
             arrived = time.perf_counter()  # every ready reply was there by now
             if not events:
@@ -253,46 +287,64 @@ def _send_all(sock: socket.socket, data: bytes, timeout: float) -> None:
         view = view[sent:]
 
 
-def bench_redis(url: str, *, requests: int = 100_000, clients: int = 50, pipeline: int = 1,
-                data_size: int = 3, ops: Sequence[str] = OPS, timeout: float = 10.0,
-                progress: Callable[[str], None] | None = None) -> BenchReport:
-    """Benchmark ``ops`` (SET, GET) against the server at ``url``."""
+@recorded("bench", "redis")
+def redis(settings: Settings, *, progress: Progress | None = None, url: str | None = None,
+          requests: int = 100_000, clients: int = 50, pipeline: int = 1, data_size: int = 3,
+          ops: Sequence[str] = OPS, timeout: float = 10.0) -> BenchReport:
+    """Benchmark ``ops`` (SET, GET) against the server at ``url`` (default the
+    settings' ``redis_url``): ``clients`` connections each keep ``pipeline`` requests
+    in flight until ``requests`` per operation have been answered.
+
+    ``progress(done, total)`` counts answered requests over every operation.  A server
+    that answers some requests with errors is a result (``exit_code`` 1); one that
+    cannot be reached or stops answering raises :class:`~pitstop.errors.ConnectError`.
+    """
+    target_url = url or settings.redis_url
+    if not target_url:
+        raise ConfigError("no Redis URL is configured", key="redis_url",
+                          hint="pass the server's URL (redis://HOST:PORT/DB), or set "
+                               "REDIS_URL or redis_url in pitstop.toml")
     if requests < 1 or clients < 1 or pipeline < 1 or data_size < 0:
-        raise UsageError("--requests, --clients and --pipeline must be at least 1")
+        raise UsageError("the number of requests, clients and the pipeline depth must each "
+                         "be at least 1 (the value size at least 0)")
+    choices = ", ".join(o.lower() for o in OPS)
     unknown = [op for op in ops if op.upper() not in OPS]
     if unknown:
-        raise UsageError(f"--ops: unknown operation {unknown[0]!r}",
-                         hint=f"choose from {', '.join(o.lower() for o in OPS)}, e.g. -t set,get")
+        raise UsageError(f"unknown operation {unknown[0]!r}",
+                         hint=f"choose from {choices}")
     if not ops:
-        raise UsageError("--ops: no operation to run",
-                         hint=f"choose from {', '.join(o.lower() for o in OPS)}, e.g. -t set,get")
+        raise UsageError("no operation to run", hint=f"choose from {choices}")
     from pitstop.checks.redis import server_info, server_name
 
-    _rtt, info = server_info(url, timeout)
+    _rtt, info = server_info(target_url, timeout)
     server, version = server_name(info)
-    target = _parse(url)
+    target = _parse(target_url)
     key = f"pitstop:bench:{uuid.uuid4().hex[:12]}"
     value = b"x" * data_size
     clients = min(clients, requests)
+    total = requests * len(ops)
     conns: list[_Conn] = []
     try:
         for _ in range(clients):
             conns.append(_Conn(_connect(target, timeout)))
         results = []
-        for op in (o.upper() for o in ops):
+        for index, op in enumerate(o.upper() for o in ops):
             if op == "SET":
                 command, reply = encode("SET", key, value), b"+OK\r\n"
             else:
                 command, reply = encode("GET", key), b"$%d\r\n%s\r\n" % (len(value), value)
-            if progress:
-                progress(f"{op}: {requests} requests, {clients} clients, pipeline {pipeline}")
-            results.append(_run_op(conns, command, reply, pipeline, requests, op, timeout))
+            log.info("%s: %d requests, %d clients, pipeline %d", op, requests, clients,
+                     pipeline)
+            results.append(_run_op(conns, command, reply, pipeline, requests, op, timeout,
+                                   progress, index * requests, total))
+            if progress is not None:
+                progress((index + 1) * requests, total)
     finally:
         for conn in conns:
             conn.sock.close()
-        _cleanup(url, key, timeout)
-    return BenchReport(mask_url(url), server, version, clients, pipeline, requests, data_size,
-                       tuple(results))
+        _cleanup(target_url, key, timeout)
+    return BenchReport(mask_url(target_url), server, version, clients, pipeline, requests,
+                       data_size, tuple(results))
 
 
 def _cleanup(url: str, key: str, timeout: float) -> None:
