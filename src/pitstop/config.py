@@ -40,6 +40,7 @@ SECTIONS: dict[str, str] = {
     "scan": "pitstop.scan.settings:ScanSettings",
     "release": "pitstop.release.settings:ReleaseSettings",
     "test": "pitstop.testing.settings:TestSettings",
+    "project": "pitstop.project_python.settings:ProjectSettings",
 }
 """Capability sections: table name → ``module:DataclassName`` (lazy import)."""
 
@@ -120,6 +121,9 @@ class Settings:
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = "text"
     dry_run: bool = False
+    virtual_env: Path | None = None
+    """``$VIRTUAL_ENV`` as pitstop was started (not a file key): where the project's
+    interpreter is looked for after ``[project] python``."""
     state: StateSettings = StateSettings()
     metrics: MetricsSettings = MetricsSettings()
     tasks: Mapping[str, TaskSpec] = dataclasses.field(
@@ -391,6 +395,9 @@ def load_settings(
     database_url = _resolve_sqlite(values.pop("database_url", DEFAULT_DATABASE_URL), project_dir)
     state = dataclasses.replace(state, url=_resolve_sqlite(state.url, project_dir))
 
+    if env.get("VIRTUAL_ENV"):
+        values["virtual_env"] = Path(env["VIRTUAL_ENV"])
+        origins["virtual_env"] = "env VIRTUAL_ENV"
     sections: dict[str, Mapping[str, Any]] = {
         name: types.MappingProxyType(data[name]) for name in SECTIONS if name in data
     }

@@ -44,7 +44,7 @@ def describe_settings(settings: Settings) -> list[SettingValue]:
         SettingValue("project_dir", str(settings.project_dir), "config file location or cwd"),
     ]
     for key in ("database_url", "redis_url", "environment", "log_level", "log_format",
-                "dry_run"):
+                "dry_run", "virtual_env"):
         rows.append(SettingValue(key, _plain(getattr(settings, key)),
                                  origins.get(key, "default")))
     for section in ("state", "metrics"):
@@ -67,4 +67,17 @@ def describe_settings(settings: Settings) -> list[SettingValue]:
         for f in dataclasses.fields(obj):
             origin = file_origin if f.name in raw or f.name.replace("_", "-") in raw else "default"
             rows.append(SettingValue(f"{name}.{f.name}", _plain(getattr(obj, f.name)), origin))
+    rows.append(_interpreter_row(settings))
     return rows
+
+
+def _interpreter_row(settings: Settings) -> SettingValue:
+    """The project's interpreter as found, and why (``[project] python`` and after)."""
+    from pitstop.errors import PitstopError
+    from pitstop.project_python import interpreter_for
+
+    try:
+        found = interpreter_for(settings)
+    except PitstopError as exc:
+        return SettingValue("project.interpreter", None, f"error: {exc.message}")
+    return SettingValue("project.interpreter", str(found.path), found.reason)
