@@ -74,13 +74,17 @@ def probe_env(cfg: EnvCheckSettings, environ: Mapping[str, str], project_dir: st
             hints.append(f"use a Python matching {cfg.python} for the project's virtualenv")
     observed["python"] = Observed(version, None, None if ok else "fail")
 
-    active = python.isolated
+    # pitstop's own interpreter is used when no project environment was found: its
+    # virtualenv (pipx's) is pitstop's, not the project's
+    own = found.is_pitstops_own
+    active = python.isolated and not own
     venv_status: Status | None = "fail" if cfg.require_virtualenv and not active else None
     observed["virtualenv"] = Observed(active, None, venv_status)
     if venv_status:
-        problems.append(f"the project's interpreter {found.path} is not in a virtualenv")
-        hints.append("create one in the project (python -m venv .venv, or uv venv) or set "
-                     "[project] python to the project's virtualenv")
+        problems.append(f"no project virtualenv found ({found.reason})" if own else
+                        f"the project's interpreter {found.path} is not in a virtualenv")
+        hints.append("create one in the project (python -m venv .venv, or uv venv), activate "
+                     "it, or set [project] python to the project's virtualenv")
 
     if cfg.required_env:
         missing = [name for name in cfg.required_env if not environ.get(name)]
@@ -126,7 +130,8 @@ def probe_env(cfg: EnvCheckSettings, environ: Mapping[str, str], project_dir: st
         return Probe("; ".join(problems), observed, "fail", "; ".join(hints), exit_code)
     kind = "virtualenv" if python.virtualenv else "conda environment" if python.conda \
         else "no virtualenv"
-    parts = [f"Python {version} ({kind}, {len(python.packages)} packages) at {found.label}"]
+    parts = [f"Python {version} at {found.path}: {found.reason}" if own else
+             f"Python {version} ({kind}, {len(python.packages)} packages) at {found.label}"]
     if cfg.executables:
         parts.append(f"{len(cfg.executables)} executables found")
     return Probe(", ".join(parts), observed, "pass")
