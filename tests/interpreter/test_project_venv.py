@@ -77,9 +77,14 @@ def alembic_project(root: Path) -> Path:
     files = {
         "alembic.ini": ALEMBIC_INI, "migrations/env.py": ENV_PY, "app/__init__.py": "",
         "app/models.py": MODELS,
-        "migrations/script.py.mako": '"""${message}"""\nrevision = ${repr(up_revision)}\n'
+        "migrations/script.py.mako": '"""${message}"""\nimport sqlalchemy as sa\n'
+                                     "import sqlmodel\nfrom alembic import op\n\n"
+                                     "revision = ${repr(up_revision)}\n"
                                      "down_revision = ${repr(down_revision)}\n\n\n"
-                                     "def upgrade():\n    pass\n\n\ndef downgrade():\n    pass\n",
+                                     "def upgrade():\n"
+                                     '    ${upgrades if upgrades else "pass"}\n\n\n'
+                                     "def downgrade():\n"
+                                     '    ${downgrades if downgrades else "pass"}\n',
     }
     for name, text in files.items():
         path = root / name
@@ -156,6 +161,14 @@ def test_migrate_runs_alembic_in_the_projects_venv(
     capsys.readouterr()
     assert main(["migrate", "up", "--dry-run", "--json"]) == 10
     assert [p["version"] for p in _json(capsys)["plan"]] == ["a2"]
+    # autogenerate compares the app's models, imported in its venv, with the database
+    assert main(["migrate", "up"]) == 0
+    models = app_project / "app" / "models.py"
+    models.write_text(models.read_text() + "    power: int = 0\n")
+    assert main(["migrate", "new", "add power", "--autogenerate", "--json"]) == 0
+    [created] = _json(capsys)["files"]
+    assert "op.add_column('hero', sa.Column('power', sa.Integer(), nullable=False))" in \
+        Path(created).read_text()
 
 
 def test_without_the_projects_venv_sqlmodel_is_exit_3_naming_it_and_the_interpreter(
