@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pitstop.checks.base import (
     Check,
@@ -26,6 +26,10 @@ from pitstop.checks.database import database_url, parse_database_url
 from pitstop.checks.settings import SchemaCheckSettings
 from pitstop.errors import ConfigError, ConnectError, PitstopError
 from pitstop.project_python.errors import ProjectCodeError
+
+if TYPE_CHECKING:
+    from pitstop.config import Settings
+    from pitstop.db.url import DatabaseURL
 
 KEY = "checks.schema.models"
 STARTUP_ALLOWANCE = 20.0
@@ -67,7 +71,7 @@ def describe(diff: Any) -> str:
     return f"{op}: {diff.get('detail', '')}"
 
 
-def compare(settings: Any, url: str, cfg: SchemaCheckSettings, timeout: float, *,
+def compare(settings: Settings, url: str, cfg: SchemaCheckSettings, timeout: float, *,
             environ: Mapping[str, str] | None = None, limit: float | None = None
             ) -> tuple[int, list[str]]:
     """``(tables in the models, differences in words)`` between the database at ``url``
@@ -85,7 +89,7 @@ def compare(settings: Any, url: str, cfg: SchemaCheckSettings, timeout: float, *
                            hint="create it with `pitstop migrate up`, or fix database_url")
     venv = (environ or {}).get("VIRTUAL_ENV")
     python = interpreter_for(settings, virtual_env=Path(venv) if venv else None)
-    project_dir: Path = settings.project_dir
+    project_dir = settings.project_dir
     request = {"models": cfg.models, "url": url, "dialect": db.dialect, "timeout": timeout,
                "compare_types": cfg.compare_types,
                "compare_server_default": cfg.compare_server_default,
@@ -101,7 +105,8 @@ def compare(settings: Any, url: str, cfg: SchemaCheckSettings, timeout: float, *
     return int(data["tables"]), [describe(d) for d in data["differences"]]
 
 
-def _translate(exc: ProjectCodeError, models: str, interpreter: str, db: Any) -> Exception:
+def _translate(exc: ProjectCodeError, models: str, interpreter: str, db: DatabaseURL
+               ) -> Exception:
     from pitstop.checks.database import tls_hint
     from pitstop.db.url import translate_error
 
