@@ -101,10 +101,14 @@ def _stop(proc: subprocess.Popen[bytes], sig: int) -> None:
         pass
 
 
-def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    from pitstop.engine.process import terminate_group
-
-    terminate_group(proc, grace=2.0)
+def _kill_group(proc: subprocess.Popen[bytes], grace: float = 2.0) -> None:
+    """SIGTERM the helper's process group, SIGKILL it after ``grace`` seconds."""
+    _stop(proc, signal.SIGTERM)
+    try:
+        proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        pass
+    _stop(proc, signal.SIGKILL)  # also what ignored SIGTERM in the group
     proc.wait()
 
 
