@@ -47,7 +47,7 @@ def describe_settings(settings: Settings) -> list[SettingValue]:
                 "dry_run", "virtual_env"):
         rows.append(SettingValue(key, _plain(getattr(settings, key)),
                                  origins.get(key, "default")))
-    for section in ("state", "metrics"):
+    for section in ("state", "metrics", "project"):
         obj = getattr(settings, section)
         for f in dataclasses.fields(obj):
             key = f"{section}.{f.name}"

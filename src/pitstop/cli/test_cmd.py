@@ -34,7 +34,6 @@ _PYTHON = click.option(
 
 
 def _load(app: AppContext, python: Path | None) -> tuple[Any, Path, dict[str, Any]]:
-    from pitstop.project_python import ProjectSettings
     from pitstop.testing import TestSettings
 
     settings = app.settings()
@@ -42,7 +41,7 @@ def _load(app: AppContext, python: Path | None) -> tuple[Any, Path, dict[str, An
     if python is not None:
         section = dataclasses.replace(section, python=python.absolute())
     where = {"virtual_env": settings.virtual_env,
-             "project_python": settings.typed_section("project", ProjectSettings).python}
+             "project_python": settings.project.python}
     return section, settings.project_dir, where
 
 

@@ -28,7 +28,6 @@ from pitstop.project_python.errors import (
 from pitstop.project_python.info import InterpreterInfo, inspect_interpreter
 from pitstop.project_python.locate import Interpreter, find_interpreter, interpreter_for
 from pitstop.project_python.run import error_from, run_helper, run_source
-from pitstop.project_python.settings import ProjectSettings
 
 __all__ = [
     "HelperTimeoutError",
@@ -37,7 +36,6 @@ __all__ = [
     "InterpreterInfo",
     "ProjectCodeError",
     "ProjectImportError",
-    "ProjectSettings",
     "error_from",
     "find_interpreter",
     "inspect_interpreter",

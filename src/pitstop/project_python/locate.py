@@ -163,10 +163,8 @@ def interpreter_for(settings: Settings, *, virtual_env: Path | None = None,
     """:func:`find_interpreter` from ``settings``: ``[project] python`` (unless a more
     specific ``configured`` value is given, named ``configured_key``), and
     ``virtual_env``, else the ``$VIRTUAL_ENV`` the settings were loaded with."""
-    from pitstop.project_python.settings import ProjectSettings
-
     if configured is None:
-        configured = settings.typed_section("project", ProjectSettings).python
+        configured = settings.project.python
         configured_key = "[project] python"
     return find_interpreter(settings.project_dir, configured=configured,
                             configured_key=configured_key or "[project] python",

@@ -30,11 +30,9 @@ def _settings(ctx: TaskContext) -> TestSettings:
 
 
 def _where(ctx: TaskContext) -> dict[str, Any]:
-    from pitstop.project_python import ProjectSettings
-
     value = ctx.environ.get("VIRTUAL_ENV")
     return {"virtual_env": Path(value) if value else None,
-            "project_python": ctx.settings.typed_section("project", ProjectSettings).python}
+            "project_python": ctx.settings.project.python}
 
 
 def _slowest(cases: tuple[TestCase, ...]) -> list[dict[str, Any]]:
