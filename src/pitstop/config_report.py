@@ -44,7 +44,7 @@ def describe_settings(settings: Settings) -> list[SettingValue]:
         SettingValue("project_dir", str(settings.project_dir), "config file location or cwd"),
     ]
     for key in ("database_url", "redis_url", "environment", "log_level", "log_format",
-                "dry_run", "virtual_env"):
+                "dry_run"):
         rows.append(SettingValue(key, _plain(getattr(settings, key)),
                                  origins.get(key, "default")))
     for section in ("state", "metrics", "project"):
