@@ -67,6 +67,17 @@ class MetricsSettings:
 
 
 @dataclasses.dataclass(frozen=True)
+class ProjectSettings:
+    """``[project]``: the project's own interpreter, where its code runs (Alembic's
+    ``env.py``, the models, the tests; see :mod:`pitstop.project_python`)."""
+
+    python: Path | None = None
+    """An interpreter (``.venv/bin/python``) or a virtualenv directory (``.venv``).
+    Default: ``$VIRTUAL_ENV``, then ``.venv`` or ``venv`` in the project directory, then
+    pitstop's own interpreter."""
+
+
+@dataclasses.dataclass(frozen=True)
 class TaskSpec:
     """One ``[tasks.NAME]`` table.  ``run`` is ``None`` for a built-in task."""
 
@@ -108,6 +119,7 @@ class Settings:
     dry_run: bool = False
     state: StateSettings = StateSettings()
     metrics: MetricsSettings = MetricsSettings()
+    project: ProjectSettings = ProjectSettings()
     tasks: Mapping[str, TaskSpec] = dataclasses.field(
         default_factory=lambda: types.MappingProxyType({})
     )
@@ -412,7 +424,8 @@ def load_settings(
         if key in _CORE_KEYS:
             values[key] = convert(raw, _CORE_KEYS[key], key, ctx)
             origins[key] = origin_file
-        elif key in ("state", "metrics", "tasks", "workflows") or key in known_sections:
+        elif key in ("state", "metrics", "project", "tasks", "workflows") \
+                or key in known_sections:
             if not isinstance(raw, dict):
                 raise ConfigError(f"expected a table [{key}], got {raw!r}", file=path, key=key)
         elif key == "env_file":
@@ -420,8 +433,8 @@ def load_settings(
         else:
             import difflib
 
-            known = sorted([*_CORE_KEYS, "env_file", "state", "metrics", "tasks", "workflows",
-                            *known_sections])
+            known = sorted([*_CORE_KEYS, "env_file", "state", "metrics", "project", "tasks",
+                            "workflows", *known_sections])
             close = difflib.get_close_matches(key, known, n=1)
             suggestion = f" (did you mean '{close[0]}'?)" if close else ""
             raise ConfigError(
@@ -431,10 +444,13 @@ def load_settings(
 
     state = parse_table(StateSettings, data.get("state", {}), "state", ctx)
     metrics = parse_table(MetricsSettings, data.get("metrics", {}), "metrics", ctx)
+    project = parse_table(ProjectSettings, data.get("project", {}), "project", ctx)
     for key in data.get("state", {}):
         origins[f"state.{key}"] = origin_file
     for key in data.get("metrics", {}):
         origins[f"metrics.{key}"] = origin_file
+    for key in data.get("project", {}):
+        origins[f"project.{key}"] = origin_file
 
     tasks: dict[str, TaskSpec] = {}
     for name, table in data.get("tasks", {}).items():
@@ -492,6 +508,7 @@ def load_settings(
         database_url=database_url,
         state=state,
         metrics=metrics,
+        project=project,
         tasks=types.MappingProxyType(tasks),
         workflows=workflows if workflows is not None else types.MappingProxyType({}),
         raw_sections=types.MappingProxyType(used),

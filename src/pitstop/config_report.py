@@ -49,7 +49,7 @@ def describe_settings(settings: Settings) -> list[SettingValue]:
                 "dry_run"):
         rows.append(SettingValue(key, _plain(getattr(settings, key)),
                                  origins.get(key, "default")))
-    for section in ("state", "metrics"):
+    for section in ("state", "metrics", "project"):
         obj = getattr(settings, section)
         for f in dataclasses.fields(obj):
             key = f"{section}.{f.name}"
@@ -69,4 +69,17 @@ def describe_settings(settings: Settings) -> list[SettingValue]:
         for f in dataclasses.fields(obj):
             origin = file_origin if f.name in raw or f.name.replace("_", "-") in raw else "default"
             rows.append(SettingValue(f"{name}.{f.name}", _plain(getattr(obj, f.name)), origin))
+    rows.append(_interpreter_row(settings))
     return rows
+
+
+def _interpreter_row(settings: Settings) -> SettingValue:
+    """The project's interpreter as found, and why (``[project] python`` and after)."""
+    from pitstop.errors import PitstopError
+    from pitstop.project_python import interpreter_for
+
+    try:
+        found = interpreter_for(settings)
+    except PitstopError as exc:
+        return SettingValue("project.interpreter", None, f"error: {exc.message}")
+    return SettingValue("project.interpreter", str(found.path), found.reason)

@@ -53,10 +53,20 @@ def test_env_missing_executable_alone_is_exit_2(make_settings: Build) -> None:
     assert (r.status, r.exit_code) == ("fail", 2)
 
 
-def test_env_virtualenv_from_environ(make_settings: Build) -> None:
+def test_env_virtualenv_from_environ(make_settings: Build, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
     settings = make_settings("[checks.env]\nrequire_virtualenv = true\n")
+    venv = tmp_path / "active"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    [r] = check(settings, ["env"], environ={"VIRTUAL_ENV": str(venv)}).results
+    assert r.status == "pass", r.message
+    assert r.observed["interpreter"].value == str(venv / "bin" / "python")
+    # a VIRTUAL_ENV that is gone and no project venv: pitstop's own virtualenv is not the
+    # project's
     [r] = check(settings, ["env"], environ={"VIRTUAL_ENV": "/somewhere"}).results
-    assert r.status == "pass"
+    assert r.status == "fail" and "no project virtualenv found" in r.message
 
 
 @pytest.mark.parametrize("text, name, op, version", [

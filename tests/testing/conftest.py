@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -90,3 +92,14 @@ def write_project(root: Path, extra: dict[str, str] | None = None) -> Path:
 def sample(tmp_path: Path) -> Path:
     """The sample project (no virtualenv of its own; pass PYTHON explicitly)."""
     return write_project(tmp_path / "sample")
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    """CLI runs point the ``pitstop`` logger at the test's captured stderr; leave it as it
+    was, so a later test's log line does not go to a closed stream."""
+    logger = logging.getLogger("pitstop")
+    saved = (list(logger.handlers), logger.propagate, logger.level)
+    yield
+    logger.handlers[:] = saved[0]
+    logger.propagate, logger.level = saved[1], saved[2]

@@ -52,8 +52,11 @@ def test_smoke_usage_errors_exit_3(project: Path, capsys: pytest.CaptureFixture[
 def test_missing_interpreter_exits_2(sample: Path, monkeypatch: pytest.MonkeyPatch,
                                      capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.chdir(sample)
+    assert main(["test", "smoke", "--python", str(sample / "no-such-venv")]) == 2
+    assert "--python / [test] python: " in capsys.readouterr().err
+    (sample / "pitstop.toml").write_text('[project]\npython = "gone/bin/python"\n')
     assert main(["test", "smoke"]) == 2
-    assert "no Python interpreter found" in capsys.readouterr().err
+    assert "[project] python: " in capsys.readouterr().err
     assert main(["test", "smoke", "--python", str(PYTHON),
                  "--pattern", "tests/test_api.py::test_health"]) == 0
 

@@ -1,12 +1,16 @@
 """The ``schema`` check: the live database matches the project's SQLAlchemy models
 (``[checks.schema] models = "package.module:Base"``), compared with Alembic's
-``compare_metadata``; every difference is reported in words."""
+``compare_metadata``; every difference is reported in words.
+
+The models are imported in the project's interpreter (:mod:`pitstop.project_python`),
+which needs SQLAlchemy, Alembic and a database driver of its own; the comparison comes
+back as data and is worded here.
+"""
 
 from __future__ import annotations
 
-import importlib
-import sys
-import threading
+from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pitstop.checks.base import (
@@ -20,139 +24,131 @@ from pitstop.checks.base import (
 )
 from pitstop.checks.database import database_url, parse_database_url
 from pitstop.checks.settings import SchemaCheckSettings
-from pitstop.errors import ConfigError, ConnectError
+from pitstop.errors import ConfigError, ConnectError, PitstopError
+from pitstop.project_python.errors import ProjectCodeError
 
 if TYPE_CHECKING:
-    from pathlib import Path
+    from pitstop.config import Settings
+    from pitstop.db.url import DatabaseURL
 
-    from sqlalchemy import MetaData
-
-_IMPORT_LOCK = threading.Lock()
 KEY = "checks.schema.models"
-
-
-def load_metadata(spec: str, project_dir: Path) -> MetaData:
-    """Import ``"package.module:Base"`` (with the project and its ``src/`` importable)
-    and return its ``MetaData``."""
-    from sqlalchemy import MetaData
-
-    module_name, _, attr = spec.partition(":")
-    paths = [str(project_dir), str(project_dir / "src")]
-    with _IMPORT_LOCK:
-        added = [p for p in paths if p not in sys.path]
-        sys.path[:0] = added
-        try:
-            module = importlib.import_module(module_name)
-        except (Exception, SystemExit) as exc:  # a module that calls sys.exit() too
-            raise ConfigError(f"cannot import {module_name!r}: {type(exc).__name__}: {exc}",
-                              key=KEY, hint=f"is {module_name} importable from {project_dir}?"
-                              ) from exc
-        finally:
-            for p in added:
-                sys.path.remove(p)
-    target: Any = module
-    for part in attr.split("."):
-        target = getattr(target, part, None)
-        if target is None:
-            raise ConfigError(f"{module_name} has no attribute {attr!r}", key=KEY,
-                              hint="name the declarative base or MetaData, e.g. "
-                                   f"models = \"{module_name}:Base\"")
-    metadata = getattr(target, "metadata", target)
-    if not isinstance(metadata, MetaData):
-        raise ConfigError(f"{spec} is neither a declarative base nor a MetaData", key=KEY,
-                          hint="name the declarative base (the class your models inherit "
-                               "from) or a MetaData")
-    return metadata
-
-
-def _name(obj: Any) -> str:
-    return str(getattr(obj, "name", obj))
+STARTUP_ALLOWANCE = 20.0
+"""Seconds allowed on top of the check's timeout for starting the project's interpreter
+and importing its models; the timeout itself bounds the database's answers."""
 
 
 def describe(diff: Any) -> str:
-    """One difference from ``compare_metadata`` in words (models vs database)."""
+    """One difference (as the helper reports it) in words (models vs database)."""
     if isinstance(diff, list):  # modify_* operations come grouped per column
         return "; ".join(describe(d) for d in diff)
-    op = diff[0]
+    op = str(diff.get("op"))
+    table, column = diff.get("table"), diff.get("column")
     if op == "add_table":
-        return f"table {_name(diff[1])} is in the models but not in the database"
+        return f"table {table} is in the models but not in the database"
     if op == "remove_table":
-        return f"table {_name(diff[1])} is in the database but not in the models"
+        return f"table {table} is in the database but not in the models"
     if op == "add_column":
-        return f"column {diff[2]}.{_name(diff[3])} is in the models but not in the database"
+        return f"column {table}.{column} is in the models but not in the database"
     if op == "remove_column":
-        return f"column {diff[2]}.{_name(diff[3])} is in the database but not in the models"
+        return f"column {table}.{column} is in the database but not in the models"
     if op == "modify_type":
-        return f"column {diff[2]}.{diff[3]} is {diff[5]} in the database, {diff[6]} in the models"
+        return (f"column {table}.{column} is {diff.get('database')} in the database, "
+                f"{diff.get('models')} in the models")
     if op == "modify_nullable":
         null = {True: "NULL", False: "NOT NULL"}
-        return (f"column {diff[2]}.{diff[3]} is {null.get(diff[5], diff[5])} in the database, "
-                f"{null.get(diff[6], diff[6])} in the models")
+        db_side, model_side = diff.get("database"), diff.get("models")
+        return (f"column {table}.{column} is {null.get(db_side, db_side)} in the database, "
+                f"{null.get(model_side, model_side)} in the models")
     if op == "modify_default":
-        return f"column {diff[2]}.{diff[3]} has another server default in the database"
+        return f"column {table}.{column} has another server default in the database"
     if op in ("add_index", "remove_index", "add_constraint", "remove_constraint",
               "add_fk", "remove_fk"):
         verb, kind = op.split("_", 1)
-        obj = diff[1]
-        table = getattr(getattr(obj, "table", None), "name", None) or getattr(obj, "parent", "")
         where = "in the models but not in the database" if verb == "add" \
             else "in the database but not in the models"
         label = {"fk": "foreign key", "index": "index", "constraint": "constraint"}[kind]
-        return f"{label} {_name(obj)} on {_name(table)} is {where}"
-    return f"{op}: {diff[1:]}"
+        return f"{label} {diff.get('name')} on {table} is {where}"
+    return f"{op}: {diff.get('detail', '')}"
 
 
-def compare(url: str, metadata: MetaData, cfg: SchemaCheckSettings, timeout: float
-            ) -> list[str]:
-    """Differences between the database at ``url`` and ``metadata``, in words."""
-    from alembic.autogenerate import compare_metadata
-    from alembic.migration import MigrationContext
+def compare(settings: Settings, url: str, cfg: SchemaCheckSettings, timeout: float, *,
+            environ: Mapping[str, str] | None = None, limit: float | None = None
+            ) -> tuple[int, list[str]]:
+    """``(tables in the models, differences in words)`` between the database at ``url``
+    and ``cfg.models``, imported in the project's interpreter.  ``timeout`` bounds each
+    database call; ``limit`` the whole helper run (default: ``timeout`` plus
+    :data:`STARTUP_ALLOWANCE`)."""
+    from pitstop.project_python import interpreter_for, run_helper
 
-    from pitstop.checks.database import server_connection
-
-    def include(name: str | None, type_: str, _parent: Any) -> bool:
-        if type_ == "table" and name is not None:
-            return name not in cfg.ignore_tables and not name.startswith("pitstop_")
-        return True
-
-    opts = {"compare_type": cfg.compare_types,
-            "compare_server_default": cfg.compare_server_default, "include_name": include}
-    db = parse_database_url(url)
-    if db.dialect == "sqlite":
-        import sqlalchemy
-
-        if db.sqlite_path is not None and not db.sqlite_path.is_file():
-            raise ConnectError(f"SQLite database {db.sqlite_path} does not exist",
-                               hint="create it with `pitstop migrate up`, or fix database_url")
-
-        from pitstop.db.url import create_engine
-
-        engine = create_engine(db, connect_timeout=timeout, poolclass=sqlalchemy.pool.NullPool)
-        try:
-            with engine.connect() as conn:
-                diffs = compare_metadata(MigrationContext.configure(conn, opts=opts), metadata)
-        finally:
-            engine.dispose()
-    else:
-        with server_connection(db, timeout) as conn:
-            diffs = compare_metadata(MigrationContext.configure(conn, opts=opts), metadata)
-    return [describe(d) for d in diffs]
-
-
-def probe_schema(env: CheckEnv, url: str, cfg: SchemaCheckSettings, timeout: float) -> Probe:
     if not cfg.models:
         raise ConfigError("no models are configured", key=KEY,
                           hint='set [checks.schema] models = "package.module:Base"')
-    metadata = load_metadata(cfg.models, env.settings.project_dir)
-    differences = compare(url, metadata, cfg, timeout)
+    db = parse_database_url(url)
+    if db.dialect == "sqlite" and db.sqlite_path is not None and not db.sqlite_path.is_file():
+        raise ConnectError(f"SQLite database {db.sqlite_path} does not exist",
+                           hint="create it with `pitstop migrate up`, or fix database_url")
+    venv = (environ or {}).get("VIRTUAL_ENV")
+    python = interpreter_for(settings, virtual_env=Path(venv) if venv else None)
+    project_dir = settings.project_dir
+    request = {"models": cfg.models, "url": url, "dialect": db.dialect, "timeout": timeout,
+               "compare_types": cfg.compare_types,
+               "compare_server_default": cfg.compare_server_default,
+               "ignore_tables": list(cfg.ignore_tables),
+               "sys_path": [str(project_dir), str(project_dir / "src")]}
+    try:
+        data = run_helper(python, "schema_compare", request, cwd=project_dir,
+                          timeout=limit if limit is not None else timeout + STARTUP_ALLOWANCE,
+                          secrets=[db.password] if db.password else [],
+                          what=f"importing {cfg.models}")
+    except ProjectCodeError as exc:
+        raise _translate(exc, cfg.models, python.label, db) from exc
+    return int(data["tables"]), [describe(d) for d in data["differences"]]
+
+
+def _translate(exc: ProjectCodeError, models: str, interpreter: str, db: DatabaseURL
+               ) -> Exception:
+    from pitstop.checks.database import tls_hint
+    from pitstop.db.url import translate_error
+
+    module = models.partition(":")[0]
+    if exc.kind == "connect":
+        error = translate_error(RuntimeError(exc.text), db)
+        hint = tls_hint(str(error))
+        if hint and isinstance(error, PitstopError):
+            error.hint = hint
+        return error
+    if exc.kind == "usage":
+        hint = ("name the declarative base (the class your models inherit from) or a "
+                "MetaData") if exc.code == "not_metadata" else (
+            f'name the declarative base or MetaData, e.g. models = "{module}:Base"')
+        return ConfigError(exc.text, key=KEY, hint=hint)
+    if exc.kind == "exit":  # a script, not a models module
+        return ConfigError(f"cannot import {module!r}: it called sys.exit({exc.text}) while "
+                           f"being imported by {interpreter}", key=KEY,
+                           hint=f"name the module that defines the models; is {module} a "
+                                "script? (SystemExit)")
+    return exc
+
+
+def probe_schema(env: CheckEnv, url: str, cfg: SchemaCheckSettings, limit: float) -> Probe:
+    """``limit`` is the check's whole time (its timeout plus the start-up allowance, or
+    ``--timeout``); database calls get at most the configured timeout."""
+    timeout = min(timeout_for(cfg.timeout, env.checks), limit)
+    try:
+        tables, differences = compare(env.settings, url, cfg, timeout, environ=env.environ,
+                                      limit=limit)
+    except ProjectCodeError as exc:
+        observed = {"traceback": Observed(exc.tail, None, "fail")} if exc.tail else {}
+        return Probe(exc.summary, observed, "fail",
+                     f"fix {cfg.models.partition(':')[0] if cfg.models else 'the models'} "
+                     "(the traceback's end is in the result) and run the check again")
     observed = {
-        "tables": Observed(len(metadata.tables), "tables"),
+        "tables": Observed(tables, "tables"),
         "differences": Observed(len(differences), "differences",
                                 "fail" if differences else None),
     }
     if not differences:
-        return Probe(f"database matches {cfg.models} ({len(metadata.tables)} tables)",
-                     observed, "pass")
+        return Probe(f"database matches {cfg.models} ({tables} tables)", observed, "pass")
     for i, text in enumerate(differences[:50]):
         observed[f"difference.{i + 1}"] = Observed(text, None, "fail")
     shown = "; ".join(differences[:3])
@@ -165,8 +161,8 @@ def probe_schema(env: CheckEnv, url: str, cfg: SchemaCheckSettings, timeout: flo
 def _explicit(env: CheckEnv) -> list[Check]:
     cfg = env.checks.schema
     url = database_url(env)
-    return [FunctionCheck("schema", "schema", timeout_for(cfg.timeout, env.checks),
-                          lambda t: probe_schema(env, url, cfg, t), ("sqlalchemy", "alembic.autogenerate"))]
+    limit = timeout_for(cfg.timeout, env.checks) + STARTUP_ALLOWANCE
+    return [FunctionCheck("schema", "schema", limit, lambda t: probe_schema(env, url, cfg, t))]
 
 
 def _factory(env: CheckEnv) -> list[Check]:

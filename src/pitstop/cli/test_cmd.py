@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import os
 from pathlib import Path
 from typing import Any
 
@@ -29,19 +28,22 @@ _MAX_ROWS = 40
 
 _PYTHON = click.option(
     "--python", "python", type=click.Path(path_type=Path), default=None,
-    help="The project's interpreter or virtualenv [test] python; default $VIRTUAL_ENV, .venv.",
+    help="The project's interpreter or virtualenv [test] python; default [project] python, "
+         "$VIRTUAL_ENV, .venv or venv, pitstop's own.",
 )
 
 
-def _load(app: AppContext, python: Path | None) -> tuple[Any, Path, Path | None]:
+def _load(app: AppContext, python: Path | None) -> tuple[Any, Path, dict[str, Any]]:
     from pitstop.testing import TestSettings
 
     settings = app.settings()
     section = settings.section(TestSettings)
     if python is not None:
         section = dataclasses.replace(section, python=python.absolute())
-    venv = os.environ.get("VIRTUAL_ENV") or None
-    return section, settings.project_dir, Path(venv) if venv else None
+    virtual_env = settings.environ.get("VIRTUAL_ENV")
+    where = {"virtual_env": Path(virtual_env) if virtual_env else None,
+             "project_python": settings.project.python}
+    return section, settings.project_dir, where
 
 
 def _counts(result: Any) -> str:
@@ -61,8 +63,9 @@ def _failures(result: Any) -> None:
 def test() -> None:
     """Run the project's smoke tests or its test suite with coverage.
 
-    Tests run through pytest in the project's own interpreter: [test] python, else
-    $VIRTUAL_ENV, else .venv.  A missing interpreter, pytest or pytest-cov exits 2.
+    Tests run through pytest in the project's own interpreter: --python / [test] python,
+    else [project] python, else $VIRTUAL_ENV, else .venv or venv in the project directory,
+    else pitstop's own.  A missing interpreter, pytest or pytest-cov exits 2.
     """
 
 
@@ -84,8 +87,8 @@ def smoke_cmd(app: AppContext, patterns: tuple[str, ...], budget: float | None,
     """
     from pitstop.testing import smoke
 
-    section, project, venv = _load(app, python)
-    result = smoke(section, project, patterns=patterns, budget=budget, virtual_env=venv)
+    section, project, found = _load(app, python)
+    result = smoke(section, project, patterns=patterns, budget=budget, **found)
     if as_json:
         emit_json({**dataclasses.asdict(result), "over_budget": result.over_budget})
     else:
@@ -135,8 +138,8 @@ def coverage_cmd(app: AppContext, fail_under: float | None, paths: tuple[str, ..
     """
     from pitstop.testing import coverage
 
-    section, project, venv = _load(app, python)
-    result = coverage(section, project, fail_under=fail_under, virtual_env=venv, paths=paths)
+    section, project, found = _load(app, python)
+    result = coverage(section, project, fail_under=fail_under, paths=paths, **found)
     if as_json:
         emit_json(dataclasses.asdict(result))
     else:

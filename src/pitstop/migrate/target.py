@@ -38,6 +38,8 @@ class Target:
     directory: Path
     options: MigrateSettings
     project_dir: Path
+    settings: Settings | None = None
+    """What it was resolved from: the Alembic bridge finds the project's interpreter there."""
     _dialect: Dialect | None = None
     _scripts: tuple[str, list[Script]] | None = None
     _qualified: str | None = None
@@ -197,4 +199,5 @@ def resolve(settings: Settings, database_url: str | None, directory: Path | None
     folder = directory if directory is not None else options.dir
     if not folder.is_absolute():
         folder = settings.project_dir / folder
-    return Target(database_url or settings.database_url, folder, options, settings.project_dir)
+    return Target(database_url or settings.database_url, folder, options, settings.project_dir,
+                  settings)

@@ -48,6 +48,8 @@ class CoverageResult:
     xml_report: str
     html_report: str
     python: str
+    python_reason: str = ""
+    """Why ``python`` was chosen (``.venv in /srv/app``, ``$VIRTUAL_ENV …``)."""
 
 
 def _display(filename: str, sources: list[Path], base: Path | None) -> str:
@@ -92,7 +94,8 @@ def read_coverage_xml(path: Path, base: Path | None = None) -> tuple[float, list
 
 
 def coverage(settings: TestSettings, project_dir: Path, *, fail_under: float | None = None,
-             virtual_env: Path | None = None, paths: Sequence[str] = (),
+             virtual_env: Path | None = None, project_python: Path | None = None,
+             paths: Sequence[str] = (),
              extra_args: Sequence[str] = (), cancel: threading.Event | None = None
              ) -> CoverageResult:
     """Run the tests with coverage; write ``coverage.xml`` and ``htmlcov/`` to
@@ -101,8 +104,9 @@ def coverage(settings: TestSettings, project_dir: Path, *, fail_under: float | N
     Failing tests or a total under the floor are results; a missing interpreter,
     pytest or pytest-cov raises ``DependencyError`` (exit 2).
     """
-    python = find_python(settings.python, project_dir, virtual_env)
-    require_modules(python, ["pytest", "pytest_cov"])
+    python = find_python(settings.python, project_dir, virtual_env,
+                         project_python=project_python)
+    require_modules(python, ["pytest", "pytest_cov"], cwd=project_dir)
     reports = settings.reports_dir if settings.reports_dir.is_absolute() else (
         project_dir / settings.reports_dir)
     xml_path, html_path = reports / "coverage.xml", reports / "htmlcov"
@@ -110,7 +114,7 @@ def coverage(settings: TestSettings, project_dir: Path, *, fail_under: float | N
     sources = [f"--cov={s}" for s in settings.coverage_source] or ["--cov"]
     args = ["-q", *sources, f"--cov-report=xml:{xml_path}", f"--cov-report=html:{html_path}",
             *settings.pytest_args, *extra_args, *(paths or settings.paths)]
-    run = run_pytest(python, args, cwd=project_dir, timeout=settings.timeout,
+    run = run_pytest(python.path, args, cwd=project_dir, timeout=settings.timeout,
                      output_file=reports / "coverage-output.txt", what="test coverage", cancel=cancel,
                      selection=", ".join(paths or settings.paths) or "pytest's testpaths",
                      empty_hint="pytest collected no test: check --path / [test] paths and "
@@ -133,5 +137,6 @@ def coverage(settings: TestSettings, project_dir: Path, *, fail_under: float | N
         tests=len(run.cases), passed=run.count("passed"), failed=failed, errors=errors,
         skipped=run.count("skipped"), duration=round(run.wall_seconds, 3),
         failures=run.failures, slowest=run.slowest(settings.slowest),
-        xml_report=str(xml_path), html_report=str(html_path / "index.html"), python=str(python),
+        xml_report=str(xml_path), html_report=str(html_path / "index.html"), python=str(python.path),
+        python_reason=python.reason,
     )

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Literal
 
 from pitstop.errors import UsageError
+from pitstop.project_python import Interpreter
 from pitstop.testing.interpreter import find_python, require_modules
 from pitstop.testing.junit import TestCase
 from pitstop.testing.runner import PytestRun, run_pytest
@@ -42,6 +43,8 @@ class SmokeResult:
     """pytest was stopped when the run reached the budget (tests after it did not run)."""
     interrupted_at: str | None = None
     """Where the stopped run was (``tests/test_x.py:12``): the test that did not finish."""
+    python_reason: str = ""
+    """Why ``python`` was chosen (``.venv in /srv/app``, ``$VIRTUAL_ENV …``)."""
 
     @property
     def over_budget(self) -> bool:
@@ -79,7 +82,7 @@ def matches(pattern: str, nodeid: str) -> bool:
 
 
 def summarize(run: PytestRun, *, selection: str, budget: float | None, slow_test: float,
-              slowest: int, python: Path) -> SmokeResult:
+              slowest: int, python: Interpreter) -> SmokeResult:
     failed, errors = run.count("failed"), run.count("error")
     slow = tuple(c for c in run.slowest(len(run.cases)) if c.duration > slow_test)
     status: SmokeStatus = "passed"
@@ -92,24 +95,27 @@ def summarize(run: PytestRun, *, selection: str, budget: float | None, slow_test
         failed=failed, errors=errors, skipped=run.count("skipped"),
         duration=round(run.wall_seconds, 3), budget=budget, slow_threshold=slow_test,
         slow=slow, slowest=run.slowest(slowest), failures=run.failures, cases=run.cases,
-        python=str(python), output_file=str(run.output_file) if run.output_file else None,
-        stopped=run.stopped, interrupted_at=run.interrupted_at,
+        python=str(python.path), output_file=str(run.output_file) if run.output_file else None,
+        stopped=run.stopped, interrupted_at=run.interrupted_at, python_reason=python.reason,
     )
 
 
 def smoke(settings: TestSettings, project_dir: Path, *, patterns: Sequence[str] = (),
           budget: float | None = None, virtual_env: Path | None = None,
-          extra_args: Sequence[str] = (), cancel: threading.Event | None = None
-          ) -> SmokeResult:
+          project_python: Path | None = None, extra_args: Sequence[str] = (),
+          cancel: threading.Event | None = None) -> SmokeResult:
     """Run the smoke tests: ``patterns`` (node ids or paths), else ``[test] smoke_tests``,
     else every test marked ``[test] smoke_marker``.
 
     ``budget`` overrides ``[test] budget``; 0 means no budget.  Failing tests and a blown budget are
     results; a missing interpreter/pytest raises ``DependencyError`` (exit 2) and a
-    selection that selects nothing ``UsageError`` (exit 3).
+    selection that selects nothing ``UsageError`` (exit 3).  The interpreter is
+    ``[test] python``, else ``project_python`` (``[project] python``), else
+    ``virtual_env``, else the project's ``.venv``/``venv``, else pitstop's own.
     """
-    python = find_python(settings.python, project_dir, virtual_env)
-    require_modules(python, ["pytest"])
+    python = find_python(settings.python, project_dir, virtual_env,
+                         project_python=project_python)
+    require_modules(python, ["pytest"], cwd=project_dir)
     chosen = tuple(_relative(p, project_dir) for p in (tuple(patterns) or settings.smoke_tests))
     if chosen:
         args = ["-q", *settings.pytest_args, *extra_args, "--", *chosen]
@@ -125,7 +131,7 @@ def smoke(settings: TestSettings, project_dir: Path, *, patterns: Sequence[str] 
     limit = settings.budget if budget is None else budget
     if limit == 0:  # 0 means "no budget" (TOML has no null)
         limit = None
-    run = run_pytest(python, args, cwd=project_dir, timeout=settings.timeout,
+    run = run_pytest(python.path, args, cwd=project_dir, timeout=settings.timeout,
                      output_file=reports / "smoke-output.txt", what="test smoke", cancel=cancel,
                      selection=selection, empty_hint=empty_hint, stop_after=limit)
     if chosen and not run.stopped:  # a stopped run reports only the tests that finished

@@ -2,8 +2,9 @@
 
 The outcome's ``data`` is stored on the run: ``tests``, ``failed``, ``skipped``,
 ``duration``, ``slowest`` (node id and seconds) and, for coverage,
-``coverage_percent``.  Tasks find the interpreter from ``[test] python``, the
-``VIRTUAL_ENV`` pitstop was started with (``ctx.environ``), or the project's ``.venv``.
+``coverage_percent``.  Tasks find the interpreter as ``pitstop test`` does: ``[test]
+python``, ``[project] python``, the ``VIRTUAL_ENV`` pitstop was started with
+(``ctx.environ``), the project's ``.venv`` or ``venv``, else pitstop's own.
 """
 
 from __future__ import annotations
@@ -28,9 +29,10 @@ def _settings(ctx: TaskContext) -> TestSettings:
     return settings
 
 
-def _virtual_env(ctx: TaskContext) -> Path | None:
+def _where(ctx: TaskContext) -> dict[str, Any]:
     value = ctx.environ.get("VIRTUAL_ENV")
-    return Path(value) if value else None
+    return {"virtual_env": Path(value) if value else None,
+            "project_python": ctx.settings.project.python}
 
 
 def _slowest(cases: tuple[TestCase, ...]) -> list[dict[str, Any]]:
@@ -42,8 +44,7 @@ def smoke_task(ctx: TaskContext) -> TaskOutcome:
     settings = _settings(ctx)
     if ctx.dry_run:
         return TaskOutcome("dry-run", 0, "would run the smoke tests")
-    result = smoke(settings, ctx.settings.project_dir, cancel=ctx.cancel,
-                   virtual_env=_virtual_env(ctx))
+    result = smoke(settings, ctx.settings.project_dir, cancel=ctx.cancel, **_where(ctx))
     data = {
         "tests": result.tests, "failed": result.failed + result.errors,
         "skipped": result.skipped, "duration": result.duration, "budget": result.budget,
@@ -74,8 +75,7 @@ def coverage_task(ctx: TaskContext) -> TaskOutcome:
     settings = _settings(ctx)
     if ctx.dry_run:
         return TaskOutcome("dry-run", 0, "would run the tests with coverage")
-    result = coverage(settings, ctx.settings.project_dir, cancel=ctx.cancel,
-                      virtual_env=_virtual_env(ctx))
+    result = coverage(settings, ctx.settings.project_dir, cancel=ctx.cancel, **_where(ctx))
     data = {
         "tests": result.tests, "failed": result.failed + result.errors,
         "skipped": result.skipped, "duration": result.duration,
