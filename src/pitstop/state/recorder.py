@@ -39,6 +39,12 @@ class Token:
     run_id: str | None
     url: str | None = None
     started: float = 0.0
+    settings: Settings | None = None
+    """Set for a top-level run (no parent): its start and finish are announced to the
+    run observers (:func:`pitstop.capability.announce`)."""
+    capability: str = ""
+    verb: str = ""
+    trigger: str = ""
 
 
 def status_for(exit_code: int) -> str:
@@ -162,6 +168,10 @@ class StateRecorder:
                     capability=capability, verb=verb, parent_id=invocation.parent_id)
             except Exception as exc:  # noqa: BLE001 - recording never fails the verb
                 self._failed(url, exc)
+        if token.run_id is not None and invocation.parent_id is None:
+            token.settings, token.capability, token.verb = settings, capability, verb
+            token.trigger = invocation.trigger
+            _announce(token, "start")
         return token
 
     def finish(self, token: Any, *, result: Any = None,
@@ -177,6 +187,8 @@ class StateRecorder:
                 runs.finish_run(writer, token.run_id, status, code, message, result=data)
             except Exception as exc:  # noqa: BLE001 - recording never fails the verb
                 self._failed(token.url, exc)
+                return
+        _announce(token, "finish", status, code)
 
     def close(self) -> None:
         with self._lock:
@@ -186,6 +198,18 @@ class StateRecorder:
                 except Exception:  # noqa: BLE001 - closing is best effort
                     pass
             self._writers.clear()
+
+
+def _announce(token: Token, event: str, status: str | None = None,
+              code: int | None = None) -> None:
+    if token.settings is None or token.run_id is None:
+        return  # a call inside another run: that run is announced
+    from pitstop.capability import RunEvent, announce
+
+    announce(token.settings, RunEvent(
+        "start" if event == "start" else "finish", token.run_id,
+        f"{token.capability} {token.verb}", "verb", token.trigger, status, code,
+        token.capability))
 
 
 def _options(options: Any) -> dict[str, Any]:
