@@ -51,6 +51,8 @@ BUILTIN: tuple[str, ...] = (
     "pitstop.scan.descriptor:CAPABILITY",
     "pitstop.release.descriptor:CAPABILITY",
     "pitstop.testing.descriptor:CAPABILITY",
+    "pitstop.schedule.descriptor:CAPABILITY",
+    "pitstop.notify.descriptor:CAPABILITY",
 )
 """Every built-in capability's descriptor, in the order of ``pitstop --help``."""
 

@@ -96,11 +96,13 @@ def show(app: AppContext, run_id: str, tail: int, as_json: bool) -> int:
     with _open(app) as store:
         run = store.get_run(run_id)
         children = store.list_runs(limit=100, parent_id=run.id) if run else []
+        notices = _notifications(store, run.id) if run else []
     if run is None:
         raise UsageError(f"no run with id '{run_id}' (or the prefix is ambiguous)",
                          hint="`pitstop history` lists run ids")
     if as_json:
-        emit_json({**run_json(run), "children": [run_json(c) for c in children]})
+        emit_json({**run_json(run), "children": [run_json(c) for c in children],
+                   "notifications": [n.to_dict() for n in notices]})
         return 0
     echo(f"run {run.id}  {run.kind} '{run.target}'  {run.status}"
          f"  exit {'' if run.exit_code is None else run.exit_code}")
@@ -128,9 +130,19 @@ def show(app: AppContext, run_id: str, tail: int, as_json: bool) -> int:
              "" if t.exit_code is None else t.exit_code, t.error or "")
             for t in run.tasks
         ], keys=("task",))
+    if notices:
+        table(["notified", "kind", "event", "status", "attempts", "answer"], [
+            (n.notifier, n.kind, n.event, n.status, n.attempts, n.response or n.error or "")
+            for n in notices], title="notifications", keys=("notified",))
     if tail:
         _show_logs(run, tail)
     return 0
+
+
+def _notifications(store: Any, run_id: str) -> list[Any]:
+    from pitstop.notify.records import for_run
+
+    return for_run(store, run_id)
 
 
 def _show_origin(run: RunRecord) -> None:

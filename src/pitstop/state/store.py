@@ -214,6 +214,12 @@ class StateStore:
     def close(self) -> None:
         self._engine.dispose()
 
+    @property
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine, for the capabilities' own tables of
+        :mod:`pitstop.state.schema` (schedule firings, notifications)."""
+        return self._engine
+
     def _ensure_schema(self) -> None:
         import sqlalchemy as sa
 
@@ -494,6 +500,9 @@ class StateStore:
             conn.execute(r.delete().where(r.c.id.in_(doomed)))
             conn.execute(schema.health_checks.delete()
                          .where(schema.health_checks.c.run_id.in_(doomed)))
+            conn.execute(schema.notifications.delete()
+                         .where(schema.notifications.c.run_id.in_(doomed)))
+            conn.execute(schema.firings.delete().where(schema.firings.c.run_id.in_(doomed)))
         return records
 
     # -- health checks -------------------------------------------------------------
