@@ -103,6 +103,32 @@ class Cron:
                 return
             yield when
 
+    def last_before(self, instant: dt.datetime) -> dt.datetime | None:
+        """The last firing at or before ``instant`` (``None``: none in 50 years)."""
+        from cronsim import CronSim
+
+        instant = instant.astimezone(UTC)
+        zone = self.zone
+        if zone is None:
+            start: dt.datetime = instant.replace(tzinfo=None)
+        elif not self.fixed_time:
+            start = instant.astimezone(zone)
+        else:
+            start = instant.astimezone(zone).replace(tzinfo=None)
+        for count, moment in enumerate(CronSim(self.normalized,
+                                               start + dt.timedelta(seconds=1), reverse=True)):
+            if zone is None:
+                when = moment.replace(tzinfo=UTC)
+            elif not self.fixed_time:
+                when = moment.astimezone(UTC)
+            else:
+                when = _wall_to_utc(moment, zone)
+            if when <= instant:
+                return when
+            if count > 1000:  # pragma: no cover - a wall time maps after it only near a gap
+                return None
+        return None
+
     def iter_after(self, instant: dt.datetime) -> Iterator[dt.datetime]:
         """Every firing strictly after ``instant``, in order, as aware UTC times."""
         from cronsim import CronSim

@@ -301,17 +301,17 @@ class Scheduler:
             log.info("schedule %s: %s", entry.name, note)
             self._fire(entry, epoch(in_window[-1]), "catchup", note=note)
             return
-        if not late:
-            log.info("schedule %s: firings missed while no scheduler ran are older than the "
-                     "catch-up window and were not run", entry.name)
+        latest = late[-1] if late else entry.cron.last_before(now - dt.timedelta(
+            seconds=max(entry.spec.catchup, self.late)))
+        if latest is None:
             return
-        note = (f"missed while no scheduler ran ({len(late)} firing(s){more}); "
-                + ("outside the catch-up window" if entry.spec.catchup
-                   else "catchup is off"))
-        if self.firings.claim(entry.name, epoch(late[-1]), "schedule", status="missed",
+        count = f"{len(late)} firing(s){more}" if late else "firings"
+        note = (f"missed while no scheduler ran ({count}); "
+                + ("outside the catch-up window" if entry.spec.catchup else "catchup is off"))
+        if self.firings.claim(entry.name, epoch(latest), "schedule", status="missed",
                               note=note):
             log.warning("schedule %s: %s", entry.name, note)
-            self._emit(entry, epoch(late[-1]), "schedule", "missed", note=note)
+            self._emit(entry, epoch(latest), "schedule", "missed", note=note)
 
     def _fire(self, entry: Entry, fire_at: int, trigger: str, note: str | None = None) -> None:
         if not self.firings.claim(entry.name, fire_at, trigger, note=note):
