@@ -226,6 +226,9 @@ class StateStore:
         from pitstop.state import schema
 
         with self._engine.begin() as conn:
+            if conn.dialect.name == "postgresql":  # processes starting together (two
+                # schedulers) create or upgrade the tables one at a time
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(7238001)"))
             fresh = not sa.inspect(conn).has_table(schema.runs.name)
             schema.metadata.create_all(conn)
             row = conn.execute(
