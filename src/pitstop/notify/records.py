@@ -29,8 +29,7 @@ class NotificationRecord:
     def to_dict(self) -> dict[str, Any]:
         from pitstop.capability import jsonable
 
-        data: dict[str, Any] = jsonable(self)
-        return data
+        return {f.name: jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)}
 
 
 def record(store: StateStore, *, run_id: str | None, notifier: str, kind: str, event: str,
