@@ -295,3 +295,27 @@ cron = "* * * * * *"
     assert len([f for f in fired if f.status == "done"]) >= 2
     assert not [f for f in fired if f.status in ("claimed", "running", "waiting")]
     assert scheduler.wait_for_runs(0)
+
+
+def test_stopping_interrupts_runs_in_flight_and_records_them(project: Path,
+                                                             make_scheduler: Make) -> None:
+    settings = write_settings(project, """
+[tasks.forever]
+run = "sleep 300"
+[schedules.long]
+workflow = "forever"
+cron = "0 * * * *"
+""")
+    t0 = utc("2025-06-01T11:59:59+00:00")
+    scheduler, clock, events = make_scheduler(settings, t0, stop_grace=0.0)
+    scheduler.tick()
+    clock.advance(1)
+    scheduler.tick()
+    events.wait_for("started")
+    scheduler.stop(wait=False, cancel_runs=True)
+    assert scheduler.wait_for_runs(60)
+    finished = events.wait_for("finished")[0]
+    assert finished.status == "interrupted"
+    run = scheduled_runs(settings)[0]
+    assert run.status == "interrupted" and run.exit_code == 130
+    assert firings(settings, "long")[0].status == "done"
