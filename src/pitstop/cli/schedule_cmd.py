@@ -23,6 +23,27 @@ def _when(local: str) -> str:
     return local.replace("T", " ")
 
 
+def _short(firings: Any) -> str:
+    """``12-07 02:30, 12-08 02:30`` (seconds shown when a firing has them)."""
+    import datetime as dt
+
+    times = [dt.datetime.fromisoformat(f.local) for f in firings]
+    with_seconds = any(t.second for t in times)
+    return ", ".join(t.strftime("%m-%d %H:%M:%S" if with_seconds else "%m-%d %H:%M")
+                     for t in times)
+
+
+def _duration(seconds: float) -> str:
+    if not seconds:
+        return "off"
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        count, seconds = divmod(seconds, size)
+        if count:
+            parts.append(f"{count:g}{unit}")
+    return "".join(parts) or f"{seconds:g}s"
+
+
 def _last(last: Any) -> str:
     if last is None:
         return ""
@@ -54,12 +75,11 @@ def list_(app: AppContext, count: int, as_json: bool) -> int:
     if not result.schedules:
         echo("no schedules: add a [schedules.NAME] table to pitstop.toml (docs/schedule.md)")
         return 0
-    table(["schedule", "runs", "cron", "time zone", "overlap", "catch-up", "next", "last"], [
-        (s.name, s.workflow, s.cron, s.timezone, s.overlap,
-         f"{s.catchup_seconds:g}s" if s.catchup_seconds else "off",
-         "\n".join(_when(f.local) for f in s.next) if s.enabled else "disabled",
-         _last(s.last))
-        for s in result.schedules], keys=("schedule",))
+    table(["schedule", "runs", "cron", "time zone", "overlap", "catch-up",
+           "next (local time)", "last"], [
+        (s.name, s.workflow, s.cron, s.timezone, s.overlap, _duration(s.catchup_seconds),
+         _short(s.next) if s.enabled else "disabled", _last(s.last))
+        for s in result.schedules], keys=("schedule", "cron"))
     return 0
 
 

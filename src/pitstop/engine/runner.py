@@ -129,6 +129,34 @@ def _not_routed(record: logging.LogRecord) -> bool:
     return getattr(_task_sink, "sink", None) is None or record.name == "pitstop.run"
 
 
+_routing_lock = threading.Lock()
+_routing_state: dict[str, Any] = {"runs": 0, "handler": None, "filtered": []}
+
+
+def _routing(on: bool) -> None:
+    """Route library log records into the running built-in task's log while any run is
+    going: one handler however many runs a process has at once (the scheduler, the web
+    page), so a line is written once and the display's filters stay until the last
+    run ends."""
+    with _routing_lock:
+        root = logging.getLogger("pitstop")
+        if on:
+            _routing_state["runs"] += 1
+            if _routing_state["runs"] == 1:
+                _routing_state["handler"] = _RoutingHandler()
+                _routing_state["filtered"] = list(root.handlers)
+                for handler in _routing_state["filtered"]:
+                    handler.addFilter(_not_routed)
+                root.addHandler(_routing_state["handler"])
+            return
+        _routing_state["runs"] -= 1
+        if _routing_state["runs"] == 0:
+            root.removeHandler(_routing_state["handler"])
+            for handler in _routing_state["filtered"]:
+                handler.removeFilter(_not_routed)
+            _routing_state["handler"], _routing_state["filtered"] = None, []
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -198,12 +226,7 @@ class Runner:
         heartbeat_stop = threading.Event()
         heartbeat = threading.Thread(target=self._heartbeat, args=(heartbeat_stop,), daemon=True)
         heartbeat.start()
-        routing = _RoutingHandler()
-        root = logging.getLogger("pitstop")
-        handlers = list(root.handlers)
-        for handler in handlers:
-            handler.addFilter(_not_routed)
-        root.addHandler(routing)
+        _routing(True)
         interrupted = False
         try:
             self._schedule()
@@ -212,9 +235,7 @@ class Runner:
             self.cancel.set()
             self._drain()
         finally:
-            root.removeHandler(routing)
-            for handler in handlers:
-                handler.removeFilter(_not_routed)
+            _routing(False)
             heartbeat_stop.set()
         return self._finish(started, interrupted)
 
