@@ -39,7 +39,7 @@ import functools
 import importlib
 import logging
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, ParamSpec, Protocol, TypeVar
 
@@ -223,6 +223,9 @@ class Capability:
     sections: tuple[Section, ...] = ()
     check_kinds: tuple[Extension, ...] = ()
     reporters: tuple[Extension, ...] = ()
+    observers: tuple[Extension, ...] = ()
+    """Run observers (``fn(settings, event: RunEvent)``) the fronts install: told when
+    any recorded run starts and finishes (notifications)."""
     origin: str = "pitstop"
     """``pitstop`` for a built-in capability, else the distribution that provides it."""
 
@@ -272,6 +275,9 @@ class TaskContext:
     built-in tasks read it from here, never from ``os.environ``."""
     user: str | None = None
     """Who started the run (recorded on the verb runs the task makes)."""
+    params: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    """The run's parameter values (what the workflow declares; secrets included, so
+    never log them unmasked)."""
 
 
 # -- one history: every verb call recorded, whichever front made it ----------------------
@@ -303,7 +309,38 @@ class Recorder(Protocol):
                error: BaseException | None = None) -> None: ...
 
 
+@dataclasses.dataclass(frozen=True)
+class RunEvent:
+    """A recorded run started or finished: what :class:`RunObserver`\\ s are told.
+
+    Only top-level runs are announced — a workflow or task run, or a verb called
+    directly from a front — never the verb runs a workflow makes."""
+
+    event: Literal["start", "finish"]
+    run_id: str
+    target: str
+    """The workflow or task name, or ``"capability verb"``."""
+    kind: str
+    """``workflow``, ``task`` or ``verb``."""
+    trigger: str
+    status: str | None = None
+    """How the run ended (``success``, ``failed``, ``interrupted``, ``dry-run``);
+    ``None`` at the start."""
+    exit_code: int | None = None
+    capability: str | None = None
+
+
+class RunObserver(Protocol):
+    """Told of every run start and finish (:func:`announce`).  May be slow (it sends
+    notifications) but must never raise into the run; :func:`announce` turns an
+    exception into one warning."""
+
+    def __call__(self, settings: Settings, event: RunEvent, /) -> None: ...
+
+
 _recorder: Recorder | None = None
+_observers: tuple[RunObserver, ...] = ()
+_log = logging.getLogger("pitstop.observers")
 _invocation: contextvars.ContextVar[Invocation] = contextvars.ContextVar(
     "pitstop_invocation", default=Invocation())  # noqa: B039 - frozen, never mutated
 
@@ -314,6 +351,32 @@ def install_recorder(recorder: Recorder | None) -> Recorder | None:
     global _recorder
     previous, _recorder = _recorder, recorder
     return previous
+
+
+def install_observers(observers: tuple[RunObserver, ...]) -> tuple[RunObserver, ...]:
+    """Tell ``observers`` of every run from now on; returns the previous ones.  Fronts
+    install :func:`pitstop.registry.observers` at start-up, with the recorder."""
+    global _observers
+    previous, _observers = _observers, tuple(observers)
+    return previous
+
+
+def announce(settings: Settings, event: RunEvent) -> None:
+    """Tell every installed observer about ``event``.  Never raises: an observer that
+    fails is one warning, and the run's status and exit code stay what they were."""
+    announce_to(_observers, settings, event)
+
+
+def announce_to(observers: Iterable[RunObserver], settings: Settings, event: RunEvent) -> None:
+    """:func:`announce` to ``observers``."""
+    for observer in observers:
+        try:
+            observer(settings, event)
+        except Exception as exc:  # noqa: BLE001 - an observer never breaks a run
+            from pitstop.redact import redact
+
+            _log.warning("run %s: an observer failed: %s", event.run_id,
+                         redact(f"{type(exc).__name__}: {exc}"))
 
 
 def current_invocation() -> Invocation:

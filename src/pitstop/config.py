@@ -9,7 +9,10 @@ file, the configuration file, the defaults below.  Every default lives in this m
 every value remembers where it came from (``Settings.origins``).
 
 Capability sections (``[migrate]``, ``[backup]``, ``[checks]`` …) are frozen
-dataclasses owned by their capability.  This module does not know them: the front
+dataclasses owned by their capability.  A section whose class sets the class variable
+``named_tables = True`` is a table of named tables (``[schedules.nightly]``,
+``[notify.ops]``): each sub-table is parsed into the class, and
+:meth:`Settings.tables` gives them by name.  This module does not know them: the front
 hands :func:`load_settings` the registry's ``sections`` (table name → ``module:Class``,
 see :mod:`pitstop.registry`), and a section class is imported only when a file uses
 its table or a verb asks for it (:meth:`Settings.section`), so loading stays cheap.
@@ -26,6 +29,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from pitstop import config_env
+from pitstop.config_params import ParamSpec, check_param_names
 from pitstop.errors import ConfigError
 from pitstop.schema import Duration, SchemaContext, convert, parse_table
 
@@ -92,8 +96,11 @@ class TaskSpec:
     level: Literal["read", "write", "admin"] = "write"
     description: str = ""
     allow_failure: bool = False
+    params: Mapping[str, ParamSpec] = dataclasses.field(
+        default_factory=lambda: types.MappingProxyType({}))
 
     def __post_init__(self) -> None:
+        check_param_names(self.params)
         if self.retries < 0:
             raise ValueError("retries: expected a number of retries >= 0")
         if self.timeout is not None and self.timeout <= 0:
@@ -124,6 +131,13 @@ class Settings:
         default_factory=lambda: types.MappingProxyType({})
     )
     workflows: Mapping[str, tuple[tuple[str, ...], ...]] = dataclasses.field(
+        default_factory=lambda: types.MappingProxyType({})
+    )
+    workflow_params: Mapping[str, Mapping[str, ParamSpec]] = dataclasses.field(
+        default_factory=lambda: types.MappingProxyType({})
+    )
+    """The parameters each workflow declares (``[workflows.NAME.params]``)."""
+    workflow_descriptions: Mapping[str, str] = dataclasses.field(
         default_factory=lambda: types.MappingProxyType({})
     )
     raw_sections: Mapping[str, Mapping[str, Any]] = dataclasses.field(
@@ -166,14 +180,9 @@ class Settings:
     def section(self, cls: type[S]) -> S:
         """The typed settings of the capability section parsed into ``cls`` (its
         defaults when the file has no such table)."""
-        target = f"{cls.__module__}:{cls.__qualname__}"
-        for name, registered in self.sections.items():
-            if registered == target:
-                value = self.section_named(name)
-                assert isinstance(value, cls)
-                return value
-        raise KeyError(f"{target} is not a registered settings section "
-                       "(load settings through pitstop.registry.load_settings)")
+        value = self.section_named(self._section_name(cls))
+        assert isinstance(value, cls)
+        return value
 
     def with_section(self, value: Any) -> Settings:
         """A copy of these settings whose section of ``type(value)`` is ``value``: for a
@@ -181,21 +190,41 @@ class Settings:
 
             settings = load_settings(repo).with_section(ReleaseSettings(initial="1.0.0"))
         """
-        target = f"{type(value).__module__}:{type(value).__qualname__}"
+        name = self._section_name(type(value))
+        return dataclasses.replace(self, _section_cache={**self._section_cache, name: value})
+
+    def tables(self, cls: type[S]) -> Mapping[str, S]:
+        """The named tables of a section whose class sets ``named_tables = True``
+        (``[schedules.NAME]`` → ``{NAME: cls}``; empty when the file has none)."""
+        value: Mapping[str, S] = self.section_named(self._section_name(cls))
+        return value
+
+    def _section_name(self, cls: type[Any]) -> str:
+        """The table name the registry gave the section class ``cls``."""
+        target = f"{cls.__module__}:{cls.__qualname__}"
         for name, registered in self.sections.items():
             if registered == target:
-                return dataclasses.replace(self, _section_cache={**self._section_cache,
-                                                                 name: value})
+                return name
         raise KeyError(f"{target} is not a registered settings section "
                        "(load settings through pitstop.registry.load_settings)")
 
     def section_named(self, name: str) -> Any:
-        """The section ``[name]`` as its dataclass (for generic displays; verbs use the
-        typed :meth:`section`)."""
+        """The section ``[name]`` as its dataclass, or a mapping of its named tables
+        (for generic displays; verbs use the typed :meth:`section` and :meth:`tables`)."""
         if name not in self._section_cache:
             cls = _section_class(self.sections, name)
             ctx = SchemaContext(self.config_file, self.project_dir)
-            self._section_cache[name] = parse_table(cls, self.raw_sections.get(name, {}), name, ctx)
+            raw = self.raw_sections.get(name, {})
+            if getattr(cls, "named_tables", False):
+                parsed = {}
+                for table, data in raw.items():
+                    if not isinstance(data, dict):
+                        raise ConfigError(f"expected a table [{name}.{table}], got {data!r}",
+                                          file=self.config_file, key=f"{name}.{table}")
+                    parsed[table] = parse_table(cls, data, f"{name}.{table}", ctx)
+                self._section_cache[name] = types.MappingProxyType(parsed)
+            else:
+                self._section_cache[name] = parse_table(cls, raw, name, ctx)
         return self._section_cache[name]
 
 
@@ -281,32 +310,62 @@ _CORE_KEYS = {
 }
 
 
-def _parse_workflows(
-    data: Any, ctx: SchemaContext
-) -> types.MappingProxyType[str, tuple[tuple[str, ...], ...]]:
-    if not isinstance(data, dict):
-        raise ConfigError("expected a table of workflow = [steps]", file=ctx.file, key="workflows")
-    workflows: dict[str, tuple[tuple[str, ...], ...]] = {}
-    for name, steps in data.items():
-        key = f"workflows.{name}"
-        if not isinstance(steps, list) or not steps:
+def _parse_steps(steps: Any, key: str, ctx: SchemaContext) -> tuple[tuple[str, ...], ...]:
+    if not isinstance(steps, list) or not steps:
+        raise ConfigError(
+            "expected a non-empty list of task names (a nested list runs in parallel)",
+            file=ctx.file, key=key,
+        )
+    parsed: list[tuple[str, ...]] = []
+    for i, step in enumerate(steps):
+        if isinstance(step, str) and step:
+            parsed.append((step,))
+        elif isinstance(step, list) and step and all(isinstance(s, str) and s for s in step):
+            parsed.append(tuple(step))
+        else:
             raise ConfigError(
-                "expected a non-empty list of task names (a nested list runs in parallel)",
+                f"step {i + 1}: expected a task name or a list of task names, got {step!r}",
                 file=ctx.file, key=key,
             )
-        parsed: list[tuple[str, ...]] = []
-        for i, step in enumerate(steps):
-            if isinstance(step, str) and step:
-                parsed.append((step,))
-            elif isinstance(step, list) and step and all(isinstance(s, str) and s for s in step):
-                parsed.append(tuple(step))
-            else:
-                raise ConfigError(
-                    f"step {i + 1}: expected a task name or a list of task names, got {step!r}",
-                    file=ctx.file, key=key,
-                )
-        workflows[name] = tuple(parsed)
-    return types.MappingProxyType(workflows)
+    return tuple(parsed)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Workflows:
+    steps: dict[str, tuple[tuple[str, ...], ...]]
+    params: dict[str, Mapping[str, ParamSpec]]
+    descriptions: dict[str, str]
+
+
+def _parse_workflows(data: Any, ctx: SchemaContext) -> _Workflows:
+    """``name = [steps]``, or a table ``[workflows.name]`` with ``steps``,
+    ``description`` and ``params``."""
+    if not isinstance(data, dict):
+        raise ConfigError("expected a table of workflow = [steps]", file=ctx.file, key="workflows")
+    found = _Workflows({}, {}, {})
+    for name, value in data.items():
+        key = f"workflows.{name}"
+        if not isinstance(value, dict):
+            found.steps[name] = _parse_steps(value, key, ctx)
+            continue
+        unknown = sorted(set(value) - {"steps", "description", "params"})
+        if unknown:
+            raise ConfigError(f"unknown key '{unknown[0]}'; known keys: description, params, "
+                              "steps", file=ctx.file, key=f"{key}.{unknown[0]}")
+        if "steps" not in value:
+            raise ConfigError("a workflow table needs steps = [task names]", file=ctx.file,
+                              key=key)
+        found.steps[name] = _parse_steps(value["steps"], f"{key}.steps", ctx)
+        found.descriptions[name] = convert(value.get("description", ""), str,
+                                           f"{key}.description", ctx)
+        params = convert(value.get("params", {}), Mapping[str, ParamSpec], f"{key}.params", ctx)
+        try:
+            check_param_names(params)
+        except ValueError as exc:
+            raise ConfigError(str(exc).removeprefix("params: "), file=ctx.file,
+                              key=f"{key}.params") from None
+        found.params[name] = params
+    return found
 
 
 def _resolve_sqlite(url: str, base: Path) -> str:
@@ -457,8 +516,9 @@ def load_settings(
         if not isinstance(table, dict):
             raise ConfigError(f"expected a table [tasks.{name}]", file=path, key=f"tasks.{name}")
         tasks[name] = parse_table(TaskSpec, table, f"tasks.{name}", ctx)
-    workflows = _parse_workflows(data["workflows"], ctx) if "workflows" in data else None
-    _check_names(tasks, workflows or {}, path)
+    parsed_workflows = _parse_workflows(data.get("workflows", {}), ctx)
+    workflows = parsed_workflows.steps
+    _check_names(tasks, workflows, path)
 
     # .env, the environment, then flags
     dotenv_path, origins["env_file"] = _env_file_path(data, env_file, cwd, project_dir, path)
@@ -510,7 +570,9 @@ def load_settings(
         metrics=metrics,
         project=project,
         tasks=types.MappingProxyType(tasks),
-        workflows=workflows if workflows is not None else types.MappingProxyType({}),
+        workflows=types.MappingProxyType(workflows),
+        workflow_params=types.MappingProxyType(parsed_workflows.params),
+        workflow_descriptions=types.MappingProxyType(parsed_workflows.descriptions),
         raw_sections=types.MappingProxyType(used),
         origins=types.MappingProxyType(origins),
         env_file=dotenv.path if dotenv else None,

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -179,3 +180,24 @@ def env_settings(
                 f"ignoring {var}={text!r} from {where}: pitstop expects {expected} "
                 f"(set PITSTOP_{var} to give pitstop a value of its own)")
     return list(settings.values()), warnings
+
+
+_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+def expand_env(text: str, environ: Mapping[str, str]) -> str:
+    """``text`` with each ``${VAR}`` (or ``${VAR:-default}``) replaced from ``environ``;
+    raises :class:`KeyError` naming a variable that is unset and has no default.  Used
+    for values that come from the environment at the moment they are needed (a
+    webhook URL, a schedule's parameters), so the file never holds the secret."""
+
+    def replace(match: re.Match[str]) -> str:
+        name, default = match.group(1), match.group(2)
+        value = environ.get(name)
+        if value is None or (value == "" and default is not None):
+            if default is None:
+                raise KeyError(name)
+            return default
+        return value
+
+    return _REFERENCE.sub(replace, text)

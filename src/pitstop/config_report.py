@@ -66,6 +66,10 @@ def describe_settings(settings: Settings) -> list[SettingValue]:
             continue
         obj = settings.section_named(name)
         raw = settings.raw_sections[name]
+        if isinstance(obj, Mapping):  # named tables: [schedules.nightly], [notify.ops]
+            for table, value in obj.items():
+                rows.append(SettingValue(f"{name}.{table}", _plain(value), file_origin))
+            continue
         for f in dataclasses.fields(obj):
             origin = file_origin if f.name in raw or f.name.replace("_", "-") in raw else "default"
             rows.append(SettingValue(f"{name}.{f.name}", _plain(getattr(obj, f.name)), origin))

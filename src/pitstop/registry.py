@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pitstop.capability import Capability, Command, Task, Verb, load_target
 
 if TYPE_CHECKING:
+    from pitstop.capability import RunEvent, RunObserver
     from pitstop.config import Settings
 
 log = logging.getLogger("pitstop.plugins")
@@ -50,6 +51,8 @@ BUILTIN: tuple[str, ...] = (
     "pitstop.scan.descriptor:CAPABILITY",
     "pitstop.release.descriptor:CAPABILITY",
     "pitstop.testing.descriptor:CAPABILITY",
+    "pitstop.schedule.descriptor:CAPABILITY",
+    "pitstop.notify.descriptor:CAPABILITY",
 )
 """Every built-in capability's descriptor, in the order of ``pitstop --help``."""
 
@@ -246,6 +249,40 @@ def extensions() -> dict[str, dict[str, str]]:
         if group in found and point.name not in found[group]:
             found[group][point.name] = point.target
     return found
+
+
+class _Observers:
+    """Every capability's run observers, imported on the first event (so installing
+    them costs a front nothing at start-up)."""
+
+    def __init__(self) -> None:
+        self._loaded: list[Any] | None = None
+
+    def _load(self) -> list[Any]:
+        with _lock:
+            if self._loaded is None:
+                loaded = []
+                for cap in capabilities().values():
+                    for observer in cap.observers:
+                        try:
+                            loaded.append(load_target(observer.target))
+                        except Exception as exc:  # noqa: BLE001 - a plugin never breaks a run
+                            log.warning("run observer %s of %s cannot be loaded and is "
+                                        "ignored: %s: %s", observer.target, cap.name,
+                                        type(exc).__name__, exc)
+                self._loaded = loaded
+            return self._loaded
+
+    def __call__(self, settings: Settings, event: RunEvent, /) -> None:
+        from pitstop.capability import announce_to
+
+        announce_to(self._load(), settings, event)
+
+
+def observers() -> tuple[RunObserver, ...]:
+    """What fronts install with :func:`pitstop.capability.install_observers`: every
+    capability's run observers (notifications …), loaded when a run is first announced."""
+    return (_Observers(),)
 
 
 def plugins(*, load: bool = True) -> list[PluginInfo]:

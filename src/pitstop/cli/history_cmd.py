@@ -12,7 +12,7 @@ import click
 from pitstop.cli.common import AppContext, json_option, pass_app
 from pitstop.errors import UsageError
 from pitstop.output import echo, emit_json, table
-from pitstop.state.store import HealthCheckRecord, RunRecord, TaskRunRecord
+from pitstop.state.store import HealthCheckRecord, RunRecord
 
 STATUSES = ["running", "success", "failed", "dry-run", "interrupted", "abandoned"]
 TRIGGERS = ["cli", "workflow", "web", "schedule", "catchup", "worker", "api"]
@@ -25,30 +25,8 @@ def _iso(value: Any) -> str | None:
     return result
 
 
-def _tasks_json(tasks: tuple[TaskRunRecord, ...]) -> list[dict[str, Any]]:
-    final: dict[str, TaskRunRecord] = {}
-    for record in tasks:
-        final[record.task] = record  # the last attempt wins
-    return [
-        {"name": r.task, "status": r.status, "exit_code": r.exit_code,
-         "command_exit_code": r.command_exit_code, "attempts": r.attempt,
-         "started_at": _iso(r.started_at), "finished_at": _iso(r.finished_at),
-         "duration_seconds": r.duration_seconds, "log": r.log_path, "error": r.error,
-         "data": r.data}
-        for r in final.values()
-    ]
-
-
 def run_json(run: RunRecord) -> dict[str, Any]:
-    return {
-        "id": run.id, "target": run.target, "kind": run.kind, "status": run.status,
-        "exit_code": run.exit_code, "started_at": _iso(run.started_at),
-        "finished_at": _iso(run.finished_at), "duration_seconds": run.duration_seconds,
-        "trigger": run.trigger, "user": run.user, "host": run.host, "pid": run.pid,
-        "capability": run.capability, "verb": run.verb, "parent_id": run.parent_id,
-        "options": run.params if run.kind == "verb" else None,
-        "error": run.error, "result": run.result, "tasks": _tasks_json(run.tasks),
-    }
+    return run.to_dict()
 
 
 def _seconds(value: float | None) -> str:
@@ -118,11 +96,13 @@ def show(app: AppContext, run_id: str, tail: int, as_json: bool) -> int:
     with _open(app) as store:
         run = store.get_run(run_id)
         children = store.list_runs(limit=100, parent_id=run.id) if run else []
+        notices = _notifications(store, run.id) if run else []
     if run is None:
         raise UsageError(f"no run with id '{run_id}' (or the prefix is ambiguous)",
                          hint="`pitstop history` lists run ids")
     if as_json:
-        emit_json({**run_json(run), "children": [run_json(c) for c in children]})
+        emit_json({**run_json(run), "children": [run_json(c) for c in children],
+                   "notifications": [n.to_dict() for n in notices]})
         return 0
     echo(f"run {run.id}  {run.kind} '{run.target}'  {run.status}"
          f"  exit {'' if run.exit_code is None else run.exit_code}")
@@ -132,6 +112,7 @@ def show(app: AppContext, run_id: str, tail: int, as_json: bool) -> int:
         echo(f"part of run {run.parent_id}")
     if run.kind == "verb" and run.params:
         echo("options: " + ", ".join(f"{k}={v}" for k, v in sorted(run.params.items())))
+    _show_origin(run)
     if run.error:
         echo(f"error: {run.error}")
     if run.result:
@@ -149,9 +130,34 @@ def show(app: AppContext, run_id: str, tail: int, as_json: bool) -> int:
              "" if t.exit_code is None else t.exit_code, t.error or "")
             for t in run.tasks
         ], keys=("task",))
+    if notices:
+        table(["notified", "kind", "event", "status", "attempts", "answer"], [
+            (n.notifier, n.kind, n.event, n.status, n.attempts, n.response or n.error or "")
+            for n in notices], title="notifications", keys=("notified",))
     if tail:
         _show_logs(run, tail)
     return 0
+
+
+def _notifications(store: Any, run_id: str) -> list[Any]:
+    from pitstop.notify.records import for_run
+
+    return for_run(store, run_id)
+
+
+def _show_origin(run: RunRecord) -> None:
+    """Parameters, the schedule that fired it, the run it retried."""
+    if run.kind == "verb":
+        return
+    params = run.params.get("params") or {}
+    if params:
+        echo("params: " + ", ".join(f"{k}={v}" for k, v in params.items()))
+    if run.params.get("schedule"):
+        echo(f"fired by schedule '{run.params['schedule']}' for {run.params.get('fired_at')}")
+    if run.params.get("retry_of"):
+        reused = run.params.get("reused") or []
+        echo(f"retry of run {run.params['retry_of']} ({run.params.get('retry')})"
+             + (f"; reused: {', '.join(reused)}" if reused else ""))
 
 
 def _show_result(result: dict[str, Any]) -> None:
@@ -256,3 +262,57 @@ def sweep(app: AppContext, kill: bool, as_json: bool) -> int:
         echo(f"{len(killed)} leftover process group(s) stopped"
              + (f": pids {', '.join(map(str, killed))}" if killed else ""))
     return 0
+
+
+@history.command()
+@click.argument("run_id")
+@click.option("--failed", is_flag=True,
+              help="Rerun the tasks that did not succeed and what depends on them (the "
+                   "default).")
+@click.option("--from", "from_task", metavar="TASK", default=None,
+              help="Rerun TASK and everything after it.")
+@click.option("-p", "--param", "params", metavar="NAME=VALUE", multiple=True,
+              help="Change a parameter, or give a secret one again (repeat for several).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Run at most N tasks at once [default: number of CPUs].")
+@click.option("-k", "--keep-going", is_flag=True,
+              help="After a failure, still run the tasks that do not depend on it.")
+@json_option
+@pass_app
+def retry(app: AppContext, run_id: str, failed: bool, from_task: str | None,
+          params: tuple[str, ...], jobs: int | None, keep_going: bool, as_json: bool) -> int:
+    """Run a recorded workflow or task again with the same parameters, rerunning only
+    what did not succeed (--failed, the default) or TASK and everything after it
+    (--from TASK).  The tasks not rerun are taken as done; the new run records which
+    run it retries.  Secret parameters were never stored: give them again with --param.
+
+    Exit status: that of the new run (0, 1, 2, 130 as for `pitstop run`); 3 when the
+    run cannot be retried (unknown id, a command's run, nothing failed, bad --param).
+    """
+    import os
+    import signal
+
+    from pitstop import engine, registry
+    from pitstop.cli.render_run import RunDisplay, result_json, summary_table
+    from pitstop.cli.run_cmd import _sigterm_as_interrupt
+    from pitstop.engine.params import parse_assignments
+
+    if failed and from_task:
+        raise UsageError("--failed and --from cannot be combined",
+                         hint="--failed reruns what did not succeed; --from TASK reruns "
+                              "TASK and everything after it")
+    given = parse_assignments(params)
+    settings = app.settings()
+    previous = signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
+    try:
+        with RunDisplay(quiet=as_json, log_format=settings.log_format) as display:
+            result = engine.retry(settings, run_id, registry.tasks(), from_task=from_task,
+                                  params=given, jobs=jobs, keep_going=keep_going,
+                                  environ=os.environ, on_event=display.handle)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    if as_json:
+        emit_json(result_json(result))
+    else:
+        summary_table(result)
+    return result.exit_code

@@ -134,18 +134,21 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(args: list[str]) -> int:
-    from pitstop.capability import install_recorder, invocation
+    from pitstop.capability import install_observers, install_recorder, invocation
     from pitstop.cli.common import AppContext
+    from pitstop.registry import observers
     from pitstop.state.recorder import StateRecorder
 
     app = AppContext()
     recorder = StateRecorder(on_finish=_publish_metrics)
     previous = install_recorder(recorder)
+    previous_observers = install_observers(observers())
     try:
         with invocation(trigger="cli", user=_login()):
             code = _run(args, app)
     finally:
         install_recorder(previous)
+        install_observers(previous_observers)
         recorder.close()
     app.discard_state_of_failure(code)
     return code

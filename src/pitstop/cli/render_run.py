@@ -160,6 +160,10 @@ def result_json(result: RunResult) -> dict[str, Any]:
         "finished_at": result.finished_at.isoformat(),
         "duration_seconds": round(result.duration_seconds, 3),
         "error": result.error,
+        "params": dict(result.params),
+        "schedule": result.origin.get("schedule"),
+        "fired_at": result.origin.get("fired_at"),
+        "retry_of": result.origin.get("retry_of"),
         "tasks": [
             {"name": r.name, "status": r.status, "exit_code": r.exit_code,
              "command_exit_code": r.command_exit_code, "attempts": r.attempts,

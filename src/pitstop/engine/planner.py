@@ -4,17 +4,25 @@ A workflow is a list of steps run in order; a step that is a list runs its tasks
 parallel.  ``needs`` adds ordering edges on top, and pulls a needed task into the plan
 when the workflow does not list it (as ``make`` does).  Unknown names, cycles and bad
 task definitions are :class:`~pitstop.errors.ConfigError`\\ s raised here.
+
+Given parameter values (``params``), the plan is *bound*: the values are checked
+against what the target declares (:mod:`pitstop.engine.params`) and substituted into
+each task's ``run`` and ``env``.  :func:`subset` narrows a plan to some of its tasks
+(what a retry reruns).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import difflib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
+from typing import Any
 
 from pitstop.capability import Task
 from pitstop.config import Settings, TaskSpec
+from pitstop.config_params import ParamSpec
+from pitstop.engine.params import BoundParams, bind, substitute, used_names
 from pitstop.errors import ConfigError
 
 
@@ -76,6 +84,10 @@ class Plan:
     tasks: Mapping[str, TaskDef]
     deps: Mapping[str, frozenset[str]]
     order: tuple[str, ...]
+    declared: Mapping[str, ParamSpec] = dataclasses.field(default_factory=dict)
+    """The parameters the target declares."""
+    params: BoundParams | None = None
+    """The checked values (``None``: not bound, placeholders left in the commands)."""
 
     def levels(self) -> list[list[str]]:
         """Groups of tasks that may run in parallel, in order."""
@@ -123,8 +135,13 @@ def _unknown(name: str, known: Mapping[str, object], file: Path | None, key: str
                        hint="`pitstop tasks` lists the tasks and workflows you can use")
 
 
-def plan(settings: Settings, target: str, builtins: Mapping[str, Task]) -> Plan:
-    """Build the plan for workflow or task ``target``; validate everything first."""
+def plan(settings: Settings, target: str, builtins: Mapping[str, Task],
+         params: Mapping[str, Any] | None = None) -> Plan:
+    """Build the plan for workflow or task ``target``; validate everything first.
+
+    With ``params`` (``{}`` for none given) the plan is bound: the values are checked
+    and substituted; without, placeholders are only checked against the declarations
+    (of a workflow; a task's are checked when it is run)."""
     tasks = all_tasks(settings, builtins)
     file = settings.config_file
     deps: dict[str, set[str]] = {}
@@ -165,8 +182,60 @@ def plan(settings: Settings, target: str, builtins: Mapping[str, Task]) -> Plan:
                 pending.append(need)
 
     order = _toposort(deps, file, target if kind == "workflow" else None)
-    return Plan(target=target, kind=kind, tasks={n: tasks[n] for n in order},
-                deps={n: frozenset(deps[n]) for n in order}, order=tuple(order))
+    declared = (settings.workflow_params.get(target, {}) if kind == "workflow"
+                else tasks[target].spec.params)
+    if kind == "workflow" or params is not None:
+        for name in order:
+            _check_placeholders(tasks[name], declared, kind, target, file)
+    bound = None if params is None else bind(declared, params, target=target, kind=kind)
+    chosen = {n: tasks[n] if bound is None else _bound_task(tasks[n], bound) for n in order}
+    return Plan(target=target, kind=kind, tasks=chosen,
+                deps={n: frozenset(deps[n]) for n in order}, order=tuple(order),
+                declared=declared, params=bound)
+
+
+def _texts(spec: TaskSpec) -> list[tuple[str, str]]:
+    """``(key, text)`` of everything in a task that may hold placeholders."""
+    run = spec.run
+    found = [("run", run)] if isinstance(run, str) else [("run", item) for item in run or ()]
+    return found + [(f"env.{key}", value) for key, value in spec.env.items()]
+
+
+def _check_placeholders(task: TaskDef, declared: Mapping[str, ParamSpec], kind: str,
+                        target: str, file: Path | None) -> None:
+    for key, text in _texts(task.spec):
+        for name in used_names(text):
+            if name not in declared:
+                raise ConfigError(
+                    f"uses {{{{ params.{name} }}}}, but {kind} '{target}' declares no "
+                    f"parameter '{name}'", file=file, key=f"tasks.{task.name}.{key}",
+                    hint=f"declare it as [{'workflows' if kind == 'workflow' else 'tasks'}"
+                         f".{target}.params.{name}]")
+
+
+def _bound_task(task: TaskDef, bound: BoundParams) -> TaskDef:
+    spec = task.spec
+    values = bound.values
+    if isinstance(spec.run, str):
+        run: str | tuple[str, ...] | None = substitute(spec.run, values, shell=True)
+    elif spec.run is not None:
+        run = tuple(substitute(item, values, shell=False) for item in spec.run)
+    else:
+        run = None
+    env = {key: substitute(value, values, shell=False) for key, value in spec.env.items()}
+    if run == spec.run and env == dict(spec.env):
+        return task
+    return dataclasses.replace(task, spec=dataclasses.replace(spec, run=run, env=env))
+
+
+def subset(plan: Plan, names: Collection[str]) -> Plan:
+    """``plan`` narrowed to ``names`` (in plan order), dependencies on the tasks left
+    out dropped: they are taken as done."""
+    keep = [name for name in plan.order if name in names]
+    return dataclasses.replace(
+        plan, tasks={n: plan.tasks[n] for n in keep},
+        deps={n: frozenset(d for d in plan.deps[n] if d in names) for n in keep},
+        order=tuple(keep))
 
 
 def _toposort(deps: Mapping[str, set[str]], file: Path | None, workflow: str | None) -> list[str]:

@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO, Any, Literal
 
-from pitstop.capability import TaskContext, TaskOutcome, invocation
+from pitstop.capability import RunEvent, TaskContext, TaskOutcome, announce, invocation
 from pitstop.config import Settings
 from pitstop.engine.planner import Plan, TaskDef
 from pitstop.engine.process import run_command
@@ -88,6 +88,10 @@ class RunResult:
     warnings: tuple[str, ...] = ()
     kind: str = "workflow"  # workflow | task
     error: str | None = None  # as stored on the run: "task: message; …" of failed tasks
+    params: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    """The parameter values as stored (secrets ``***``)."""
+    origin: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    """Where the run came from (``schedule``/``fired_at``, ``retry_of`` …)."""
 
     @property
     def duration_seconds(self) -> float:
@@ -125,6 +129,34 @@ def _not_routed(record: logging.LogRecord) -> bool:
     return getattr(_task_sink, "sink", None) is None or record.name == "pitstop.run"
 
 
+_routing_lock = threading.Lock()
+_routing_state: dict[str, Any] = {"runs": 0, "handler": None, "filtered": []}
+
+
+def _routing(on: bool) -> None:
+    """Route library log records into the running built-in task's log while any run is
+    going: one handler however many runs a process has at once (the scheduler, the web
+    page), so a line is written once and the display's filters stay until the last
+    run ends."""
+    with _routing_lock:
+        root = logging.getLogger("pitstop")
+        if on:
+            _routing_state["runs"] += 1
+            if _routing_state["runs"] == 1:
+                _routing_state["handler"] = _RoutingHandler()
+                _routing_state["filtered"] = list(root.handlers)
+                for handler in _routing_state["filtered"]:
+                    handler.addFilter(_not_routed)
+                root.addHandler(_routing_state["handler"])
+            return
+        _routing_state["runs"] -= 1
+        if _routing_state["runs"] == 0:
+            root.removeHandler(_routing_state["handler"])
+            for handler in _routing_state["filtered"]:
+                handler.removeFilter(_not_routed)
+            _routing_state["handler"], _routing_state["filtered"] = None, []
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -135,7 +167,9 @@ class Runner:
     def __init__(self, settings: Settings, plan: Plan, store: StateStore, *,
                  jobs: int | None = None, keep_going: bool = False, trigger: str = "cli",
                  user: str | None = None, environ: Mapping[str, str] | None = None,
-                 on_event: Callable[[Event], None] | None = None) -> None:
+                 on_event: Callable[[Event], None] | None = None,
+                 origin: Mapping[str, Any] | None = None,
+                 cancel: threading.Event | None = None) -> None:
         self.settings = settings
         self.plan = plan
         self.store = store
@@ -145,7 +179,11 @@ class Runner:
         self.user = user
         self.environ = dict(environ if environ is not None else {})
         self._on_event = on_event or (lambda _e: None)
-        self.cancel = threading.Event()
+        self.origin = dict(origin or {})
+        """Where the run came from, stored with it: ``schedule`` and ``fired_at``,
+        ``retry_of`` …"""
+        self.cancel = cancel if cancel is not None else threading.Event()
+        """Set it (from any thread) to interrupt the run, as Ctrl-C does."""
         self.results: dict[str, TaskResult] = {}
         self.outcomes: dict[str, TaskOutcome] = {}
         self.run_id = ""
@@ -167,7 +205,8 @@ class Runner:
             self.plan.target, kind=self.plan.kind, trigger=self.trigger, user=self._user,
             started_at=started.timestamp(),
             params={"jobs": self.jobs, "keep_going": self.keep_going,
-                    "tasks": list(self.plan.order)},
+                    "tasks": list(self.plan.order), **self.origin,
+                    **({"params": self.plan.params.stored()} if self.plan.params else {})},
         )
         self.logs_dir = self.settings.logs_dir / self.run_id
         try:
@@ -182,15 +221,12 @@ class Runner:
             raise cls(message, hint="pitstop keeps task logs under .pitstop/logs/ in the "
                                     "project directory; make it writable") from None
         self.on_event(Event("run-started", run_id=self.run_id))
+        announce(self.settings, RunEvent("start", self.run_id, self.plan.target, self.plan.kind,
+                                         self.trigger))
         heartbeat_stop = threading.Event()
         heartbeat = threading.Thread(target=self._heartbeat, args=(heartbeat_stop,), daemon=True)
         heartbeat.start()
-        routing = _RoutingHandler()
-        root = logging.getLogger("pitstop")
-        handlers = list(root.handlers)
-        for handler in handlers:
-            handler.addFilter(_not_routed)
-        root.addHandler(routing)
+        _routing(True)
         interrupted = False
         try:
             self._schedule()
@@ -199,9 +235,7 @@ class Runner:
             self.cancel.set()
             self._drain()
         finally:
-            root.removeHandler(routing)
-            for handler in handlers:
-                handler.removeFilter(_not_routed)
+            _routing(False)
             heartbeat_stop.set()
         return self._finish(started, interrupted)
 
@@ -348,7 +382,8 @@ class Runner:
                     "ENVIRONMENT": self.settings.environment}
         if self.settings.redis_url:
             resolved["REDIS_URL"] = self.settings.redis_url
-        env = {**self.environ, **resolved, **spec.env, "PITSTOP_RUN_ID": self.run_id,
+        params = self.plan.params.environ() if self.plan.params else {}
+        env = {**self.environ, **resolved, **params, **spec.env, "PITSTOP_RUN_ID": self.run_id,
                "PITSTOP_TASK": task.name}
         if self.settings.dry_run:
             env["DRY_RUN"] = "1"
@@ -388,6 +423,7 @@ class Runner:
                                                "_pitstop_task_line": True}),
             dry_run=self.settings.dry_run, timeout=task.spec.timeout, cancel=threading.Event(),
             results=dict(self.outcomes), environ=self.environ, user=self._user,
+            params=dict(self.plan.params.values) if self.plan.params else {},
         )
         box: dict[str, Any] = {}
 
@@ -439,7 +475,7 @@ class Runner:
     def _finish(self, started: dt.datetime, interrupted: bool) -> RunResult:
         results = tuple(self.results[name] for name in self.plan.order if name in self.results)
         failed = [r for r in results if r.status in ("failed", "timeout")]
-        if interrupted:
+        if interrupted or self.cancel.is_set():
             status: RunStatus = "interrupted"
             code = EXIT_INTERRUPTED
         elif failed:
@@ -465,8 +501,12 @@ class Runner:
         warnings.extend(publish_metrics(self.settings, self.store))
         result = RunResult(self.run_id, self.plan.target, status, code, started, finished,
                            results, tuple(warnings), kind=self.plan.kind,
-                           error=redact(error) if error else None)
+                           error=redact(error) if error else None,
+                           params=self.plan.params.stored() if self.plan.params else {},
+                           origin=dict(self.origin))
         self.on_event(Event("run-finished", run_id=self.run_id))
+        announce(self.settings, RunEvent("finish", self.run_id, self.plan.target, self.plan.kind,
+                                         self.trigger, status, code))
         return result
 
 

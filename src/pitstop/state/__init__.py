@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Bump with every change to :mod:`pitstop.state.schema` and add the upgrade step to
 :meth:`pitstop.state.store.StateStore._upgrade`."""
 

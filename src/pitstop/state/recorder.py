@@ -40,6 +40,12 @@ class Token:
     url: str | None = None
     started: float = 0.0
     settings: Settings | None = None
+    top_level: bool = False
+    """A run of its own (no parent): its start and finish are announced to the run
+    observers (:func:`pitstop.capability.announce`)."""
+    capability: str = ""
+    verb: str = ""
+    trigger: str = ""
 
 
 def status_for(exit_code: int) -> str:
@@ -166,6 +172,11 @@ class StateRecorder:
                     capability=capability, verb=verb, parent_id=invocation.parent_id)
             except Exception as exc:  # noqa: BLE001 - recording never fails the verb
                 self._failed(url, exc)
+        if token.run_id is not None and invocation.parent_id is None:
+            token.top_level = True
+            token.capability, token.verb = capability, verb
+            token.trigger = invocation.trigger
+            _announce(token, "start")
         return token
 
     def finish(self, token: Any, *, result: Any = None,
@@ -187,6 +198,7 @@ class StateRecorder:
                 self._on_finish(token.settings)
             except Exception as exc:  # noqa: BLE001 - an observer never fails the verb
                 log.warning("after recording %s: %s: %s", token.run_id, type(exc).__name__, exc)
+        _announce(token, "finish", status, code)
 
     def close(self) -> None:
         with self._lock:
@@ -196,6 +208,18 @@ class StateRecorder:
                 except Exception:  # noqa: BLE001 - closing is best effort
                     pass
             self._writers.clear()
+
+
+def _announce(token: Token, event: str, status: str | None = None,
+              code: int | None = None) -> None:
+    if not token.top_level or token.settings is None or token.run_id is None:
+        return  # a call inside another run: that run is announced
+    from pitstop.capability import RunEvent, announce
+
+    announce(token.settings, RunEvent(
+        "start" if event == "start" else "finish", token.run_id,
+        f"{token.capability} {token.verb}", "verb", token.trigger, status, code,
+        token.capability))
 
 
 def _options(options: Any) -> dict[str, Any]:

@@ -4,6 +4,10 @@ change and add the upgrade step to :meth:`pitstop.state.store.StateStore._upgrad
 Version 2 records every verb call as a run: ``kind`` ``verb`` with its ``capability``,
 ``verb``, ``parent_id`` (the workflow or verb run that made the call) and ``result``
 (the result's ``to_dict()`` as JSON).
+
+Version 3 adds ``pitstop_schedule_firings`` (one row per firing of a schedule: the
+lease that makes it run once among schedulers sharing the store) and
+``pitstop_notifications`` (each notification sent or not).
 """
 
 from __future__ import annotations
@@ -12,7 +16,8 @@ import sqlalchemy as sa
 
 from pitstop.state import SCHEMA_VERSION
 
-__all__ = ["SCHEMA_VERSION", "health_checks", "meta", "metadata", "runs", "task_runs"]
+__all__ = ["SCHEMA_VERSION", "firings", "health_checks", "meta", "metadata", "notifications",
+           "runs", "task_runs"]
 
 metadata = sa.MetaData()
 
@@ -54,6 +59,7 @@ UPGRADES: dict[int, tuple[str, ...]] = {
         "ALTER TABLE pitstop_runs ADD COLUMN parent_id VARCHAR(32)",
         "ALTER TABLE pitstop_runs ADD COLUMN result TEXT",
         "CREATE INDEX ix_pitstop_runs_capability ON pitstop_runs (capability, started_at)"),
+    3: (),  # new tables only, which metadata.create_all makes
 }
 """Statements that take the tables from the version before the key to the key."""
 
@@ -88,4 +94,38 @@ health_checks = sa.Table(
     sa.Column("hint", sa.Text, nullable=True),
     sa.Column("checked_at", sa.Float, nullable=False),
     sa.Index("ix_pitstop_health_checks_name", "name", "checked_at"),
+)
+
+firings = sa.Table(
+    "pitstop_schedule_firings", metadata,
+    sa.Column("schedule", sa.String(255), primary_key=True),
+    sa.Column("fire_at", sa.BigInteger, primary_key=True, autoincrement=False),  # Unix seconds
+    sa.Column("trigger", sa.String(16), nullable=False),  # schedule | catchup
+    sa.Column("status", sa.String(16), nullable=False),
+    # claimed | waiting | running | done | skipped | missed | abandoned | failed
+    sa.Column("owner", sa.String(255), nullable=False),  # the scheduler holding the lease
+    sa.Column("host", sa.String(255), nullable=False),
+    sa.Column("pid", sa.Integer, nullable=False),
+    sa.Column("claimed_at", sa.Float, nullable=False),
+    sa.Column("heartbeat_at", sa.Float, nullable=False),
+    sa.Column("finished_at", sa.Float, nullable=True),
+    sa.Column("run_id", sa.String(32), nullable=True),
+    sa.Column("note", sa.Text, nullable=True),
+    sa.Index("ix_pitstop_schedule_firings_status", "status"),
+)
+
+notifications = sa.Table(
+    "pitstop_notifications", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("run_id", sa.String(32), nullable=True),  # none for `pitstop notify test`
+    sa.Column("notifier", sa.String(255), nullable=False),  # [notify.NAME]
+    sa.Column("kind", sa.String(16), nullable=False),  # webhook | slack | email
+    sa.Column("event", sa.String(16), nullable=False),  # failure | recovery | success | start | test
+    sa.Column("status", sa.String(16), nullable=False),  # sent | failed
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("response", sa.Text, nullable=True),  # what the receiver answered
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("finished_at", sa.Float, nullable=True),
+    sa.Index("ix_pitstop_notifications_run", "run_id"),
 )

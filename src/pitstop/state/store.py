@@ -87,6 +87,45 @@ class RunRecord:
             return (self.finished_at - self.started_at).total_seconds()
         return None
 
+    def to_dict(self) -> dict[str, Any]:
+        """The run as ``history --json`` shows it (and a webhook receives it): stable
+        keys, ISO timestamps, secrets masked when stored."""
+        from pitstop.capability import jsonable
+
+        engine_run = self.kind != "verb"
+        return {
+            "id": self.id, "target": self.target, "kind": self.kind, "status": self.status,
+            "exit_code": self.exit_code, "started_at": jsonable(self.started_at),
+            "finished_at": jsonable(self.finished_at),
+            "duration_seconds": self.duration_seconds, "trigger": self.trigger,
+            "user": self.user, "host": self.host, "pid": self.pid,
+            "capability": self.capability, "verb": self.verb, "parent_id": self.parent_id,
+            "options": None if engine_run else self.params,
+            "params": self.params.get("params", {}) if engine_run else None,
+            "schedule": self.params.get("schedule") if engine_run else None,
+            "fired_at": self.params.get("fired_at") if engine_run else None,
+            "retry_of": self.params.get("retry_of") if engine_run else None,
+            "error": self.error, "result": self.result,
+            "tasks": [_task_dict(r) for r in _final(self.tasks).values()],
+        }
+
+
+def _final(tasks: tuple[TaskRunRecord, ...]) -> dict[str, TaskRunRecord]:
+    final: dict[str, TaskRunRecord] = {}
+    for record in tasks:
+        final[record.task] = record  # the last attempt wins
+    return final
+
+
+def _task_dict(r: TaskRunRecord) -> dict[str, Any]:
+    from pitstop.capability import jsonable
+
+    return {"name": r.task, "status": r.status, "exit_code": r.exit_code,
+            "command_exit_code": r.command_exit_code, "attempts": r.attempt,
+            "started_at": jsonable(r.started_at), "finished_at": jsonable(r.finished_at),
+            "duration_seconds": r.duration_seconds, "log": r.log_path, "error": r.error,
+            "data": r.data}
+
 
 @dataclasses.dataclass(frozen=True)
 class HealthCheckRecord:
@@ -175,12 +214,21 @@ class StateStore:
     def close(self) -> None:
         self._engine.dispose()
 
+    @property
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine, for the capabilities' own tables of
+        :mod:`pitstop.state.schema` (schedule firings, notifications)."""
+        return self._engine
+
     def _ensure_schema(self) -> None:
         import sqlalchemy as sa
 
         from pitstop.state import schema
 
         with self._engine.begin() as conn:
+            if conn.dialect.name == "postgresql":  # processes starting together (two
+                # schedulers) create or upgrade the tables one at a time
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(7238001)"))
             fresh = not sa.inspect(conn).has_table(schema.runs.name)
             schema.metadata.create_all(conn)
             row = conn.execute(
@@ -496,6 +544,9 @@ class StateStore:
             conn.execute(r.delete().where(r.c.id.in_(doomed)))
             conn.execute(schema.health_checks.delete()
                          .where(schema.health_checks.c.run_id.in_(doomed)))
+            conn.execute(schema.notifications.delete()
+                         .where(schema.notifications.c.run_id.in_(doomed)))
+            conn.execute(schema.firings.delete().where(schema.firings.c.run_id.in_(doomed)))
         return records
 
     # -- health checks -------------------------------------------------------------
