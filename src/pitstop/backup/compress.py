@@ -45,18 +45,32 @@ class HashingWriter:
         self.target.flush()
 
 
-class CompressingWriter:
-    """Compresses what is written into ``target``; ``raw`` counts uncompressed bytes."""
+def compression_threads() -> int:
+    """zstd workers for a backup: one per CPU this process may run on (as ``zstd -T0``
+    on a machine without SMT)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # not Linux
+        return max(1, os.cpu_count() or 1)
 
-    def __init__(self, target: HashingWriter, compression: str, level: int) -> None:
+
+class CompressingWriter:
+    """Compresses what is written into ``target``; ``raw`` counts uncompressed bytes.
+
+    zstd runs multi-threaded (:func:`compression_threads` workers, unless ``threads``
+    says otherwise): the frame is cut into jobs compressed in parallel while this
+    thread reads the next chunk and hashes the output.  The output is one ordinary
+    zstd frame, the same format ``zstd -T#`` writes."""
+
+    def __init__(self, target: HashingWriter, compression: str, level: int,
+                 threads: int | None = None) -> None:
         self.raw = 0
         self._target = target
         self._zstd = None
         self._gzip = None
         if compression == "zstd":
-            # threads=-1: one zstd worker per CPU, compressing while this thread
-            # reads the next chunk and hashes the output
-            self._zstd = zstandard.ZstdCompressor(level=level, threads=-1).stream_writer(
+            workers = compression_threads() if threads is None else threads
+            self._zstd = zstandard.ZstdCompressor(level=level, threads=workers).stream_writer(
                 target, write_size=CHUNK, closefd=False)  # type: ignore[arg-type]
         elif compression == "gzip":
             self._gzip = gzip.GzipFile(fileobj=target, mode="wb",
