@@ -31,6 +31,7 @@ import hashlib
 import os
 import pstats
 import random
+import resource
 import shutil
 import sqlite3
 import statistics
@@ -356,23 +357,34 @@ def compression_vs_cli(workdir: Path, size_mb: int, repeat: int, with_profile: b
         f"zstd -{level} -T{threads}, then fsync": cli_synced,
     }
     samples: dict[str, list[float]] = {name: [] for name in cases}
-    for _ in range(repeat):
-        for name, func in cases.items():
+    cpu: dict[str, list[float]] = {name: [] for name in cases}
+    names = list(cases)
+    for round_ in range(repeat):
+        # each round in another order, so that no case always follows the same one
+        for name in names[round_ % len(names):] + names[:round_ % len(names)]:
+            own = name.startswith("pitstop")  # in-process (its zstd threads included)
+            who = resource.RUSAGE_SELF if own else resource.RUSAGE_CHILDREN
+            before = resource.getrusage(who)
             start = time.perf_counter()
-            func()
+            cases[name]()
             samples[name].append(time.perf_counter() - start)
+            after = resource.getrusage(who)
+            cpu[name].append(after.ru_utime - before.ru_utime
+                             + after.ru_stime - before.ru_stime)
     for name, taken in samples.items():
         print(f"  {name:<56} {statistics.median(taken):7.2f} s  "
-              f"({min(taken):.2f}-{max(taken):.2f})")
+              f"({min(taken):.2f}-{max(taken):.2f}), CPU {statistics.median(cpu[name]):.2f} s")
     pit, bare, synced = samples.values()
     ratios = sorted(p / c for p, c in zip(pit, bare, strict=True))
     synced_ratios = sorted(p / c for p, c in zip(pit, synced, strict=True))
+    cpu_ratio = statistics.median(cpu[names[0]]) / statistics.median(cpu[names[1]])
     ratio = statistics.median(ratios)
     print(f"  pitstop / zstd CLI, per round: median {ratio:.2f}x "
           f"(range {ratios[0]:.2f}-{ratios[-1]:.2f}) "
           f"({'met' if ratio <= 1.2 else 'NOT met'}: target <= 1.2x)")
     print(f"  pitstop / (zstd CLI + fsync): median {statistics.median(synced_ratios):.2f}x "
           f"(range {synced_ratios[0]:.2f}-{synced_ratios[-1]:.2f})")
+    print(f"  CPU time (user + system, all threads) pitstop / zstd CLI: {cpu_ratio:.2f}x")
     print(f"  sizes: pitstop {stored.stat().st_size / 1e6:.1f} MB, "
           f"zstd CLI {cli_out.stat().st_size / 1e6:.1f} MB")
     digest = compress_step(copy, store, level)
@@ -388,7 +400,8 @@ def compression_vs_cli(workdir: Path, size_mb: int, repeat: int, with_profile: b
         pstats.Stats(profiler, stream=sys.stdout).sort_stats("tottime").print_stats(8)
     summary.append(f"compression vs zstd -{level} -T{threads} CLI, target <= 1.2x: "
                    f"{ratio:.2f}x (per round {ratios[0]:.2f}-{ratios[-1]:.2f}); "
-                   f"vs CLI + fsync {statistics.median(synced_ratios):.2f}x")
+                   f"vs CLI + fsync {statistics.median(synced_ratios):.2f}x; "
+                   f"CPU time {cpu_ratio:.2f}x")
     for path in (db, copy, cli_out, stored):
         path.unlink(missing_ok=True)
     return ok

@@ -125,3 +125,29 @@ def test_a_sqlite_backup_bigger_than_a_zstd_job(make_settings: MakeSettings,
         conn = sqlite3.connect(copy)
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         conn.close()
+
+
+def test_the_output_is_flushed_to_disk_while_it_is_written(tmp_path: Path) -> None:
+    data = sample(3 << 20)
+    out = tmp_path / "out.bin"
+    with open(out, "wb") as handle:
+        hashing = HashingWriter(handle, flush_every=256 << 10)
+        for i in range(0, len(data), 100_000):
+            hashing.write(data[i:i + 100_000])
+        assert hashing._flusher is not None  # at least one background flush started
+        hashing.finish()
+        assert not hashing._flusher.is_alive()
+    assert out.read_bytes() == data
+    assert hashing.digest.hexdigest() == hashlib.sha256(data).hexdigest()
+
+
+def test_a_target_that_cannot_be_flushed_is_written_all_the_same(tmp_path: Path) -> None:
+    read_end, write_end = os.pipe()
+    with open(write_end, "wb") as handle:
+        hashing = HashingWriter(handle, flush_every=1)  # fdatasync of a pipe: EINVAL
+        for _ in range(3):
+            hashing.write(b"x" * 1000)
+        hashing.finish()
+        handle.flush()
+    with open(read_end, "rb") as reader:
+        assert reader.read() == b"x" * 3000

@@ -126,7 +126,7 @@ def _walk(blobs: BlobStore, root: str, seen: set[str] | None
         yield directory, digest, files
         try:
             pending.extend((_join(directory, str(name)), str(sub)) for name, sub in dirs)
-        except ValueError as exc:
+        except (ValueError, TypeError) as exc:
             raise _damaged(digest, exc) from exc
 
 
