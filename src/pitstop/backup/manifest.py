@@ -134,9 +134,11 @@ def read_entries(blobs: BlobStore, root: str) -> list[Entry]:
     """Every file of the snapshot whose root tree is ``root``, sorted by path."""
     entries: list[Entry] = []
     for directory, digest, files in _walk(blobs, root, None):
+        prefix = f"{directory}/" if directory else ""
         try:
-            entries.extend(Entry(_join(directory, row[0]), *row[1:]) for row in files)
-        except TypeError as exc:
+            entries.extend(Entry(prefix + name, mode, size, blob, mtime_ns, ctime_ns, ino)
+                           for name, mode, size, blob, mtime_ns, ctime_ns, ino in files)
+        except (TypeError, ValueError) as exc:
             raise _damaged(digest, exc) from exc
     entries.sort(key=lambda e: e.path)
     return entries
