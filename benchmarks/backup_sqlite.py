@@ -244,9 +244,10 @@ def run(workdir: Path, size_mb: int, wal: bool, repeat: int, with_profile: bool,
     print(f"    under writer: none {verdict(busy_none / idle_api)}, "
           f"zstd {verdict(busy_zstd / idle_api)}; "
           f"(backup API itself under the writer: {busy_api / idle_api:.2f}x)")
-    summary.append(f"consistent copy ({mode}) vs backup API, target < 2x: "
+    summary.append(f"consistent copy ({mode}) vs idle backup API, target < 2x: "
                    f"idle {idle_none / idle_api:.2f}x, under a writer "
-                   f"{busy_none / idle_api:.2f}x")
+                   f"{busy_none / idle_api:.2f}x (the API itself under the writer "
+                   f"{busy_api / idle_api:.2f}x)")
     ok = verdict_text == "ok" and consistent
     for path in workdir.glob("*.db*"):
         path.unlink()
