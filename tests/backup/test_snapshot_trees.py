@@ -252,7 +252,11 @@ def old_format_repo(git_repo: Path) -> Path:
     store.mkdir(parents=True)
     archive = lzma.decompress(base64.b64decode(OLD_STORE))
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        tar.extractall(store, filter="data")
+        for member in tar.getmembers():
+            source = tar.extractfile(member) if member.isfile() else None
+            if source is not None:
+                (store / member.name).parent.mkdir(parents=True, exist_ok=True)
+                (store / member.name).write_bytes(source.read())
     return git_repo
 
 
