@@ -1,11 +1,16 @@
 """Benchmark: snapshot of a tree of ~50,000 files / ~800 MB, pitstop vs restic vs cp.
 
-    .venv/bin/python benchmarks/backup_snapshot.py [--files 50000] [--mb 800] [--workdir DIR]
+    .venv/bin/python benchmarks/backup_snapshot.py [--files 50000] [--mb 800]
+        [--repeat 3] [--workdir DIR]
 
 Builds a git repository of generated source-like files (each file unique, compressible
-about 2-3x), then times: pitstop's first and second (unchanged) snapshot, restic's
+about 2-3x), then times: pitstop's first snapshot (--repeat times, each into a fresh
+store) and its unchanged second snapshot (--repeat times, one after another), restic's
 first and second backup of the same files (restic skipped when not installed), and
-`cp -a` of the tree; and compares the storage used (apparent bytes and disk blocks).
+`cp -a` of the tree; and compares the storage used (apparent bytes and disk blocks) and
+the bytes an unchanged snapshot adds to the store.  Times are medians with the range
+(the build machine is shared and noisy).  With --workdir the generated repository is
+kept and reused by the next run (compare code versions on the same files).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import argparse
 import os
 import random
 import shutil
+import statistics
 import string
 import subprocess
 import sys
@@ -69,41 +75,66 @@ def du(path: Path) -> tuple[int, int]:
     return apparent, blocks
 
 
-def timed(label: str, func: object) -> float:
-    start = time.perf_counter()
-    func()  # type: ignore[operator]
-    took = time.perf_counter() - start
-    print(f"  {label:<40} {took:7.2f} s")
+def timed(label: str, func: object, repeat: int = 1, before: object = None) -> float:
+    """Median wall time of ``func`` over ``repeat`` runs (``before`` runs untimed
+    ahead of each)."""
+    samples = []
+    for _ in range(repeat):
+        if before is not None:
+            before()  # type: ignore[operator]
+        start = time.perf_counter()
+        func()  # type: ignore[operator]
+        samples.append(time.perf_counter() - start)
+    took = statistics.median(samples)
+    spread = f"  ({min(samples):.2f}-{max(samples):.2f})" if repeat > 1 else ""
+    print(f"  {label:<40} {took:7.2f} s{spread}")
     return took
+
+
+def store_bytes(path: Path) -> int:
+    """Apparent bytes of every file under ``path`` but the lock."""
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and p.name != "lock")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--files", type=int, default=50000)
     parser.add_argument("--mb", type=int, default=800)
+    parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--workdir", type=Path, default=None)
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="pitstop-snapbench-"))
     repo = workdir / "repo"
     store = workdir / "pitstop-store"
     try:
-        print(f"building {args.files} files / {args.mb} MB …")
-        repo.mkdir(parents=True)
-        build_tree(repo, args.files, args.mb)
-        git(repo, "init", "-q", "-b", "main")
-        git(repo, "add", ".")
-        git(repo, "commit", "-q", "-m", "tree")
+        if (repo / ".git").is_dir():
+            print(f"reusing the repository in {repo}")
+        else:
+            print(f"building {args.files} files / {args.mb} MB …")
+            repo.mkdir(parents=True)
+            build_tree(repo, args.files, args.mb)
+            git(repo, "init", "-q", "-b", "main")
+            (repo / ".gitignore").write_text("pitstop.toml\n")
+            git(repo, "add", ".")
+            git(repo, "commit", "-q", "-m", "tree")
         apparent, _ = du(repo)
         print(f"  tree: {apparent / 1e6:.0f} MB including .git")
         (repo / "pitstop.toml").write_text(f'[snapshot]\ndir = "{store}"\n')
         settings = load_settings(repo)
         snaps: list[object] = []
         print("pitstop snapshot create")
-        p1 = timed("first snapshot", lambda: snaps.append(create_snapshot(settings, force=True)))
+        p1 = timed("first snapshot (fresh store)",
+                   lambda: snaps.append(create_snapshot(settings, force=True)), args.repeat,
+                   lambda: shutil.rmtree(store, ignore_errors=True))
+        p_first = store_bytes(store)
         p2 = timed("second snapshot (unchanged)",
-                   lambda: snaps.append(create_snapshot(settings, force=True)))
+                   lambda: snaps.append(create_snapshot(settings, force=True)), args.repeat)
+        added = (store_bytes(store) - p_first) / args.repeat
         first = snaps[0]
         print(f"  {first.files} files, {first.size / 1e6:.0f} MB content")  # type: ignore[attr-defined]
+        print(f"  an unchanged snapshot adds {added / 1e3:.1f} kB to the store "
+              f"({added / p_first * 100:.3f} % of the first snapshot's "
+              f"{p_first / 1e6:.0f} MB)")
         p_store = du(store)
         print("cp -a of the tracked files (the pkg* directories, without .git)")
         copy = workdir / "copy"
@@ -136,6 +167,9 @@ def main() -> int:
     finally:
         if args.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)
+        else:
+            for leftover in (store, workdir / "restic", workdir / "copy"):
+                shutil.rmtree(leftover, ignore_errors=True)
     return 0
 
 

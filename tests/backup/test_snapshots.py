@@ -58,14 +58,15 @@ def test_snapshot_stores_each_content_once(settings: Settings, repo: Path) -> No
     assert first.commit == git(repo, "rev-parse", "HEAD").strip()
     assert first.size == sum(len(v[0]) for k, v in tree_state(repo).items()
                              if k not in ("untracked.txt",))
+    assert first.new_trees == 4  # the root, src/, bin/ and data/
     second = api.create_snapshot(settings)
-    assert second.new_blobs == 0
+    assert second.new_blobs == 0 and second.new_trees == 0 and second.tree == first.tree
     assert second.read_bytes == 0  # nothing changed, nothing was read
-    assert second.added_bytes < 1000  # just the index
+    assert second.added_bytes == 0  # every tree is shared with the first snapshot
     (repo / "src" / "app.py").write_text("print('changed')\n")
     commit_all(repo)
     third = api.create_snapshot(settings)
-    assert third.new_blobs == 1
+    assert third.new_blobs == 1 and third.new_trees == 2  # src/ and the root
     assert third.read_bytes == len("print('changed')\n")
     assert [s.id for s in api.list_snapshots(settings)] == [first.id, second.id, third.id]
 
@@ -155,11 +156,13 @@ def test_prune_removes_snapshots_and_unreferenced_blobs(settings: Settings, repo
         (repo / "src" / "app.py").write_text(f"version {i}\n")
         commit_all(repo)
         ids.append(api.create_snapshot(settings).id)
+    # each dropped snapshot leaves one content of src/app.py and the trees of src/ and
+    # of the root that listed it
     dry = api.prune_snapshots(settings, api.KeepPolicy(last=1), dry_run=True)
-    assert dry.removed == (ids[0], ids[1]) and dry.blobs_removed == 2
+    assert dry.removed == (ids[0], ids[1]) and dry.blobs_removed == 2 + 2 * 2
     assert len(api.list_snapshots(settings)) == 3
     done = api.prune_snapshots(settings, api.KeepPolicy(last=1))
-    assert done.removed == (ids[0], ids[1]) and done.blobs_removed == 2
+    assert done.removed == (ids[0], ids[1]) and done.blobs_removed == 2 + 2 * 2
     assert done.freed_bytes > 0
     assert [s.id for s in api.list_snapshots(settings)] == [ids[2]]
     api.restore_snapshot(settings, ids[2], tmp_path / "out")
@@ -171,7 +174,8 @@ def test_prune_removes_snapshots_and_unreferenced_blobs(settings: Settings, repo
 
     store = BlobStore(repo / ".pitstop" / "snapshots" / "blobs")
     store.load()
-    assert len(store.packed) == 8  # app.py now differs from copy.py
+    # app.py now differs from copy.py; trees of the root, src/, bin/ and data/
+    assert len(store.packed) == 8 + 4
     packs = list((repo / ".pitstop" / "snapshots" / "packs").iterdir())
     on_disk = sum(p.stat().st_size for p in packs if p.suffix == ".pack")
     assert on_disk == sum(length for _, _, length in store.packed.values())

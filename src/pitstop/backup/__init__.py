@@ -5,7 +5,8 @@ dialect (SQLite online backup API, ``pg_dump``/``pg_restore``,
 ``mariadb-dump``/``mariadb``) into a store (a local directory), compressed,
 checksummed and described by a JSON manifest.  Snapshots (``create_snapshot`` …
 ``prune_snapshots``) keep the git-tracked files of the repository as
-content-addressed zstd blobs with a small index per snapshot.
+content-addressed zstd blobs, listed by one tree object per directory that
+snapshots share while the directory is unchanged.
 
 Every function takes the resolved :class:`~pitstop.config.Settings` and returns
 frozen result objects; none prints.  Errors are :class:`~pitstop.errors.BackupError`

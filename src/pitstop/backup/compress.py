@@ -4,6 +4,8 @@ readers of dump files (hash while the kernel flushes, or compress and hash)."""
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import gzip
 import hashlib
 import os
@@ -19,6 +21,7 @@ from pitstop.errors import BackupError
 EXTENSIONS = {"zstd": ".zst", "gzip": ".gz", "none": ""}
 CHUNK = 1 << 20
 FILE_CHUNK = 8 << 20  # large reads of dump files: fewer calls, zstd workers kept busy
+FLUSH_EVERY = 16 << 20  # bytes written between two background flushes to disk
 
 Buffer = bytes | bytearray | memoryview
 
@@ -28,35 +31,94 @@ class Sink(Protocol):
 
 
 class HashingWriter:
-    """Passes bytes to ``target`` while counting them and hashing them (sha256)."""
+    """Passes bytes to ``target`` while counting them and hashing them (sha256).
 
-    def __init__(self, target: BinaryIO) -> None:
+    When ``target`` is a file, every ``flush_every`` bytes a short-lived thread
+    flushes what has been written so far to disk (``fdatasync`` of a duplicate of its
+    descriptor), so the disk writes overlap the compression and the store's final
+    fsync finds little left to do.  :meth:`finish` waits for the last of those and
+    raises :class:`BackupError` for a write error one of them met (the final fsync
+    would no longer see it)."""
+
+    def __init__(self, target: BinaryIO, *, flush_every: int = FLUSH_EVERY) -> None:
         self.target = target
         self.count = 0
         self.digest = hashlib.sha256()
+        self._flush_every = flush_every
+        self._flushed_at = 0
+        self._flusher: threading.Thread | None = None
+        self._failures: list[OSError] = []
+        self._fd: int | None = None
+        if flush_every:
+            with contextlib.suppress(AttributeError, OSError, ValueError):
+                self._fd = target.fileno()
 
     def write(self, data: Buffer) -> int:
         self.target.write(data)
         self.digest.update(data)
         self.count += len(data)
+        if self._fd is not None and self.count - self._flushed_at >= self._flush_every and (
+                self._flusher is None or not self._flusher.is_alive()):
+            self._start_flush(self._fd)
         return len(data)
+
+    def _start_flush(self, fd: int) -> None:
+        self.target.flush()
+        self._flushed_at = self.count
+        copy = os.dup(fd)  # the thread's own descriptor: the handle may close first
+        self._flusher = threading.Thread(target=self._datasync, args=(copy,),
+                                         name="pitstop-backup-flush", daemon=True)
+        self._flusher.start()
+
+    def _datasync(self, fd: int) -> None:
+        try:
+            os.fdatasync(fd)
+        except OSError as exc:
+            if exc.errno in (errno.EINVAL, errno.EROFS, errno.ENOTSUP):
+                self._fd = None  # a pipe or the like: nothing to flush early
+            else:
+                self._failures.append(exc)
+        finally:
+            os.close(fd)
 
     def flush(self) -> None:
         self.target.flush()
 
+    def finish(self) -> None:
+        """Wait for the background flush; raise the error it met, if any."""
+        if self._flusher is not None:
+            self._flusher.join()
+        if self._failures:
+            raise BackupError(f"cannot write the backup to disk: {self._failures[0]}",
+                              hint="check free space and the health of the disk")
+
+
+def compression_threads() -> int:
+    """zstd workers for a backup: one per CPU this process may run on (as ``zstd -T0``
+    on a machine without SMT)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # not Linux
+        return max(1, os.cpu_count() or 1)
+
 
 class CompressingWriter:
-    """Compresses what is written into ``target``; ``raw`` counts uncompressed bytes."""
+    """Compresses what is written into ``target``; ``raw`` counts uncompressed bytes.
 
-    def __init__(self, target: HashingWriter, compression: str, level: int) -> None:
+    zstd runs multi-threaded (:func:`compression_threads` workers, unless ``threads``
+    says otherwise): the frame is cut into jobs compressed in parallel while this
+    thread reads the next chunk and hashes the output.  The output is one ordinary
+    zstd frame, the same format ``zstd -T#`` writes."""
+
+    def __init__(self, target: HashingWriter, compression: str, level: int,
+                 threads: int | None = None) -> None:
         self.raw = 0
         self._target = target
         self._zstd = None
         self._gzip = None
         if compression == "zstd":
-            # threads=-1: one zstd worker per CPU, compressing while this thread
-            # reads the next chunk and hashes the output
-            self._zstd = zstandard.ZstdCompressor(level=level, threads=-1).stream_writer(
+            workers = compression_threads() if threads is None else threads
+            self._zstd = zstandard.ZstdCompressor(level=level, threads=workers).stream_writer(
                 target, write_size=CHUNK, closefd=False)  # type: ignore[arg-type]
         elif compression == "gzip":
             self._gzip = gzip.GzipFile(fileobj=target, mode="wb",
@@ -76,11 +138,14 @@ class CompressingWriter:
         return len(data)
 
     def finish(self) -> None:
+        """End the stream (the zstd frame, the gzip trailer) and wait for the target's
+        background flush."""
         if self._zstd is not None:
             self._zstd.flush(zstandard.FLUSH_FRAME)
             self._zstd.close()  # type: ignore[no-untyped-call]
         elif self._gzip is not None:
             self._gzip.close()
+        self._target.finish()
 
 
 def decompressing_reader(source: BinaryIO, compression: str) -> BinaryIO:

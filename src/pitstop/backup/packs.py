@@ -1,10 +1,11 @@
 """Pack files: many small compressed blobs appended into one file, so a tree of many
 small files costs a few large files on disk instead of one disk block per file.
 
-``packs/<id>.pack`` holds the zstd frames back to back; ``packs/<id>.idx`` (JSON)
-lists ``[digest, offset, length]`` for each.  A pack is written as a hidden ``.tmp``
-file, fsynced and renamed, and its index is written after it: a blob exists only once
-the index of its pack does.  Leftover ``.tmp`` files are removed by ``prune``.
+``packs/<id>.pack`` holds the zstd frames back to back; ``packs/<id>.idx`` lists
+``[digest, offset, length]`` for each, as zstd-compressed JSON (earlier versions wrote
+plain JSON, which is still read).  A pack is written as a hidden ``.tmp`` file, fsynced
+and renamed, and its index is written after it: a blob exists only once the index of
+its pack does.  Leftover ``.tmp`` files are removed by ``prune``.
 """
 
 from __future__ import annotations
@@ -16,9 +17,12 @@ import secrets
 import threading
 from pathlib import Path
 
+import zstandard
+
 from pitstop.errors import BackupError
 
 PACK_TARGET_SIZE = 16 << 20
+_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 
 Location = tuple[str, int, int]  # pack id, offset, length
 
@@ -42,8 +46,11 @@ def read_indexes(directory: Path) -> dict[str, Location]:
         if not (directory / f"{pack_id}.pack").exists():
             continue
         try:
-            rows = json.loads(idx.read_bytes())["blobs"]
-        except (ValueError, KeyError, OSError) as exc:
+            data = idx.read_bytes()
+            if data.startswith(_ZSTD_MAGIC):
+                data = zstandard.ZstdDecompressor().decompress(data)
+            rows = json.loads(data)["blobs"]
+        except (ValueError, KeyError, OSError, zstandard.ZstdError) as exc:
             raise BackupError(f"the pack index {idx} is damaged: {exc}") from exc
         for digest, offset, length in rows:
             found[str(digest)] = (pack_id, int(offset), int(length))
@@ -98,7 +105,8 @@ class PackWriter:
         handle.close()
         os.replace(self._tmp, self.directory / f"{self._pack_id}.pack")
         data = json.dumps({"version": 1, "blobs": self._rows}, separators=(",", ":"))
-        _write_atomic(self.directory / f"{self._pack_id}.idx", data.encode())
+        _write_atomic(self.directory / f"{self._pack_id}.idx",
+                      zstandard.ZstdCompressor(level=3).compress(data.encode()))
         self._handle = None
         self._tmp = None
 

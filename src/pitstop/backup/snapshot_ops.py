@@ -11,6 +11,7 @@ from typing import Any
 
 from pitstop.backup.blobs import BlobStore
 from pitstop.backup.git import toplevel, tracked_files
+from pitstop.backup.manifest import add_references, index_path
 from pitstop.backup.model import Progress, PruneResult
 from pitstop.backup.packs import Location, PackWriter, read_blob, remove_leftovers, remove_pack
 from pitstop.backup.retention import KeepPolicy, apply_policy
@@ -18,7 +19,7 @@ from pitstop.backup.snapshots import (
     Snapshot,
     find_snapshot,
     list_snapshots,
-    load_index,
+    snapshot_entries,
     snapshot_root,
     snapshot_settings,
     store_lock,
@@ -86,9 +87,9 @@ def restore_snapshot(
         destination.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise PermissionDeniedError(f"cannot create {destination}: {exc}") from exc
-    entries = load_index(root, snapshot.id)
     blobs = BlobStore(root / "blobs")
     blobs.load()
+    entries = snapshot_entries(root, snapshot, blobs)
     for parent in sorted({_safe_target(destination, e.path).parent for e in entries}):
         parent.mkdir(parents=True, exist_ok=True)
     done = [0]
@@ -130,10 +131,12 @@ def diff_snapshots(settings: Settings, old_id: str, new_id: str | None = None) -
     """What changed between two snapshots, or between a snapshot and the work tree."""
     root = snapshot_root(settings)
     old = find_snapshot(settings, old_id)
-    old_entries = load_index(root, old.id)
+    blobs = BlobStore(root / "blobs")
+    blobs.load()
+    old_entries = snapshot_entries(root, old, blobs)
     if new_id is not None:
         new = find_snapshot(settings, new_id)
-        new_entries, new_name = load_index(root, new.id), new.id
+        new_entries, new_name = snapshot_entries(root, new, blobs), new.id
     else:
         repo = toplevel(settings.project_dir)
         cache = {e.path: e for e in old_entries}
@@ -157,26 +160,33 @@ def prune_snapshots(
     *,
     dry_run: bool = False,
 ) -> PruneResult:
-    """Remove the snapshots ``policy`` does not keep, then every blob no remaining
-    snapshot references."""
+    """Remove the snapshots ``policy`` does not keep, then every blob (file content or
+    tree object) no remaining snapshot references."""
     policy = policy if policy is not None and not policy.empty else policy_from_settings(settings)
     root = snapshot_root(settings)
     with store_lock(root):
-        snapshots = list_snapshots(settings)
+        snapshots = list_snapshots(settings, strict=True)
         decisions = apply_policy([(s.id, s.created_at) for s in snapshots], policy)
-        keep = [d.id for d in decisions if d.keep]
+        kept = {d.id for d in decisions if d.keep}
         drop = [d.id for d in decisions if not d.keep]
-        referenced: set[str] = set()
-        for snapshot_id in keep:
-            referenced.update(e.digest for e in load_index(root, snapshot_id))
         blobs = BlobStore(root / "blobs")
         blobs.load()
+        trees: set[str] = set()
+        referenced: set[str] = set()
+        for snapshot in snapshots:
+            if snapshot.id not in kept:
+                continue
+            if snapshot.tree is None:
+                referenced.update(e.digest for e in snapshot_entries(root, snapshot))
+            else:
+                add_references(blobs, snapshot.tree, trees, referenced)
+        referenced |= trees
         garbage = [(d, size) for d, size in blobs.loose() if d not in referenced]
         freed = sum(size for _, size in garbage)
         dead_packed = [d for d in blobs.packed if d not in referenced]
         freed += sum(blobs.packed[d][2] for d in dead_packed)
         for snapshot_id in drop:
-            index = root / "index" / f"{snapshot_id}.json.zst"
+            index = index_path(root, snapshot_id)
             freed += index.stat().st_size if index.exists() else 0
             if not dry_run:
                 (root / "snapshots" / f"{snapshot_id}.json").unlink(missing_ok=True)

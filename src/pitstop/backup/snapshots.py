@@ -2,14 +2,20 @@
 
 Layout of the snapshot directory (``[snapshot] dir``)::
 
-    blobs/ab/abcdef…       each distinct file content once, zstd-compressed, by sha256
-    index/<id>.json.zst    the files of one snapshot: path, mode, size, blob, stat data
-    snapshots/<id>.json    the summary of one snapshot (what ``list`` shows)
+    packs/<id>.pack        small blobs back to back: file contents and tree objects
+    packs/<id>.idx         where each blob of that pack is (zstd-compressed JSON)
+    blobs/ab/abcdef…       blobs over 1 MiB, one zstd file each, named by sha256
+    snapshots/<id>.json    the summary of one snapshot (what ``list`` shows) and the
+                           digest of its root tree
+    index/<id>.json.zst    the flat index of a snapshot made before trees existed
     lock                   taken by create and prune
 
-The summary is written last, so a snapshot exists only once complete.  An unchanged
-second snapshot reuses the blobs of the previous one without reading the files
-(matched on size, mtime, ctime and inode), so it costs one index.
+Each distinct file content is stored once; what a snapshot holds is a tree object per
+directory (:mod:`pitstop.backup.manifest`), shared by every snapshot in which that
+directory's listing is the same.  The summary is written last, so a snapshot exists
+only once complete.  An unchanged second snapshot reuses the blobs and trees of the
+previous one without reading the files (matched on size, mtime, ctime and inode), so
+it costs one summary.
 """
 
 from __future__ import annotations
@@ -27,10 +33,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import zstandard
-
 from pitstop.backup.blobs import BlobStore
 from pitstop.backup.git import dirty_paths, head_commit, toplevel, tracked_files
+from pitstop.backup.manifest import load_index, read_entries, store_trees
 from pitstop.backup.model import Progress
 from pitstop.backup.settings import SnapshotSettings, resolve_dir
 from pitstop.backup.tree import Entry, scan_tree
@@ -65,6 +70,8 @@ class Snapshot:
     skipped: tuple[str, ...] = ()
     label: str | None = None
     duration_seconds: float = 0.0
+    tree: str | None = None  # digest of the root tree; None: a flat index (older format)
+    new_trees: int = 0  # tree objects this snapshot added to the store
 
     def to_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
@@ -126,8 +133,10 @@ def store_lock(root: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def list_snapshots(settings: Settings) -> list[Snapshot]:
-    """Every complete snapshot, oldest first."""
+def list_snapshots(settings: Settings, *, strict: bool = False) -> list[Snapshot]:
+    """Every complete snapshot, oldest first.  A summary that cannot be read is
+    skipped with a warning, or with ``strict`` (prune, which must not lose what such a
+    snapshot references) raises :class:`BackupError`."""
     directory = snapshot_root(settings) / "snapshots"
     if not directory.is_dir():
         return []
@@ -135,8 +144,12 @@ def list_snapshots(settings: Settings) -> list[Snapshot]:
     for path in directory.glob("*.json"):
         try:
             found.append(Snapshot.from_json(json.loads(path.read_bytes())))
-        except (ValueError, KeyError, TypeError, OSError):
-            continue
+        except (ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
+            if strict:
+                raise BackupError(f"the snapshot summary {path} cannot be read: {exc}",
+                                  hint="restore it from a copy, or move it out of the "
+                                  "snapshot directory to give that snapshot up") from exc
+            log.warning("skipping unreadable snapshot summary %s: %s", path, exc)
     return sorted(found, key=lambda s: (s.created_at, s.id))
 
 
@@ -158,16 +171,15 @@ def find_snapshot(settings: Settings, ref: str) -> Snapshot:
                      hint="give more characters of the id")
 
 
-def load_index(root: Path, snapshot_id: str) -> list[Entry]:
-    path = root / "index" / f"{snapshot_id}.json.zst"
-    try:
-        raw = zstandard.ZstdDecompressor().decompress(path.read_bytes())
-        rows = json.loads(raw)["files"]
-    except FileNotFoundError:
-        raise BackupError(f"the index of snapshot {snapshot_id} is missing ({path})") from None
-    except (zstandard.ZstdError, ValueError, KeyError) as exc:
-        raise BackupError(f"the index of snapshot {snapshot_id} is damaged: {exc}") from exc
-    return [Entry.from_row(row) for row in rows]
+def snapshot_entries(root: Path, snapshot: Snapshot, blobs: BlobStore | None = None
+                     ) -> list[Entry]:
+    """Every file of ``snapshot``, sorted by path (``blobs``: the store, loaded)."""
+    if snapshot.tree is None:
+        return load_index(root, snapshot.id)
+    if blobs is None:
+        blobs = BlobStore(root / "blobs")
+        blobs.load()
+    return read_entries(blobs, snapshot.tree)
 
 
 def create_snapshot(
@@ -200,10 +212,12 @@ def create_snapshot(
     with store_lock(root):
         blobs.open_for_writing()
         previous = list_snapshots(settings)
-        cache = {e.path: e for e in load_index(root, previous[-1].id)} if previous else {}
+        cache = ({e.path: e for e in snapshot_entries(root, previous[-1], blobs)}
+                 if previous else {})
         try:
             scan = scan_tree(repo, files, cache=cache, blobs=blobs, workers=conf.workers,
                              progress=progress)
+            trees = store_trees(scan.entries, blobs)
             blobs.finish()  # packs are fsynced as they are closed
         except BaseException:
             blobs.abort()
@@ -211,19 +225,15 @@ def create_snapshot(
         if blobs.loose_written:
             os.sync()  # big blobs are written without one fsync each; flush them at once
         snapshot_id = f"{started:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
-        index = {"version": 1, "id": snapshot_id,
-                 "files": [e.to_row() for e in scan.entries]}
-        packed = zstandard.ZstdCompressor(level=conf.level).compress(
-            json.dumps(index, separators=(",", ":")).encode())
-        _write_atomic(root / "index" / f"{snapshot_id}.json.zst", packed)
         snapshot = Snapshot(
             id=snapshot_id, created_at=started, repository=str(repo),
             commit=head_commit(repo), files=len(scan.entries),
             size=sum(e.size for e in scan.entries), new_blobs=scan.new_blobs,
-            added_bytes=scan.new_bytes + len(packed), partial=bool(scan.errors),
+            added_bytes=scan.new_bytes + trees.new_bytes, partial=bool(scan.errors),
             read_bytes=scan.read_bytes,
             errors=tuple(scan.errors), dirty=tuple(dirty), skipped=tuple(scan.skipped),
             label=label, duration_seconds=round(time.monotonic() - clock, 3),
+            tree=trees.root, new_trees=trees.new_trees,
         )
         _write_atomic(root / "snapshots" / f"{snapshot_id}.json",
                       json.dumps(snapshot.to_json(), indent=2).encode())

@@ -17,8 +17,9 @@ def snapshot() -> None:
     """Deduplicated snapshots of the git-tracked files of the repository.
 
     Stored under [snapshot] dir (default .pitstop/snapshots): each distinct file
-    content once, zstd-compressed, plus a small index per snapshot.  IDs may be
-    shortened to a unique prefix; `latest` names the newest snapshot.
+    content once, zstd-compressed, and one tree object per directory listing, shared
+    by every snapshot in which that directory is unchanged.  IDs may be shortened to a
+    unique prefix; `latest` names the newest snapshot.
     """
 
 
@@ -40,8 +41,8 @@ def create(app: AppContext, force: bool, label: str | None, as_json: bool) -> in
         emit_json(result.to_json())
     else:
         echo(f"created snapshot {result.id}: {result.files} files, {human_size(result.size)}; "
-             f"added {result.new_blobs} blobs, {human_size(result.added_bytes)} "
-             f"in {result.duration_seconds:.1f}s")
+             f"added {result.new_blobs} blobs and {result.new_trees} trees, "
+             f"{human_size(result.added_bytes)} in {result.duration_seconds:.1f}s")
         for path, why in result.errors:
             info(f"  could not read {path}: {why}")
         if result.partial:
@@ -121,7 +122,8 @@ def prune(app: AppContext, keep_last: int | None, keep_hourly: int | None,
           keep_daily: int | None, keep_weekly: int | None, keep_monthly: int | None,
           keep_yearly: int | None, keep_within: str | None, dry_run: bool,
           as_json: bool) -> int:
-    """Remove snapshots no keep rule keeps, then blobs no snapshot references.
+    """Remove snapshots no keep rule keeps, then blobs (file contents and trees) no
+    remaining snapshot references.
 
     Without --keep-* options the [snapshot] keep-* settings apply.
     """
