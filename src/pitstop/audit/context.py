@@ -10,7 +10,7 @@ section's result, so one broken section never hides the others' findings.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,6 +41,9 @@ class AuditContext:
     the project's (``$VIRTUAL_ENV``, ``.venv`` …)."""
     requirements: tuple[Path, ...] = ()
     """Requirements or lock files to audit instead of an interpreter's packages."""
+    scan_progress: Callable[[int, int], None] | None = dataclasses.field(
+        default=None, compare=False, repr=False)
+    """Called by the secret scan as it goes (``files_done, files_total``)."""
 
     @property
     def project_dir(self) -> Path:

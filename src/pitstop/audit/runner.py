@@ -1,9 +1,12 @@
 """``run_audit``: the sections side by side, the baseline applied, one report.
 
-The sections run at once (the secret scan in the calling thread, the others on
-worker threads: they wait on subprocesses and servers).  A section that cannot run
-becomes an ``error`` entry of the report, with its exit code, while the others'
-findings are still reported.
+The sections run at once: the secret scan in the calling thread, the others on
+worker threads (they mostly wait on subprocesses and servers).  The threads start once
+the scan has made its worker processes (at its first progress report): a scan that
+forks from a process with one thread starts them at once, where with threads around
+it would have to start a fork server first.  A section that cannot run becomes an
+``error`` entry of the report, with its exit code, while the others' findings are still
+reported.
 """
 
 from __future__ import annotations
@@ -122,17 +125,23 @@ def run_audit(settings: Settings, *, progress: Progress | None = None,
             raise UsageError(f"the audit baseline {path} does not exist",
                              hint="write one by accepting the current findings") from None
         entries = ()
-    ctx = AuditContext(settings, audit, python=python, requirements=tuple(
-        requirements or audit.requirements))
     results: dict[str, SectionResult] = {}
     total = len(names)
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, total)) as pool:
-        futures = {pool.submit(_run_section, name, ctx, explicit): name
-                   for name in names if name != "secrets"}
+        futures: dict[concurrent.futures.Future[SectionResult], str] = {}
+
+        def start_others(*_progress: int) -> None:
+            if not futures:
+                futures.update({pool.submit(_run_section, name, ctx, explicit): name
+                                for name in names if name != "secrets"})
+
+        ctx = AuditContext(settings, audit, python=python, requirements=tuple(
+            requirements or audit.requirements), scan_progress=start_others)
         if "secrets" in names:
             results["secrets"] = _run_section("secrets", ctx, explicit)
             if progress is not None:
                 progress(len(results), total)
+        start_others()
         for future in concurrent.futures.as_completed(futures):
             results[futures[future]] = future.result()
             if progress is not None:

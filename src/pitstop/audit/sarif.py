@@ -34,7 +34,7 @@ def _rule(rule_id: str) -> dict[str, Any]:
         "shortDescription": {"text": rule.title},
         "fullDescription": {"text": f"{rule.title} ({rule.section} section of pitstop audit)"},
         "help": {"text": f"Fix: {rule.fix}."},
-        "helpUri": f"{INFORMATION_URI}#{rule.id.lower()}",
+        "helpUri": f"{INFORMATION_URI}#findings",
         "defaultConfiguration": {"level": LEVELS[rule.severity]},
         "properties": {"tags": ["security", rule.section],
                        "security-severity": SECURITY_SEVERITY[rule.severity]},

@@ -21,7 +21,8 @@ def audit_secrets(ctx: AuditContext) -> SectionResult:
 
     started = time.perf_counter()
     environ = dict(ctx.environ) or None
-    options = ScanOptions.from_settings(ctx.settings, root=ctx.project_dir, env=environ)
+    options = ScanOptions.from_settings(ctx.settings, root=ctx.project_dir, env=environ,
+                                        progress=ctx.scan_progress)
     try:
         report = scan_secrets(options)
     except NothingScannedError as exc:
