@@ -297,3 +297,15 @@ def test_from_files_reports_what_it_read(tmp_path: Path) -> None:
     assert [(p.name, p.version) for p in inventory.packages] == [("pitstop-fake-alpha", "1.0.0")]
     assert inventory.source == "1 packages pinned in requirements-dev.txt"
     assert shutil.which("git") is not None  # the other sections' tests need it too
+
+
+def test_without_pip_audit_the_service_path_names_the_extra(
+        make_project: Callable[..., Path], fake_venv: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "pip_audit", None)  # as if pitstop[audit] were absent
+    project = make_project('[audit]\nosv_url = "http://127.0.0.1:9/v1/query"\n')
+    section = audit(project, only=["deps"], python=fake_venv).sections[0]
+    assert (section.status, section.exit_code) == ("error", 2)
+    assert "pip install 'pitstop[audit]'" in (section.hint or "")

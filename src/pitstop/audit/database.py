@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from pitstop.audit.context import AuditContext, NotConfigured
 from pitstop.audit.model import Finding, SectionResult
 from pitstop.capability import load_target
+from pitstop.errors import PermissionDeniedError, PitstopError
 
 DIALECTS: dict[str, str] = {
     "postgresql": "pitstop.audit.database_pg:audit_postgresql",
@@ -51,6 +52,19 @@ def is_loopback(host: str | None) -> bool:
         return False
 
 
+def _query_error(exc: BaseException, db: Any) -> PitstopError:
+    """A driver error in the middle of the audit: refused (exit 5) or failed (1)."""
+    from pitstop.db.url import translate_error
+    from pitstop.redact import mask_url
+
+    translated = translate_error(exc, db)
+    if isinstance(translated, PermissionDeniedError):
+        return translated
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return PitstopError(f"{db.dialect} at {db.host}: a catalog query of the audit failed: "
+                        f"{mask_url(text)}")
+
+
 def audit_database(ctx: AuditContext) -> SectionResult:
     """Audit the account the application connects as and the server's settings."""
     from pitstop.db.connect import raw_connect
@@ -67,6 +81,10 @@ def audit_database(ctx: AuditContext) -> SectionResult:
     conn = raw_connect(db.raw, connect_timeout=max(1, int(ctx.audit.timeout)))
     try:
         collected = audit(conn, db, remote)
+    except Exception as exc:
+        if not type(exc).__module__.startswith(("psycopg", "pymysql")):
+            raise
+        raise _query_error(exc, db) from exc
     finally:
         conn.close()
     return SectionResult("database", "ok", tuple(collected.findings), tuple(collected.checked),

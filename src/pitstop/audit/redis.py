@@ -62,13 +62,19 @@ def _version(info: dict[str, Any] | None) -> tuple[int, ...] | None:
 
 def audit_redis(ctx: AuditContext) -> SectionResult:
     """Audit the Redis server the application uses and its user's rights there."""
-    from redis import exceptions as rex
-
-    from pitstop.checks.redis import redis_client, redis_where, translate_redis_error
+    from pitstop.checks.redis import (
+        redis_client,
+        redis_where,
+        require_redis,
+        translate_redis_error,
+    )
 
     url = ctx.settings.redis_url
     if not url:
         raise NotConfigured("no Redis URL is set", key="redis_url")
+    require_redis()  # redis-py is pitstop[redis]: exit 2 naming the extra
+    from redis import exceptions as rex
+
     started = time.perf_counter()
     timeout = ctx.audit.timeout
     parts = urlsplit(url)
