@@ -244,3 +244,16 @@ def test_help_names_every_option(capsys: pytest.CaptureFixture[str]) -> None:
     for option in ("--only", "--format", "--fail-on", "--baseline", "--update-baseline",
                    "--reason", "--expires", "--python", "--requirement", "--output"):
         assert option in text
+
+
+def test_every_format_on_stdout_and_in_a_file(risky: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    assert main(["audit", "--format", "sarif"]) == 1
+    assert json.loads(capsys.readouterr().out)["version"] == "2.1.0"
+    assert main(["audit", "-o", "report.txt"]) == 1
+    assert capsys.readouterr().out == ""
+    text = (risky / "report.txt").read_text()
+    assert "[high] PS-FILE-001 .env\n" in text and "  fix: chmod 600 the file\n" in text
+    assert main(["audit", "--json", "-o", "report.json"]) == 1
+    assert json.loads((risky / "report.json").read_text())["failing"] == 1

@@ -93,16 +93,19 @@ def audit(app: AppContext, only: list[str] | None, fmt: str, as_json: bool,
     fmt = "json" if as_json else fmt
     if fmt == "text" and output is None:
         _render_text(report)
+    elif fmt == "json" and output is None:
+        emit_json(report.to_dict())
     else:
         text = _document(report, fmt, settings)
-        if output is not None:
+        if output is None:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        else:
             try:
                 output.write_text(text, encoding="utf-8")
             except OSError as exc:
                 raise ConfigError(f"cannot write the report: {exc.strerror or exc}",
                                   file=output) from None
-        elif fmt == "json":
-            emit_json(report.to_dict())
     _summary(report)
     return report.exit_code
 
@@ -116,6 +119,8 @@ def _absolute(path: Path | None, cwd: Path) -> Path | None:
 def _document(report: Any, fmt: str, settings: Any) -> str:
     from pitstop.redact import redact
 
+    if fmt == "text":
+        return redact("".join(_text_block(f) for f in report.reported))
     if fmt == "sarif":
         from pitstop.audit import sarif_report
 
@@ -129,6 +134,14 @@ def _document(report: Any, fmt: str, settings: Any) -> str:
     else:
         data = report.to_dict()
     return redact(json.dumps(data, indent=2, ensure_ascii=False, default=str)) + "\n"
+
+
+def _text_block(finding: Any) -> str:
+    """One finding as plain text (for a report written to a file)."""
+    expired = (f"\n  baseline entry expired {finding.expires}: {finding.reason}"
+               if finding.status == "expired" else "")
+    return (f"[{finding.severity}] {finding.id} {finding.object}\n  {finding.problem}{expired}"
+            f"\n  fix: {finding.fix}\n")
 
 
 def _render_text(report: Any) -> None:
