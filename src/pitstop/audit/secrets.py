@@ -9,22 +9,35 @@ fingerprint (rule, path and the secret's SHA-256), so it survives edits around i
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from pitstop.audit.context import AuditContext
 from pitstop.audit.model import SectionResult
 from pitstop.audit.rules import RULES
 
 
+def _scan(ctx: AuditContext) -> Any:
+    """The scanner's report for the project's tree: through the ``scan secrets`` verb
+    where the scanner has the one verb shape (then recorded as this audit's child run),
+    else through its options and engine (the scanner before that change)."""
+    from pitstop import scan
+
+    verb = getattr(scan, "secrets", None)
+    if verb is not None:
+        return verb(ctx.settings, root=ctx.project_dir, progress=ctx.scan_progress)
+    options = scan.ScanOptions.from_settings(ctx.settings, root=ctx.project_dir,
+                                             env=dict(ctx.environ) or None,
+                                             progress=ctx.scan_progress)
+    return scan.scan_secrets(options)
+
+
 def audit_secrets(ctx: AuditContext) -> SectionResult:
     """Scan the project's tracked files (the directory outside git) for secrets."""
-    from pitstop.scan import NothingScannedError, ScanOptions, scan_secrets
+    from pitstop.scan import NothingScannedError
 
     started = time.perf_counter()
-    environ = dict(ctx.environ) or None
-    options = ScanOptions.from_settings(ctx.settings, root=ctx.project_dir, env=environ,
-                                        progress=ctx.scan_progress)
     try:
-        report = scan_secrets(options)
+        report = _scan(ctx)
     except NothingScannedError as exc:
         return SectionResult("secrets", "ok", notes=(f"nothing to scan: {exc.message}",),
                              seconds=time.perf_counter() - started)
