@@ -13,6 +13,7 @@ picture (tasks, health checks, scan findings) whichever command wrote it last:
   create`` … whichever front ran it)
 - ``pitstop_health_check_up{check}`` and ``pitstop_health_check_latency_seconds{check}``
 - ``pitstop_scan_findings{rule}`` (from the newest ``scan-secrets`` task)
+- ``pitstop_audit_findings{severity,section}`` (from the newest recorded ``audit run``)
 - ``pitstop_tests{task}``, ``pitstop_tests_failed{task}``, ``pitstop_coverage_percent{task}``
   (from the newest ``smoke`` / ``coverage`` tasks)
 - ``pitstop_build_info{version,python}``
@@ -100,6 +101,17 @@ class _StateCollector:
                 scan.add_metric([str(rule)], float(count))
             yield scan
 
+        audit = self._latest_audit_counts()
+        if audit is not None:
+            family = GaugeMetricFamily("pitstop_audit_findings",
+                                       "Findings of the last audit not accepted by its baseline.",
+                                       labels=["severity", "section"])
+            for section, by_severity in sorted(audit.items()):
+                for severity, count in sorted(by_severity.items()):
+                    if isinstance(count, int | float):
+                        family.add_metric([str(severity), str(section)], float(count))
+            yield family
+
         build = GaugeMetricFamily("pitstop_build_info", "pitstop version.",
                                   labels=["version", "python"])
         build.add_metric([__version__, platform.python_version()], 1.0)
@@ -131,6 +143,14 @@ class _StateCollector:
             if info["last_exit"] is not None:
                 exit_code.add_metric([capability, verb], float(info["last_exit"]))
         yield from (runs, success, duration, exit_code)
+
+    def _latest_audit_counts(self) -> dict[str, Any] | None:
+        """``counts`` of the newest finished ``audit run`` that recorded a result."""
+        for run in self._store.list_runs(capability="audit", verb="run", limit=10):
+            counts = (run.result or {}).get("counts")
+            if isinstance(counts, dict):
+                return counts
+        return None
 
 
 def build_registry(store: StateStore) -> CollectorRegistry:

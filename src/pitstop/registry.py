@@ -53,6 +53,7 @@ BUILTIN: tuple[str, ...] = (
     "pitstop.testing.descriptor:CAPABILITY",
     "pitstop.schedule.descriptor:CAPABILITY",
     "pitstop.notify.descriptor:CAPABILITY",
+    "pitstop.audit.descriptor:CAPABILITY",
 )
 """Every built-in capability's descriptor, in the order of ``pitstop --help``."""
 
