@@ -50,6 +50,7 @@ BUILTIN: tuple[str, ...] = (
     "pitstop.scan.descriptor:CAPABILITY",
     "pitstop.release.descriptor:CAPABILITY",
     "pitstop.testing.descriptor:CAPABILITY",
+    "pitstop.serve.descriptor:CAPABILITY",
 )
 """Every built-in capability's descriptor, in the order of ``pitstop --help``."""
 

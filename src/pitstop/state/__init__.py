@@ -1,4 +1,5 @@
-"""The state database: runs, task runs and health checks.
+"""The state database: runs, task runs, health checks, and the web page's users,
+sessions and audit trail.
 
 :mod:`pitstop.state.store` reads and writes it through SQLAlchemy Core;
 :mod:`pitstop.state.runs` and :mod:`pitstop.state.recorder` write run records over a
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Bump with every change to :mod:`pitstop.state.schema` and add the upgrade step to
 :meth:`pitstop.state.store.StateStore._upgrade`."""
 

@@ -175,6 +175,11 @@ class StateStore:
     def close(self) -> None:
         self._engine.dispose()
 
+    @property
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine (for the account and audit tables' own modules)."""
+        return self._engine
+
     def _ensure_schema(self) -> None:
         import sqlalchemy as sa
 
