@@ -3,6 +3,7 @@ server is there), three users, the FastAPI test client, and logging in."""
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 from collections.abc import Iterator
@@ -106,10 +107,24 @@ def load(root: Path) -> Settings:
     return registry.load_settings(root, env={})
 
 
+@functools.cache
+def _hash(password: str) -> str:
+    from pitstop.serve.passwords import hash_password
+
+    return hash_password(password)
+
+
 def add_users(settings: Settings) -> None:
-    add = registry.verb("serve", "user-add").load()
-    for name, role in ROLES.items():
-        add(settings, name=name, role=role, password=PASSWORDS[name])
+    """ada (admin), otto (operator), vera (viewer).  Their Argon2 hashes are made once
+    per test session (each costs about half a second here); `pitstop user add` itself
+    is tested in test_users.py."""
+    from pitstop.state.accounts import Accounts
+    from pitstop.state.store import StateStore
+
+    with StateStore.open(settings.state.url) as store:
+        accounts = Accounts(store.engine)
+        for name, role in ROLES.items():
+            assert accounts.add_user(name, role, _hash(PASSWORDS[name]))
 
 
 @pytest.fixture

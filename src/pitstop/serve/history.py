@@ -31,6 +31,9 @@ class RunRow:
     exit_code: int | None
     capability: str | None
     parent_id: str | None
+    started_ts: float = dataclasses.field(default=0.0, repr=False)
+    """``started_at`` as stored (a datetime keeps only microseconds: the page cursor
+    needs the exact value)."""
 
     @property
     def duration_seconds(self) -> float | None:
@@ -42,6 +45,7 @@ class RunRow:
         from pitstop.capability import jsonable
 
         data: dict[str, Any] = jsonable(dataclasses.asdict(self))
+        del data["started_ts"]
         data["duration_seconds"] = self.duration_seconds
         return data
 
@@ -70,7 +74,7 @@ def _utc(ts: float | None) -> dt.datetime | None:
 
 
 def encode_cursor(row: RunRow) -> str:
-    return f"{row.started_at.timestamp()!r}~{row.id}"
+    return f"{row.started_ts!r}~{row.id}"
 
 
 def decode_cursor(cursor: str | None) -> tuple[float, str] | None:
@@ -118,7 +122,7 @@ def page_of_runs(engine: Engine, where: RunFilter, *, cursor: str | None = None,
     found = tuple(RunRow(row.id, row.target, row.kind, row.trigger, row.user, row.status,
                          _utc(row.started_at) or dt.datetime.now(dt.UTC),
                          _utc(row.finished_at), row.exit_code, row.capability,
-                         row.parent_id) for row in rows[:limit])
+                         row.parent_id, row.started_at) for row in rows[:limit])
     more = len(rows) > limit
     return RunPage(found, encode_cursor(found[-1]) if more and found else None)
 
