@@ -111,4 +111,22 @@ def serve(settings: Settings, **overrides: Any) -> None:
     _share_log_handlers()
     scheme = "https" if conf.tls_cert is not None else "http"
     log.info("serving %s on %s://%s:%d", settings.project_dir, scheme, conf.host, conf.port)
-    uvicorn.Server(config).run()
+    _server(uvicorn.Server)(config).run()
+
+
+def _server(base: Any) -> Any:
+    """uvicorn's server, stopping cleanly on Ctrl-C or SIGTERM and then returning
+    (exit 0) instead of raising the signal again: stopping the page is no error."""
+    import contextlib
+    from collections.abc import Iterator
+
+    class Server(base):  # type: ignore[misc,valid-type]
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            with super().capture_signals():
+                try:
+                    yield
+                finally:
+                    self._captured_signals.clear()
+
+    return Server
