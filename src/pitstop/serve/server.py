@@ -120,7 +120,7 @@ def _server(base: Any) -> Any:
     import contextlib
     from collections.abc import Iterator
 
-    class Server(base):  # type: ignore[misc,valid-type]
+    class Server(base):  # type: ignore[misc]
         @contextlib.contextmanager
         def capture_signals(self) -> Iterator[None]:
             with super().capture_signals():
