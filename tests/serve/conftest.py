@@ -4,7 +4,11 @@ server is there), three users, the FastAPI test client, and logging in."""
 from __future__ import annotations
 
 import functools
+import os
 import re
+import signal
+import socket
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -183,3 +187,38 @@ def login(client: TestClient, name: str, password: str | None = None) -> str:
 
 def csrf_header(token: str) -> dict[str, Any]:
     return {"X-CSRF-Token": token}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def serve_process(project: Path, *args: str) -> Iterator[tuple[subprocess.Popen[str], int]]:
+    """``pitstop serve`` in ``project`` on a free port of 127.0.0.1, as a real process;
+    yields once uvicorn says it listens, stops it with Ctrl-C (exit 0) afterwards."""
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "pitstop", "serve", "--port", str(port),
+                             *args], cwd=project, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "NO_COLOR": "1"})
+    assert proc.stderr is not None
+    seen = []
+    for line in proc.stderr:  # wait for uvicorn to say it listens
+        seen.append(line)
+        if "Uvicorn running on" in line:
+            break
+    else:
+        proc.wait(10)
+        pytest.fail("pitstop serve did not start:\n" + "".join(seen))
+    try:
+        yield proc, port
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            assert proc.wait(20) == 0
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            proc.stderr.close()

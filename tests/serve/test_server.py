@@ -4,13 +4,9 @@ web extra missing."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -21,7 +17,7 @@ from pitstop.config import Settings
 from pitstop.serve.server import check_bind, is_loopback
 from pitstop.serve.settings import ServeSettings
 
-from .conftest import PASSWORDS, add_users, load, write_project
+from .conftest import PASSWORDS, add_users, load, serve_process, write_project
 
 
 @pytest.mark.parametrize(("host", "loopback"), [
@@ -57,39 +53,6 @@ def test_refuses_an_open_address(served_sqlite: Settings,
     assert main(["serve", "--tls-cert", "x.pem"]) == 3  # without --tls-key
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
-
-
-def _serve(project: Path, *args: str) -> Iterator[tuple[subprocess.Popen[str], int]]:
-    port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "pitstop", "serve", "--port", str(port),
-                             *args], cwd=project, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "NO_COLOR": "1"})
-    assert proc.stderr is not None
-    seen = []
-    for line in proc.stderr:  # wait for uvicorn to say it listens
-        seen.append(line)
-        if "Uvicorn running on" in line:
-            break
-    else:
-        proc.wait(10)
-        pytest.fail("pitstop serve did not start:\n" + "".join(seen))
-    try:
-        yield proc, port
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            assert proc.wait(20) == 0
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-            proc.stderr.close()
-
-
 def _login(http: httpx.Client, base: str, headers: dict[str, str]) -> httpx.Response:
     import re
 
@@ -105,7 +68,7 @@ def _login(http: httpx.Client, base: str, headers: dict[str, str]) -> httpx.Resp
 
 
 def test_behind_a_proxy_cookies_are_secure_when_it_says_https(served_sqlite: Settings) -> None:
-    for proc, port in _serve(served_sqlite.project_dir, "--behind-proxy"):
+    for proc, port in serve_process(served_sqlite.project_dir, "--behind-proxy"):
         base = f"http://127.0.0.1:{port}"
         with httpx.Client() as http:
             assert http.get(f"{base}/healthz").json() == {"status": "ok"}
@@ -135,7 +98,7 @@ def test_over_tls(served_sqlite: Settings, tmp_path: Path) -> None:
                     "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
                     "-keyout", str(key), "-out", str(cert)],
                    check=True, capture_output=True)
-    for _proc, port in _serve(served_sqlite.project_dir, "--host", "127.0.0.1",
+    for _proc, port in serve_process(served_sqlite.project_dir, "--host", "127.0.0.1",
                               "--tls-cert", str(cert), "--tls-key", str(key)):
         import ssl
 

@@ -75,9 +75,10 @@ def database_name(settings: Settings) -> str:
 
 
 def database_label(settings: Settings) -> str:
-    from pitstop.redact import mask_url
+    """The configured database as the page shows it (no password)."""
+    from pitstop.serve.display import db_label
 
-    return mask_url(settings.database_url)
+    return db_label(settings.database_url, settings.project_dir)
 
 
 # -- backups -------------------------------------------------------------------------

@@ -65,6 +65,23 @@ def seconds(value: float | None) -> str:
     return f"{minutes}m {rest:02d}s"
 
 
+def db_label(url: str, project_dir: Any = None) -> str:
+    """A database as people name it: an SQLite file of the project by its path in the
+    project (``app.db``), anything else by its URL with the password masked."""
+    from pathlib import Path
+
+    from pitstop.redact import mask_url
+
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and project_dir is not None:
+        path = Path(url[len(prefix):].partition("?")[0])
+        try:
+            return str(path.relative_to(project_dir))
+        except ValueError:
+            return str(path)
+    return mask_url(url)
+
+
 def status_class(status: str | None) -> str:
     return STATUS_CLASS.get(status or "", "muted")
 
@@ -112,7 +129,7 @@ def query_with(query: dict[str, str], **changes: Any) -> str:
     return "?" + urlencode({k: v for k, v in merged.items() if v not in (None, "")})
 
 
-FILTERS = {"when": when, "ago": ago, "size": size, "seconds": seconds,
+FILTERS = {"db_label": db_label, "when": when, "ago": ago, "size": size, "seconds": seconds,
            "status_class": status_class, "badge": badge}
 GLOBALS = {"sparkline": sparkline, "bar": bar, "query_with": query_with,
            "escape": escape}
