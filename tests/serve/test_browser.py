@@ -198,3 +198,32 @@ def test_viewer_has_no_start_button_and_a_forged_post_is_refused(
         started = [r for r in store.list_runs(limit=50) if r.trigger == "web"]
     assert started == []
     context.close()
+
+
+def test_admin_restores_with_the_name_typed(browser: Any, site: str, artifacts: Path,
+                                            served_sqlite: Settings) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    errors = _console_errors(page)
+    _log_in(page, site, "ada")
+    page.click("nav >> text=Backups")
+    page.click("text=Restore…")
+    page.wait_for_url(re.compile(r"/backups/.+/restore$"))
+    button = page.locator("button[data-confirmed]")
+    assert button.is_disabled()
+    page.fill("input[name=confirm]", "app")
+    assert button.is_disabled()
+    page.fill("input[name=confirm]", "app.db")
+    assert button.is_enabled()
+    button.click()
+    page.wait_for_selector("pre.json:has-text('safety_backup')")
+    page.click("nav >> text=Backups")
+    page.wait_for_selector("span.badge:text-is('safety')")
+    page.screenshot(path=str(artifacts / "backups.png"), full_page=True)
+    for name in ("migrations", "audit", "users"):
+        page.click(f"nav >> text={name.capitalize()}")
+        page.wait_for_url(f"{site}/{name}")
+        page.screenshot(path=str(artifacts / f"{name}.png"), full_page=True)
+    assert "backup.restore" in page.goto(f"{site}/audit").text()  # type: ignore[union-attr]
+    assert errors == [], errors
+    context.close()

@@ -84,6 +84,9 @@ def test_restore_needs_admin_and_the_typed_name(client: TestClient, served: Sett
     actions = [(e.action, e.outcome, e.user) for e in
                client.app.state.ctx.trail.entries()]  # type: ignore[attr-defined]
     assert ("backup.restore", "success", "ada") in actions
+    restored = next(e for e in client.app.state.ctx.trail.entries()  # type: ignore[attr-defined]
+                    if e.action == "backup.restore" and e.outcome == "success")
+    assert restored.detail == f"into sqlite:///{_db(served)}; safety backup {safety}"
     assert ("backup.restore", "denied", "otto") in actions
 
 

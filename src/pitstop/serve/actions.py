@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from pitstop.errors import UsageError
 from pitstop.serve import calls
-from pitstop.serve.auth import RANK, Principal, level_role
+from pitstop.serve.auth import Principal, level_role
 from pitstop.serve.web import actor_of, check_role, context
 
 if TYPE_CHECKING:
@@ -92,11 +92,24 @@ def _confirm(settings: Settings, typed: str | None, what: str) -> None:
                           hint="nothing was changed")
 
 
+def _verified(result: Any) -> str:
+    problems = list(getattr(result, "problems", ()))
+    return "; ".join(problems) if problems else "checksum and restore ok"
+
+
+def _restored(result: Any) -> str:
+    safety = getattr(result, "safety_backup", None)
+    into = f"into {getattr(result, 'target', '?')}"
+    return f"{into}; safety backup {safety.id}" if safety is not None \
+        else f"{into}; it was empty, no safety backup"
+
+
 def verify_backup(request: Request, principal: Principal, backup_id: str) -> Job:
     ctx = context(request)
     _verb_role(principal, "backup", "verify", "backup.verify", backup_id)
     return ctx.jobs.start("backup.verify", backup_id, actor_of(request, principal),
-                          lambda _report: calls.verify_backup(ctx.settings, backup_id))
+                          lambda _report: calls.verify_backup(ctx.settings, backup_id),
+                          _verified)
 
 
 def restore_backup(request: Request, principal: Principal, backup_id: str,
@@ -105,7 +118,8 @@ def restore_backup(request: Request, principal: Principal, backup_id: str,
     _verb_role(principal, "backup", "restore", "backup.restore", backup_id)
     _confirm(ctx.settings, confirm, f"restoring {backup_id}")
     return ctx.jobs.start("backup.restore", backup_id, actor_of(request, principal),
-                          lambda _report: calls.restore_backup(ctx.settings, backup_id))
+                          lambda _report: calls.restore_backup(ctx.settings, backup_id),
+                          _restored)
 
 
 def migrate_up(request: Request, principal: Principal) -> Job:
@@ -144,7 +158,3 @@ def job_data(job: Job) -> dict[str, Any]:
             data["result"] = calls.result_data(job.result)
     return data
 
-
-__all__ = ["RANK", "NotFound", "Unconfirmed", "job_data", "may_start", "migrate_down",
-           "migrate_up", "restore_backup", "runbook_level", "runbooks", "start_runbook",
-           "verify_backup"]

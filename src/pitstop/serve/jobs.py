@@ -124,10 +124,12 @@ class Jobs:
         self._lock = threading.Lock()
 
     def start(self, action: str, target: str, actor: Actor,
-              work: Callable[[Callable[[str], None]], Any]) -> Job:
+              work: Callable[[Callable[[str], None]], Any],
+              describe: Callable[[Any], str | None] | None = None) -> Job:
         """Run ``work(report_run_id)`` in a thread as ``actor``; return once the run id
         is known (or the work ended without one).  The audit trail gets a ``started``
-        entry with the run id and a final ``success``/``failure`` entry."""
+        entry with the run id and a final ``success``/``failure`` entry (its detail
+        from ``describe(result)``, or the error)."""
         from pitstop.serve.actor import acting, record
 
         assert actor.user is not None
@@ -149,7 +151,7 @@ class Jobs:
                 job.error = exc
             finally:
                 _on_start.reset(token)
-                self._finished(job, actor)
+                self._finished(job, actor, describe)
 
         thread = threading.Thread(target=body, name=f"pitstop-web-{action}", daemon=True)
         with self._lock:
@@ -158,12 +160,16 @@ class Jobs:
         job.started.wait()
         return job
 
-    def _finished(self, job: Job, actor: Actor) -> None:
+    def _finished(self, job: Job, actor: Actor,
+                  describe: Callable[[Any], str | None] | None) -> None:
         from pitstop.errors import PitstopError
         from pitstop.serve.actor import record
 
         outcome = "failure" if job.error is not None or _failed(job.result) else "success"
         detail = None
+        if job.error is None and describe is not None:
+            with contextlib.suppress(Exception):
+                detail = describe(job.result)
         if job.error is not None:
             detail = (job.error.message if isinstance(job.error, PitstopError)
                       else f"{type(job.error).__name__}: {job.error}")

@@ -103,7 +103,7 @@ def list_runbooks(request: Request, principal: Principal = requires("viewer")) -
 @router.post("/runbooks/{name}/runs", status_code=202,
              summary="Start a runbook: 202 with the run id")
 def start_runbook(request: Request, name: str,
-                  principal: Principal = requires("operator")) -> Any:
+                  principal: Principal = requires("operator", action="runbook.start")) -> Any:
     return started(actions.start_runbook(request, principal, name))
 
 
@@ -117,7 +117,7 @@ def list_backups(request: Request, principal: Principal = requires("viewer")) ->
 @router.post("/backups/{backup_id}/verify", summary="Verify a backup by restoring it "
              "into a scratch database")
 def verify_backup(request: Request, backup_id: str,
-                  principal: Principal = requires("operator")) -> Any:
+                  principal: Principal = requires("operator", action="backup.verify")) -> Any:
     job = actions.verify_backup(request, principal, backup_id)
     return started(job)
 
@@ -149,7 +149,8 @@ def migrations(request: Request, principal: Principal = requires("viewer")) -> A
 
 
 @router.post("/migrations/up", summary="Apply pending migrations: 202 with the run id")
-def migrate_up(request: Request, principal: Principal = requires("operator")) -> Any:
+def migrate_up(request: Request,
+               principal: Principal = requires("operator", action="migrate.up")) -> Any:
     return started(actions.migrate_up(request, principal))
 
 

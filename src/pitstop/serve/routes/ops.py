@@ -52,8 +52,8 @@ def backups(request: Request, principal: Principal = requires("viewer")) -> Resp
 
 
 @router.post("/backups/{backup_id}/verify")
-def verify(request: Request, backup_id: str, principal: Principal = requires("operator")
-           ) -> Response:
+def verify(request: Request, backup_id: str,
+           principal: Principal = requires("operator", action="backup.verify")) -> Response:
     job = actions.verify_backup(request, principal, backup_id)
     return after_start(request, job, f"Verify backup {backup_id}")
 
@@ -97,7 +97,8 @@ def migrations(request: Request, principal: Principal = requires("viewer")) -> R
 
 
 @router.post("/migrations/up")
-def migrate_up(request: Request, principal: Principal = requires("operator")) -> Response:
+def migrate_up(request: Request,
+               principal: Principal = requires("operator", action="migrate.up")) -> Response:
     job = actions.migrate_up(request, principal)
     return after_start(request, job, "Apply migrations")
 

@@ -171,7 +171,8 @@ def runbooks(request: Request, principal: Principal = requires("viewer")) -> Res
 
 
 @router.post("/runbooks/{name}/start")
-def start_runbook(request: Request, name: str, principal: Principal = requires("operator")
+def start_runbook(request: Request, name: str,
+                  principal: Principal = requires("operator", action="runbook.start")
                   ) -> Response:
     job = actions.start_runbook(request, principal, name)
     if job.run_id is None:
