@@ -89,11 +89,24 @@ def server_config(settings: Settings, conf: ServeSettings) -> Any:
 def _share_log_handlers() -> None:
     """uvicorn's messages and access log go where pitstop's go, in its format."""
     ours = logging.getLogger("pitstop")
-    for name in ("uvicorn.error", "uvicorn.access"):
+    for name, task in (("uvicorn.error", "serve"), ("uvicorn.access", "http")):
         theirs = logging.getLogger(name)
         theirs.handlers = list(ours.handlers)
         theirs.setLevel(ours.level)
         theirs.propagate = False
+        theirs.filters = [_Tag(task)]
+
+
+class _Tag(logging.Filter):
+    """Shows uvicorn's lines as ``[serve]`` and ``[http]`` in pitstop's log format."""
+
+    def __init__(self, task: str) -> None:
+        super().__init__()
+        self.task = task
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.task = self.task
+        return True
 
 
 def serve(settings: Settings, **overrides: Any) -> None:
