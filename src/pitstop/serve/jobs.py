@@ -42,20 +42,33 @@ class Notifier:
     def __init__(self) -> None:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._waiters: dict[str, set[asyncio.Event]] = {}
+        self._pending: set[str] = set()
         self._lock = threading.Lock()
 
     def bind(self, loop: asyncio.AbstractEventLoop | None) -> None:
         self._loop = loop
 
     def notify(self, run_id: str) -> None:
+        """Wake whoever follows ``run_id`` (cheap to call per output line: wake-ups not
+        yet delivered are merged)."""
         loop = self._loop
         with self._lock:
-            events = list(self._waiters.get(run_id, ()))
+            if run_id not in self._waiters or run_id in self._pending:
+                return
+            self._pending.add(run_id)
         if loop is None or loop.is_closed():
+            with self._lock:
+                self._pending.discard(run_id)
             return
+        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+            loop.call_soon_threadsafe(self._wake, run_id)
+
+    def _wake(self, run_id: str) -> None:
+        with self._lock:
+            self._pending.discard(run_id)
+            events = list(self._waiters.get(run_id, ()))
         for event in events:
-            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
-                loop.call_soon_threadsafe(event.set)
+            event.set()
 
     @contextlib.contextmanager
     def subscribe(self, run_id: str) -> Iterator[asyncio.Event]:

@@ -86,6 +86,7 @@ async def run_events(ctx: ServeContext, request: Request, run_id: str
     yield event("reset", {})
     with ctx.notifier.subscribe(run_id) as woken:
         while True:
+            woken.clear()  # before reading: a wake-up during the read is not lost
             run: RunRecord | None = await run_in_threadpool(ctx.store.get_run, run_id)
             if run is None:
                 yield event("end", {"status": "unknown", "exit_code": None})
@@ -112,6 +113,5 @@ async def run_events(ctx: ServeContext, request: Request, run_id: str
                 return
             if await request.is_disconnected():
                 return
-            woken.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(woken.wait(), POLL_SECONDS)
