@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean browser
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,8 +16,18 @@ demo: $(STAMP)
 	cd examples/shop && rm -rf .pitstop && \
 	  VIRTUAL_ENV=$(abspath $(VENV)) PATH="$(abspath $(BIN)):$$PATH" ../../$(BIN)/pitstop run setup
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Debian's chromium for the browser tests of `pitstop serve` (tests/serve/test_browser.py):
+# installed when missing and this runs as root with apt-get; else those tests skip and
+# say so (and fail under PITSTOP_REQUIRE_SERVICES=1).  Playwright drives it; its own
+# browser download (`playwright install`) is never used.
+browser:
+	@test -x /usr/bin/chromium || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else echo "chromium is not installed (apt-get install chromium): the browser tests will skip"; fi; }
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -291,6 +291,9 @@ class Invocation:
     """The run this call belongs to (a workflow run, or the verb that called this one)."""
     capability: str | None = None
     """The capability whose verb is running (its calls to its own verbs are part of it)."""
+    record: bool = True
+    """False: calls in this block only look (a page showing migration status each time
+    it is viewed) and are not recorded as runs."""
 
 
 class RunToken(Protocol):
@@ -411,7 +414,7 @@ def recorded(capability: str, verb: str) -> Callable[[Callable[P, R]], Callable[
             recorder = _recorder
             outer = _invocation.get()
             if recorder is None or not args or outer.capability == capability \
-                    or not hasattr(args[0], "state"):
+                    or not outer.record or not hasattr(args[0], "state"):
                 return func(*args, **kwargs)
             settings = args[0]
             options = {k: v for k, v in kwargs.items() if k != "progress" and v is not None}

@@ -54,6 +54,7 @@ BUILTIN: tuple[str, ...] = (
     "pitstop.schedule.descriptor:CAPABILITY",
     "pitstop.notify.descriptor:CAPABILITY",
     "pitstop.audit.descriptor:CAPABILITY",
+    "pitstop.serve.descriptor:CAPABILITY",
 )
 """Every built-in capability's descriptor, in the order of ``pitstop --help``."""
 

@@ -20,8 +20,9 @@ import pitstop.backup as api
 from gitutil import git
 from pitstop.backup.blobs import BlobStore
 from pitstop.backup.manifest import add_references
-from pitstop.config import Settings, load_settings
+from pitstop.config import Settings
 from pitstop.errors import BackupError
+from pitstop.registry import load_settings
 
 from .conftest import tree_state
 

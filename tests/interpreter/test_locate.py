@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from pitstop.config import load_settings
 from pitstop.project_python import InterpreterError, find_interpreter, interpreter_for
+from pitstop.registry import load_settings
 
 
 def make_venv(where: Path, *, only_python3: bool = False) -> Path:

@@ -1,4 +1,5 @@
-"""The state database: runs, task runs and health checks.
+"""The state database: runs, task runs, health checks, and the web page's users,
+sessions and audit trail.
 
 :mod:`pitstop.state.store` reads and writes it through SQLAlchemy Core;
 :mod:`pitstop.state.runs` and :mod:`pitstop.state.recorder` write run records over a

@@ -217,7 +217,7 @@ class StateStore:
     @property
     def engine(self) -> Engine:
         """The SQLAlchemy engine, for the capabilities' own tables of
-        :mod:`pitstop.state.schema` (schedule firings, notifications)."""
+        :mod:`pitstop.state.schema` (schedule firings, notifications, accounts, audit)."""
         return self._engine
 
     def _ensure_schema(self) -> None:
