@@ -18,14 +18,16 @@ from pitstop.checks.base import (
     register,
     timeout_for,
 )
-from pitstop.checks.database import database_url, parse_database_url
+from pitstop.checks.database import checked_database
 from pitstop.checks.settings import SchemaCheckSettings
-from pitstop.errors import ConfigError, ConnectError
+from pitstop.errors import ConfigError
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from sqlalchemy import MetaData
+
+    from pitstop.db.url import DatabaseURL
 
 _IMPORT_LOCK = threading.Lock()
 KEY = "checks.schema.models"
@@ -102,13 +104,14 @@ def describe(diff: Any) -> str:
     return f"{op}: {diff[1:]}"
 
 
-def compare(url: str, metadata: MetaData, cfg: SchemaCheckSettings, timeout: float
-            ) -> list[str]:
+def compare(url: str | DatabaseURL, metadata: MetaData, cfg: SchemaCheckSettings,
+            timeout: float) -> list[str]:
     """Differences between the database at ``url`` and ``metadata``, in words."""
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
     from pitstop.checks.database import server_connection
+    from pitstop.db.url import parse_url
 
     def include(name: str | None, type_: str, _parent: Any) -> bool:
         if type_ == "table" and name is not None:
@@ -117,29 +120,14 @@ def compare(url: str, metadata: MetaData, cfg: SchemaCheckSettings, timeout: flo
 
     opts = {"compare_type": cfg.compare_types,
             "compare_server_default": cfg.compare_server_default, "include_name": include}
-    db = parse_database_url(url)
-    if db.dialect == "sqlite":
-        import sqlalchemy
-
-        if db.sqlite_path is not None and not db.sqlite_path.is_file():
-            raise ConnectError(f"SQLite database {db.sqlite_path} does not exist",
-                               hint="create it with `pitstop migrate up`, or fix database_url")
-
-        from pitstop.db.url import create_engine
-
-        engine = create_engine(db, connect_timeout=timeout, poolclass=sqlalchemy.pool.NullPool)
-        try:
-            with engine.connect() as conn:
-                diffs = compare_metadata(MigrationContext.configure(conn, opts=opts), metadata)
-        finally:
-            engine.dispose()
-    else:
-        with server_connection(db, timeout) as conn:
-            diffs = compare_metadata(MigrationContext.configure(conn, opts=opts), metadata)
+    db = parse_url(url)
+    with server_connection(db, timeout) as conn:
+        diffs = compare_metadata(MigrationContext.configure(conn, opts=opts), metadata)
     return [describe(d) for d in diffs]
 
 
-def probe_schema(env: CheckEnv, url: str, cfg: SchemaCheckSettings, timeout: float) -> Probe:
+def probe_schema(env: CheckEnv, url: str | DatabaseURL, cfg: SchemaCheckSettings,
+                 timeout: float) -> Probe:
     if not cfg.models:
         raise ConfigError("no models are configured", key=KEY,
                           hint='set [checks.schema] models = "package.module:Base"')
@@ -164,9 +152,9 @@ def probe_schema(env: CheckEnv, url: str, cfg: SchemaCheckSettings, timeout: flo
 
 def _explicit(env: CheckEnv) -> list[Check]:
     cfg = env.checks.schema
-    url = database_url(env)
     return [FunctionCheck("schema", "schema", timeout_for(cfg.timeout, env.checks),
-                          lambda t: probe_schema(env, url, cfg, t), ("sqlalchemy", "alembic.autogenerate"))]
+                          lambda t: probe_schema(env, checked_database(env), cfg, t),
+                          ("sqlalchemy", "alembic.autogenerate"))]
 
 
 def _factory(env: CheckEnv) -> list[Check]:

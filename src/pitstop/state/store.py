@@ -124,7 +124,6 @@ class StateStore:
 
     @classmethod
     def connect(cls, url: str) -> StateStore:
-        import sqlalchemy as sa
         from sqlalchemy.exc import SQLAlchemyError
 
         from pitstop.db.url import create_engine, parse_url, translate_error
@@ -142,15 +141,7 @@ class StateStore:
                 raise error_class(
                     f"state store: cannot create the directory {db.sqlite_path.parent}: "
                     f"{exc.strerror}", hint="check [state] url / PITSTOP_STATE_URL") from exc
-        engine = create_engine(db, connect_timeout=30.0)
-        if db.dialect == "sqlite":
-            @sa.event.listens_for(engine, "connect")
-            def _pragmas(dbapi_conn: Any, _record: Any) -> None:
-                cursor = dbapi_conn.cursor()
-                cursor.execute("PRAGMA journal_mode=WAL")
-                cursor.execute("PRAGMA synchronous=NORMAL")
-                cursor.execute("PRAGMA foreign_keys=ON")
-                cursor.close()
+        engine = create_engine(db, connect_timeout=30.0, shared=True)
         store = cls(engine, url)
         try:
             store._ensure_schema()
