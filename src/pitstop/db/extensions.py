@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pitstop.errors import ConfigError, DependencyError, PermissionDeniedError
 
 if TYPE_CHECKING:
-    from pitstop.db.dialects import Extensions
+    from pitstop.db.dialects.interface import Extensions
     from pitstop.db.url import DatabaseURL
 
 _REQUIREMENT = re.compile(r"^\s*([A-Za-z0-9_][A-Za-z0-9_\-]*)\s*(?:(>=|<=|==|!=|>|<|=)\s*"

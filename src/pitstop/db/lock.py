@@ -17,12 +17,15 @@ import os
 import socket
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from pitstop.db.dialects import Lock
 from pitstop.db.url import DatabaseURL, parse_url
 from pitstop.errors import ConnectError
 
-__all__ = ["Lock", "LockTimeout", "lock", "migration_lock_name", "owner", "poll"]
+if TYPE_CHECKING:
+    from pitstop.db.dialects.interface import Lock
+
+__all__ = ["LockTimeout", "lock", "migration_lock_name", "owner", "poll"]
 
 
 class LockTimeout(ConnectError):

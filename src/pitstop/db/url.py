@@ -26,7 +26,7 @@ from pitstop.redact import mask_url
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL, Engine
 
-    from pitstop.db.dialects import Dialect as DialectImpl
+    from pitstop.db.dialects.interface import Dialect as DialectImpl
 
 Dialect = DialectName
 # (compiled on first use, by ``re``'s cache: only a failed connection needs them)

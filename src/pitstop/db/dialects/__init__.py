@@ -1,13 +1,13 @@
 """What differs between database systems: the one table that maps a URL scheme to a
-dialect, and the small interfaces each dialect implements, one per concern.
+dialect, and the dialects.
 
 A dialect is one module here (:mod:`.sqlite`, :mod:`.postgresql`, :mod:`.mysql`)
-whose ``DIALECT`` implements :class:`Dialect`: connecting (:class:`Connecting`),
-the runner lock (:class:`Locking`), creating and dropping databases
-(:class:`Creating`), answering a wait (:class:`Answering`) and, for PostgreSQL,
-extensions (:class:`Extensions`).  Nothing outside these modules asks which dialect
-a URL names: it calls :mod:`pitstop.db.connect`, :mod:`pitstop.db.lock`,
-:func:`pitstop.db.init.create_database` …, which ask the dialect.
+whose ``DIALECT`` implements :class:`~pitstop.db.dialects.interface.Dialect`:
+connecting, locks, creating and dropping databases, answering a wait and, for
+PostgreSQL, extensions — one small Protocol each (:mod:`.interface`).  Nothing
+outside these modules asks which dialect a URL names: it calls
+:mod:`pitstop.db.connect`, :mod:`pitstop.db.lock`, :mod:`pitstop.db.databases` …,
+which ask the dialect (``DatabaseURL.system``).
 
 A capability with work of its own per dialect (migrations, dumps, health figures)
 keeps one module per dialect named after it and finds it with :func:`implementation`,
@@ -20,21 +20,19 @@ on every command.
 
 from __future__ import annotations
 
-import dataclasses
 import importlib
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection, Engine
-
+    from pitstop.db.dialects.interface import Dialect
     from pitstop.db.url import DatabaseURL
 
 DialectName = Literal["sqlite", "postgresql", "mysql"]
 
 
-@dataclasses.dataclass(frozen=True)
-class Entry:
-    """One row of the dialect table."""
+class Entry(NamedTuple):
+    """One row of the dialect table (a named tuple: cheaper to define than a dataclass,
+    and this module is imported by every command)."""
 
     name: DialectName
     schemes: tuple[str, ...]
@@ -60,89 +58,6 @@ TABLE: tuple[Entry, ...] = (
 
 SCHEMES: dict[str, Entry] = {scheme: entry for entry in TABLE for scheme in entry.schemes}
 BY_NAME: dict[str, Entry] = {entry.name: entry for entry in TABLE}
-
-
-class Lock(Protocol):
-    """A held lock; released by :meth:`release` (and by the end of the process)."""
-
-    def release(self) -> None: ...
-
-
-class Connecting(Protocol):
-    def connect(self, db: DatabaseURL, *, autocommit: bool, create: bool,
-                interruptible: bool, args: dict[str, Any]) -> Any:
-        """The driver's own connection (``args`` are driver keywords).  ``create``: the
-        database may be created by connecting (a SQLite file, and the project's
-        ``.pitstop/`` for it); ``interruptible``: Ctrl-C stops a long statement."""
-
-    def reader(self, db: DatabaseURL, args: dict[str, Any]) -> Any | None:
-        """A connection only for reading (``cursor``/``execute``/``fetch*``) that is
-        cheaper to make than :meth:`connect`'s, or ``None`` when there is none here."""
-
-    def engine_args(self, db: DatabaseURL, *, connect_timeout: float,
-                    query_timeout: float | None) -> dict[str, Any]:
-        """Driver keywords for a SQLAlchemy engine: the connect timeout, a statement
-        timeout when ``query_timeout`` is given."""
-
-    def check_options(self, db: DatabaseURL, engine: Engine | None = None) -> None:
-        """Refuse URL options the driver would stumble on with a traceback instead of an
-        error, as a :class:`~pitstop.errors.ConfigError` naming the option."""
-
-    def prepare_engine(self, engine: Engine, *, shared: bool) -> None:
-        """Set up an engine; ``shared``: several processes write through it at once
-        (the state store)."""
-
-
-class Locking(Protocol):
-    def lock(self, db: DatabaseURL, name: str, timeout: float, *, owner: str,
-             others: str) -> Lock:
-        """Wait up to ``timeout`` seconds for the lock ``name`` of this database;
-        ``owner`` says who holds it to those who wait, ``others`` who else takes it.
-        :class:`pitstop.db.lock.LockTimeout` names the holder when it is not granted in
-        time."""
-
-
-class Creating(Protocol):
-    def missing(self, db: DatabaseURL) -> bool:
-        """``True`` when the database is known not to exist without connecting (a
-        SQLite file not there yet); servers answer ``False``."""
-
-    def create_database(self, db: DatabaseURL, *, dry_run: bool, timeout: float) -> bool:
-        """Create the database when it does not exist; whether it was (or, with
-        ``dry_run``, would be) created."""
-
-    def drop_database(self, db: DatabaseURL, *, timeout: float) -> None:
-        """Drop the database if it exists (scratch databases)."""
-
-
-class Answering(Protocol):
-    def ping(self, db: DatabaseURL, timeout: float) -> str:
-        """One attempt to reach the database within ``timeout`` seconds: what answered
-        (``"postgresql 15.4 at db:5432"``).  :class:`~pitstop.db.url.DatabaseMissingError`
-        when the server (or file system) says there is no such database."""
-
-    def version(self, db: DatabaseURL, timeout: float) -> str:
-        """The server's version (``15.4``, ``10.11.6-MariaDB``, SQLite's library)."""
-
-
-class Extensions(Protocol):
-    """Extensions of a database (PostgreSQL's ``CREATE EXTENSION``)."""
-
-    def available(self, conn: Connection, names: list[str]
-                  ) -> dict[str, tuple[str | None, str | None]]:
-        """``name → (default version shipped, version installed)`` for ``names``."""
-
-    def installed(self, conn: Connection) -> list[tuple[str, str]]: ...
-
-    def create(self, conn: Connection, name: str, schema: str | None) -> None: ...
-
-    def update(self, conn: Connection, name: str) -> None: ...
-
-
-class Dialect(Connecting, Locking, Creating, Answering, Protocol):
-    entry: Entry
-    extensions: Extensions | None
-    """``None`` where the database system has no extensions."""
 
 
 def dialect_of(db: DatabaseURL | str) -> Dialect:

@@ -12,12 +12,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pitstop.db.dialects import BY_NAME, Extensions, server
+from pitstop.db.dialects import BY_NAME, server
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
-    from pitstop.db.dialects import Dialect
+    from pitstop.db.dialects.interface import Dialect, Extensions
     from pitstop.db.url import DatabaseURL
 
 _FILES = ("ssl_ca", "ssl_cert", "ssl_key", "ssl_capath", "read_default_file")

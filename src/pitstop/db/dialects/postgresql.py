@@ -10,12 +10,12 @@ from __future__ import annotations
 import zlib
 from typing import TYPE_CHECKING, Any
 
-from pitstop.db.dialects import BY_NAME, Extensions, server
+from pitstop.db.dialects import BY_NAME, server
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
 
-    from pitstop.db.dialects import Dialect
+    from pitstop.db.dialects.interface import Dialect, Extensions
     from pitstop.db.url import DatabaseURL
 
 _CLASS_ID = 0x70697473  # "pits": the first key of every pitstop advisory lock

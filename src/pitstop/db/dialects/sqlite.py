@@ -17,13 +17,13 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from pitstop.db.dialects import BY_NAME, Extensions
+from pitstop.db.dialects import BY_NAME
 from pitstop.errors import ConfigError, ConnectError, PermissionDeniedError, PitstopError
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
-    from pitstop.db.dialects import Dialect
+    from pitstop.db.dialects.interface import Dialect, Extensions
     from pitstop.db.url import DatabaseURL
 
 _PROGRESS_STEPS = 20_000

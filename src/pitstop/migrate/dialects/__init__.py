@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import os
 import socket
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from pitstop.db.dialects import Lock
 from pitstop.errors import ConfigError
 from pitstop.migrate.splitter import Statement
+
+if TYPE_CHECKING:
+    from pitstop.db.dialects.interface import Lock
 
 
 class ScriptFailure(Exception):
