@@ -33,7 +33,7 @@ def _render(result: ExtensionsResult, as_json: bool) -> None:
 
     if as_json:
         emit_json(result.to_dict())
-    else:
+    elif result.extensions:
         _table(result.extensions, result.dry_run)
 
 

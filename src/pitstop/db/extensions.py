@@ -90,9 +90,9 @@ def _support(db: DatabaseURL) -> Extensions:
     support = db.system.extensions
     if support is None:
         raise ConfigError(f"extensions are a PostgreSQL feature; the database is {db.dialect} "
-                          f"({db.masked})", key="db.extensions.required",
-                          hint="remove [db.extensions] required or point the database URL "
-                               "at PostgreSQL")
+                          f"({db.masked})",
+                          hint="point the database URL at PostgreSQL, or leave [db.extensions] "
+                               "required empty")
     return support
 
 
