@@ -95,7 +95,6 @@ def test_extensions_verbs_record_their_result_and_the_listing_does_not(
     assert verify_run["result"] == verified
     assert (deploy_run["target"], deploy_run["status"]) == ("db extensions-deploy", "success")
     assert deploy_run["result"] == deployed
-    assert "postgres@" not in json.dumps(deployed) or "***" not in deployed["database"]
 
 
 @pytest.mark.postgres
