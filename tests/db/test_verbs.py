@@ -196,3 +196,18 @@ def test_the_extensions_check_reads_db_extensions(project: Path, pg_url: str) ->
     db.deploy_extensions(settings)
     [r] = check(settings, [], environ={}).results[-1:]  # configured: it runs unasked
     assert (r.name, r.status) == ("extensions", "pass")
+
+
+@pytest.mark.postgres
+def test_a_password_in_the_url_never_reaches_the_output_or_the_history(
+        project: Path, pg_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    secret = "s3cret-pw-77"
+    url = pg_url.replace("postgresql://postgres@", f"postgresql://postgres:{secret}@")
+    _write(project, '[db.extensions]\nrequired = ["plpgsql"]\n')
+    assert main(["db", "init", "--database", url, "--json"]) == 0
+    assert main(["db", "extensions", "verify", "--database", url, "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert secret not in out + err and "***" in out
+    _history(capsys)
+    stored = b"".join(p.read_bytes() for p in (project / ".pitstop").rglob("*") if p.is_file())
+    assert secret.encode() not in stored
