@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from pitstop.config import Settings
-from pitstop.db.url import check_setting_url
+from pitstop.db.resolve import check_setting_url
 from pitstop.errors import ConfigError
 
 if TYPE_CHECKING:

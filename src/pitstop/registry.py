@@ -318,7 +318,7 @@ def load_settings(cwd: Path | None = None, **options: Any) -> Settings:
     """:func:`pitstop.config.load_settings` with every capability's sections and the
     installed extensions: what every front calls."""
     from pitstop.config import load_settings as load
-    from pitstop.db.url import check_setting_url
+    from pitstop.db.resolve import check_setting_url
 
     settings = load(cwd, sections=sections(), extensions=extensions(), **options)
     check_setting_url(settings.state.url, "state.url", settings)

@@ -139,7 +139,7 @@ def test_db_extensions_group(project: Path, pg_url: str,
     from pitstop.cli.db_extensions_cmd import extensions
 
     _write(project, f'database_url = "{pg_url}"\n'
-                    '[checks.extensions]\nrequired = ["pg_trgm>=1.0"]\n')
+                    '[db.extensions]\nrequired = ["pg_trgm>=1.0"]\n')
     db_group = main.__globals__["cli"].get_command(click.Context(click.Command("x")), "db")
     if db_group is None or "extensions" not in getattr(db_group, "commands", {}):
         pytest.skip("the `pitstop db` group does not include `extensions` yet")
@@ -148,7 +148,7 @@ def test_db_extensions_group(project: Path, pg_url: str,
     assert main(["db", "extensions", "deploy", "--dry-run"]) == 10
     capsys.readouterr()
     assert main(["db", "extensions", "deploy", "--json"]) == 0
-    deployed = json.loads(capsys.readouterr().out)
+    deployed = json.loads(capsys.readouterr().out)["extensions"]
     assert [(d["name"], d["state"], d["action"]) for d in deployed] == [
         ("pg_trgm", "ok", "created")]
     assert main(["db", "extensions", "verify"]) == 0
@@ -164,9 +164,10 @@ def _ctx(project: Path, name: str) -> TaskContext:
 
 def test_tasks(project: Path, pg_url: str, closed_port: int) -> None:
     from pitstop.checks import tasks
+    from pitstop.db import tasks as db_tasks
 
     _write(project, f'database_url = "{pg_url}"\n'
-                    '[checks.extensions]\nrequired = ["pg_trgm"]\n'
+                    '[db.extensions]\nrequired = ["pg_trgm"]\n'
                     f'[checks.tcp.down]\naddress = "127.0.0.1:{closed_port}"\n')
     outcome = tasks.check_database_task(_ctx(project, "check-database"))
     assert (outcome.status, outcome.exit_code) == ("success", 0)
@@ -174,7 +175,7 @@ def test_tasks(project: Path, pg_url: str, closed_port: int) -> None:
     assert outcome.exit_code == 0
     outcome = tasks.check_extensions_task(_ctx(project, "check-extensions"))
     assert outcome.exit_code == 1 and "pg_trgm" in outcome.message
-    outcome = tasks.extensions_deploy_task(_ctx(project, "extensions-deploy"))
+    outcome = db_tasks.extensions_deploy_task(_ctx(project, "extensions-deploy"))
     assert outcome.exit_code == 0 and outcome.data["changed"] == ["pg_trgm"]
     outcome = tasks.check_all_task(_ctx(project, "check"), environ={})
     assert outcome.exit_code == 4 and outcome.data["checks"]["tcp.down"] == "fail"

@@ -15,7 +15,9 @@ from hypothesis import strategies as st
 
 from pitstop.checks import check
 from pitstop.config import Settings
-from pitstop.db.extensions import deploy, parse_requirement, verify, version_key
+from pitstop.db.extensions import apply_extensions as deploy
+from pitstop.db.extensions import extension_states as verify
+from pitstop.db.extensions import parse_requirement, version_key
 from pitstop.errors import ConfigError, DependencyError, PermissionDeniedError
 
 pytest_plugins = ["checks_support"]
@@ -137,7 +139,7 @@ def test_deploy_without_privilege_is_exit_5_and_changes_nothing(plain_role_url: 
 
 
 def test_extensions_check(make_settings: Build, pg_url: str) -> None:
-    settings = make_settings('[checks.extensions]\nrequired = ["pg_trgm>=1.0", "plpgsql"]\n',
+    settings = make_settings('[db.extensions]\nrequired = ["pg_trgm>=1.0", "plpgsql"]\n',
                              database_url=pg_url)
     [r] = check(settings, ["extensions"], environ={}).results
     assert r.status == "fail" and "pg_trgm is not installed" in r.message
@@ -151,7 +153,7 @@ def test_extensions_on_non_postgres_is_config_error(make_settings: Build,
                                                      tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="PostgreSQL feature"):
         verify(f"sqlite:///{tmp_path / 'x.db'}", ["pg_trgm"])
-    settings = make_settings('[checks.extensions]\nrequired = ["pg_trgm"]\n',
+    settings = make_settings('[db.extensions]\nrequired = ["pg_trgm"]\n',
                              database_url=f"sqlite:///{tmp_path / 'x.db'}")
     [r] = check(settings, ["extensions"], environ={}).results
     assert (r.status, r.exit_code) == ("fail", 3)

@@ -19,7 +19,8 @@ import psycopg
 import pytest
 
 from pitstop.db import libpq
-from pitstop.db.connect import _libpq_params, read_connect
+from pitstop.db.connect import read_connect
+from pitstop.db.dialects.postgresql import libpq_params
 from pitstop.db.url import parse_url
 from pitstop.errors import ConnectError
 from pitstop.migrate import records as hist
@@ -31,7 +32,7 @@ pytestmark = pytest.mark.skipif(libpq._load() is None, reason="no libpq library 
 
 
 def _lite(url: str) -> libpq.Connection:
-    params = _libpq_params(parse_url(url), {})
+    params = libpq_params(parse_url(url), {})
     assert params is not None
     return libpq.Connection(params, 10)
 
@@ -166,12 +167,12 @@ def test_noop_up_does_not_wait_for_the_lock(pg_url: str, project: Path) -> None:
     another runner holds the lock; with work pending it waits for the lock."""
     import zlib
 
-    from pitstop.migrate.dialects import lock_key
-    from pitstop.migrate.dialects.postgresql import _CLASS_ID
+    from pitstop.db.dialects.postgresql import _CLASS_ID
+    from pitstop.db.lock import migration_lock_name
 
     write_layout("flyway", project / "migrations", [("CREATE TABLE a (id int);", None)])
     assert _cli(project, "migrate", "up", "--database", pg_url).returncode == 0
-    key = zlib.crc32(lock_key("pitstop_migrations").encode()) & 0x7FFFFFFF
+    key = zlib.crc32(migration_lock_name("pitstop_migrations").encode()) & 0x7FFFFFFF
     holder = psycopg.connect(pg_url, autocommit=True)
     try:
         assert holder.execute("SELECT pg_try_advisory_lock(%s, %s)",

@@ -38,7 +38,8 @@ from pitstop.backup.model import KIND_BACKUP, Backup, Progress
 from pitstop.backup.settings import BackupSettings, resolve_dir
 from pitstop.backup.storage import PARTIAL_SUFFIX, LocalStorage, Storage
 from pitstop.config import Settings
-from pitstop.db.url import DatabaseURL, parse_url
+from pitstop.db.resolve import resolve_url
+from pitstop.db.url import DatabaseURL
 from pitstop.errors import BackupError, PermissionDeniedError, UsageError
 
 log = logging.getLogger("pitstop.backup")
@@ -109,7 +110,7 @@ def create_backup(
     if compression not in EXTENSIONS:
         raise UsageError(f"unknown compression {compression!r}", hint="use zstd, gzip or none")
     level = conf.level if compression == conf.compress else DEFAULT_LEVELS[compression]
-    db = parse_url(database_url or settings.database_url)
+    db = resolve_url(settings, "backup", database_url)
     store = open_store(settings)
     sweep_interrupted(store)
     store.sweep_partials(PARTIAL_MAX_AGE)

@@ -35,6 +35,7 @@ from pitstop.backup.model import (
 from pitstop.backup.retention import KeepPolicy, apply_policy
 from pitstop.backup.storage import Storage
 from pitstop.config import Settings
+from pitstop.db.dialects import BY_NAME
 from pitstop.db.url import DatabaseURL, parse_url
 from pitstop.errors import BackupError, ConnectError, PitstopError, UsageError
 
@@ -92,7 +93,9 @@ def _load(dumper: Dumper, store: Storage, backup: Backup, target: DatabaseURL, *
 
 def _server_for(settings: Settings, backup: Backup, url: str | None,
                 flag: str = "--database") -> DatabaseURL:
-    db = parse_url(url or settings.database_url)
+    from pitstop.db.resolve import resolve_url
+
+    db = resolve_url(settings, "backup", url)
     if db.dialect != backup.database:
         raise UsageError(
             f"backup {backup.id} is a {backup.database} backup but the database is "
@@ -122,7 +125,7 @@ def verify_backup(
         return VerifyResult(backup, False, False, False, problems=(problem,))
     if not restore:
         return VerifyResult(backup, True, True, False)
-    if backup.database == "sqlite" and database_url is None:
+    if BY_NAME[backup.database].file and database_url is None:  # no server needed
         server = parse_url(f"sqlite:///{store.scratch_dir() / 'scratch.db'}")  # any file
     else:
         server = _server_for(settings, backup, database_url)
@@ -162,13 +165,16 @@ def target_lock(settings: Settings, target: DatabaseURL,
     migration engine's own functions: one restore at a time, and no ``migrate`` while
     it runs.  Waits up to ``timeout`` (default ``[migrate] lock_timeout``), then
     raises :class:`ConnectError` (exit 4) naming the holder."""
-    from pitstop.migrate.dialects import dialect_for
-    from pitstop.migrate.target import migrate_settings
+    from pitstop.db.lock import lock as take
+    from pitstop.db.lock import migration_lock_name, owner
+    from pitstop.migrate.settings import MigrateSettings
 
-    options = migrate_settings(settings)
+    options = settings.section(MigrateSettings)
     wait = options.lock_timeout if timeout is None else timeout
     try:
-        lock = dialect_for(target.raw).lock(target.raw, options.table, wait)
+        lock = take(target, migration_lock_name(options.table), wait,
+                    holder=owner("pitstop-restore"),
+                    others="a migration or another restore")
     except ConnectError as exc:
         held = "holds the lock" in exc.message
         raise ConnectError(

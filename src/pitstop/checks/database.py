@@ -1,18 +1,20 @@
 """The ``database`` check: connect, ``SELECT 1`` round trip, server version and the
 health figures of each dialect.
 
-Dialect differences live in one module each (:mod:`database_pg`,
-:mod:`database_mysql`, :mod:`database_sqlite`), behind :class:`DialectProbe`; this
-module only picks the probe by the URL's dialect and handles connecting.
+Dialect differences live in one module each, named after the dialect
+(:mod:`database_postgresql`, :mod:`database_mysql`, :mod:`database_sqlite`), behind
+:class:`DialectProbe`; this module picks the probe by the URL's dialect
+(:func:`pitstop.db.dialects.implementation`).  The database is the one
+:func:`pitstop.db.resolve_url` names for the checks: a ``--database`` flag, else
+``[checks.database] url``, else ``database_url``.
 """
 
 from __future__ import annotations
 
-import importlib
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from pitstop.checks.base import (
     Check,
@@ -20,23 +22,19 @@ from pitstop.checks.base import (
     FunctionCheck,
     Observed,
     Probe,
-    missing_module,
     register,
     timeout_for,
 )
 from pitstop.checks.settings import DatabaseCheckSettings
-from pitstop.db.url import DatabaseURL, parse_url
 from pitstop.errors import ConfigError, PitstopError
-from pitstop.redact import mask_url
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
-_PROBES = {
-    "postgresql": "pitstop.checks.database_pg",
-    "mysql": "pitstop.checks.database_mysql",
-    "sqlite": "pitstop.checks.database_sqlite",
-}
+    from pitstop.db.url import DatabaseURL
+
+PURPOSE = "checks.database"
+"""The settings table whose ``url`` names the database the checks look at."""
 
 
 class DialectProbe(Protocol):
@@ -44,47 +42,31 @@ class DialectProbe(Protocol):
         ...
 
 
-_DRIVER = {"postgresql": "psycopg", "mysql": "pymysql", "sqlite": "sqlite3"}
-
-
 def dialect_probe(db: DatabaseURL) -> DialectProbe:
-    probe: DialectProbe = importlib.import_module(_PROBES[db.dialect]).probe
+    from pitstop.db.dialects import implementation
+
+    module = implementation("pitstop.checks.database_{dialect}", db.dialect)
+    if module is None:
+        raise ConfigError(f"no health figures for {db.dialect} databases", key="database_url")
+    probe: DialectProbe = module.probe
     return probe
 
 
 @contextmanager
 def server_connection(db: DatabaseURL, timeout: float) -> Iterator[Connection]:
-    """One connection (no pool) to a PostgreSQL/MySQL server with connect and query
-    timeouts; driver errors leave as pitstop errors naming the host."""
-    import sqlalchemy
-    from sqlalchemy.exc import SQLAlchemyError
+    """One connection (no pool) with connect and statement timeouts, to a database that
+    exists (a SQLite file is never created); failures leave as pitstop errors naming
+    the host, with a hint when TLS is the cause."""
+    from pitstop.db.connect import session
 
-    from pitstop.db.url import create_engine, translate_error
-
-    seconds = max(1, round(timeout))
-    connect_args: dict[str, Any] = {}
-    if db.dialect == "postgresql":
-        connect_args["options"] = f"-c statement_timeout={int(timeout * 1000)}"
-    else:
-        connect_args.update(read_timeout=seconds, write_timeout=seconds)
     try:
-        engine = create_engine(db, connect_timeout=timeout, poolclass=sqlalchemy.pool.NullPool,
-                               connect_args=connect_args)
-    except ImportError as exc:  # installed, but cannot load (psycopg without libpq)
-        raise missing_module(exc, _DRIVER[db.dialect]) from exc
-    try:
-        with engine.connect() as conn:
+        with session(db, timeout=timeout, query_timeout=timeout, must_exist=True) as conn:
             yield conn
-    except ImportError as exc:
-        raise missing_module(exc, _DRIVER[db.dialect]) from exc
-    except SQLAlchemyError as exc:
-        error = translate_error(exc, db)
-        hint = tls_hint(str(error))
-        if hint and isinstance(error, PitstopError):
+    except PitstopError as error:
+        hint = tls_hint(error.message)
+        if hint:
             error.hint = hint
-        raise error from exc
-    finally:
-        engine.dispose()
+        raise
 
 
 def tls_hint(message: str) -> str | None:
@@ -123,35 +105,34 @@ def share(used: float, limit: float, warn_at: float) -> Observed:
 
 
 def database_url(env: CheckEnv) -> str:
-    return env.checks.database.url or env.settings.database_url
+    """The URL of the database the checks look at, as configured (not checked yet)."""
+    from pitstop.db.resolve import configured_url
+
+    return configured_url(env.settings, PURPOSE)
 
 
-def parse_database_url(url: str) -> DatabaseURL:
-    """:func:`~pitstop.db.url.parse_url`, with a malformed URL (a bad port or IPv6
-    literal) as a :class:`ConfigError` instead of the parser's ``ValueError``."""
-    from urllib.parse import urlsplit
+def checked_database(env: CheckEnv) -> DatabaseURL:
+    """The database the checks look at; a URL pitstop cannot use is a
+    :class:`ConfigError` naming where it came from."""
+    from pitstop.db.resolve import resolve_url
 
-    try:
-        if "://" in url and not url.startswith("sqlite"):
-            urlsplit(url).port  # noqa: B018 - raises ValueError for a port out of range
-        return parse_url(url)
-    except ValueError as exc:
-        raise ConfigError(f"malformed database URL {mask_url(url)!r}: {exc}", key="database_url",
-                          hint="e.g. postgresql://USER@HOST:5432/DB or mysql://USER@HOST/DB"
-                          ) from None
+    return resolve_url(env.settings, PURPOSE)
 
 
-def probe_database(url: str, cfg: DatabaseCheckSettings, timeout: float) -> Probe:
+def probe_database(url: str | DatabaseURL, cfg: DatabaseCheckSettings, timeout: float
+                   ) -> Probe:
     """Run the dialect's probe against ``url``."""
-    db = parse_database_url(url)
+    from pitstop.db.url import parse_url
+
+    db = parse_url(url)
     return dialect_probe(db)(db, cfg, timeout)
 
 
 def _explicit(env: CheckEnv) -> list[Check]:
     cfg = env.checks.database
-    url = database_url(env)
     return [FunctionCheck("database", "database", timeout_for(cfg.timeout, env.checks),
-                          lambda t: probe_database(url, cfg, t), ("sqlalchemy", "psycopg", "pymysql"))]
+                          lambda t: probe_database(checked_database(env), cfg, t),
+                          ("sqlalchemy", "psycopg", "pymysql"))]
 
 
 def _factory(env: CheckEnv) -> list[Check]:

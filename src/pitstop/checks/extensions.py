@@ -1,4 +1,4 @@
-"""The ``extensions`` check: every PostgreSQL extension in ``[checks.extensions]
+"""The ``extensions`` check: every PostgreSQL extension in ``[db.extensions]
 required`` is installed at a matching version (``pitstop db extensions deploy``
 creates the missing ones)."""
 
@@ -13,18 +13,19 @@ from pitstop.checks.base import (
     register,
     timeout_for,
 )
-from pitstop.checks.database import database_url
+from pitstop.checks.database import checked_database
 
 
-def probe_extensions(url: str, required: tuple[str, ...], timeout: float) -> Probe:
-    from pitstop.db.extensions import installed, verify
+def probe_extensions(env: CheckEnv, required: tuple[str, ...], timeout: float) -> Probe:
+    from pitstop.db.extensions import extension_states, installed_extensions
 
+    db = checked_database(env)
     if not required:
-        names = installed(url, timeout=timeout)
+        names = installed_extensions(db, timeout=timeout)
         return Probe(f"{len(names)} extensions installed (none required)",
                      {"installed": Observed(len(names), "extensions")}, "pass",
-                     "list requirements in [checks.extensions] required")
-    states = verify(url, required, timeout=timeout)
+                     "list requirements in [db.extensions] required")
+    states = extension_states(db, required, timeout=timeout)
     observed = {
         f"extension.{s.name}": Observed(s.installed or s.state, None,
                                         None if s.state == "ok" else "fail")
@@ -48,15 +49,22 @@ def probe_extensions(url: str, required: tuple[str, ...], timeout: float) -> Pro
     return Probe("; ".join(parts), observed, "fail", hint)
 
 
+def _required(env: CheckEnv) -> tuple[str, ...]:
+    from pitstop.db.settings import extension_settings
+
+    return extension_settings(env.settings).required
+
+
 def _explicit(env: CheckEnv) -> list[Check]:
-    cfg = env.checks.extensions
-    url = database_url(env)
-    return [FunctionCheck("extensions", "extensions", timeout_for(cfg.timeout, env.checks),
-                          lambda t: probe_extensions(url, cfg.required, t), ("sqlalchemy", "psycopg"))]
+    required = _required(env)
+    return [FunctionCheck("extensions", "extensions",
+                          timeout_for(env.checks.extensions.timeout, env.checks),
+                          lambda t: probe_extensions(env, required, t),
+                          ("sqlalchemy", "psycopg"))]
 
 
 def _factory(env: CheckEnv) -> list[Check]:
-    return _explicit(env) if env.checks.extensions.required else []
+    return _explicit(env) if _required(env) else []
 
 
 register("extensions", _factory, explicit=_explicit)

@@ -22,7 +22,7 @@ from pitstop.checks.base import (
     register,
     timeout_for,
 )
-from pitstop.checks.database import database_url, parse_database_url
+from pitstop.checks.database import database_url
 from pitstop.checks.settings import SchemaCheckSettings
 from pitstop.errors import ConfigError, ConnectError, PitstopError
 from pitstop.project_python.errors import ProjectCodeError
@@ -83,9 +83,12 @@ def compare(settings: Settings, url: str, cfg: SchemaCheckSettings, timeout: flo
     if not cfg.models:
         raise ConfigError("no models are configured", key=KEY,
                           hint='set [checks.schema] models = "package.module:Base"')
-    db = parse_database_url(url)
-    if db.dialect == "sqlite" and db.sqlite_path is not None and not db.sqlite_path.is_file():
-        raise ConnectError(f"SQLite database {db.sqlite_path} does not exist",
+    from pitstop.db.connect import database_missing
+    from pitstop.db.url import parse_url
+
+    db = parse_url(url)
+    if database_missing(db):
+        raise ConnectError(f"database {db.masked} does not exist",
                            hint="create it with `pitstop migrate up`, or fix database_url")
     venv = (environ or {}).get("VIRTUAL_ENV")
     python = interpreter_for(settings, virtual_env=Path(venv) if venv else None)

@@ -15,7 +15,7 @@ Every default lives here.  Example::
     cache = true               # warn on maxmemory-policy noeviction
 
     [checks.extensions]
-    required = ["pg_trgm>=1.6", "uuid-ossp"]
+    timeout = "10s"            # the extensions listed in [db.extensions] required
 
     [checks.schema]
     models = "app.models:Base"
@@ -116,12 +116,12 @@ class RedisCheckSettings:
 
 @dataclasses.dataclass(frozen=True)
 class ExtensionsCheckSettings:
-    """``[checks.extensions]``: PostgreSQL extensions the application needs."""
+    """``[checks.extensions]``: the ``extensions`` check (of ``[db.extensions]``)."""
 
     required: tuple[str, ...] = ()
-    """Requirements such as ``"pg_trgm>=1.6"`` or ``"uuid-ossp"``."""
+    """Deprecated: ``[db.extensions] required`` (still read, with a warning)."""
     schema: str | None = None
-    """Schema ``extensions deploy`` creates them in (default: the server's choice)."""
+    """Deprecated: ``[db.extensions] schema`` (still read, with a warning)."""
     timeout: Duration | None = None
 
     def __post_init__(self) -> None:

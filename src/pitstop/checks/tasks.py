@@ -1,6 +1,6 @@
 """Built-in workflow tasks of the checks capability: ``check``, ``check-env``,
-``check-database``, ``check-redis``, ``check-extensions``, ``check-schema``,
-``wait-database`` and ``extensions-deploy``.
+``check-database``, ``check-redis``, ``check-extensions``, ``check-schema`` and
+``wait-database`` (``extensions-deploy`` is the ``db`` capability's).
 
 Each is ``fn(ctx: TaskContext) -> TaskOutcome``.  The ``env`` check needs the process
 environment: a task uses the ``environ`` argument when given, else ``ctx.environ`` (what
@@ -90,32 +90,3 @@ def wait_database_task(ctx: TaskContext) -> TaskOutcome:
                   result.detail)
     return TaskOutcome(status="failed", exit_code=result.exit_code, message=result.detail,
                        data={"attempts": result.attempts})
-
-
-def extensions_deploy_task(ctx: TaskContext) -> TaskOutcome:
-    """Create the extensions of ``[checks.extensions] required`` that are missing."""
-    from pitstop.checks.settings import ChecksSettings
-    from pitstop.db.extensions import deploy
-
-    checks = ctx.settings.section(ChecksSettings)
-    url = checks.database.url or ctx.settings.database_url
-    cfg = checks.extensions
-    if not cfg.required:
-        ctx.log.info("no extensions required ([checks.extensions] required is empty)")
-        return TaskOutcome(message="no extensions required")
-    if ctx.dry_run:
-        from pitstop.db.extensions import verify
-
-        todo = [s.name for s in verify(url, cfg.required) if s.state != "ok"]
-        ctx.log.info("would create or update: %s", ", ".join(todo) or "nothing")
-        return TaskOutcome(status="dry-run", exit_code=10, message=f"would deploy {todo}")
-    states = deploy(url, cfg.required, schema=cfg.schema)
-    for s in states:
-        ctx.log.info("%s %s %s", s.name, s.installed or "-", s.action or s.state)
-    bad = [s for s in states if s.state != "ok"]
-    if bad:
-        names = ", ".join(f"{s.name} ({s.state})" for s in bad)
-        return TaskOutcome(status="failed", exit_code=1, message=f"not deployed: {names}")
-    changed = [s.name for s in states if s.action]
-    return TaskOutcome(message=f"deployed {', '.join(changed) or 'nothing (all present)'}",
-                       data={"changed": changed})

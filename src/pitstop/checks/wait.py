@@ -25,6 +25,7 @@ from pitstop.redact import mask_url
 if TYPE_CHECKING:
     from pitstop.checks.settings import ChecksSettings
     from pitstop.config import Settings
+    from pitstop.db.url import DatabaseURL
 
 Attempt = Callable[[float], str]
 """Try once within the given seconds; return a short description of what answered."""
@@ -50,26 +51,11 @@ class WaitResult:
     exit_code: int = 0
 
 
-def _database_attempt(url: str) -> Attempt:
-    from pitstop.db.url import connect_check, parse_url
-
-    db = parse_url(url)  # a malformed URL is reported before waiting
+def _database_attempt(db: DatabaseURL) -> Attempt:
+    from pitstop.db.connect import ping
 
     def attempt(timeout: float) -> str:
-        if db.dialect == "sqlite":
-            from pitstop.checks.database_sqlite import probe
-            from pitstop.checks.settings import DatabaseCheckSettings
-
-            result = probe(db, DatabaseCheckSettings(), timeout)
-            if result.status == "fail":  # a file that is not (yet) a readable database
-                raise ConnectError(result.message, hint=result.hint)
-            return result.message
-        try:
-            version = connect_check(db, timeout=timeout)
-        except ImportError as exc:  # installed, but cannot load (psycopg without libpq)
-            raise missing_module(exc, "psycopg" if db.dialect == "postgresql"
-                                 else "pymysql") from exc
-        return f"{db.dialect} {version} at {db.host}"
+        return ping(db, timeout=timeout)
     return attempt
 
 
@@ -127,9 +113,10 @@ def _check_url(text: str, label: str, *, need_host: bool) -> None:
 
 def resolve_target(text: str, settings: Settings, checks: ChecksSettings) -> WaitTarget:
     """Turn one command-line target into something to try."""
-    if text == "database":
-        url = checks.database.url or settings.database_url
-        return WaitTarget("database", _database_attempt(url))
+    if text == "database":  # a malformed URL is reported before waiting
+        from pitstop.db.resolve import resolve_url
+
+        return WaitTarget("database", _database_attempt(resolve_url(settings, "checks.database")))
     if text == "redis":
         redis_url = checks.redis.url or settings.redis_url
         if not redis_url:
@@ -146,8 +133,10 @@ def resolve_target(text: str, settings: Settings, checks: ChecksSettings) -> Wai
         return WaitTarget(label, _http_attempt(text))
     if scheme in ("", "tcp"):
         return WaitTarget(label, _tcp_attempt(text))
+    from pitstop.db.url import parse_url
+
     try:
-        return WaitTarget(label, _database_attempt(text))
+        return WaitTarget(label, _database_attempt(parse_url(text)))
     except ValueError as exc:  # the URL parser's own complaint
         raise UsageError(f"cannot wait for {label}: malformed URL ({exc})") from None
 

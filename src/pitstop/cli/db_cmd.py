@@ -7,7 +7,6 @@ import importlib.util
 import click
 
 from pitstop.cli.common import AppContext, database_option, json_option, pass_app
-from pitstop.errors import EXIT_DRY_RUN
 from pitstop.output import emit_json, info
 
 
@@ -25,16 +24,14 @@ def db() -> None:
 def init_cmd(app: AppContext, database: str | None, dry_run: bool | None, as_json: bool) -> int:
     """Create the database named in the URL if it does not exist (SQLite file,
     PostgreSQL or MySQL/MariaDB database).  Safe to run again."""
-    from pitstop.db.init import init_database
+    from pitstop.db import init
 
-    settings = app.settings(database_url=database, dry_run=dry_run)
-    result = init_database(settings.database_url, dry_run=settings.dry_run)
+    result = init(app.settings(database_url=database, dry_run=dry_run))
     if as_json:
-        emit_json({"database": result.database, "dialect": result.dialect,
-                   "created": result.created, "dry_run": result.dry_run})
+        emit_json(result.to_dict())
     else:
         info(result.message)
-    return EXIT_DRY_RUN if result.dry_run else 0
+    return result.exit_code
 
 
 if importlib.util.find_spec("pitstop.cli.db_extensions_cmd") is not None:

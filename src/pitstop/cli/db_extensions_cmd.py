@@ -9,46 +9,38 @@ from typing import TYPE_CHECKING
 import click
 
 from pitstop.cli.common import AppContext, database_option, dry_run_option, json_option, pass_app
-from pitstop.errors import EXIT_DRY_RUN, EXIT_ERROR, EXIT_OK, UsageError
 
 if TYPE_CHECKING:
-    from pitstop.config import Settings
     from pitstop.db.extensions import ExtensionStatus
+    from pitstop.db.verbs import ExtensionsResult
 
 
-def _target(app: AppContext, database: str | None, names: Sequence[str]
-            ) -> tuple[Settings, str, tuple[str, ...], str | None]:
-    from pitstop.checks.settings import ChecksSettings
-    from pitstop.db.extensions import parse_requirement
+def _table(states: Sequence[ExtensionStatus], dry_run: bool = False) -> None:
+    from pitstop.output import table
 
-    settings = app.settings(database_url=database)
-    checks = settings.section(ChecksSettings)
-    url = database or checks.database.url or settings.database_url
-    for name in names:
-        try:
-            parse_requirement(name)
-        except ValueError as exc:
-            raise UsageError(str(exc).removeprefix("required: ")) from None
-    return settings, url, tuple(names) or checks.extensions.required, checks.extensions.schema
+    def shown(s: ExtensionStatus) -> str:
+        if s.action is None:
+            return s.state
+        return f"would {s.action.removesuffix('d')}" if dry_run else s.action
+
+    table(["extension", "required", "installed", "available", "state"],
+          [[s.name, str(s.requirement), s.installed or "-", s.available or "-", shown(s)]
+           for s in states])
 
 
-def _render(states: Sequence[ExtensionStatus], as_json: bool) -> None:
-    from pitstop.output import emit_json, table
+def _render(result: ExtensionsResult, as_json: bool) -> None:
+    from pitstop.output import emit_json
 
     if as_json:
-        emit_json([{"name": s.name, "required": str(s.requirement), "state": s.state,
-                    "installed": s.installed, "available": s.available, "action": s.action}
-                   for s in states])
-        return
-    table(["extension", "required", "installed", "available", "state"],
-          [[s.name, str(s.requirement), s.installed or "-", s.available or "-",
-            s.action or s.state] for s in states])
+        emit_json(result.to_dict())
+    elif result.extensions:
+        _table(result.extensions, result.dry_run)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def extensions() -> None:
     """PostgreSQL extensions: list, verify and deploy those in
-    [checks.extensions] required (e.g. "pg_trgm>=1.6")."""
+    [db.extensions] required (e.g. "pg_trgm>=1.6")."""
 
 
 @extensions.command("list")
@@ -57,19 +49,17 @@ def extensions() -> None:
 @pass_app
 def list_(app: AppContext, as_json: bool, database: str | None) -> int:
     """List installed extensions and the state of the required ones."""
-    from pitstop.db.extensions import installed, verify
+    from pitstop.db import list_extensions
     from pitstop.output import emit_json, table
 
-    _settings, url, required, _schema = _target(app, database, ())
-    if required:
-        _render(verify(url, required), as_json)
-        return EXIT_OK
-    rows = installed(url)
+    result = list_extensions(app.settings(database_url=database))
     if as_json:
-        emit_json([{"name": n, "installed": v} for n, v in rows])
+        emit_json(result.to_dict())
+    elif result.required:
+        _table(result.required)
     else:
-        table(["extension", "installed"], rows)
-    return EXIT_OK
+        table(["extension", "installed"], [[e.name, e.version] for e in result.installed])
+    return result.exit_code
 
 
 @extensions.command("verify")
@@ -80,27 +70,24 @@ def list_(app: AppContext, as_json: bool, database: str | None) -> int:
 def verify_cmd(app: AppContext, names: tuple[str, ...], as_json: bool,
                database: str | None) -> int:
     """Exit 1 unless every required extension is installed at a matching version."""
-    from pitstop.db.extensions import verify
-    from pitstop.output import error
+    from pitstop.db import verify_extensions
+    from pitstop.output import error, info
 
-    _settings, url, required, _schema = _target(app, database, names)
-    if not required:
-        raise UsageError("no extensions required",
-                         hint='set [checks.extensions] required = ["pg_trgm>=1.6"] or name them')
-    states = verify(url, required)
-    _render(states, as_json)
-    bad = [s for s in states if s.state != "ok"]
-    if bad:
-        error(f"{len(bad)} of {len(states)} extensions not ready: "
-              + ", ".join(f"{s.name} ({s.state})" for s in bad),
+    result = verify_extensions(app.settings(database_url=database), names=names)
+    _render(result, as_json)
+    if not result.extensions:
+        info("no extensions required ([db.extensions] required is empty)")
+    elif result.not_ready:
+        error(f"{len(result.not_ready)} of {len(result.extensions)} extensions not ready: "
+              + ", ".join(f"{s.name} ({s.state})" for s in result.not_ready),
               "run `pitstop db extensions deploy`")
-        return EXIT_ERROR
-    return EXIT_OK
+    return result.exit_code
 
 
 @extensions.command("deploy")
 @click.argument("names", nargs=-1, metavar="[EXT[>=VERSION]]...")
-@click.option("--schema", default=None, help="Schema to create the extensions in.")
+@click.option("--schema", default=None,
+              help="Schema to create the extensions in [config db.extensions.schema].")
 @dry_run_option
 @json_option
 @database_option
@@ -113,26 +100,16 @@ def deploy_cmd(app: AppContext, names: tuple[str, ...], schema: str | None,
     extension (nothing is changed in either case), 1 when an installed extension
     cannot be updated to the required version, 10 after --dry-run.
     """
-    from pitstop.db.extensions import deploy, verify
+    from pitstop.db import deploy_extensions
+    from pitstop.db.verbs import describe
     from pitstop.output import error, info
 
-    settings, url, required, configured_schema = _target(app, database, names)
-    if not required:
-        raise UsageError("no extensions required",
-                         hint='set [checks.extensions] required = ["pg_trgm>=1.6"] or name them')
-    if dry_run or settings.dry_run:
-        states = verify(url, required)
-        _render(states, as_json)
-        todo = [s.name for s in states if s.state in ("missing", "outdated")]
-        info(f"dry run: would create or update {', '.join(todo) or 'nothing'}")
-        return EXIT_DRY_RUN
-    states = deploy(url, required, schema=schema or configured_schema)
-    _render(states, as_json)
-    bad = [s for s in states if s.state != "ok"]
-    if bad:
-        error("not deployed: " + ", ".join(f"{s.name} ({s.state})" for s in bad),
+    result = deploy_extensions(app.settings(database_url=database, dry_run=dry_run),
+                               names=names, schema=schema)
+    _render(result, as_json)
+    if result.not_ready and not result.dry_run:
+        error(describe(result),
               "the server ships an older version: upgrade the extension's package")
-        return EXIT_ERROR
-    changed = [s.name for s in states if s.action]
-    info(f"deployed: {', '.join(changed)}" if changed else "all extensions already present")
-    return EXIT_OK
+    else:
+        info(describe(result))
+    return result.exit_code

@@ -8,7 +8,8 @@ removed — but only when it holds nothing else:
 * always: empty folders, and the marker of a failed backup with no backup beside it;
 * when the command could not start its work (exit 2 dependency, 3 configuration or
   usage, 4 connection, 5 permission): also the run history it opened for it (the
-  default ``state.db`` and its ``-wal``/``-shm`` files, the ``logs/`` of the run).
+  default ``state.db``, its ``-wal``/``-shm`` files and lock file, the ``logs/`` of
+  the run).
 
 Anything else inside (a database a task created, a backup, a file of the user's) keeps
 the whole folder as it is.
@@ -31,7 +32,8 @@ from pitstop.errors import (
 
 _COULD_NOT_START = (EXIT_DEPENDENCY, EXIT_CONFIG, EXIT_CONNECTION, EXIT_PERMISSION)
 _FAILURE_MARKERS = {("backups", ".last-failure.json")}
-_RUN_HISTORY = {"state.db", "state.db-wal", "state.db-shm", "state.db-journal"}
+_RUN_HISTORY = {"state.db", "state.db-wal", "state.db-shm", "state.db-journal",
+                "state.db.pitstop-lock"}
 
 
 def _is_bookkeeping(relative: tuple[str, ...], could_not_start: bool) -> bool:

@@ -2,29 +2,30 @@
 
 from __future__ import annotations
 
-from pitstop.capability import Capability, Command, Task, Verb
+from pitstop.capability import Capability, Command, Section, Task, Verb
 
 CAPABILITY = Capability(
     name="db",
     summary="Create the database and manage PostgreSQL extensions.",
     docs="docs/db.md",
+    sections=(Section("db", "pitstop.db.settings:DbSettings"),),
     commands=(Command("db", "pitstop.cli.db_cmd:db",
                       "Create databases and manage PostgreSQL extensions."),),
     verbs=(
-        Verb("init", "pitstop.db.init:init_database", "Create the database if it does not "
-             "exist.", "write"),
-        Verb("extensions-list", "pitstop.db.extensions:installed", "Installed extensions.",
-             recorded=False, command=("db", "extensions", "list")),
-        Verb("extensions-verify", "pitstop.db.extensions:verify", "Check the required "
+        Verb("init", "pitstop.db:init", "Create the database if it does not exist.", "write"),
+        Verb("extensions-list", "pitstop.db:list_extensions", "Installed and required "
+             "extensions.", recorded=False, command=("db", "extensions", "list")),
+        Verb("extensions-verify", "pitstop.db:verify_extensions", "Check the required "
              "extensions.", command=("db", "extensions", "verify")),
-        Verb("extensions-deploy", "pitstop.db.extensions:deploy", "Create missing "
+        Verb("extensions-deploy", "pitstop.db:deploy_extensions", "Create missing "
              "extensions.", "admin", command=("db", "extensions", "deploy")),
     ),
     tasks=(
         Task("db-init", "pitstop.db.tasks:db_init_task",
              "Create the database named in DATABASE_URL if it does not exist.",
              verb="db init"),
-        Task("extensions-deploy", "pitstop.checks.tasks:extensions_deploy_task",
-             "Create missing PostgreSQL extensions.", "admin", verb="db extensions-deploy"),
+        Task("extensions-deploy", "pitstop.db.tasks:extensions_deploy_task",
+             "Create missing PostgreSQL extensions ([db.extensions] required).", "admin",
+             verb="db extensions-deploy"),
     ),
 )

@@ -1,10 +1,14 @@
-"""PostgreSQL extensions: parse requirements (``"pg_trgm>=1.6"``), verify that they are
-installed at a matching version, and deploy the missing or outdated ones in one
+"""Database extensions (PostgreSQL's ``CREATE EXTENSION``): parse requirements
+(``"pg_trgm>=1.6"``), read what a database has, and deploy what it lacks in one
 transaction.
 
-``verify`` and ``deploy`` return :class:`ExtensionStatus` rows; a role without the
-privilege to create an extension gets a :class:`~pitstop.errors.PermissionDeniedError`
-(exit 5) with a hint, and nothing is changed.
+:func:`extension_states` and :func:`apply_extensions` work on one URL and return
+:class:`ExtensionStatus` rows; the verbs (:mod:`pitstop.db.verbs`) and the
+``extensions`` health check call them.  What ``deploy`` would do is decided once,
+by :func:`plan`, for the dry run and the real run alike.  A role without the
+privilege is a :class:`~pitstop.errors.PermissionDeniedError` (exit 5) and a server
+that does not ship an extension a :class:`~pitstop.errors.DependencyError` (exit 2):
+in both cases nothing is changed.
 """
 
 from __future__ import annotations
@@ -12,18 +16,18 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pitstop.checks.base import missing_module
-from pitstop.db.url import DatabaseURL, create_engine, translate_error
 from pitstop.errors import ConfigError, DependencyError, PermissionDeniedError
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection
+    from pitstop.db.dialects.interface import Extensions
+    from pitstop.db.url import DatabaseURL
 
 _REQUIREMENT = re.compile(r"^\s*([A-Za-z0-9_][A-Za-z0-9_\-]*)\s*(?:(>=|<=|==|!=|>|<|=)\s*"
                           r"([0-9][0-9A-Za-z.\-]*))?\s*$")
 State = Literal["ok", "missing", "outdated", "unavailable"]
+Action = Literal["created", "updated"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -69,35 +73,32 @@ class ExtensionStatus:
     installed: str | None
     available: str | None
     """The server's default version for ``CREATE EXTENSION`` (``None``: not shipped)."""
-    action: str | None = None
-    """What ``deploy`` did: ``created``, ``updated`` or ``None``."""
+    action: Action | None = None
+    """What ``deploy`` did (or, in a dry run, would do)."""
 
     @property
     def name(self) -> str:
         return self.requirement.name
 
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "required": str(self.requirement), "state": self.state,
+                "installed": self.installed, "available": self.available,
+                "action": self.action}
 
-def _postgres(url: str | DatabaseURL) -> DatabaseURL:
-    from pitstop.checks.database import parse_database_url  # (imports this module)
 
-    db = url if isinstance(url, DatabaseURL) else parse_database_url(url)
-    if db.dialect != "postgresql":
+def _support(db: DatabaseURL) -> Extensions:
+    support = db.system.extensions
+    if support is None:
         raise ConfigError(f"extensions are a PostgreSQL feature; the database is {db.dialect} "
-                          f"({db.masked})", key="checks.extensions",
-                          hint="remove [checks.extensions] required or point database_url "
-                               "at PostgreSQL")
-    return db
+                          f"({db.masked})",
+                          hint="point the database URL at PostgreSQL, or leave [db.extensions] "
+                               "required empty")
+    return support
 
 
-def _states(conn: Connection, requirements: Sequence[Requirement]) -> list[ExtensionStatus]:
-    import sqlalchemy
-
-    rows = conn.execute(sqlalchemy.text(
-        "SELECT a.name, a.default_version, e.extversion FROM pg_available_extensions a "
-        "FULL JOIN pg_extension e ON e.extname = a.name "
-        "WHERE coalesce(a.name, e.extname) = ANY(:names)"),
-        {"names": [r.name for r in requirements]}).all()
-    known = {str(r[0]): (r[1], r[2]) for r in rows}
+def _states(support: Extensions, conn: Any, requirements: Sequence[Requirement]
+            ) -> list[ExtensionStatus]:
+    known = support.available(conn, [r.name for r in requirements])
     result = []
     for req in requirements:
         available, installed = known.get(req.name, (None, None))
@@ -114,96 +115,92 @@ def _states(conn: Connection, requirements: Sequence[Requirement]) -> list[Exten
     return result
 
 
-def _run(url: str | DatabaseURL, timeout: float, write: bool, requirements: Sequence[str],
-         schema: str | None) -> list[ExtensionStatus]:
-    import sqlalchemy
-    from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+def plan(db: DatabaseURL, states: Sequence[ExtensionStatus]) -> list[ExtensionStatus]:
+    """What ``deploy`` does to each extension: create the missing ones, update the
+    outdated ones whose shipped version satisfies the requirement (the others stay
+    outdated).  A server that does not ship one of them is a :class:`DependencyError`
+    before anything is done."""
+    unavailable = [s.name for s in states if s.state == "unavailable"]
+    if unavailable:
+        raise DependencyError(
+            f"postgresql at {db.host} does not ship {', '.join(unavailable)}; "
+            "nothing was changed",
+            hint="install the package that provides them on the database server "
+                 "(e.g. postgresql-contrib, postgis)")
+    planned = []
+    for item in states:
+        if item.state == "missing":
+            item = dataclasses.replace(item, action="created")
+        elif item.state == "outdated" and item.available \
+                and item.requirement.matches(item.available):
+            item = dataclasses.replace(item, action="updated")
+        planned.append(item)
+    return planned
 
-    db = _postgres(url)
-    reqs = [parse_requirement(r) if isinstance(r, str) else r for r in requirements]
-    try:
-        engine = create_engine(db, connect_timeout=timeout, poolclass=sqlalchemy.pool.NullPool)
-    except ImportError as exc:  # installed, but cannot load (psycopg without libpq)
-        raise missing_module(exc, "psycopg") from exc
-    try:
-        with engine.connect() as conn:
-            states = _states(conn, reqs)
-            if not write:
-                return states
-            unavailable = [s.name for s in states if s.state == "unavailable"]
-            if unavailable:
-                raise DependencyError(
-                    f"postgresql at {db.host} does not ship {', '.join(unavailable)}; "
-                    "nothing was changed",
-                    hint="install the package that provides them on the database server "
-                         "(e.g. postgresql-contrib, postgis)")
-            done: list[ExtensionStatus] = []
-            for item in states:
-                quoted = '"' + item.name.replace('"', '""') + '"'
-                if item.state == "missing":
-                    where = ' SCHEMA "' + schema.replace('"', '""') + '"' if schema else ""
-                    conn.execute(sqlalchemy.text(f"CREATE EXTENSION IF NOT EXISTS {quoted}{where}"))
-                    item = dataclasses.replace(item, action="created")
-                elif item.state == "outdated" and item.available \
-                        and item.requirement.matches(item.available):
-                    conn.execute(sqlalchemy.text(f"ALTER EXTENSION {quoted} UPDATE"))
-                    item = dataclasses.replace(item, action="updated")
-                done.append(item)
+
+def requirements(texts: Sequence[str | Requirement]) -> list[Requirement]:
+    return [parse_requirement(t) if isinstance(t, str) else t for t in texts]
+
+
+def extension_states(url: str | DatabaseURL, required: Sequence[str | Requirement], *,
+                     timeout: float = 10.0) -> list[ExtensionStatus]:
+    """The state of every required extension (nothing is changed)."""
+    from pitstop.db.connect import session
+    from pitstop.db.url import parse_url
+
+    db = parse_url(url)
+    support = _support(db)
+    with session(db, timeout=timeout) as conn:
+        return _states(support, conn, requirements(required))
+
+
+def installed_extensions(url: str | DatabaseURL, *, timeout: float = 10.0
+                         ) -> list[tuple[str, str]]:
+    """``(name, version)`` of every extension installed in the database."""
+    from pitstop.db.connect import session
+    from pitstop.db.url import parse_url
+
+    db = parse_url(url)
+    support = _support(db)
+    with session(db, timeout=timeout) as conn:
+        return support.installed(conn)
+
+
+def apply_extensions(url: str | DatabaseURL, required: Sequence[str | Requirement], *,
+                     schema: str | None = None, dry_run: bool = False,
+                     timeout: float = 10.0) -> list[ExtensionStatus]:
+    """Create the missing extensions and update the outdated ones :func:`plan` picks,
+    all in one transaction; the states after, each with what was done.  ``dry_run``:
+    the states now, each with what would be done."""
+    from sqlalchemy.exc import DBAPIError
+
+    from pitstop.db.connect import session
+    from pitstop.db.url import parse_url
+
+    db = parse_url(url)
+    support = _support(db)
+    reqs = requirements(required)
+    with session(db, timeout=timeout) as conn:
+        todo = plan(db, _states(support, conn, reqs))
+        if dry_run:
+            return todo
+        try:
+            for item in todo:
+                if item.action == "created":
+                    support.create(conn, item.name, schema)
+                elif item.action == "updated":
+                    support.update(conn, item.name)
             conn.commit()
-            after = {s.name: s for s in _states(conn, reqs)}
-            return [dataclasses.replace(after[d.name], action=d.action) for d in done]
-    except DBAPIError as exc:
-        code = getattr(exc.orig, "sqlstate", None)
-        if code == "42501":  # insufficient_privilege: nothing was committed
-            user = db.sqlalchemy_url.username or "the current role"
+        except DBAPIError as exc:
+            if getattr(exc.orig, "sqlstate", None) != "42501":
+                raise
+            # insufficient_privilege: nothing was committed
+            user = db.username or "the current role"
             raise PermissionDeniedError(
                 f"postgresql at {db.host}: role {user} may not create these extensions: "
                 f"{str(exc.orig).strip().splitlines()[0]}",
                 hint="run `pitstop db extensions deploy` as a superuser (or the database "
                      "owner for trusted extensions), or ask your DBA to run CREATE EXTENSION",
             ) from exc
-        raise translate_error(exc, db) from exc
-    except SQLAlchemyError as exc:
-        raise translate_error(exc, db) from exc
-    except ImportError as exc:  # installed, but cannot load (psycopg without libpq)
-        raise missing_module(exc, "psycopg") from exc
-    finally:
-        engine.dispose()
-
-
-def verify(url: str | DatabaseURL, requirements: Sequence[str], *,
-           timeout: float = 10.0) -> list[ExtensionStatus]:
-    """The state of every required extension (nothing is changed)."""
-    return _run(url, timeout, False, requirements, None)
-
-
-def deploy(url: str | DatabaseURL, requirements: Sequence[str], *, schema: str | None = None,
-           timeout: float = 10.0) -> list[ExtensionStatus]:
-    """Create the missing extensions and update outdated ones whose shipped version
-    satisfies the requirement, all in one transaction.  When the server does not ship
-    one of them, :class:`DependencyError` (exit 2) is raised before anything changes;
-    an outdated one that cannot be updated far enough stays ``outdated``."""
-    return _run(url, timeout, True, requirements, schema)
-
-
-def installed(url: str | DatabaseURL, *, timeout: float = 10.0) -> list[tuple[str, str]]:
-    """``(name, version)`` of every extension installed in the database."""
-    import sqlalchemy
-    from sqlalchemy.exc import SQLAlchemyError
-
-    db = _postgres(url)
-    try:
-        engine = create_engine(db, connect_timeout=timeout, poolclass=sqlalchemy.pool.NullPool)
-    except ImportError as exc:  # installed, but cannot load (psycopg without libpq)
-        raise missing_module(exc, "psycopg") from exc
-    try:
-        with engine.connect() as conn:
-            rows = conn.execute(sqlalchemy.text(
-                "SELECT extname, extversion FROM pg_extension ORDER BY extname")).all()
-            return [(str(r[0]), str(r[1])) for r in rows]
-    except SQLAlchemyError as exc:
-        raise translate_error(exc, db) from exc
-    except ImportError as exc:  # installed, but cannot load (psycopg without libpq)
-        raise missing_module(exc, "psycopg") from exc
-    finally:
-        engine.dispose()
+        after = {s.name: s for s in _states(support, conn, reqs)}
+    return [dataclasses.replace(after[d.name], action=d.action) for d in todo]

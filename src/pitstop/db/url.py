@@ -1,4 +1,5 @@
-"""Database URLs: dialect detection, driver selection, engines with clear errors.
+"""Database URLs: parsed without SQLAlchemy, their dialect found by scheme in the one
+table (:data:`pitstop.db.dialects.TABLE`); engines and errors that say what is wrong.
 
 ``postgres://``/``postgresql://`` use psycopg 3, ``mysql://``/``mariadb://`` use
 PyMySQL, ``sqlite:///path`` the standard library.  A missing driver is a
@@ -16,32 +17,18 @@ import functools
 import importlib.util
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
+from pitstop.db.dialects import BY_NAME, SCHEMES, DialectName, Entry
 from pitstop.errors import ConfigError, ConnectError, DependencyError, PermissionDeniedError
 from pitstop.redact import mask_url
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL, Engine
 
-    from pitstop.config import Settings
+    from pitstop.db.dialects.interface import Dialect as DialectImpl
 
-Dialect = Literal["sqlite", "postgresql", "mysql"]
-
-_SCHEMES: dict[str, tuple[Dialect, str]] = {
-    "sqlite": ("sqlite", "sqlite"),
-    "postgres": ("postgresql", "postgresql+psycopg"),
-    "postgresql": ("postgresql", "postgresql+psycopg"),
-    "postgresql+psycopg": ("postgresql", "postgresql+psycopg"),
-    "mysql": ("mysql", "mysql+pymysql"),
-    "mariadb": ("mysql", "mysql+pymysql"),
-    "mysql+pymysql": ("mysql", "mysql+pymysql"),
-    "mariadb+pymysql": ("mysql", "mysql+pymysql"),
-}
-_DRIVERS: dict[Dialect, tuple[str, str]] = {
-    "postgresql": ("psycopg", "postgres"),
-    "mysql": ("pymysql", "mysql"),
-}
+Dialect = DialectName
 # (compiled on first use, by ``re``'s cache: only a failed connection needs them)
 # a URL option the driver rejects, named in its message (libpq, psycopg, PyMySQL)
 _OPTION_ERRORS = (
@@ -63,7 +50,6 @@ _CHOICES = {
     "channel_binding": "disable, prefer, require",
     "load_balance_hosts": "disable, random",
 }
-_MYSQL_FILES = ("ssl_ca", "ssl_cert", "ssl_key", "ssl_capath", "read_default_file")
 
 
 class DatabaseMissingError(ConnectError):
@@ -140,6 +126,18 @@ class DatabaseURL:
     driver: str
     parts: URLParts
 
+    @property
+    def entry(self) -> Entry:
+        """This dialect's row of :data:`pitstop.db.dialects.TABLE`."""
+        return BY_NAME[self.dialect]
+
+    @property
+    def system(self) -> DialectImpl:
+        """What this dialect does for each concern (:mod:`pitstop.db.dialects`)."""
+        from pitstop.db.dialects import dialect_of
+
+        return dialect_of(self)
+
     @functools.cached_property
     def sqlalchemy_url(self) -> URL:
         """The SQLAlchemy form (imports SQLAlchemy on first use)."""
@@ -165,15 +163,16 @@ class DatabaseURL:
 
     @property
     def host(self) -> str:
-        if self.dialect == "sqlite":
+        """Where the database is, for messages: ``host:port``, or the file."""
+        if self.entry.file:
             return self.database or ":memory:"
         port = self.parts.port
         return f"{self.parts.hostname or 'localhost'}{f':{port}' if port else ''}"
 
     @property
     def sqlite_path(self) -> Path | None:
-        """The file of a SQLite URL (``None`` for in-memory or other dialects)."""
-        if self.dialect != "sqlite" or not self.database or self.database == ":memory:":
+        """The file of a file database (``None`` in memory, or for a server)."""
+        if not self.entry.file or not self.database or self.database == ":memory:":
             return None
         return Path(self.database)
 
@@ -186,37 +185,30 @@ class DatabaseURL:
         return self.masked
 
 
-def parse_url(url: str) -> DatabaseURL:
-    """Parse and normalise ``url``; :class:`ConfigError` when it is not a database URL."""
+def parse_url(url: str | DatabaseURL) -> DatabaseURL:
+    """Parse and normalise ``url`` (a parsed one is returned as it is);
+    :class:`ConfigError` when it is not a database URL."""
+    if isinstance(url, DatabaseURL):
+        return url
     scheme = url.split(":", 1)[0].lower() if ":" in url else ""
-    if scheme not in _SCHEMES:
+    entry = SCHEMES.get(scheme)
+    if entry is None:
         raise ConfigError(
             f"unsupported database URL {mask_url(url)!r}: expected sqlite:///PATH, "
             "postgresql://USER@HOST/DB or mysql://USER@HOST/DB",
             key="database_url",
         )
-    dialect, driver = _SCHEMES[scheme]
     try:
         parts = _split(url)
     except ValueError as exc:
         raise ConfigError(f"malformed database URL {mask_url(url)!r}: {exc}", key="database_url",
                           hint="e.g. postgresql://USER@HOST:5432/DB or mysql://USER@HOST/DB"
                           ) from None
-    return DatabaseURL(url, dialect, driver, parts)
+    return DatabaseURL(url, entry.name, entry.sqlalchemy, parts)
 
 
-def check_setting_url(url: str, key: str, settings: Settings) -> None:
-    """Raise :class:`ConfigError` naming where the URL of setting ``key`` came from (the
-    file and dotted key, the variable, the ``.env`` file) when pitstop cannot use it."""
-    from pitstop.config import where_from
-
-    try:
-        parse_url(url)
-    except ConfigError as exc:
-        message = exc.message.removeprefix("database_url: ")
-        file, where = where_from(settings.origins, key, settings.config_file)
-        raise ConfigError(message, file=file, key=where, hint=exc.hint) from None
-def _option_error(db: DatabaseURL, option: str, why: str) -> ConfigError:
+def option_problem(db: DatabaseURL, option: str, why: str) -> ConfigError:
+    """The :class:`ConfigError` for option ``option`` of ``db``'s URL, saying ``why``."""
     query = dict(db.parts.query)
     value = query.get(option)
     shown = f"{option}={value}" if isinstance(value, str) else option
@@ -239,96 +231,69 @@ def option_error(exc: BaseException, db: DatabaseURL) -> ConfigError | None:
     for pattern in _OPTION_ERRORS:
         match = re.search(pattern, text)
         if match and match["option"] in query:  # else the environment (PGSSLMODE…) set it
-            return _option_error(db, match["option"], first.rpartition("failed: ")[2] or first)
+            return option_problem(db, match["option"], first.rpartition("failed: ")[2] or first)
     if "options" in query and re.search(_SETTING_ERRORS, text):
-        return _option_error(db, "options", first.rpartition("FATAL:")[2].strip() or first)
+        return option_problem(db, "options", first.rpartition("FATAL:")[2].strip() or first)
     if isinstance(exc, OSError) and exc.filename is not None:
         for name, value in query.items():
             if value == exc.filename:
-                return _option_error(db, name, f"{exc.filename}: {exc.strerror}")
+                return option_problem(db, name, f"{exc.filename}: {exc.strerror}")
     if isinstance(exc, (ValueError, TypeError)):  # a value the driver could not convert
         for name, value in query.items():
             if isinstance(value, str) and value and repr(value) in text:
-                return _option_error(db, name, first)
+                return option_problem(db, name, first)
     return None
-
-
-def check_options(db: DatabaseURL, engine: Engine | None = None) -> None:
-    """Refuse URL options PyMySQL would stumble on with a traceback instead of an error
-    (an unknown keyword, a value of the wrong type, an unknown charset, a certificate
-    file that is not there), as a :class:`ConfigError` naming the option.  PostgreSQL
-    needs nothing here: libpq names a bad option itself (see :func:`translate_error`).
-    With ``engine`` (a SQLAlchemy engine for ``db``) the keywords it would pass are
-    checked too."""
-    query = dict(db.parts.query)
-    if db.dialect != "mysql" or not query:
-        return
-    charset = query.get("charset")
-    if isinstance(charset, str):
-        from pymysql.charset import charset_by_name
-
-        if charset_by_name(charset) is None:
-            raise _option_error(db, "charset", f"unknown character set {charset!r}")
-    for name in _MYSQL_FILES:
-        value = query.get(name)
-        if isinstance(value, str) and not Path(value).exists():
-            raise _option_error(db, name, f"{value}: no such file")
-    if engine is None:
-        return
-    import inspect
-
-    import pymysql
-
-    try:
-        _, params = engine.dialect.create_connect_args(engine.url)
-    except (ValueError, TypeError) as exc:
-        raise option_error(exc, db) or _option_error(db, ", ".join(query), str(exc)) from None
-    accepted = inspect.signature(pymysql.connections.Connection.__init__).parameters
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in accepted.values()):
-        return
-    for name in params:
-        if name not in accepted:
-            raise _option_error(db, name, "PyMySQL has no such connection option")
 
 
 def require_driver(dialect: Dialect) -> None:
     """Raise :class:`DependencyError` when the driver for ``dialect`` is not installed."""
-    if dialect == "sqlite":
-        return
-    module, extra = _DRIVERS[dialect]
-    if importlib.util.find_spec(module) is None:
+    entry = BY_NAME[dialect]
+    if entry.driver is not None and importlib.util.find_spec(entry.driver) is None:
         raise DependencyError(
-            f"the {dialect} driver ({module}) is not installed",
-            hint=f"install it with: pip install 'pitstop[{extra}]'",
+            f"the {dialect} driver ({entry.driver}) is not installed",
+            hint=f"install it with: pip install 'pitstop[{entry.extra}]'",
         )
 
 
+def driver_unloadable(exc: ImportError, db: DatabaseURL) -> DependencyError:
+    """A driver that is installed but cannot be imported (psycopg without libpq)."""
+    entry = db.entry
+    name = (exc.name or entry.driver or "").split(".")[0] or "the driver"
+    reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    return DependencyError(f"cannot import {name}: {reason}",
+                           hint=f"install it with: pip install 'pitstop[{entry.extra}]'"
+                           if entry.extra else "reinstall Python with its sqlite3 module")
+
+
 def create_engine(
-    url: str | DatabaseURL, *, connect_timeout: float = 10.0, **kwargs: Any
+    url: str | DatabaseURL, *, connect_timeout: float = 10.0,
+    query_timeout: float | None = None, shared: bool = False, **kwargs: Any
 ) -> Engine:
-    """A SQLAlchemy engine for ``url`` with a connect timeout and no pooling surprises."""
+    """A SQLAlchemy engine for ``url`` with a connect timeout (and a statement timeout
+    with ``query_timeout``) and no pooling surprises; ``shared``: an engine several
+    processes write through at once (the state store).  A driver that cannot be loaded
+    is a :class:`DependencyError` naming the extra to install."""
     import sqlalchemy
 
-    db = url if isinstance(url, DatabaseURL) else parse_url(url)
+    db = parse_url(url)
     require_driver(db.dialect)
-    connect_args: dict[str, Any] = dict(kwargs.pop("connect_args", {}))
-    if db.dialect == "postgresql":
-        connect_args.setdefault("connect_timeout", max(1, int(connect_timeout)))
-        connect_args.setdefault("application_name", "pitstop")
-    elif db.dialect == "mysql":
-        connect_args.setdefault("connect_timeout", max(1, int(connect_timeout)))
-    elif db.dialect == "sqlite":
-        connect_args.setdefault("timeout", connect_timeout)
-    check_options(db)
-    try:  # SQLAlchemy converts the URL's options for the driver here
+    system = db.system
+    connect_args: dict[str, Any] = {
+        **system.engine_args(db, connect_timeout=connect_timeout, query_timeout=query_timeout),
+        **kwargs.pop("connect_args", {})}
+    system.check_options(db)
+    try:  # SQLAlchemy loads the driver and converts the URL's options for it here
         engine = sqlalchemy.create_engine(db.sqlalchemy_url, connect_args=connect_args,
                                           **kwargs)
+    except ImportError as exc:
+        raise driver_unloadable(exc, db) from exc
     except (ValueError, TypeError) as exc:
         bad = option_error(exc, db)
         if bad is None:
             raise
         raise bad from exc
-    check_options(db, engine)
+    system.check_options(db, engine)
+    system.prepare_engine(engine, shared=shared)
     return engine
 
 
@@ -372,23 +337,8 @@ def translate_error(exc: BaseException, db: DatabaseURL) -> Exception:
 
 
 def connect_check(url: str | DatabaseURL, *, timeout: float = 5.0) -> str:
-    """Open one connection and run ``SELECT 1``; return the server version string."""
-    import sqlalchemy
-    from sqlalchemy.exc import SQLAlchemyError
+    """Open one connection and run ``SELECT 1``; return the server version string
+    (:func:`pitstop.db.connect.server_version`)."""
+    from pitstop.db.connect import server_version
 
-    db = url if isinstance(url, DatabaseURL) else parse_url(url)
-    engine = create_engine(db, connect_timeout=timeout, poolclass=sqlalchemy.pool.NullPool)
-    try:
-        with engine.connect() as conn:
-            conn.execute(sqlalchemy.text("SELECT 1"))
-            info = engine.dialect.server_version_info or ()
-            return ".".join(str(p) for p in info)
-    except SQLAlchemyError as exc:
-        raise translate_error(exc, db) from exc
-    except (ValueError, TypeError, OSError) as exc:  # the driver choking on a URL option
-        bad = option_error(exc, db)
-        if bad is None:
-            raise
-        raise bad from exc
-    finally:
-        engine.dispose()
+    return server_version(url, timeout=timeout)

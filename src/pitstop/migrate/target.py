@@ -105,7 +105,9 @@ class Target:
         from pitstop.db.url import DatabaseMissingError
 
         if exc is None:
-            path = self.url.split(":", 1)[1].split("?", 1)[0].removeprefix("///")
+            from pitstop.db.url import parse_url
+
+            path = parse_url(self.url).host
             exc = DatabaseMissingError(f"sqlite at {path}: the database file does not exist",
                                        database=path)
         if isinstance(exc, DatabaseMissingError):
@@ -128,10 +130,10 @@ class Target:
         it; else raise the error."""
         if not self.creatable(exc):
             raise self.missing_database(exc)
-        from pitstop.db.init import init_database
+        from pitstop.db.databases import create_database
 
         log.info("%s does not exist: creating it", self.masked)
-        return init_database(self.url).created
+        return create_database(self.url)
 
     def read_connection(self, purpose: str = "read") -> Any | None:
         """A connection for reading, or ``None`` when the database does not exist yet
@@ -195,9 +197,11 @@ def substitute(sql: str, placeholders: Mapping[str, str], file: str) -> str:
 
 
 def resolve(settings: Settings, database_url: str | None, directory: Path | None) -> Target:
+    from pitstop.db.resolve import resolve_url
+
     options = migrate_settings(settings)
     folder = directory if directory is not None else options.dir
     if not folder.is_absolute():
         folder = settings.project_dir / folder
-    return Target(database_url or settings.database_url, folder, options, settings.project_dir,
-                  settings)
+    url = resolve_url(settings, "migrate", database_url).raw
+    return Target(url, folder, options, settings.project_dir, settings)

@@ -15,10 +15,9 @@ def wait_for_database(database_url: str, timeout: float, *, interval: float = 0.
     waited.  Raises the last :class:`ConnectError` (exit 4) when ``timeout`` passes.
     A server that answers that the database does not exist is up: the command that
     follows creates the database (``migrate up``) or says it is missing."""
-    from pitstop.db.url import DatabaseMissingError, connect_check
-    from pitstop.migrate.dialects import dialect_for
+    from pitstop.db.url import DatabaseMissingError, connect_check, parse_url
 
-    if dialect_for(database_url).name == "sqlite":
+    if parse_url(database_url).entry.file:
         return 0.0  # a file, not a server: nothing to wait for (and up may create it)
     started = time.monotonic()
     deadline = started + timeout

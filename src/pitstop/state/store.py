@@ -163,7 +163,6 @@ class StateStore:
 
     @classmethod
     def connect(cls, url: str) -> StateStore:
-        import sqlalchemy as sa
         from sqlalchemy.exc import SQLAlchemyError
 
         from pitstop.db.url import create_engine, parse_url, translate_error
@@ -181,15 +180,7 @@ class StateStore:
                 raise error_class(
                     f"state store: cannot create the directory {db.sqlite_path.parent}: "
                     f"{exc.strerror}", hint="check [state] url / PITSTOP_STATE_URL") from exc
-        engine = create_engine(db, connect_timeout=30.0)
-        if db.dialect == "sqlite":
-            @sa.event.listens_for(engine, "connect")
-            def _pragmas(dbapi_conn: Any, _record: Any) -> None:
-                cursor = dbapi_conn.cursor()
-                cursor.execute("PRAGMA journal_mode=WAL")
-                cursor.execute("PRAGMA synchronous=NORMAL")
-                cursor.execute("PRAGMA foreign_keys=ON")
-                cursor.close()
+        engine = create_engine(db, connect_timeout=30.0, shared=True)
         store = cls(engine, url)
         try:
             store._ensure_schema()
@@ -221,14 +212,23 @@ class StateStore:
         return self._engine
 
     def _ensure_schema(self) -> None:
+        """Create or upgrade the tables; processes starting together (two schedulers on
+        one PostgreSQL store) do it one at a time, under a lock of the database."""
+        from pitstop.db.lock import lock
+
+        held = lock(self.url, "pitstop-state-schema", 60.0,
+                    others="another pitstop process creating the state tables")
+        try:
+            self._create_or_upgrade()
+        finally:
+            held.release()
+
+    def _create_or_upgrade(self) -> None:
         import sqlalchemy as sa
 
         from pitstop.state import schema
 
         with self._engine.begin() as conn:
-            if conn.dialect.name == "postgresql":  # processes starting together (two
-                # schedulers) create or upgrade the tables one at a time
-                conn.execute(sa.text("SELECT pg_advisory_xact_lock(7238001)"))
             fresh = not sa.inspect(conn).has_table(schema.runs.name)
             schema.metadata.create_all(conn)
             row = conn.execute(

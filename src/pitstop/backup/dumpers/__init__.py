@@ -1,11 +1,11 @@
-"""Dumpers: one module per database dialect behind the :class:`Dumper` Protocol,
-registered by dialect name (``sqlite``, ``postgresql``, ``mysql``)."""
+"""Dumpers: one module per database dialect behind the :class:`Dumper` Protocol, named
+after the dialect of :mod:`pitstop.db.dialects` (``sqlite``, ``postgresql``,
+``mysql``), each with its ``DUMPER`` class."""
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
-import importlib
 from pathlib import Path
 from typing import BinaryIO, Protocol, runtime_checkable
 
@@ -73,20 +73,12 @@ class FileDumper(Protocol):
         ...
 
 
-_REGISTRY: dict[str, str] = {
-    "sqlite": "pitstop.backup.dumpers.sqlite:SQLiteDumper",
-    "postgresql": "pitstop.backup.dumpers.postgresql:PostgresDumper",
-    "mysql": "pitstop.backup.dumpers.mysql:MySQLDumper",
-}
-
-
 def get_dumper(dialect: str, settings: BackupSettings, workdir: Path) -> Dumper:
     """The dumper for ``dialect``; ``workdir`` is where it may put temporary files."""
-    target = _REGISTRY.get(dialect)
-    if target is None:
-        raise UsageError(f"no backup support for {dialect} databases",
-                         hint=f"supported: {', '.join(sorted(_REGISTRY))}")
-    module_name, _, attr = target.partition(":")
-    cls = getattr(importlib.import_module(module_name), attr)
-    dumper: Dumper = cls(settings, workdir)
+    from pitstop.db.dialects import implementation
+
+    module = implementation("pitstop.backup.dumpers.{dialect}", dialect)
+    if module is None:
+        raise UsageError(f"no backup support for {dialect} databases")
+    dumper: Dumper = module.DUMPER(settings, workdir)
     return dumper

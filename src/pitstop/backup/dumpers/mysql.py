@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -73,9 +72,6 @@ class MySQLDumper:
         # --defaults-extra-file must be the very first option
         return [binary, *([f"--defaults-extra-file={options}"] if options else []), *rest]
 
-    def _admin(self, db: DatabaseURL) -> DatabaseURL:
-        return db.with_database("information_schema")
-
     def versions(self, db: DatabaseURL) -> tuple[str | None, str | None]:
         server_version = connect_check(db)
         return server_version, proc.tool_version(self._binary(self.settings.mysql_dump))
@@ -118,8 +114,9 @@ class MySQLDumper:
                  "or set [backup] mysql-dump to a matching dump tool")
 
     def ensure_database(self, db: DatabaseURL) -> None:
-        server.execute_admin(self._admin(db),
-                             f"CREATE DATABASE IF NOT EXISTS {_quote(db.database or '')}")
+        from pitstop.db.databases import create_database
+
+        create_database(db)
 
     def _drop_contents(self, db: DatabaseURL) -> None:
         """Drop every table, view, sequence and routine of ``db``, so that after a
@@ -166,13 +163,8 @@ class MySQLDumper:
                "ORDER BY 2")
         return server.inspect_server(db, sql, _quote)
 
-    @contextlib.contextmanager
-    def scratch(self, db: DatabaseURL) -> Iterator[DatabaseURL]:
-        name = server.scratch_name()
-        admin = self._admin(db)
-        server.execute_admin(admin, f"CREATE DATABASE {_quote(name)}")
-        try:
-            yield db.with_database(name)
-        finally:
-            server.execute_admin(admin, f"DROP DATABASE IF EXISTS {_quote(name)}")
+    def scratch(self, db: DatabaseURL) -> contextlib.AbstractContextManager[DatabaseURL]:
+        return server.scratch(db)
 
+
+DUMPER = MySQLDumper

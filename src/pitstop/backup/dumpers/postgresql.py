@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -20,7 +19,7 @@ from pitstop.backup.dumpers import process as proc
 from pitstop.backup.model import Progress
 from pitstop.backup.settings import BackupSettings
 from pitstop.db.url import DatabaseURL, connect_check
-from pitstop.errors import BackupError, DependencyError, PitstopError
+from pitstop.errors import BackupError, DependencyError
 
 PACKAGE = "postgresql-client"
 # The start of the one restore transaction.  pg_restore's own BEGIN then only warns
@@ -119,9 +118,6 @@ class PostgresDumper:
         escaped = str(password).replace("\\", "\\\\").replace(":", "\\:")
         return f"*:*:*:*:{escaped}\n"  # a file made for this one connection
 
-    def _admin(self, db: DatabaseURL) -> DatabaseURL:
-        return db.with_database("postgres")
-
     def versions(self, db: DatabaseURL) -> tuple[str | None, str | None]:
         server_version = connect_check(db)
         version = proc.tool_version(proc.find_binary(self.settings.pg_dump, PACKAGE))
@@ -149,14 +145,9 @@ class PostgresDumper:
             raise
 
     def ensure_database(self, db: DatabaseURL) -> None:
-        query = "SELECT 1 FROM pg_database WHERE datname = :name"
-        if server.database_exists(db, self._admin(db), query):
-            return
-        try:
-            server.execute_admin(self._admin(db), f"CREATE DATABASE {_quote(db.database or '')}")
-        except PitstopError:
-            if not server.database_exists(db, self._admin(db), query):
-                raise  # else another restore created it meanwhile
+        from pitstop.db.databases import create_database
+
+        create_database(db)  # (a restore racing this one may create it: that is fine)
 
     def _psql(self, pg_restore: str) -> str:
         """psql of the same installation as ``pg_restore`` (it must understand the SQL
@@ -193,12 +184,8 @@ class PostgresDumper:
     def inspect(self, db: DatabaseURL) -> DatabaseState:
         return server.inspect_server(db, _TABLES, _quote)
 
-    @contextlib.contextmanager
-    def scratch(self, db: DatabaseURL) -> Iterator[DatabaseURL]:
-        name = server.scratch_name()
-        admin = self._admin(db)
-        server.execute_admin(admin, f"CREATE DATABASE {_quote(name)}")
-        try:
-            yield db.with_database(name)
-        finally:
-            server.execute_admin(admin, f"DROP DATABASE IF EXISTS {_quote(name)} WITH (FORCE)")
+    def scratch(self, db: DatabaseURL) -> contextlib.AbstractContextManager[DatabaseURL]:
+        return server.scratch(db)
+
+
+DUMPER = PostgresDumper

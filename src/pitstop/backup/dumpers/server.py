@@ -1,5 +1,5 @@
 """SQL helpers shared by the server dumpers (PostgreSQL, MySQL/MariaDB): counting
-tables and rows, and creating/dropping scratch databases, through SQLAlchemy."""
+tables and rows, and scratch databases, over :mod:`pitstop.db` connections."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from pitstop.backup.dumpers import DatabaseState
-from pitstop.db.url import DatabaseURL, create_engine, translate_error
+from pitstop.db.url import DatabaseURL, translate_error
 
 SCRATCH_PREFIX = "pitstop_verify_"
 
@@ -32,63 +32,37 @@ def statement_error(exc: BaseException, db: DatabaseURL, doing: str) -> Exceptio
     return BackupError(f"{doing} {db.masked}: {mask_url(orig[0]) if orig else type(exc).__name__}")
 
 
-@contextlib.contextmanager
-def connection(db: DatabaseURL, *, autocommit: bool = False) -> Iterator[Any]:
-    import sqlalchemy
-    from sqlalchemy.exc import SQLAlchemyError
+def connection(db: DatabaseURL, *, autocommit: bool = False
+               ) -> contextlib.AbstractContextManager[Any]:
+    """A SQLAlchemy connection to ``db`` (:func:`pitstop.db.connect.session`)."""
+    from pitstop.db.connect import session
 
-    kwargs: dict[str, Any] = {"poolclass": sqlalchemy.pool.NullPool}
-    if autocommit:
-        kwargs["isolation_level"] = "AUTOCOMMIT"
-    engine = create_engine(db, **kwargs)
-    try:
-        try:
-            conn = engine.connect()
-        except SQLAlchemyError as exc:
-            raise translate_error(exc, db) from exc
-        with conn:
-            yield conn
-    finally:
-        engine.dispose()
+    return session(db, autocommit=autocommit)
 
 
 def inspect_server(db: DatabaseURL, tables_sql: str, quote: Callable[[str], str]
                    ) -> DatabaseState:
     """Count rows of every table listed by ``tables_sql`` (rows of schema, name)."""
     import sqlalchemy
-    from sqlalchemy.exc import SQLAlchemyError
 
-    with connection(db) as conn:
-        try:
-            names = [(str(r[0]), str(r[1])) for r in conn.execute(sqlalchemy.text(tables_sql))]
-            counts = []
-            for schema, name in names:
-                qualified = f"{quote(schema)}.{quote(name)}"
-                count = conn.execute(sqlalchemy.text(f"SELECT count(*) FROM {qualified}")).scalar()
-                counts.append((f"{schema}.{name}", int(count or 0)))
-        except SQLAlchemyError as exc:
-            raise translate_error(exc, db) from exc
+    with connection(db) as conn:  # failures leave translated, naming the host
+        names = [(str(r[0]), str(r[1])) for r in conn.execute(sqlalchemy.text(tables_sql))]
+        counts = []
+        for schema, name in names:
+            qualified = f"{quote(schema)}.{quote(name)}"
+            count = conn.execute(sqlalchemy.text(f"SELECT count(*) FROM {qualified}")).scalar()
+            counts.append((f"{schema}.{name}", int(count or 0)))
     return DatabaseState(len(counts), sum(c for _, c in counts), "ok", tuple(counts))
 
 
-def database_exists(db: DatabaseURL, admin: DatabaseURL, exists_sql: str) -> bool:
-    import sqlalchemy
+@contextlib.contextmanager
+def scratch(db: DatabaseURL) -> Iterator[DatabaseURL]:
+    """A new empty database on ``db``'s server, dropped on exit."""
+    from pitstop.db.databases import create_database, drop_database
 
-    with connection(admin) as conn:
-        row = conn.execute(sqlalchemy.text(exists_sql), {"name": db.database}).first()
-        return row is not None
-
-
-def execute_admin(admin: DatabaseURL, statement: str) -> None:
-    import sqlalchemy
-    from sqlalchemy.exc import SQLAlchemyError
-
-    with connection(admin, autocommit=True) as conn:
-        try:
-            conn.execute(sqlalchemy.text(statement))
-        except SQLAlchemyError as exc:
-            raise translate_error(exc, admin) from exc
-
-
-def scratch_name() -> str:
-    return f"{SCRATCH_PREFIX}{uuid.uuid4().hex[:12]}"
+    other = db.with_database(f"{SCRATCH_PREFIX}{uuid.uuid4().hex[:12]}")
+    create_database(other)
+    try:
+        yield other
+    finally:
+        drop_database(other)

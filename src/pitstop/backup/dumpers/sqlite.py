@@ -178,6 +178,9 @@ class SQLiteDumper:
             shutil.rmtree(directory, ignore_errors=True)
 
 
+DUMPER = SQLiteDumper
+
+
 def _sqlite_url(path: Path) -> DatabaseURL:
     from pitstop.db.url import parse_url
 

@@ -1,17 +1,26 @@
-"""What differs between databases, behind one small interface.
+"""What differs between databases for the migration engine, behind one small
+interface.
 
-One module per dialect (:mod:`.sqlite`, :mod:`.postgresql`, :mod:`.mysql`), chosen by
-URL scheme through :func:`dialect_for`.  Connections are raw DBAPI connections in
-autocommit mode; transactions are opened explicitly with :attr:`Dialect.begin`.
+One module per dialect (:mod:`.sqlite`, :mod:`.postgresql`, :mod:`.mysql`), named
+after the dialect of :mod:`pitstop.db.dialects` that the URL's scheme picks
+(:func:`dialect_for`).  Connections, the runner lock and knowing whether a database
+exists come from :mod:`pitstop.db` (:class:`DatabaseAccess`); what is here is the
+migration engine's own: the history table, transactions, session resets, error
+positions.  Connections are raw DBAPI connections in autocommit mode; transactions
+are opened explicitly with :attr:`Dialect.begin`.
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import Any, Protocol
+import os
+import socket
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pitstop.errors import ConfigError
 from pitstop.migrate.splitter import Statement
+
+if TYPE_CHECKING:
+    from pitstop.db.dialects.interface import Lock
 
 
 class ScriptFailure(Exception):
@@ -34,12 +43,6 @@ class Elapsed:
         import time
 
         return int((time.time() - self.started_wall) * 1000)
-
-
-class Lock(Protocol):
-    """A held lock against concurrent runners; released by :meth:`release`."""
-
-    def release(self) -> None: ...
 
 
 class Dialect(Protocol):
@@ -107,29 +110,44 @@ class Dialect(Protocol):
         """Who is applying (recorded as ``applied_by``)."""
 
 
-_MODULES = {
-    "sqlite": "pitstop.migrate.dialects.sqlite",
-    "postgres": "pitstop.migrate.dialects.postgresql",
-    "postgresql": "pitstop.migrate.dialects.postgresql",
-    "mysql": "pitstop.migrate.dialects.mysql",
-    "mariadb": "pitstop.migrate.dialects.mysql",
-}
-
-
 def dialect_for(url: str) -> Dialect:
-    """The dialect for a database URL (by scheme; ``+driver`` suffixes are ignored)."""
-    scheme = url.split(":", 1)[0].split("+", 1)[0].lower() if ":" in url else ""
-    module = _MODULES.get(scheme)
-    if module is None:
-        from pitstop.redact import mask_url
+    """The migration dialect for a database URL (the dialect its scheme names)."""
+    from pitstop.db.dialects import implementation
+    from pitstop.db.url import parse_url
 
-        raise ConfigError(f"unsupported database URL {mask_url(url)!r}: expected sqlite:///PATH, "
-                          "postgresql://USER@HOST/DB or mysql://USER@HOST/DB",
-                          key="database_url")
-    dialect: Dialect = importlib.import_module(module).DIALECT
+    name = parse_url(url).dialect
+    module = implementation("pitstop.migrate.dialects.{dialect}", name)
+    if module is None:
+        raise ConfigError(f"pitstop cannot migrate {name} databases", key="database_url")
+    dialect: Dialect = module.DIALECT
     return dialect
 
 
-def lock_key(table: str) -> str:
-    """The name every runner of one history table locks on."""
-    return f"pitstop-migrate:{table}"
+def application_name() -> str:
+    """Who holds the runner lock, as waiting runners see it."""
+    return f"pitstop-migrate pid {os.getpid()} on {socket.gethostname()}"[:63]
+
+
+class DatabaseAccess:
+    """What every migration dialect gets from :mod:`pitstop.db`: connections, the
+    runner lock, whether the database exists, who is applying."""
+
+    def close(self, conn: Any) -> None:
+        conn.close()
+
+    def database_missing(self, url: str) -> bool:
+        from pitstop.db.connect import database_missing
+
+        return database_missing(url)
+
+    def lock(self, url: str, table: str, timeout: float) -> Lock:
+        from pitstop.db.lock import lock, migration_lock_name
+
+        return lock(url, migration_lock_name(table), timeout, holder=application_name(),
+                    others="another migration runner")
+
+    def user(self, url: str) -> str:
+        """``user@host`` of the database user."""
+        from pitstop.db.url import parse_url
+
+        return f"{parse_url(url).username or '?'}@{socket.gethostname()}"

@@ -1,13 +1,12 @@
 """MySQL/MariaDB: DDL commits implicitly, so statements run one by one and progress is
-recorded; the runner lock is ``GET_LOCK`` on its own connection."""
+recorded.  Connections and the runner lock come from :mod:`pitstop.db`."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
-from pitstop.migrate.dialects import Elapsed, ScriptFailure, lock_key
-from pitstop.migrate.dialects.server import poll, raw_connect, url_user, where
+from pitstop.migrate.dialects import DatabaseAccess, Elapsed, ScriptFailure
 from pitstop.migrate.splitter import Statement, split_sql
 
 _AT_LINE = re.compile(r"at line (\d+)")
@@ -17,18 +16,7 @@ _USE = re.compile(r"\bUSE\b", re.IGNORECASE)
 _REFUSED = (1044, 1142, 1143, 1370, 1227, 1290, 1836)
 
 
-class _NamedLock:
-    def __init__(self, conn: Any) -> None:
-        self._conn = conn
-
-    def release(self) -> None:
-        try:
-            self._conn.close()  # closing the session releases GET_LOCK locks
-        except Exception:  # noqa: BLE001 - the connection may already be gone
-            pass
-
-
-class MySQLDialect:
+class MySQLDialect(DatabaseAccess):
     name = "mysql"
     transactional_ddl = False
     begin = "START TRANSACTION"
@@ -44,15 +32,9 @@ class MySQLDialect:
         return (pymysql.err.Error,)
 
     def connect(self, url: str, *, purpose: str) -> Any:
-        conn = raw_connect(url)
-        conn.autocommit(True)
-        return conn
+        from pitstop.db.connect import connect
 
-    def close(self, conn: Any) -> None:
-        conn.close()
-
-    def database_missing(self, url: str) -> bool:
-        return False
+        return connect(url, autocommit=True)
 
     def history_ddl(self, table: str) -> str:
         return (
@@ -108,35 +90,6 @@ class MySQLDialect:
                             "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = %s", (table,))
             return cur.fetchone() is not None
 
-    def lock(self, url: str, table: str, timeout: float) -> _NamedLock:
-        conn = self.connect(url, purpose="lock")
-        with conn.cursor() as cur:
-            cur.execute("SELECT DATABASE()")
-            database = cur.fetchone()[0]
-        name = f"{lock_key(table)}:{database}"[:64]
-
-        def try_once() -> bool:
-            with conn.cursor() as cur:
-                cur.execute("SELECT GET_LOCK(%s, 0)", (name,))
-                row = cur.fetchone()
-            return bool(row and row[0] == 1)
-
-        def holder() -> str:
-            with conn.cursor() as cur:
-                cur.execute("SELECT p.ID, p.USER, p.HOST, p.TIME FROM information_schema.PROCESSLIST p "
-                            "WHERE p.ID = IS_USED_LOCK(%s)", (name,))
-                row = cur.fetchone()
-            if row is None:
-                return "holder unknown"
-            return f"connection {row[0]} of {row[1]}@{row[2]}, connected {row[3]}s ago"
-
-        try:
-            poll(try_once, timeout, holder, f"mysql at {where(url)}")
-        except BaseException:
-            conn.close()
-            raise
-        return _NamedLock(conn)
-
     def runs_outside_transaction(self, statement: Statement) -> bool:
         return True  # every statement runs on its own
 
@@ -147,9 +100,6 @@ class MySQLDialect:
     def refused(self, exc: BaseException) -> bool:
         args: tuple[Any, ...] = getattr(exc, "args", ())
         return bool(args) and args[0] in _REFUSED
-
-    def user(self, url: str) -> str:
-        return url_user(url)
 
 
 DIALECT = MySQLDialect()

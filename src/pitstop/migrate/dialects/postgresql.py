@@ -1,23 +1,14 @@
-"""PostgreSQL: transactional DDL, a session advisory lock on a connection that holds no
-transaction (so ``CREATE INDEX CONCURRENTLY`` never waits on it), and error positions
-from the server's diagnostics."""
+"""PostgreSQL: transactional DDL, statements the server refuses inside a transaction,
+and error positions from the server's diagnostics.  Connections (a light libpq reader
+for the history) and the runner lock come from :mod:`pitstop.db`."""
 
 from __future__ import annotations
 
 import re
 import sys
-import zlib
 from typing import Any
 
-from pitstop.migrate.dialects import Elapsed, ScriptFailure, lock_key
-from pitstop.migrate.dialects.server import (
-    application_name,
-    poll,
-    raw_connect,
-    read_connect,
-    url_user,
-    where,
-)
+from pitstop.migrate.dialects import DatabaseAccess, Elapsed, ScriptFailure, application_name
 from pitstop.migrate.splitter import Statement
 
 _OUTSIDE = re.compile(
@@ -33,25 +24,13 @@ _OUTSIDE = re.compile(
     )""",
     re.IGNORECASE | re.VERBOSE | re.DOTALL,
 )
-_CLASS_ID = 0x70697473  # "pits"
 # insufficient_privilege, read_only_sql_transaction (a standby, default_transaction_read_only)
 _REFUSED = ("42501", "25006")
 _SET_ROLE = re.compile(r"\bSET\s+(?:SESSION\s+|LOCAL\s+)?ROLE\b", re.IGNORECASE)
 _SESSION_CHANGE = re.compile(r"\bSET\b|\bset_config\b", re.IGNORECASE)
 
 
-class _AdvisoryLock:
-    def __init__(self, conn: Any) -> None:
-        self._conn = conn
-
-    def release(self) -> None:
-        try:
-            self._conn.close()  # closing the session releases the lock
-        except Exception:  # noqa: BLE001 - the connection may already be gone
-            pass
-
-
-class PostgresDialect:
+class PostgresDialect(DatabaseAccess):
     name = "postgresql"
     transactional_ddl = True
     begin = "BEGIN"
@@ -71,12 +50,11 @@ class PostgresDialect:
         return (psycopg.Error, LibpqError)
 
     def connect(self, url: str, *, purpose: str) -> Any:
-        if purpose == "history":  # reading the history needs no psycopg (100 ms to import)
-            reader = read_connect(url, application_name=application_name())
-            if reader is not None:
-                return reader
-        conn = raw_connect(url, application_name=application_name())
-        conn.autocommit = True
+        from pitstop.db.connect import connect
+
+        # reading the history needs no psycopg (100 ms to import): a light reader does
+        conn = connect(url, autocommit=True, light=purpose == "history",
+                       application_name=application_name())
         if purpose == "migrate":
             # a killed runner's backend stops its statement within a second
             try:
@@ -84,12 +62,6 @@ class PostgresDialect:
             except Exception:  # noqa: BLE001 - PostgreSQL < 14 lacks the setting
                 pass
         return conn
-
-    def close(self, conn: Any) -> None:
-        conn.close()
-
-    def database_missing(self, url: str) -> bool:
-        return False
 
     def history_ddl(self, table: str) -> str:
         return (
@@ -160,35 +132,6 @@ class PostgresDialect:
         row = conn.execute("SELECT to_regclass(%s)", (table,)).fetchone()
         return row is not None and row[0] is not None
 
-    def lock(self, url: str, table: str, timeout: float) -> _AdvisoryLock:
-        key = zlib.crc32(lock_key(table).encode()) & 0x7FFFFFFF
-        conn = self.connect(url, purpose="lock")
-
-        def try_once() -> bool:
-            row = conn.execute("SELECT pg_try_advisory_lock(%s, %s)", (_CLASS_ID, key)).fetchone()
-            return bool(row and row[0])
-
-        def holder() -> str:
-            row = conn.execute(
-                "SELECT a.pid, a.application_name, a.backend_start, a.client_addr "
-                "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-                "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = %s "
-                "AND l.objid = %s AND l.database = "
-                "(SELECT oid FROM pg_database WHERE datname = current_database())",
-                (_CLASS_ID, key)).fetchone()
-            if row is None:
-                return "holder unknown"
-            since = row[2].isoformat(timespec="seconds") if row[2] else "?"
-            return f"server pid {row[0]}, application '{row[1]}', from {row[3] or 'local'}, " \
-                   f"since {since}"
-
-        try:
-            poll(try_once, timeout, holder, f"postgresql at {where(url)}")
-        except BaseException:
-            conn.close()
-            raise
-        return _AdvisoryLock(conn)
-
     def runs_outside_transaction(self, statement: Statement) -> bool:
         return bool(_OUTSIDE.match(statement.text))
 
@@ -204,9 +147,6 @@ class PostgresDialect:
 
     def refused(self, exc: BaseException) -> bool:
         return getattr(exc, "sqlstate", None) in _REFUSED
-
-    def user(self, url: str) -> str:
-        return url_user(url)
 
 
 DIALECT = PostgresDialect()

@@ -1,64 +1,22 @@
-"""SQLite: transactional DDL, a file lock next to the database, no SQLAlchemy needed.
-
-The runner lock is an ``flock`` on ``<database>.pitstop-lock`` (held by the open file,
-so a killed runner never leaves it behind); the file holds the holder's pid, host and
-start time.  In-memory databases need no lock.
+"""SQLite: transactional DDL, one call into SQLite for a whole file and its history
+row, no SQLAlchemy needed.  Connections (interruptible by Ctrl-C while migrating) and
+the runner lock (a file lock next to the database) come from :mod:`pitstop.db`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import errno
 import os
 import pwd
 import re
 import socket
 import sqlite3
-import time
-from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-from pitstop.errors import ConnectError, PermissionDeniedError
-from pitstop.migrate.dialects import Elapsed, ScriptFailure
+from pitstop.migrate.dialects import DatabaseAccess, Elapsed, ScriptFailure
 from pitstop.migrate.splitter import Statement
 
 _OUTSIDE = re.compile(r"\s*VACUUM\b", re.IGNORECASE)
 _REFUSED = (3, 8, 23)  # SQLITE_PERM, SQLITE_READONLY (and its extended codes), SQLITE_AUTH
-_PROGRESS_STEPS = 20_000
-
-
-def _let_signals_in() -> int:
-    """Called by SQLite every ``_PROGRESS_STEPS`` VM steps.  Running any Python code lets
-    a pending SIGINT raise here, which makes SQLite abort the statement."""
-    return 0
-
-
-def sqlite_path(url: str) -> str:
-    """``sqlite:///rel.db`` → ``rel.db``; ``sqlite:////abs.db`` → ``/abs.db``; memory → ``:memory:``."""
-    rest = url.split(":", 1)[1].split("?", 1)[0]
-    if rest.startswith("///"):
-        path = rest[3:]
-        return path or ":memory:"
-    return ":memory:"
-
-
-def _denied(exc: OSError) -> bool:
-    """A refusal of the file system: no permission, or a read-only mount or file."""
-    return isinstance(exc, PermissionError) or exc.errno == errno.EROFS
-
-
-def _make_default_dir(parent: Path) -> None:
-    """Create ``.pitstop/`` (the default database's home) when it is missing; any other
-    missing directory is an error for the caller to report."""
-    if parent.name == ".pitstop" and not parent.exists():
-        try:
-            parent.mkdir(parents=True)
-        except OSError as exc:
-            if _denied(exc):
-                raise PermissionDeniedError(
-                    f"cannot create {parent} for the database: {exc.strerror}",
-                    hint="make the project directory writable for the user running "
-                         "pitstop, or point DATABASE_URL somewhere writable") from None
 
 
 def _literal(value: Any) -> str:
@@ -74,20 +32,7 @@ def _literal(value: Any) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-class _FileLock:
-    def __init__(self, handle: IO[str] | None) -> None:
-        self._handle = handle
-
-    def release(self) -> None:
-        if self._handle is not None:
-            import fcntl
-
-            fcntl.flock(self._handle, fcntl.LOCK_UN)
-            self._handle.close()
-            self._handle = None
-
-
-class SQLiteDialect:
+class SQLiteDialect(DatabaseAccess):
     name = "sqlite"
     transactional_ddl = True
     begin = "BEGIN IMMEDIATE"
@@ -98,43 +43,10 @@ class SQLiteDialect:
     error_types: tuple[type[BaseException], ...] = (sqlite3.Error,)
 
     def connect(self, url: str, *, purpose: str) -> Any:
-        path = sqlite_path(url)
-        parent = Path(path).parent
-        if path != ":memory:" and purpose == "migrate":
-            _make_default_dir(parent)
-        if path != ":memory:" and not parent.is_dir():
-            raise ConnectError(f"sqlite at {path}: the directory {Path(path).parent} "
-                               "does not exist", hint="create it or fix DATABASE_URL")
-        try:
-            conn = sqlite3.connect(path, timeout=30.0, isolation_level=None,
-                                   check_same_thread=False)
-        except sqlite3.Error as exc:
-            if not Path(path).exists() and not os.access(parent, os.W_OK):
-                raise PermissionDeniedError(
-                    f"sqlite at {path}: cannot create the database: the directory {parent} "
-                    "is not writable",
-                    hint="make it writable for the user running pitstop, or point "
-                         "DATABASE_URL somewhere writable") from exc
-            raise ConnectError(f"sqlite at {path}: cannot open the database: {exc}",
-                               hint="does its directory exist and is it writable?") from exc
-        try:
-            conn.execute("PRAGMA schema_version").fetchone()
-        except sqlite3.DatabaseError as exc:
-            conn.close()
-            raise ConnectError(f"sqlite at {path}: cannot read the database: {exc}",
-                               hint="point --database / DATABASE_URL at a SQLite database "
-                                    "file (or a path where one can be created)") from None
-        if purpose == "migrate":
-            # SQLite does not look at signals while a statement runs; a Python progress
-            # handler lets Ctrl-C in (the statement then fails with "interrupted")
-            conn.set_progress_handler(_let_signals_in, _PROGRESS_STEPS)
-        return conn
+        from pitstop.db.connect import connect
 
-    def close(self, conn: Any) -> None:
-        conn.close()
-
-    def database_missing(self, url: str) -> bool:
-        return sqlite_path(url) != ":memory:" and not Path(sqlite_path(url)).exists()
+        migrating = purpose == "migrate"
+        return connect(url, autocommit=True, create=migrating, interruptible=migrating)
 
     def history_ddl(self, table: str) -> str:
         return (
@@ -176,54 +88,6 @@ class SQLiteDialect:
                            (table,)).fetchone()
         return row is not None
 
-    def lock(self, url: str, table: str, timeout: float) -> _FileLock:
-        import fcntl
-
-        path = sqlite_path(url)
-        if path == ":memory:":
-            return _FileLock(None)
-        lock_path = Path(f"{path}.pitstop-lock")
-        deadline = time.monotonic() + timeout
-        _make_default_dir(lock_path.parent)
-        if not lock_path.parent.is_dir():
-            raise ConnectError(f"sqlite at {path}: the directory {lock_path.parent} "
-                               "does not exist", hint="create it or fix DATABASE_URL")
-        try:
-            handle = open(lock_path, "a+", encoding="utf-8")  # noqa: SIM115 - held until release
-        except OSError as exc:
-            if _denied(exc):
-                raise PermissionDeniedError(
-                    f"sqlite at {path}: cannot create the lock file {lock_path}: "
-                    f"{exc.strerror}",
-                    hint=f"make {lock_path.parent} writable for the user running pitstop "
-                         "(the runner lock and SQLite's journal live next to the database)"
-                ) from None
-            raise ConnectError(f"sqlite at {path}: cannot open the lock file {lock_path}: "
-                               f"{exc.strerror}",
-                               hint="does the database's directory exist and is it writable?"
-                               ) from None
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    handle.seek(0)
-                    holder = handle.read().strip() or "unknown"
-                    handle.close()
-                    raise ConnectError(
-                        f"sqlite at {path}: another migration runner holds the lock "
-                        f"({holder}); gave up after {timeout:g}s",
-                        hint="wait for it to finish or raise --lock-timeout",
-                    ) from None
-                time.sleep(0.05)
-        handle.seek(0)
-        handle.truncate()
-        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-        handle.write(f"pid {os.getpid()} on {socket.gethostname()}, since {now}\n")
-        handle.flush()
-        return _FileLock(handle)
-
     def runs_outside_transaction(self, statement: Statement) -> bool:
         return bool(_OUTSIDE.match(statement.text))
 
@@ -237,6 +101,7 @@ class SQLiteDialect:
         return "readonly database" in str(exc)
 
     def user(self, url: str) -> str:
+        """``user@host`` of the local user (SQLite has no users of its own)."""
         try:
             name = pwd.getpwuid(os.getuid()).pw_name
         except KeyError:
