@@ -37,13 +37,14 @@ import datetime as dt
 import enum
 import functools
 import importlib
-import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import PurePath
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, ParamSpec, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple, ParamSpec, Protocol, TypeVar
 
 if TYPE_CHECKING:
+    import logging
+
     from pitstop.config import Settings
 
 Level = Literal["read", "write", "admin"]
@@ -105,9 +106,9 @@ def jsonable(value: Any) -> Any:
     return str(value)
 
 
-@dataclasses.dataclass(frozen=True)
 class Result:
-    """Base of every verb's result: a frozen dataclass with one :meth:`to_dict`.
+    """Base of every verb's result; each result is a frozen dataclass deriving from it,
+    with one :meth:`to_dict`.
 
     ``to_dict`` lists the dataclass fields in declaration order (fields starting with
     ``_`` are private), plus the names in :attr:`derived` (properties worth showing),
@@ -120,7 +121,8 @@ class Result:
 
     def data(self) -> dict[str, Any]:
         """The result as plain data, before masking."""
-        data = {f.name: jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)
+        data = {f.name: jsonable(getattr(self, f.name))
+                for f in dataclasses.fields(self)  # type: ignore[arg-type]  # subclasses are
                 if not f.name.startswith("_")}
         for name in self.derived:
             data[name] = jsonable(getattr(self, name))
@@ -134,6 +136,12 @@ class Result:
         masked: dict[str, Any] = redact_data(self.data())
         return masked
 
+    def summary(self) -> dict[str, Any]:
+        """What the history keeps of this result: :meth:`to_dict`, unless a result that
+        can grow large (a status of a thousand migrations) keeps the telling part —
+        counts and what needs attention — and ``--json`` prints the whole."""
+        return self.to_dict()
+
     @property
     def exit_code(self) -> int:
         """The exit code this outcome means on its own (0; a dry run 10; failed checks
@@ -142,8 +150,7 @@ class Result:
 
 
 # -- the descriptor -----------------------------------------------------------------------
-@dataclasses.dataclass(frozen=True)
-class Verb:
+class Verb(NamedTuple):
     """One thing a capability does, callable from every front."""
 
     name: str
@@ -162,8 +169,7 @@ class Verb:
         return func
 
 
-@dataclasses.dataclass(frozen=True)
-class Command:
+class Command(NamedTuple):
     """A top-level CLI command (usually a group) the capability contributes."""
 
     name: str
@@ -172,8 +178,7 @@ class Command:
     summary: str
 
 
-@dataclasses.dataclass(frozen=True)
-class Task:
+class Task(NamedTuple):
     """A built-in workflow task: ``fn(ctx: TaskContext) -> TaskOutcome``."""
 
     name: str
@@ -189,8 +194,7 @@ class Task:
         return func
 
 
-@dataclasses.dataclass(frozen=True)
-class Section:
+class Section(NamedTuple):
     """A configuration table owned by the capability, parsed into a frozen dataclass."""
 
     name: str
@@ -199,8 +203,7 @@ class Section:
     """``"module:DataclassName"``; every key is a field with a default and a docstring."""
 
 
-@dataclasses.dataclass(frozen=True)
-class Extension:
+class Extension(NamedTuple):
     """A pluggable piece of a capability: a check kind, a report format …"""
 
     name: str
@@ -208,8 +211,7 @@ class Extension:
     summary: str = ""
 
 
-@dataclasses.dataclass(frozen=True)
-class Capability:
+class Capability(NamedTuple):
     """Everything pitstop knows about one capability, declared once."""
 
     name: str
@@ -281,8 +283,7 @@ class TaskContext:
 
 
 # -- one history: every verb call recorded, whichever front made it ----------------------
-@dataclasses.dataclass(frozen=True)
-class Invocation:
+class Invocation(NamedTuple):
     """Who is calling verbs right now: set by each front around its work."""
 
     trigger: Trigger = "api"
@@ -312,8 +313,7 @@ class Recorder(Protocol):
                error: BaseException | None = None) -> None: ...
 
 
-@dataclasses.dataclass(frozen=True)
-class RunEvent:
+class RunEvent(NamedTuple):
     """A recorded run started or finished: what :class:`RunObserver`\\ s are told.
 
     Only top-level runs are announced — a workflow or task run, or a verb called
@@ -343,7 +343,6 @@ class RunObserver(Protocol):
 
 _recorder: Recorder | None = None
 _observers: tuple[RunObserver, ...] = ()
-_log = logging.getLogger("pitstop.observers")
 _invocation: contextvars.ContextVar[Invocation] = contextvars.ContextVar(
     "pitstop_invocation", default=Invocation())  # noqa: B039 - frozen, never mutated
 
@@ -376,9 +375,11 @@ def announce_to(observers: Iterable[RunObserver], settings: Settings, event: Run
         try:
             observer(settings, event)
         except Exception as exc:  # noqa: BLE001 - an observer never breaks a run
+            import logging
+
             from pitstop.redact import redact
 
-            _log.warning("run %s: an observer failed: %s", event.run_id,
+            logging.getLogger("pitstop.observers").warning("run %s: an observer failed: %s", event.run_id,
                          redact(f"{type(exc).__name__}: {exc}"))
 
 
@@ -389,7 +390,7 @@ def current_invocation() -> Invocation:
 @contextlib.contextmanager
 def invocation(**changes: Any) -> Iterator[Invocation]:
     """Run the block as ``Invocation(**changes)`` on top of the current one."""
-    value = dataclasses.replace(_invocation.get(), **changes)
+    value = _invocation.get()._replace(**changes)
     token = _invocation.set(value)
     try:
         yield value
@@ -420,8 +421,8 @@ def recorded(capability: str, verb: str) -> Callable[[Callable[P, R]], Callable[
             options = {k: v for k, v in kwargs.items() if k != "progress" and v is not None}
             token = recorder.start(settings, capability, verb, options,  # type: ignore[arg-type]
                                    outer)
-            scope = _invocation.set(dataclasses.replace(
-                outer, parent_id=token.run_id or outer.parent_id, capability=capability))
+            scope = _invocation.set(outer._replace(
+                parent_id=token.run_id or outer.parent_id, capability=capability))
             try:
                 result = func(*args, **kwargs)
             except BaseException as exc:

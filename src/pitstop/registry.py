@@ -24,15 +24,12 @@ and extensions to :func:`pitstop.config.load_settings`, and the engine gets
 
 from __future__ import annotations
 
-import configparser
-import dataclasses
-import logging
 import os
 import sys
 import threading
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from pitstop.capability import Capability, Command, Task, Verb, load_target
 
@@ -40,7 +37,13 @@ if TYPE_CHECKING:
     from pitstop.capability import RunEvent, RunObserver
     from pitstop.config import Settings
 
-log = logging.getLogger("pitstop.plugins")
+
+
+def _warn(message: str, *args: object) -> None:
+    """A warning about a plugin (logging is imported only when there is one)."""
+    import logging
+
+    logging.getLogger("pitstop.plugins").warning(message, *args)
 
 BUILTIN: tuple[str, ...] = (
     "pitstop.migrate.descriptor:CAPABILITY",
@@ -62,8 +65,7 @@ GROUPS = ("pitstop.capabilities", "pitstop.checks", "pitstop.reporters")
 Group = Literal["pitstop.capabilities", "pitstop.checks", "pitstop.reporters"]
 
 
-@dataclasses.dataclass(frozen=True)
-class EntryPoint:
+class EntryPoint(NamedTuple):
     group: str
     name: str
     target: str
@@ -71,8 +73,7 @@ class EntryPoint:
     version: str
 
 
-@dataclasses.dataclass(frozen=True)
-class PluginInfo:
+class PluginInfo(NamedTuple):
     """One entry point of an installed plugin, and whether it loads."""
 
     group: str
@@ -105,12 +106,14 @@ def _read_entry_points(path: str, distribution: str, version: str) -> list[Entry
         return []
     if "[pitstop." not in text:
         return []
+    import configparser
+
     parser = configparser.ConfigParser(delimiters=("=",), interpolation=None)
     parser.optionxform = str  # type: ignore[assignment,method-assign]  # keep names' case
     try:
         parser.read_string(text)
     except configparser.Error as exc:
-        log.warning("plugin %s: unreadable entry_points.txt (%s); ignored", distribution, exc)
+        _warn("plugin %s: unreadable entry_points.txt (%s); ignored", distribution, exc)
         return []
     found = []
     for group in GROUPS:
@@ -155,7 +158,7 @@ def _warn_once(point: EntryPoint, exc: BaseException) -> None:
     message = f"{type(exc).__name__}: {exc}"
     if key not in _failures:
         _failures[key] = message
-        log.warning("plugin %s (%s %s, entry point %s = %s) could not be loaded and is "
+        _warn("plugin %s (%s %s, entry point %s = %s) could not be loaded and is "
                     "ignored: %s", point.name, point.distribution, point.version, point.group,
                     point.target, message)
 
@@ -194,7 +197,7 @@ def capabilities() -> dict[str, Capability]:
             except Exception as exc:  # noqa: BLE001 - a broken plugin never breaks pitstop
                 _warn_once(point, exc)
                 continue
-            found[capability.name] = dataclasses.replace(capability, origin=point.distribution)
+            found[capability.name] = capability._replace(origin=point.distribution)
         _capabilities = found
         return found
 
@@ -269,7 +272,7 @@ class _Observers:
                         try:
                             loaded.append(load_target(observer.target))
                         except Exception as exc:  # noqa: BLE001 - a plugin never breaks a run
-                            log.warning("run observer %s of %s cannot be loaded and is "
+                            _warn("run observer %s of %s cannot be loaded and is "
                                         "ignored: %s: %s", observer.target, cap.name,
                                         type(exc).__name__, exc)
                 self._loaded = loaded

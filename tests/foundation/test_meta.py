@@ -82,6 +82,21 @@ def test_help_is_fast_to_import() -> None:
     assert result.stderr.strip() == "[]"
 
 
+@pytest.mark.parametrize(("argv", "never"), [
+    (["--version"], ("pitstop.config", "pitstop.registry", "pitstop.state", "logging",
+                     "sqlite3", "tomllib")),
+    (["--help"], ("pitstop.config", "pitstop.state", "logging", "sqlite3", "tomllib",
+                  "pitstop.migrate.api", "pitstop.backup.backups")),
+])
+def test_start_up_imports_only_what_it_uses(argv: list[str], never: tuple[str, ...]) -> None:
+    """`--version` needs no settings and no history; `--help` only the descriptors."""
+    code = (f"import sys; from pitstop.cli.main import main; main({argv!r}); "
+            f"sys.stderr.write(repr([m for m in {never!r} if m in sys.modules]))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env={**os.environ, "COLUMNS": "100"}, check=True)
+    assert result.stderr.strip() == "[]"
+
+
 def test_shell_completion_script() -> None:
     result = subprocess.run([sys.executable, "-m", "pitstop"], capture_output=True, text=True,
                             env={**os.environ, "_PITSTOP_COMPLETE": "bash_source"})

@@ -20,11 +20,12 @@ import dataclasses
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from pitstop.config import Settings
+if TYPE_CHECKING:
+    from pitstop.config import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -136,15 +136,13 @@ def main(argv: list[str] | None = None) -> int:
 def _main(args: list[str]) -> int:
     from pitstop.capability import install_observers, install_recorder, invocation
     from pitstop.cli.common import AppContext
-    from pitstop.registry import observers
-    from pitstop.state.recorder import StateRecorder
 
     app = AppContext()
-    recorder = StateRecorder(on_finish=_publish_metrics)
+    recorder = _LazyRecorder()
     previous = install_recorder(recorder)
-    previous_observers = install_observers(observers())
+    previous_observers = install_observers((_announce,))
     try:
-        with invocation(trigger="cli", user=_login()):
+        with invocation(trigger="cli"):
             code = _run(args, app)
     finally:
         install_recorder(previous)
@@ -166,13 +164,38 @@ def _publish_metrics(settings: Any) -> None:
         publish_metrics(settings, store)
 
 
-def _login() -> str | None:
-    import getpass
+def _announce(settings: Any, event: Any) -> None:
+    """The capabilities' run observers (notifications), looked up when a run is first
+    announced."""
+    from pitstop.capability import announce_to
+    from pitstop.registry import observers
 
-    try:
-        return getpass.getuser()
-    except (OSError, KeyError):
-        return None
+    announce_to(observers(), settings, event)
+
+
+class _LazyRecorder:
+    """The state recorder, imported when the first command is recorded (``--help`` and
+    ``--version`` never pay for it)."""
+
+    def __init__(self) -> None:
+        self._recorder: Any = None
+
+    def _get(self) -> Any:
+        if self._recorder is None:
+            from pitstop.state.recorder import StateRecorder
+
+            self._recorder = StateRecorder(on_finish=_publish_metrics)
+        return self._recorder
+
+    def start(self, *args: Any, **kwargs: Any) -> Any:
+        return self._get().start(*args, **kwargs)
+
+    def finish(self, *args: Any, **kwargs: Any) -> None:
+        self._get().finish(*args, **kwargs)
+
+    def close(self) -> None:
+        if self._recorder is not None:
+            self._recorder.close()
 
 
 def _run(args: list[str], app: Any) -> int:

@@ -69,8 +69,8 @@ def outcome_of(result: Any = None, error: BaseException | None = None
         return "failed", EXIT_ERROR, f"{type(error).__name__}: {error}", None
     code = getattr(result, "exit_code", 0)
     code = code() if callable(code) else code
-    to_dict = getattr(result, "to_dict", None)
-    data = to_dict() if callable(to_dict) else None
+    summary = getattr(result, "summary", None) or getattr(result, "to_dict", None)
+    data = summary() if callable(summary) else None
     return status_for(int(code or 0)), int(code or 0), None, data
 
 
@@ -167,7 +167,7 @@ class StateRecorder:
                     return token
                 token.run_id = runs.insert_run(
                     writer, target=f"{capability} {verb}", kind="verb",
-                    trigger=invocation.trigger, user=invocation.user,
+                    trigger=invocation.trigger, user=invocation.user or _os_user(),
                     params=_options(jsonable(dict(options))), started_at=token.started,
                     capability=capability, verb=verb, parent_id=invocation.parent_id)
             except Exception as exc:  # noqa: BLE001 - recording never fails the verb
@@ -220,6 +220,16 @@ def _announce(token: Token, event: str, status: str | None = None,
         "start" if event == "start" else "finish", token.run_id,
         f"{token.capability} {token.verb}", "verb", token.trigger, status, code,
         token.capability))
+
+
+def _os_user() -> str | None:
+    """Who runs this process: the user of a call no front named a user for."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return None
 
 
 def _options(options: Any) -> dict[str, Any]:
