@@ -16,7 +16,8 @@ from typing import Any, ClassVar
 
 import pytest
 
-from pitstop.audit.packages import find_python, from_files, installed
+from pitstop.audit.packages import from_files, installed
+from pitstop.project_python import find_interpreter
 
 from .conftest import ADVISORIES, EXPECTED, FAKE_PACKAGES, audit
 
@@ -29,7 +30,7 @@ def _deps(report: Any) -> dict[tuple[str, str], tuple[str, str | None]]:
 
 
 def test_installed_packages_of_a_throwaway_venv(fake_venv: Path, tmp_path: Path) -> None:
-    inventory = installed(fake_venv, "given", tmp_path)
+    inventory = installed(find_interpreter(tmp_path, configured=fake_venv), tmp_path)
     found = {p.name: p.version for p in inventory.packages}
     assert found == FAKE_PACKAGES  # a venv without pip: exactly what pip installed
     assert str(fake_venv) in inventory.source
@@ -67,10 +68,12 @@ def test_the_project_venv_is_found_without_being_named(
     project = make_project(f'[audit]\nosv_db = "{osv_dir}"\n')
     venv = fake_venv.parent.parent
     env = {"VIRTUAL_ENV": str(venv)}
-    assert find_python(project, env) == (venv / "bin" / "python", f"$VIRTUAL_ENV {venv}")
+    found = find_interpreter(project, virtual_env=venv)
+    assert (found.path, found.source) == (venv / "bin" / "python", "virtual_env")
     assert _deps(audit(project, env, only=["deps"])) == EXPECTED
     (project / ".venv").symlink_to(venv)
-    assert find_python(project, {})[1] == f".venv in {project}"
+    assert find_interpreter(project).source == "project_venv"
+    assert _deps(audit(project, {}, only=["deps"])) == EXPECTED
 
 
 REQUIREMENTS = """\
@@ -203,7 +206,8 @@ def test_a_venv_whose_interpreter_is_gone(make_project: Callable[..., Path], osv
     (broken / "bin").mkdir(parents=True)
     (broken / "bin" / "python").symlink_to(tmp_path / "no-such-python")
     section = audit(project, only=["deps"], python=broken / "bin" / "python").sections[0]
-    assert (section.status, section.exit_code) == ("error", 3)
+    # an interpreter that cannot start is a missing dependency (exit 2), as everywhere
+    assert (section.status, section.exit_code) == ("error", 2)
 
 
 # -- the OSV service -------------------------------------------------------------------------

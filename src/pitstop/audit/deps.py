@@ -15,15 +15,20 @@ import time
 from pitstop.audit.context import AuditContext
 from pitstop.audit.model import Finding, SectionResult
 from pitstop.audit.osv import Vulnerability, load_index, matches, parse_version
-from pitstop.audit.packages import Inventory, Package, find_python, from_files, installed
+from pitstop.audit.packages import Inventory, Package, from_files, installed
 from pitstop.audit.rules import RULES
 
 
 def _inventory(ctx: AuditContext) -> Inventory:
     if ctx.requirements:
         return from_files(ctx.requirements, ctx.project_dir)
-    python, why = find_python(ctx.project_dir, ctx.environ, ctx.python)
-    return installed(python, why, ctx.project_dir, dict(ctx.environ) or None)
+    from pitstop.project_python import interpreter_for
+
+    given = None if ctx.python is None else (
+        ctx.python if ctx.python.is_absolute() else ctx.project_dir / ctx.python)
+    python = interpreter_for(ctx.settings, configured=given,
+                             configured_key=None if given is None else "the interpreter given")
+    return installed(python, ctx.project_dir)
 
 
 def _finding(package: Package, vuln: Vulnerability) -> Finding:

@@ -1,9 +1,10 @@
 """Which packages the deps section audits: those installed in the project's
 interpreter, or those a requirements or lock file pins.
 
-The interpreter's packages are listed by the interpreter itself (``importlib.metadata``
-run there in a subprocess): pitstop need not be installed in the project's
-virtualenv, and nothing of the project is imported.  Files are read, never resolved:
+The interpreter's packages are listed by the interpreter itself, through the
+project-interpreter seam (:mod:`pitstop.project_python`: ``importlib.metadata`` run
+there): pitstop need not be installed in the project's virtualenv, and nothing of the
+project is imported.  Files are read, never resolved:
 only exact pins (``name==1.2.3``, a lock file's versions) can be audited; anything
 else is listed as skipped, with the reason.
 """
@@ -11,42 +12,21 @@ else is listed as skipped, with the reason.
 from __future__ import annotations
 
 import dataclasses
-import json
 import re
-import subprocess
-import sys
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from pitstop.errors import ConfigError, DependencyError
+from pitstop.errors import ConfigError
+
+if TYPE_CHECKING:
+    from pitstop.project_python import Interpreter
 
 LIST_TIMEOUT = 60.0
-_MARK = "@@pitstop-packages@@"
-_LIST_SCRIPT = f"""\
-import json, sys
-from importlib import metadata
-found = []
-for dist in metadata.distributions():
-    name = version = None
-    text = dist.read_text("METADATA") or dist.read_text("PKG-INFO") or ""
-    for line in text.splitlines():
-        if not line.strip():
-            break
-        key, _, value = line.partition(":")
-        if key == "Name" and name is None:
-            name = value.strip()
-        elif key == "Version" and version is None:
-            version = value.strip()
-    found.append([name, version or "", str(getattr(dist, "_path", "") or "")])
-sys.stdout.write("\\n{_MARK}" + json.dumps(found) + "\\n")
-"""
-
-
 @dataclasses.dataclass(frozen=True)
 class Package:
     """One pinned package: name, version, and where the pin comes from."""
@@ -87,63 +67,19 @@ def _skip(package: str, origin: str, reason: str) -> dict[str, str]:
 
 
 # -- the interpreter -----------------------------------------------------------------------
-def find_python(project_dir: Path, environ: Mapping[str, str],
-                given: Path | None = None) -> tuple[Path, str]:
-    """The interpreter whose packages are audited, and why that one: ``given`` (an
-    interpreter or a virtualenv), ``$VIRTUAL_ENV``, ``.venv`` or ``venv`` in the project,
-    else pitstop's own.  (The project-interpreter seam will take this over.)"""
-    if given is not None:
-        path = given if given.is_absolute() else project_dir / given
-        if path.is_dir():
-            inside = path / "bin" / "python"
-            if not inside.exists():
-                raise ConfigError(f"{path} is a directory but not a virtualenv (no bin/python)",
-                                  hint="name the project's interpreter or virtualenv")
-            return inside, f"given: {path}"
-        if not path.exists():
-            raise ConfigError(f"interpreter {path} does not exist",
-                              hint="name the project's interpreter or virtualenv")
-        return path, "given"
-    venv = environ.get("VIRTUAL_ENV")
-    if venv and (Path(venv) / "bin" / "python").exists():
-        return Path(venv) / "bin" / "python", f"$VIRTUAL_ENV {venv}"
-    for name in (".venv", "venv"):
-        candidate = project_dir / name / "bin" / "python"
-        if candidate.exists():
-            return candidate, f"{name} in {project_dir}"
-    return Path(sys.executable), "pitstop's own interpreter: no virtualenv found"
+def installed(python: Interpreter, cwd: Path) -> Inventory:
+    """The distributions installed in the project's interpreter (first of each name, as
+    imports see them), listed by the project-interpreter seam's helper."""
+    from pitstop.project_python import run_helper
 
-
-def installed(python: Path, why: str, cwd: Path,
-              env: Mapping[str, str] | None = None) -> Inventory:
-    """The distributions installed in ``python`` (first of each name, as imports see
-    them)."""
-    try:
-        done = subprocess.run([str(python), "-c", _LIST_SCRIPT], cwd=cwd, capture_output=True,
-                              timeout=LIST_TIMEOUT, env=None if env is None else dict(env),
-                              check=False)
-    except subprocess.TimeoutExpired:
-        raise DependencyError(f"{python} did not list its packages within "
-                              f"{LIST_TIMEOUT:g} s") from None
-    except OSError as exc:
-        raise DependencyError(f"cannot run {python} ({why}): {exc.strerror or exc}",
-                              hint="check the project's virtualenv") from None
-    out = done.stdout.decode("utf-8", "replace")
-    if done.returncode != 0 or _MARK not in out:
-        tail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
-        raise DependencyError(f"{python} ({why}) could not list its packages (exit status "
-                              f"{done.returncode}): {' '.join(tail) or 'no output'}",
-                              hint="check the project's virtualenv")
-    found = json.loads(out.rsplit(_MARK, 1)[1].splitlines()[0])
+    answer = run_helper(python, "interpreter_info", {"packages": True}, cwd=cwd,
+                        timeout=LIST_TIMEOUT, what="the package listing")
     packages: dict[str, Package] = {}
-    skipped = []
-    for name, version, where in found:
-        if not name:
-            skipped.append(_skip(Path(where).name or "?", str(python), "no name in its metadata"))
-            continue
-        packages.setdefault(canonicalize_name(name), Package(name, str(version), str(python)))
-    return Inventory(tuple(packages.values()), tuple(skipped),
-                     f"{len(packages)} packages installed in {python} ({why})")
+    for name, version in answer.get("packages", []):
+        packages.setdefault(canonicalize_name(name),
+                            Package(name, str(version), str(python.path)))
+    return Inventory(tuple(packages.values()), (),
+                     f"{len(packages)} packages installed in {python.path} ({python.reason})")
 
 
 # -- requirements and lock files -----------------------------------------------------------

@@ -17,18 +17,11 @@ from pitstop.audit.rules import RULES
 
 
 def _scan(ctx: AuditContext) -> Any:
-    """The scanner's report for the project's tree: through the ``scan secrets`` verb
-    where the scanner has the one verb shape (then recorded as this audit's child run),
-    else through its options and engine (the scanner before that change)."""
-    from pitstop import scan
+    """The scanner's report for the project's tree, through the ``scan secrets`` verb
+    (recorded as this audit's child run)."""
+    from pitstop.scan import secrets
 
-    verb = getattr(scan, "secrets", None)
-    if verb is not None:
-        return verb(ctx.settings, root=ctx.project_dir, progress=ctx.scan_progress)
-    options = scan.ScanOptions.from_settings(ctx.settings, root=ctx.project_dir,
-                                             env=dict(ctx.environ) or None,
-                                             progress=ctx.scan_progress)
-    return scan.scan_secrets(options)
+    return secrets(ctx.settings, root=ctx.project_dir, progress=ctx.scan_progress)
 
 
 def audit_secrets(ctx: AuditContext) -> SectionResult:

@@ -10,15 +10,31 @@ import sys
 from typing import Any
 
 
+def _name_and_version(dist: Any) -> tuple[str | None, str]:
+    """``Name`` and ``Version`` from the metadata's header lines, without the email
+    parser (a few hundred distributions would take a second through it)."""
+    name = version = None
+    text = dist.read_text("METADATA") or dist.read_text("PKG-INFO") or ""
+    for line in text.splitlines():
+        if not line.strip():
+            break
+        key, _, value = line.partition(":")
+        if key == "Name" and name is None:
+            name = value.strip()
+        elif key == "Version" and version is None:
+            version = value.strip()
+    return name, version or ""
+
+
 def _packages() -> list[list[str]]:
     from importlib import metadata
 
     seen: dict[str, list[str]] = {}
-    for dist in metadata.distributions():
-        name = dist.metadata["Name"] if dist.metadata else None
+    for dist in metadata.distributions():  # first of each name, as imports see them
+        name, version = _name_and_version(dist)
         if name:
             key = name.lower().replace("_", "-").replace(".", "-")
-            seen.setdefault(key, [name, dist.version])
+            seen.setdefault(key, [name, version])
     return sorted(seen.values(), key=lambda item: item[0].lower())
 
 
