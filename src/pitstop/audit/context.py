@@ -10,13 +10,14 @@ section's result, so one broken section never hides the others' findings.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pitstop.audit.settings import AuditSettings
 
 if TYPE_CHECKING:
+    from pitstop.capability import Progress
     from pitstop.config import Settings
 
 
@@ -41,7 +42,7 @@ class AuditContext:
     the project's (``$VIRTUAL_ENV``, ``.venv`` …)."""
     requirements: tuple[Path, ...] = ()
     """Requirements or lock files to audit instead of an interpreter's packages."""
-    scan_progress: Callable[[int, int], None] | None = dataclasses.field(
+    scan_progress: Progress | None = dataclasses.field(
         default=None, compare=False, repr=False)
     """Called by the secret scan as it goes (``files_done, files_total``)."""
 

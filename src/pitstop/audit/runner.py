@@ -130,7 +130,7 @@ def run_audit(settings: Settings, *, progress: Progress | None = None,
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, total)) as pool:
         futures: dict[concurrent.futures.Future[SectionResult], str] = {}
 
-        def start_others(*_progress: int) -> None:
+        def start_others(*_progress: int | None) -> None:
             if not futures:
                 futures.update({pool.submit(_run_section, name, ctx, explicit): name
                                 for name in names if name != "secrets"})
