@@ -195,8 +195,7 @@ class Git:
 
     def failure(self, args: Sequence[str], returncode: int, stderr: str) -> GitError:
         """The :attr:`error` for a git command that exited with ``returncode``."""
-        last = proc.tail(stderr) or f"exit status {returncode}"
-        return self.error(f"git {_verb(args)} failed in {self.cwd}: {last}",
+        return self.error(f"git {_verb(args)} failed in {self.cwd}: {_reason(stderr, returncode)}",
                           stderr=stderr.strip(), returncode=returncode)
 
     def _start_failure(self, exc: proc.StartError) -> PitstopError:
@@ -208,6 +207,14 @@ class Git:
                 f"git is not installed or not on PATH (tried {self.executable!r})",
                 hint=INSTALL_HINT)
         return GitNotFoundError(f"git could not be started: {exc.message}", hint=INSTALL_HINT)
+
+
+def _reason(stderr: str, returncode: int) -> str:
+    """The line of git's stderr that says why: its last ``fatal:``/``error:`` line (the
+    usage text git prints after one is noise), else its last line."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    said = [line for line in lines if line.startswith(("fatal:", "error:"))]
+    return (said or lines or [f"exit status {returncode}"])[-1]
 
 
 def _verb(args: Sequence[str]) -> str:
