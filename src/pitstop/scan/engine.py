@@ -15,9 +15,9 @@ import signal
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import BinaryIO, Literal
+from typing import TYPE_CHECKING, BinaryIO, Literal
 
 from pitstop.errors import ConfigError, UsageError
 from pitstop.scan import gitsrc
@@ -30,6 +30,9 @@ from pitstop.scan.rule import RuleSet
 from pitstop.scan.ruleset import load_ruleset
 from pitstop.scan.settings import DEFAULT_EXCLUDE, DEFAULT_MAX_FILE_SIZE
 from pitstop.scan.sources import Excluder, WalkEntry, WalkSkip, display_path, walk
+
+if TYPE_CHECKING:
+    from pitstop.capability import Progress
 
 Mode = Literal["tree", "staged", "history", "stdin"]
 POOL_MIN_BYTES = 8 << 20
@@ -65,7 +68,7 @@ class ScanOptions:
     jobs: int | None = None
     env: Mapping[str, str] | None = None
     git: str = "git"
-    progress: Callable[[int, int], None] | None = dataclasses.field(
+    progress: Progress | None = dataclasses.field(
         default=None, compare=False, repr=False)
     """Called as ``progress(files_done, files_total)`` during tree scans."""
 
