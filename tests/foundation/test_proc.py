@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from pitstop import proc
+from procutil import gone
 
 PY = sys.executable
 
@@ -23,25 +24,6 @@ SPAWNER = (
     "os.replace(sys.argv[1] + '.tmp', sys.argv[1])\n"
     "time.sleep(300)\n"
 )
-
-
-def _alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"  # a zombie is dead
-
-
-def _dies(pid: int) -> bool:
-    """Whether ``pid`` is gone within a few seconds (a SIGKILLed process needs a moment
-    to be torn down; a zombie counts as gone)."""
-    event = threading.Event()
-    for _ in range(100):
-        if not _alive(pid):
-            return True
-        event.wait(0.05)
-    return False
 
 
 def _wait_for(path: Path) -> int:
@@ -78,7 +60,7 @@ def test_timeout_kills_children_and_grandchildren(tmp_path: Path) -> None:
     done = proc.run([PY, "-c", SPAWNER, str(pidfile)], cwd=tmp_path, env={}, timeout=3,
                     grace=0.5)
     assert done.timed_out and done.returncode == -signal.SIGTERM
-    assert _dies(int(pidfile.read_text()))
+    assert gone(int(pidfile.read_text()))
 
 
 def test_cancel_interrupts_the_group_then_stops_it(tmp_path: Path) -> None:
@@ -90,7 +72,7 @@ def test_cancel_interrupts_the_group_then_stops_it(tmp_path: Path) -> None:
         cancel.set()
         outcome = process.wait(cancel=cancel, grace=0.5)
     assert outcome.cancelled and outcome.returncode == -signal.SIGINT
-    assert _dies(grandchild)  # it ignored SIGTERM: SIGKILL after the grace
+    assert gone(grandchild)  # it ignored SIGTERM: SIGKILL after the grace
 
 
 def test_interrupt_lets_the_child_finish_cleanly(tmp_path: Path) -> None:
@@ -121,7 +103,7 @@ def test_leftovers_are_killed_when_the_child_ends(tmp_path: Path) -> None:
               "open(sys.argv[1], 'w').write(str(g.pid))\n")
     done = proc.run([PY, "-c", script, str(pidfile)], cwd=tmp_path, env={})
     assert done.returncode == 0
-    assert _dies(int(pidfile.read_text()))
+    assert gone(int(pidfile.read_text()))
 
 
 def test_an_exception_while_waiting_stops_the_group(tmp_path: Path) -> None:
@@ -145,7 +127,7 @@ def test_an_exception_while_waiting_stops_the_group(tmp_path: Path) -> None:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
     assert process.returncode is not None
-    assert _dies(grandchild)
+    assert gone(grandchild)
 
 
 @pytest.mark.parametrize(("argv", "reason", "words"), [

@@ -9,6 +9,7 @@ import pytest
 
 from pitstop.errors import TestRunError
 from pitstop.testing import TestSettings, smoke
+from procutil import gone
 
 from .conftest import PYTHON, write_project
 
@@ -52,14 +53,6 @@ LEAVES = """
 """
 
 
-def _alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"  # a zombie is dead
-
-
 @pytest.fixture
 def pidfile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "grandchild.pid"
@@ -73,7 +66,7 @@ def test_timeout_kills_the_grandchildren_of_pytest(sample: Path, pidfile: Path) 
         smoke(dataclasses.replace(SETTINGS, timeout=4.0), sample,
               patterns=["tests/test_spawn.py"])
     pid = int(pidfile.read_text())
-    assert not _alive(pid), f"the test's child {pid} outlived pytest"
+    assert gone(pid), f"the test's child {pid} outlived pytest"
 
 
 def test_processes_left_behind_by_a_test_are_killed(sample: Path, pidfile: Path) -> None:
@@ -81,4 +74,4 @@ def test_processes_left_behind_by_a_test_are_killed(sample: Path, pidfile: Path)
     result = smoke(SETTINGS, sample, patterns=["tests/test_leave.py"])
     assert result.status == "passed"
     pid = int(pidfile.read_text())
-    assert not _alive(pid), f"the test's child {pid} outlived pytest"
+    assert gone(pid), f"the test's child {pid} outlived pytest"
