@@ -179,6 +179,28 @@ class Git:
             return None
         return Path(os.fsdecode(result.stdout.strip()))
 
+    def status(self, *, untracked: str = "no", ignore_submodules: str | None = None
+               ) -> list[tuple[str, str]]:
+        """``(XY, path)`` for each changed path, as ``git status --porcelain=v1 -z``
+        lists them (``XY`` the two status letters; a rename's source path is skipped;
+        paths decoded losslessly with :func:`os.fsdecode`)."""
+        args = ["status", "--porcelain=v1", "-z", f"--untracked-files={untracked}"]
+        if ignore_submodules is not None:
+            args.append(f"--ignore-submodules={ignore_submodules}")
+        records = self.run(*args).split(b"\0")
+        entries: list[tuple[str, str]] = []
+        i = 0
+        while i < len(records):
+            record = records[i]
+            i += 1
+            if len(record) < 4:
+                continue
+            code = record[:2].decode("ascii", "replace")
+            entries.append((code, os.fsdecode(record[3:])))
+            if code[0] in "RC":
+                i += 1  # the source of a rename or copy follows as its own record
+        return entries
+
     def at(self, cwd: Path) -> Git:
         """The same git in another directory."""
         return dataclasses.replace(self, cwd=cwd)

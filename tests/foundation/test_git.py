@@ -153,3 +153,14 @@ def test_streamed_output_stops_git_when_left_early(git_repo: Path) -> None:
         assert process.popen.stdout is not None
         first = process.popen.stdout.readline()
     assert first == b"add f2.txt\n" and process.returncode is not None
+
+
+def test_status_lists_changes_and_skips_rename_sources(git_repo: Path) -> None:
+    _commit(git_repo, "old name.txt")
+    _commit(git_repo, "b.txt")
+    git(git_repo, "mv", "old name.txt", "new\nname.txt")
+    (git_repo / "b.txt").write_text("changed\n")
+    (git_repo / "untracked.txt").write_text("u\n")
+    repo = pgit.open_repository(git_repo, os.environ)
+    assert sorted(repo.status()) == [(" M", "b.txt"), ("R ", "new\nname.txt")]
+    assert ("??", "untracked.txt") in repo.status(untracked="normal")

@@ -6,7 +6,6 @@ the environment the front started with (``settings.environ``)."""
 from __future__ import annotations
 
 import dataclasses
-import os
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -62,21 +61,9 @@ def tracked_files(repo: Path, *, environ: Mapping[str, str]) -> list[TrackedFile
 
 def dirty_paths(repo: Path, *, environ: Mapping[str, str]) -> list[str]:
     """Tracked paths with staged or unstaged changes (``XY path`` like git status)."""
-    out = run_git(repo, "status", "--porcelain=v1", "-z", "--untracked-files=no",
-                  "--ignore-submodules=dirty", environ=environ)
-    entries: list[str] = []
-    records = out.split(b"\0")
-    i = 0
-    while i < len(records):
-        record = records[i]
-        i += 1
-        if len(record) < 4:
-            continue
-        status = record[:2].decode()
-        entries.append(f"{status.strip() or '?'} {os.fsdecode(record[3:])}")
-        if status[0] in "RC":
-            i += 1  # the rename source follows as its own record
-    return entries
+    git = _git.Git.find(repo, environ, error=SnapshotGitError)
+    return [f"{code.strip() or '?'} {path}"
+            for code, path in git.status(untracked="no", ignore_submodules="dirty")]
 
 
 def head_commit(repo: Path, *, environ: Mapping[str, str]) -> str | None:

@@ -130,23 +130,9 @@ def dirty_files(git: Git, *, ignore: Path | None = None) -> list[str]:
 
     Paths inside ``ignore`` (pitstop's own ``.pitstop/`` state directory, which the
     history of this very command may just have created) do not count."""
-    out = git.text("status", "--porcelain=v1", "-z", "--untracked-files=normal")
     skip = _inside(git.cwd, ignore)
-    entries = out.split("\0")
-    lines: list[str] = []
-    i = 0
-    while i < len(entries):
-        entry = entries[i]
-        i += 1
-        if len(entry) < 4:
-            continue
-        code, path = entry[:2], entry[3:]
-        if code[0] in "RC":
-            i += 1  # the original path of a rename/copy follows
-        if skip is not None and (path.rstrip("/") == skip or path.startswith(skip + "/")):
-            continue
-        lines.append(f"{code} {path}")
-    return lines
+    return [f"{code} {path}" for code, path in git.status(untracked="normal")
+            if skip is None or not (path.rstrip("/") == skip or path.startswith(skip + "/"))]
 
 
 def _inside(top: Path, path: Path | None) -> str | None:
