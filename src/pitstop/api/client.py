@@ -40,7 +40,45 @@ def versions() -> dict[str, str]:
     return found
 
 
-def generate(document: dict[str, Any], package: str, target: Path, module: str) -> None:
+def preload() -> None:
+    """Import the generator (from a thread, while the app is imported elsewhere)."""
+    with contextlib.suppress(ImportError):
+        import openapi_python_client
+        import openapi_python_client.parser  # noqa: F401
+
+
+def template_cache(directory: Path | None) -> Any:
+    """A Jinja bytecode cache shared by every module's generator (templates compiled
+    once, not once per module), kept in ``directory`` across runs when given."""
+    import jinja2
+
+    class Shared(jinja2.BytecodeCache):
+        def __init__(self, disk: jinja2.BytecodeCache | None) -> None:
+            self.memory: dict[str, bytes] = {}
+            self.disk = disk
+
+        def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            if bucket.key in self.memory:
+                bucket.bytecode_from_string(self.memory[bucket.key])
+            elif self.disk is not None:
+                self.disk.load_bytecode(bucket)
+
+        def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            self.memory[bucket.key] = bucket.bytecode_to_string()
+            if self.disk is not None:
+                with contextlib.suppress(OSError):
+                    self.disk.dump_bytecode(bucket)
+
+    disk = None
+    if directory is not None:
+        with contextlib.suppress(OSError):
+            directory.mkdir(parents=True, exist_ok=True)
+            disk = jinja2.FileSystemBytecodeCache(str(directory))
+    return Shared(disk)
+
+
+def generate(document: dict[str, Any], package: str, target: Path, module: str,
+             cache: Any = None) -> None:
     """Write the client package ``package`` for ``document`` into ``target`` (a new
     directory).  Every problem the generator reports — "endpoint will not be generated"
     included — is an :class:`ApiError` naming the route: a client never silently lacks
@@ -59,6 +97,8 @@ def generate(document: dict[str, Any], package: str, target: Path, module: str) 
         raise ApiError(f"module {module}: {GENERATOR} cannot read the document: "
                        f"{data.header} {data.detail or ''}".rstrip())
     project = Project(openapi=data, config=config)
+    if cache is not None:
+        project.env.bytecode_cache = cache
     with contextlib.redirect_stdout(io.StringIO()):  # it prints "Generating …"
         errors = project.build()
     if errors:

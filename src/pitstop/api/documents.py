@@ -30,19 +30,15 @@ def digest(data: bytes) -> str:
 
 def validate_openapi(document: dict[str, Any], module: str) -> None:
     """Raise :class:`ApiError` naming the failing path when ``document`` is not a valid
-    OpenAPI 3.x document."""
+    OpenAPI 3.x document (openapi-spec-validator)."""
     require("openapi_spec_validator", "openapi-spec-validator")
-    from openapi_spec_validator import validate
-    from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+    from pitstop.api.validation import problem
 
-    try:
-        validate(document)
-    except OpenAPIValidationError as exc:
-        where = "/".join(str(p) for p in getattr(exc, "absolute_path", ()) or ())
-        raise ApiError(f"module {module}: the OpenAPI document is invalid at "
-                       f"{where or 'its top level'}: {getattr(exc, 'message', exc)}",
+    found = problem(document)
+    if found:
+        raise ApiError(f"module {module}: the OpenAPI document is invalid at {found}",
                        hint="fix the route or model it names; `pitstop api spec "
-                            f"{module}` prints the document") from exc
+                            f"{module}` prints the document")
 
 
 @functools.cache

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import tempfile
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
@@ -24,6 +25,7 @@ from pitstop.api.manifest import (
     read_manifest,
 )
 from pitstop.api.settings import ApiSettings
+from pitstop.api.validation import BackgroundValidation
 from pitstop.capability import Progress, Result, recorded
 from pitstop.errors import EXIT_DRY_RUN, EXIT_ERROR, EXIT_OK, UsageError
 
@@ -153,19 +155,29 @@ def generate(settings: Settings, *, progress: Progress | None = None,
     mode: Mode = "check" if check else "dry-run" if dry_run else "write"
     chosen = _selected(section, modules)
     versions = client.versions()
-    info = describe_app(settings, section)
+    output = output_dir(settings, section)
+    manifest = read_manifest(output)
+    # when clients will surely be generated, the generator's import overlaps the app's
+    # import in the project's interpreter
+    preload = threading.Thread(target=client.preload, daemon=True)
+    if dict(manifest.versions) != versions or not set(chosen) <= set(manifest.modules):
+        preload.start()
+    try:
+        info = describe_app(settings, section)
+    finally:
+        if preload.is_alive():
+            preload.join()
     errors, warnings = socket_warnings(info, section)
     if errors:
         raise ApiError("; ".join(errors), hint="declare the messages, or run without --strict")
     warnings += route_warnings(info)
-    output = output_dir(settings, section)
-    manifest = read_manifest(output)
     same_versions = dict(manifest.versions) == versions
     total = len(chosen) + 1
     wanted: dict[str, dict[str, bytes | str]] = {}
     specs: dict[str, str] = {}
     regenerate: dict[str, dict[str, Any]] = {}
     counts: dict[str, tuple[int, int]] = {}
+    to_validate: dict[str, dict[str, Any]] = {}
     for done, name in enumerate(chosen):
         document = json.loads(documents.canonical(info.documents[name]))
         spec_bytes = documents.canonical(document)
@@ -180,7 +192,7 @@ def generate(settings: Settings, *, progress: Progress | None = None,
         old = manifest.modules.get(name)
         package = section.package_name(name)
         if old is None or old.spec != specs[name]:
-            documents.validate_openapi(document, name)
+            to_validate[name] = document
         client_prefix = f"{name}/{package}/"
         kept = old is not None and same_versions and old.spec == specs[name] \
             and old.package == package and not needs_content(
@@ -195,22 +207,17 @@ def generate(settings: Settings, *, progress: Progress | None = None,
         wanted[name] = files
         if progress is not None:
             progress(done, total)
-    if regenerate:
-        with tempfile.TemporaryDirectory(prefix="pitstop-api-") as temp:
-            roots = {}
-            for name, document in regenerate.items():
-                package = section.package_name(name)
-                roots[name] = Path(temp) / name / package
-                client.generate(document, package, roots[name], name)
-            client.format_tree(roots.values())
-            for name, root in roots.items():
-                missing = client.missing_operations(regenerate[name], root)
-                if missing:
-                    raise ApiError(f"module {name}: the generated client has no function for "
-                                   f"{', '.join(missing)}",
-                                   hint="report it with the OpenAPI document "
-                                        f"(`pitstop api spec {name}`)")
-                wanted[name].update(_tree(root, f"{name}/{section.package_name(name)}"))
+    validation = BackgroundValidation(to_validate)  # beside the generator
+    try:
+        if regenerate:
+            _generate_clients(settings, section, regenerate, wanted)
+    except ApiError:
+        validation.wait()  # an invalid document explains a generator error best
+        raise
+    except BaseException:
+        validation.cancel()
+        raise
+    validation.wait()
     plan = Plan(output)
     records: dict[str, ModuleRecord] = {n: r for n, r in manifest.modules.items()
                                         if n not in chosen}
@@ -250,6 +257,31 @@ def generate(settings: Settings, *, progress: Progress | None = None,
     return GenerateResult(mode=mode, output=output, modules=tuple(outcomes), versions=versions,
                           warnings=tuple(warnings), stale=stale,
                           diff=diff(plan) if mode == "dry-run" else "")
+
+
+def _generate_clients(settings: Settings, section: ApiSettings,
+                      regenerate: dict[str, dict[str, Any]],
+                      wanted: dict[str, dict[str, bytes | str]]) -> None:
+    """Generate, format and check the clients of ``regenerate`` (module → document) in
+    a temporary directory and add their files to ``wanted``."""
+    from pitstop.api import client
+
+    cache = client.template_cache(settings.state_dir / "cache" / "api-templates")
+    with tempfile.TemporaryDirectory(prefix="pitstop-api-") as temp:
+        roots = {}
+        for name, document in regenerate.items():
+            package = section.package_name(name)
+            roots[name] = Path(temp) / name / package
+            client.generate(document, package, roots[name], name, cache)
+        client.format_tree(roots.values())
+        for name, root in roots.items():
+            missing = client.missing_operations(regenerate[name], root)
+            if missing:
+                raise ApiError(f"module {name}: the generated client has no function for "
+                               f"{', '.join(missing)}",
+                               hint="report it with the OpenAPI document "
+                                    f"(`pitstop api spec {name}`)")
+            wanted[name].update(_tree(root, f"{name}/{section.package_name(name)}"))
 
 
 def _versions_text(versions: Any) -> str:
