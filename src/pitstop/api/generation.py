@@ -21,6 +21,7 @@ from pitstop.api.manifest import (
     apply,
     diff,
     needs_content,
+    output_lock,
     plan_module,
     read_manifest,
 )
@@ -231,7 +232,12 @@ def generate(settings: Settings, *, progress: Progress | None = None,
             records.pop(name, None)
     new_manifest = Manifest(versions, {n: records[n] for n in sorted(records)})
     if mode == "write":
-        apply(plan, new_manifest)
+        with output_lock(settings.state_dir / "api-generate.lock"):
+            if read_manifest(output) != manifest:
+                raise ApiError(f"{output} changed while pitstop was generating (another "
+                               "`pitstop api generate`?); nothing was written",
+                               hint="run it again")
+            apply(plan, new_manifest)
     if progress is not None:
         progress(total, total)
     outcomes = []

@@ -22,7 +22,7 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Literal
 
@@ -191,6 +191,21 @@ def needs_content(output: Path, record: ModuleRecord | None, *, force: bool) -> 
         if disk is None or (disk != want and force):
             return True
     return False
+
+
+@contextlib.contextmanager
+def output_lock(lock_file: Path) -> Iterator[None]:
+    """Hold an exclusive ``flock`` on ``lock_file`` (beside the state, not in the output):
+    two ``api generate`` runs on one output take turns instead of interleaving."""
+    import fcntl
+
+    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_file, "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # waits for the other run to finish writing
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
