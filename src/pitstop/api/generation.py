@@ -65,7 +65,8 @@ class GenerateResult(Result):
     versions: dict[str, str]
     warnings: tuple[str, ...] = ()
     stale: tuple[str, ...] = ()
-    """``action path`` of every file that is not as generated (``--check`` lists these)."""
+    """``missing|stale|obsolete|edited|conflict path`` of every file that is not as
+    generated (``--check`` lists these)."""
     diff: str = ""
 
     derived: ClassVar[tuple[str, ...]] = ("changed",)
@@ -186,6 +187,9 @@ def generate(settings: Settings, *, progress: Progress | None = None,
         files: dict[str, bytes | str] = {f"{name}/openapi.json": spec_bytes}
         sockets = info.sockets_of(name)
         counts[name] = (_operations(document), len(sockets))
+        if not counts[name][0] and not sockets:
+            warnings.append(f"module {name} has no operations (do its tags/prefix match any "
+                            "route?)")
         if sockets:
             asyncapi = documents.asyncapi_document(info.title, info.version, name, sockets)
             documents.validate_asyncapi(asyncapi, name)
@@ -257,7 +261,7 @@ def generate(settings: Settings, *, progress: Progress | None = None,
             outcomes.append(ModuleOutcome(name=name, package=manifest.modules[name].package,
                                           operations=0, websockets=0, regenerated=False,
                                           removed=removed, edited=edited))
-    stale = tuple(f"{c.action} {c.path}" for c in plan.stale())
+    stale = tuple(f"{_label(c.action, c.reason)} {c.path}" for c in plan.stale())
     if mode == "check" and dict(manifest.versions) != versions and manifest.modules:
         stale += (f"versions {_versions_text(manifest.versions)} → {_versions_text(versions)}",)
     return GenerateResult(mode=mode, output=output, modules=tuple(outcomes), versions=versions,
@@ -288,6 +292,13 @@ def _generate_clients(settings: Settings, section: ApiSettings,
                                hint="report it with the OpenAPI document "
                                     f"(`pitstop api spec {name}`)")
             wanted[name].update(_tree(root, f"{name}/{section.package_name(name)}"))
+
+
+def _label(action: str, reason: str) -> str:
+    """How ``--check`` names a file that is not as generated."""
+    if action == "write":
+        return "missing" if reason == "new" else "stale"
+    return {"remove": "obsolete"}.get(action, action)
 
 
 def _versions_text(versions: Any) -> str:

@@ -87,21 +87,15 @@ def routes(settings: Settings, *, progress: Progress | None = None) -> RoutesRes
     info = describe_app(settings, section)
     manifest = read_manifest(output_dir(settings, section))
     declared = {s["path"]: bool(s.get("send") or s.get("receive")) for s in info.websockets}
+    written = {name for name, document in info.documents.items()
+               if name in manifest.modules and manifest.modules[name].spec
+               == documents.digest(documents.canonical(document))}
     found = []
     for route in info.routes:
         modules = tuple(route.get("modules") or ())
-        in_client = False
-        if route["kind"] == "http" and route["in_schema"]:
-            for name in modules:
-                record = manifest.modules.get(name)
-                if record is None:
-                    continue
-                document = info.documents.get(name) or {}
-                listed = route["path"] in (document.get("paths") or {})
-                in_client = listed and documents.digest(documents.canonical(
-                    json.loads(documents.canonical(document)))) == record.spec
-                if in_client:
-                    break
+        in_client = route["kind"] == "http" and route["in_schema"] and any(
+            name in written and route["path"] in (info.documents[name].get("paths") or {})
+            for name in modules)
         found.append(RouteInfo(
             kind=route["kind"], path=route["path"], methods=tuple(route.get("methods") or ()),
             modules=modules, operation_ids=dict(route.get("operation_ids") or {}),
