@@ -82,3 +82,23 @@ def test_start_up_imports_no_generator(argv: list[str]) -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           env={**os.environ, "COLUMNS": "100"}, check=True)
     assert done.stderr.strip().endswith("[]")
+
+
+def test_an_app_factory_is_called_once(shop: Path) -> None:
+    main = shop / "shop" / "main.py"
+    main.write_text(main.read_text() + '''
+
+CALLS = []
+
+
+def create_app() -> FastAPI:
+    CALLS.append(1)
+    assert len(CALLS) == 1, "create_app() called twice"
+    return app
+''')
+    config = shop / "pitstop.toml"
+    config.write_text(config.read_text().replace('app = "shop.main:app"',
+                                                 'app = "shop.main:create_app()"'))
+    result = generate(load(shop))
+    assert result.exit_code == 0
+    assert {m.name for m in result.modules} == {"items", "orders", "broker"}
