@@ -157,3 +157,15 @@ def test_output_is_byte_identical_across_hash_seeds(tmp_path: Path, shop_venv: P
 def test_the_generate_task_runs_the_verb(generated: Path) -> None:
     assert cli("run", "generate") == 0
     assert cli("api", "generate", "--check") == 0
+
+
+def test_what_pitstop_keeps_under_its_state_folder_is_private(shop: Path) -> None:
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        assert generate(load(shop)).exit_code == 0
+    finally:
+        os.umask(old)
+    for directory in (shop / ".pitstop", shop / ".pitstop" / "cache" / "api-templates"):
+        assert stat.S_IMODE(directory.stat().st_mode) == 0o700, directory

@@ -71,8 +71,10 @@ def template_cache(directory: Path | None) -> Any:
 
     disk = None
     if directory is not None:
+        from pitstop.private import make_private_dir
+
         with contextlib.suppress(OSError):
-            directory.mkdir(parents=True, exist_ok=True)
+            make_private_dir(directory)
             disk = jinja2.FileSystemBytecodeCache(str(directory))
     return Shared(disk)
 

@@ -199,7 +199,9 @@ def output_lock(lock_file: Path) -> Iterator[None]:
     two ``api generate`` runs on one output take turns instead of interleaving."""
     import fcntl
 
-    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    from pitstop.private import make_private_dir
+
+    make_private_dir(lock_file.parent)
     with open(lock_file, "a+b") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)  # waits for the other run to finish writing
         try:
