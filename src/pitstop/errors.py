@@ -5,6 +5,7 @@
     PitstopError (1)                 every error pitstop raises on purpose
     ├── ConfigError (3)              bad pitstop.toml / pyproject / env value / flags
     │   └── UsageError (3)           bad command-line use the parser could not catch
+    │       └── OptionError (3)      a verb's option value cannot be used (names the option)
     ├── DependencyError (2)          a binary, driver or package is missing, or a needed task failed
     ├── ConnectError (4)             a server could not be reached, or a lock was not granted in time
     ├── PermissionDeniedError (5)    the server or the file system refused
@@ -24,6 +25,10 @@ Third-party errors are translated where they enter pitstop, with ``raise … fro
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -80,6 +85,33 @@ class ConfigError(PitstopError):
 
 class UsageError(ConfigError):
     """The command line asks for something that cannot be done as asked."""
+
+
+class OptionError(UsageError):
+    """A verb's option has a value that cannot be used.
+
+    The library names options as its verbs take them (``to``, ``lock_timeout``), never
+    as one front spells them: ``message`` and ``hint`` are templates whose ``{name}``
+    fields are option names.  Each front shows them its own way with :meth:`respell`
+    (the CLI: ``--to``, ``--lock-timeout``); unspelled, an option reads as its name.
+    """
+
+    def __init__(self, message: str, *, options: tuple[str, ...], hint: str | None = None
+                 ) -> None:
+        self.template = message
+        self.hint_template = hint
+        self.options = options
+        spelled = {name: name for name in options}
+        super().__init__(message.format_map(spelled),
+                         hint=None if hint is None else hint.format_map(spelled))
+
+    def respell(self, spell: Callable[[str], str]) -> None:
+        """Show every option as ``spell(name)`` (in place: the message and hint)."""
+        spelled = {name: spell(name) for name in self.options}
+        self.message = self.template.format_map(spelled)
+        self.args = (self.message,)
+        if self.hint_template is not None:
+            self.hint = self.hint_template.format_map(spelled)
 
 
 class DependencyError(PitstopError):

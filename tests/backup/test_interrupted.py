@@ -75,7 +75,7 @@ def test_a_backup_being_written_is_left_alone(project: Path, mysql_url: str,
     try:
         before = _files(project)
         settings = load_settings(project)
-        assert api.list_backups(settings) == []
+        assert api.list_backups(settings).backups == ()
         assert _files(project) == before
         assert api.last_failure(settings) is None
     finally:

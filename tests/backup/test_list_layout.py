@@ -66,7 +66,7 @@ def database(project: Path, tmp_path: Path) -> str:
 def test_create_prints_its_result_once(project: Path, database: str) -> None:
     done = _pitstop(project, "backup", "create", "--label", "once")
     assert done.returncode == 0, done.stderr
-    backup_id = api.list_backups(load_settings(project))[0].id
+    backup_id = api.list_backups(load_settings(project)).backups[0].id
     assert (done.stdout + done.stderr).count(backup_id) == 1, (done.stdout, done.stderr)
     assert done.stdout.startswith(f"created backup {backup_id} of ")
 
@@ -77,7 +77,7 @@ def test_list_keeps_every_id_whole(project: Path, database: str, columns: int) -
     made = [api.create_backup(settings, label="before deploying release 2025.06.17 to the "
                                               "production cluster in eu-west-1")]
     made.append(api.create_backup(settings))
-    restored = api.restore_backup(settings, made[0].id, yes=True)
+    restored = api.restore_backup(settings, backup_id=made[0].id, yes=True)
     assert restored.safety_backup is not None
     made.append(restored.safety_backup)
     screen = _in_terminal(project, columns, "backup", "list")

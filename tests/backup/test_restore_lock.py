@@ -166,7 +166,7 @@ def test_a_restore_waits_for_a_held_migration_lock(project: Path, dialect: str,
     held = dialect_for(url).lock(url, "pitstop_migrations", 5)
     try:
         with pytest.raises(ConnectError) as info:
-            api.restore_backup(settings, backup.id, yes=True, lock_timeout=0.2)
+            api.restore_backup(settings, backup_id=backup.id, yes=True, lock_timeout=0.2)
         assert info.value.exit_code == EXIT_CONNECTION
         assert "holds the lock" in info.value.message
         expected = "connection" if dialect == "mysql" else f"pid {os.getpid()}"
@@ -174,4 +174,4 @@ def test_a_restore_waits_for_a_held_migration_lock(project: Path, dialect: str,
         assert "a restore or a migration" in (info.value.hint or "")
     finally:
         held.release()
-    assert api.restore_backup(settings, backup.id, yes=True).tables > 0
+    assert api.restore_backup(settings, backup_id=backup.id, yes=True).tables > 0

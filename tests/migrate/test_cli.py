@@ -137,8 +137,8 @@ def test_public_api() -> None:
 def test_migrate_task(project: Path, sqlite_url: str) -> None:
     import threading
 
+    from pitstop.backup.premigrate import migrate_task
     from pitstop.capability import TaskContext
-    from pitstop.migrate.tasks import migrate_task
     from pitstop.registry import load_settings
 
     write_layout("flyway", project / "migrations", [simple(1)])
@@ -149,7 +149,8 @@ def test_migrate_task(project: Path, sqlite_url: str) -> None:
     assert (outcome.status, outcome.exit_code) == ("dry-run", 10)
     ctx.dry_run = False
     outcome = migrate_task(ctx)
-    assert outcome.exit_code == 0 and outcome.data["applied"] == ["V1__step_1.sql"]
+    assert outcome.exit_code == 0
+    assert [a["file"] for a in outcome.data["applied"]] == ["V1__step_1.sql"]
     assert outcome.data["current_version"] == "1"
 
 

@@ -8,9 +8,11 @@ checksummed and described by a JSON manifest.  Snapshots (``create_snapshot`` â€
 content-addressed zstd blobs, listed by one tree object per directory that
 snapshots share while the directory is unchanged.
 
-Every function takes the resolved :class:`~pitstop.config.Settings` and returns
-frozen result objects; none prints.  Errors are :class:`~pitstop.errors.BackupError`
-(or the shared ``DependencyError``/``ConnectError``/``UsageError``).
+Every verb is ``verb(settings, *, progress=None, **options) -> Result`` (frozen
+results deriving from :class:`pitstop.capability.Result`, one ``to_dict()``); none
+prints.  A backup before migrating is :mod:`pitstop.backup.premigrate`.  Errors are
+:class:`~pitstop.errors.BackupError` (or the shared ``DependencyError``,
+``ConnectError``, ``UsageError``).
 
 Importing this package is cheap: each name loads on first use.
 """
@@ -31,8 +33,9 @@ if TYPE_CHECKING:
     )
     from pitstop.backup.model import (
         Backup,
+        BackupList,
+        DeleteResult,
         KeepDecision,
-        Progress,
         PruneResult,
         RestoreResult,
         VerifyResult,
@@ -55,6 +58,7 @@ if TYPE_CHECKING:
     from pitstop.backup.snapshots import (
         DirtyTreeError,
         Snapshot,
+        SnapshotList,
         create_snapshot,
         find_snapshot,
         list_snapshots,
@@ -62,18 +66,20 @@ if TYPE_CHECKING:
 
 _EXPORTS: dict[str, str] = {
     "Backup": "pitstop.backup.model",
+    "BackupList": "pitstop.backup.model",
+    "DeleteResult": "pitstop.backup.model",
     "BackupNotFoundError": "pitstop.backup.backups",
     "BackupSettings": "pitstop.backup.settings",
     "DirtyTreeError": "pitstop.backup.snapshots",
     "KeepDecision": "pitstop.backup.model",
     "KeepPolicy": "pitstop.backup.retention",
-    "Progress": "pitstop.backup.model",
     "PruneResult": "pitstop.backup.model",
     "RestoreRefusedError": "pitstop.backup.restore",
     "RestoreResult": "pitstop.backup.model",
     "Snapshot": "pitstop.backup.snapshots",
     "SnapshotDiff": "pitstop.backup.snapshot_ops",
     "SnapshotRestore": "pitstop.backup.snapshot_ops",
+    "SnapshotList": "pitstop.backup.snapshots",
     "SnapshotSettings": "pitstop.backup.settings",
     "VerifyResult": "pitstop.backup.model",
     "apply_policy": "pitstop.backup.retention",
@@ -95,17 +101,19 @@ _EXPORTS: dict[str, str] = {
 
 __all__ = [
     "Backup",
+    "BackupList",
     "BackupNotFoundError",
     "BackupSettings",
+    "DeleteResult",
     "DirtyTreeError",
     "KeepDecision",
     "KeepPolicy",
-    "Progress",
     "PruneResult",
     "RestoreRefusedError",
     "RestoreResult",
     "Snapshot",
     "SnapshotDiff",
+    "SnapshotList",
     "SnapshotRestore",
     "SnapshotSettings",
     "VerifyResult",

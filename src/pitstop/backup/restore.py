@@ -17,8 +17,8 @@ from pitstop.backup.backups import (
     dumper_for,
     find_backup,
     last_failure,
-    list_backups,
     open_store,
+    stored_backups,
     sweep_interrupted,
     write_manifest,
 )
@@ -27,13 +27,13 @@ from pitstop.backup.dumpers import DatabaseState, Dumper
 from pitstop.backup.model import (
     KIND_SAFETY,
     Backup,
-    Progress,
     PruneResult,
     RestoreResult,
     VerifyResult,
 )
 from pitstop.backup.retention import KeepPolicy, apply_policy
 from pitstop.backup.storage import Storage
+from pitstop.capability import Progress, recorded
 from pitstop.config import Settings
 from pitstop.db.dialects import BY_NAME
 from pitstop.db.url import DatabaseURL, parse_url
@@ -105,20 +105,21 @@ def _server_for(settings: Settings, backup: Backup, url: str | None,
     return db
 
 
+@recorded("backup", "verify")
 def verify_backup(
     settings: Settings,
-    backup_id: str,
     *,
+    progress: Progress | None = None,
+    backup_id: str = "latest",
     database_url: str | None = None,
     restore: bool = True,
-    progress: Progress | None = None,
     include_safety: bool = False,
 ) -> VerifyResult:
     """Check the checksum, then restore into a scratch database (a temporary SQLite
     file, or a PostgreSQL/MySQL database on the server of ``database_url`` created
     and dropped) and count its tables.  A failed check is a result, not an error.
     ``latest`` never names a safety backup unless ``include_safety``."""
-    backup = find_backup(settings, backup_id, include_safety=include_safety)
+    backup = find_backup(settings, backup_id=backup_id, include_safety=include_safety)
     store = open_store(settings)
     problem = _checksum(store, backup)
     if problem is not None:
@@ -212,10 +213,11 @@ def _after_failure(exc: PitstopError, dumper: Dumper, target: DatabaseURL,
     exc.hint = f"{exc.hint}; {state}" if exc.hint else state
 
 
+@recorded("backup", "restore")
 def restore_backup(
     settings: Settings,
-    backup_id: str,
     *,
+    backup_id: str,
     to: str | None = None,
     yes: bool = False,
     safety_backup: bool = True,
@@ -233,7 +235,7 @@ def restore_backup(
     before it starts.  ``backup_id`` ``latest`` never names a safety backup unless
     ``include_safety``.
     """
-    backup = find_backup(settings, backup_id, include_safety=include_safety)
+    backup = find_backup(settings, backup_id=backup_id, include_safety=include_safety)
     store = open_store(settings)
     problem = _checksum(store, backup)
     if problem is not None:
@@ -279,10 +281,12 @@ def policy_from_settings(settings: Settings) -> KeepPolicy:
                       yearly=conf.keep_yearly)
 
 
+@recorded("backup", "prune")
 def prune_backups(
     settings: Settings,
-    policy: KeepPolicy | None = None,
     *,
+    progress: Progress | None = None,
+    policy: KeepPolicy | None = None,
     dry_run: bool = False,
     force: bool = False,
 ) -> PruneResult:
@@ -298,7 +302,7 @@ def prune_backups(
             "not pruning",
             hint="fix the backup and run it again, or pass --force",
         )
-    backups = list_backups(settings)
+    backups = stored_backups(settings)
     verified = [b for b in backups if b.verified_at is not None]
     protect = {verified[-1].id: "newest verified backup"} if verified else {}
     decisions = apply_policy([(b.id, b.created_at) for b in backups], policy, protect=protect)

@@ -6,6 +6,10 @@ frozen result from :mod:`pitstop.migrate.results`)::
     up, down, redo, status, history, validate, repair, baseline, new, import_history,
     current_version, wait_for_database
 
+``up`` takes a ``before_apply`` hook (:data:`BeforeApply`), called with the
+:class:`PendingPlan` before anything is applied; it returns a :class:`RestorePoint`
+(a backup taken first: :mod:`pitstop.backup.premigrate`).
+
 Importing this package is cheap: SQLAlchemy and the drivers load only when a
 command talks to a server.
 
@@ -30,15 +34,18 @@ if TYPE_CHECKING:
     from pitstop.migrate.results import (
         AppliedMigration,
         BaselineResult,
+        BeforeApply,
         HistoryResult,
         ImportResult,
         MigrationEntry,
         MigrationStatus,
         NewResult,
+        PendingPlan,
         PlanStep,
         Problem,
         RepairAction,
         RepairResult,
+        RestorePoint,
         RunResult,
         ValidateResult,
     )
@@ -47,6 +54,7 @@ if TYPE_CHECKING:
 _EXPORTS: dict[str, str] = {
     "AppliedMigration": "pitstop.migrate.results",
     "BaselineResult": "pitstop.migrate.results",
+    "BeforeApply": "pitstop.migrate.results",
     "HistoryResult": "pitstop.migrate.results",
     "ImportResult": "pitstop.migrate.results",
     "MigrationDeniedError": "pitstop.migrate.errors",
@@ -55,10 +63,12 @@ _EXPORTS: dict[str, str] = {
     "MigrationInterruptedError": "pitstop.migrate.errors",
     "MigrationStatus": "pitstop.migrate.results",
     "NewResult": "pitstop.migrate.results",
+    "PendingPlan": "pitstop.migrate.results",
     "PlanStep": "pitstop.migrate.results",
     "Problem": "pitstop.migrate.results",
     "RepairAction": "pitstop.migrate.results",
     "RepairResult": "pitstop.migrate.results",
+    "RestorePoint": "pitstop.migrate.results",
     "RunResult": "pitstop.migrate.results",
     "ValidateResult": "pitstop.migrate.results",
     "ValidationError": "pitstop.migrate.errors",
@@ -79,6 +89,7 @@ _EXPORTS: dict[str, str] = {
 __all__ = [
     "AppliedMigration",
     "BaselineResult",
+    "BeforeApply",
     "HistoryResult",
     "ImportResult",
     "MigrationDeniedError",
@@ -87,10 +98,12 @@ __all__ = [
     "MigrationInterruptedError",
     "MigrationStatus",
     "NewResult",
+    "PendingPlan",
     "PlanStep",
     "Problem",
     "RepairAction",
     "RepairResult",
+    "RestorePoint",
     "RunResult",
     "ValidateResult",
     "ValidationError",
