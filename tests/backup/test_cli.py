@@ -15,7 +15,7 @@ from gitutil import git
 from pitstop.backup.tasks import backup_task, backup_verify_task
 from pitstop.capability import TaskContext
 from pitstop.cli.main import main
-from pitstop.registry import load_settings
+from settings_builder import build_settings
 
 from .conftest import fill_sqlite
 
@@ -198,7 +198,7 @@ def test_installed_entry_point(db: Path, project: Path) -> None:
 
 
 def _ctx(project: Path, **kwargs: object) -> TaskContext:
-    settings = load_settings(project, overrides={"database_url": f"sqlite:///{project}/app.db"})
+    settings = build_settings(project, database_url=f"sqlite:///{project}/app.db")
     log = logging.LoggerAdapter(logging.getLogger("pitstop.task.test"), {})
     return TaskContext(name="backup", settings=settings, run_id="run-1", log=log,
                        **kwargs)  # type: ignore[arg-type]

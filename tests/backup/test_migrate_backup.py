@@ -16,7 +16,7 @@ import pitstop.migrate as m
 from pitstop.backup.premigrate import before_apply_for, migrate_task
 from pitstop.capability import TaskContext
 from pitstop.cli.main import main
-from pitstop.registry import load_settings
+from settings_builder import build_settings
 
 
 def _tables(db: Path) -> set[str]:
@@ -40,7 +40,7 @@ def failing(project: Path) -> Path:
 
 
 def test_a_failed_migration_names_the_backup_taken_first(project: Path, failing: Path) -> None:
-    settings = load_settings(project)
+    settings = build_settings(project)
     with pytest.raises(m.MigrationFailedError) as info:
         m.up(settings, before_apply=before_apply_for(settings))
     backup_id = info.value.backup_id  # type: ignore[attr-defined]
@@ -59,7 +59,7 @@ def test_the_backup_records_the_head_migrate_started_from(project: Path) -> None
     migrations.mkdir()
     (migrations / "V1__one.sql").write_text("CREATE TABLE one (x INTEGER);\n")
     (project / "pitstop.toml").write_text(f'database_url = "sqlite:///{db}"\n')
-    settings = load_settings(project)
+    settings = build_settings(project)
     assert m.up(settings).current_version == "1"
     (migrations / "V2__two.sql").write_text("CREATE TABLE two (x INTEGER);\n")
     seen: list[tuple[m.PendingPlan, set[str]]] = []
@@ -85,9 +85,9 @@ def test_the_backup_id_is_in_the_json_and_on_the_run(
     out, _ = capsys.readouterr()
     assert code == 1
     shown = json.loads(out)["backup_id"]
-    assert shown in [b.id for b in api.list_backups(load_settings(project)).backups]
+    assert shown in [b.id for b in api.list_backups(build_settings(project)).backups]
 
-    ctx = TaskContext(name="migrate", settings=load_settings(project), run_id="run-1",
+    ctx = TaskContext(name="migrate", settings=build_settings(project), run_id="run-1",
                       log=logging.LoggerAdapter(logging.getLogger("pitstop.task.test"), {}))
     outcome = migrate_task(ctx)
     assert outcome.status == "failed" and outcome.exit_code == 1
@@ -99,7 +99,7 @@ def test_no_backup_id_when_the_failure_came_before_any_backup(project: Path,
                                                               failing: Path) -> None:
     (project / "pitstop.toml").write_text(
         f'database_url = "sqlite:///{failing}"\n')  # backup_before off
-    settings = load_settings(project)
+    settings = build_settings(project)
     with pytest.raises(m.MigrationFailedError) as info:
         m.up(settings, before_apply=before_apply_for(settings))
     assert getattr(info.value, "backup_id", None) is None
@@ -147,7 +147,7 @@ def test_alembic_projects_are_backed_up_too(project: Path) -> None:
     db = project / "app.db"
     sqlite3.connect(db).close()
     (project / "pitstop.toml").write_text('[migrate]\ndir = "alembic"\n')
-    settings = load_settings(project, overrides={"database_url": f"sqlite:///{db}"})
+    settings = build_settings(project, database_url=f"sqlite:///{db}")
     backup_first = before_apply_for(settings, True)
     result = m.up(settings, before_apply=backup_first)
     assert [a.version for a in result.applied] == ["a1"]

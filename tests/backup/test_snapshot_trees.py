@@ -22,7 +22,7 @@ from pitstop.backup.blobs import BlobStore
 from pitstop.backup.manifest import add_references
 from pitstop.config import Settings
 from pitstop.errors import BackupError
-from pitstop.registry import load_settings
+from settings_builder import build_settings
 
 from .conftest import tree_state
 
@@ -66,7 +66,7 @@ def real_repo(git_repo: Path) -> Path:
 
 
 def test_unchanged_snapshot_of_a_real_tree_adds_under_one_percent(real_repo: Path) -> None:
-    settings = load_settings(real_repo)
+    settings = build_settings(real_repo)
     store = real_repo / ".pitstop" / "snapshots"
     first = api.create_snapshot(settings)
     assert first.files == 3000 and first.tree is not None
@@ -99,7 +99,7 @@ def test_snapshots_share_trees_and_prune_keeps_the_shared_ones(git_repo: Path,
     (git_repo / ".gitignore").write_text(".pitstop/\n")
     git(git_repo, "add", "-A")
     git(git_repo, "commit", "-q", "-m", "tree")
-    settings = load_settings(git_repo)
+    settings = build_settings(git_repo)
     first = api.create_snapshot(settings)
     assert first.new_trees == 6  # root, a, a/deep, a/deep/er, a/side, b
     (git_repo / "a" / "deep" / "er" / "file.txt").write_text("changed\n")
@@ -131,7 +131,7 @@ def test_names_that_are_not_utf8_round_trip_through_trees(git_repo: Path,
     (git_repo / ".gitignore").write_text(".pitstop/\n")
     git(git_repo, "add", "-A")
     git(git_repo, "commit", "-q", "-m", "odd names")
-    settings = load_settings(git_repo)
+    settings = build_settings(git_repo)
     snapshot = api.create_snapshot(settings)
     assert snapshot.files == 3 and not snapshot.partial
     api.restore_snapshot(settings, snapshot_id=snapshot.id, destination=tmp_path / "out")
@@ -146,7 +146,7 @@ def test_a_damaged_tree_is_detected(git_repo: Path, tmp_path: Path) -> None:
     (git_repo / ".gitignore").write_text(".pitstop/\n")
     git(git_repo, "add", "-A")
     git(git_repo, "commit", "-q", "-m", "tree")
-    settings = load_settings(git_repo)
+    settings = build_settings(git_repo)
     snapshot = api.create_snapshot(settings)
     blobs = BlobStore(git_repo / ".pitstop" / "snapshots" / "blobs")
     blobs.load()
@@ -168,7 +168,7 @@ def test_prune_refuses_when_a_summary_cannot_be_read(git_repo: Path) -> None:
     (git_repo / ".gitignore").write_text(".pitstop/\n")
     git(git_repo, "add", "-A")
     git(git_repo, "commit", "-q", "-m", "tree")
-    settings = load_settings(git_repo)
+    settings = build_settings(git_repo)
     kept = api.create_snapshot(settings)
     hidden = api.create_snapshot(settings, label="unreadable")
     summary = git_repo / ".pitstop" / "snapshots" / "snapshots" / f"{hidden.id}.json"
@@ -182,7 +182,7 @@ def test_pack_indexes_are_stored_compressed(git_repo: Path) -> None:
     (git_repo / "file.txt").write_text("content\n")
     git(git_repo, "add", "-A")
     git(git_repo, "commit", "-q", "-m", "tree")
-    api.create_snapshot(load_settings(git_repo))
+    api.create_snapshot(build_settings(git_repo))
     [idx] = (git_repo / ".pitstop" / "snapshots" / "packs").glob("*.idx")
     assert idx.read_bytes().startswith(b"\x28\xb5\x2f\xfd")  # a zstd frame
 
@@ -263,7 +263,7 @@ def old_format_repo(git_repo: Path) -> Path:
 
 def test_a_store_in_the_flat_index_format_keeps_working(old_format_repo: Path,
                                                         tmp_path: Path) -> None:
-    settings: Settings = load_settings(old_format_repo)
+    settings: Settings = build_settings(old_format_repo)
     store = old_format_repo / ".pitstop" / "snapshots"
     [idx] = (store / "packs").glob("*.idx")
     assert idx.read_bytes().startswith(b"{")  # the old, uncompressed pack index

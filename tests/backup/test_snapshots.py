@@ -12,7 +12,7 @@ import pitstop.backup as api
 from gitutil import git
 from pitstop.config import Settings
 from pitstop.errors import BackupError, UsageError
-from pitstop.registry import load_settings
+from settings_builder import build_settings
 
 from .conftest import tree_state
 
@@ -43,7 +43,7 @@ def repo(git_repo: Path) -> Path:
 
 @pytest.fixture
 def settings(repo: Path) -> Settings:
-    return load_settings(repo)
+    return build_settings(repo)
 
 
 def commit_all(repo: Path, message: str = "change") -> None:
@@ -184,7 +184,7 @@ def test_prune_removes_snapshots_and_unreferenced_blobs(settings: Settings, repo
 
 def test_prune_keep_within_from_config(repo: Path) -> None:
     (repo / "pitstop.toml").write_text('[snapshot]\nkeep-within = "1h"\n')
-    settings = load_settings(repo)
+    settings = build_settings(repo)
     api.create_snapshot(settings, force=True)
     result = api.prune_snapshots(settings)
     assert result.removed == () and result.decisions[0].reasons == ("within 1h",)
@@ -204,7 +204,7 @@ def test_damaged_blob_is_detected_on_restore(settings: Settings, repo: Path,
 
 def test_not_a_git_repository(project: Path) -> None:
     with pytest.raises(BackupError, match="not inside a git work tree"):
-        api.create_snapshot(load_settings(project))
+        api.create_snapshot(build_settings(project))
 
 
 def test_inherited_git_variables_are_ignored(settings: Settings, repo: Path,
