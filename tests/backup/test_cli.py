@@ -281,3 +281,36 @@ def test_backup_tasks_in_a_workflow(project: Path, capsys: pytest.CaptureFixture
     backups = json.loads(out)["backups"]
     assert len(backups) == 1 and backups[0]["verified_at"] is not None
     assert backups[0]["label"].startswith("run ")
+
+
+def test_a_day_of_direct_commands_is_in_the_history(project: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """migrate and backup verbs called from the CLI are runs in `pitstop history`
+    (options and result kept, secrets masked); listings are not."""
+    fill_sqlite(project / "app.db", rows=5)
+    (project / "migrations").mkdir()
+    (project / "migrations" / "V1__one.sql").write_text("CREATE TABLE one (x INTEGER);\n")
+    (project / "pitstop.toml").write_text('database_url = "sqlite:///app.db"\n')
+    assert run(capsys, "migrate", "up", "--backup")[0] == 0
+    assert run(capsys, "backup", "create", "--label", "noon")[0] == 0
+    assert run(capsys, "backup", "list")[0] == 0
+    assert run(capsys, "backup", "show")[0] == 0
+    assert run(capsys, "backup", "verify")[0] == 0
+    assert run(capsys, "migrate", "validate")[0] == 0
+    assert run(capsys, "migrate", "history")[0] == 0
+    code, out, _ = run(capsys, "history", "--json", "--limit", "50")
+    assert code == 0
+    runs = json.loads(out)["runs"]
+    assert {(r["target"], r["trigger"], r["status"]) for r in runs} == {
+        ("migrate up", "cli", "success"), ("backup create", "cli", "success"),
+        ("backup verify", "cli", "success"), ("migrate validate", "cli", "success")}
+    up = next(r for r in runs if r["target"] == "migrate up")
+    first = next(r for r in runs if r["parent_id"] == up["id"])  # the backup taken first
+    assert first["target"] == "backup create"
+    assert first["result"]["migration_head"] is None and first["result"]["label"] == "pre-migrate"
+    assert up["result"]["backup_id"] == first["result"]["id"]
+    noon = next(r for r in runs if r["target"] == "backup create" and r["parent_id"] is None)
+    assert noon["options"] == {"label": "noon"}
+    assert noon["result"]["migration_head"] == "1"  # read from the migrated database
+    code, out, _ = run(capsys, "history", "--json", "--capability", "backup")
+    assert {r["target"] for r in json.loads(out)["runs"]} == {"backup create", "backup verify"}
