@@ -314,3 +314,16 @@ def test_a_day_of_direct_commands_is_in_the_history(project: Path,
     assert noon["result"]["migration_head"] == "1"  # read from the migrated database
     code, out, _ = run(capsys, "history", "--json", "--capability", "backup")
     assert {r["target"] for r in json.loads(out)["runs"]} == {"backup create", "backup verify"}
+
+
+def test_errors_name_the_flags_the_library_names_as_options(
+        db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The library says ``to``/``keep_daily``; the CLI says the flag."""
+    assert run(capsys, "backup", "create")[0] == 0
+    other = "postgresql://u@127.0.0.1:1/x"
+    code, _, err = run(capsys, "backup", "restore", "latest", "--to", other)
+    assert code == 3 and "pass --to with a sqlite URL" in err
+    code, _, err = run(capsys, "backup", "prune", "--keep-daily", "-2")
+    assert code == 3 and "--keep-daily: expected a count" in err
+    code, _, err = run(capsys, "backup", "prune", "--keep-last", "0")
+    assert code == 3 and "e.g. --keep-last 1" in err

@@ -265,10 +265,10 @@ def test_dialect_mismatch_is_a_usage_error(make_settings: MakeSettings,
     backup = api.create_backup(settings)
     with pytest.raises(UsageError, match="sqlite backup") as info:
         api.restore_backup(settings, backup_id=backup.id, to="postgresql://u@127.0.0.1:1/x")
-    assert info.value.hint == "pass --to with a sqlite URL"  # restore's own option
+    assert info.value.hint == "pass to with a sqlite URL"  # restore's own option
     with pytest.raises(UsageError, match="sqlite backup") as info:
         api.verify_backup(settings, backup_id=backup.id, database_url="postgresql://u@127.0.0.1:1/x")
-    assert info.value.hint == "pass --database with a sqlite URL"
+    assert info.value.hint == "pass database_url with a sqlite URL"
 
 
 def test_progress_is_reported(make_settings: MakeSettings, sqlite_db: Path,

@@ -39,7 +39,7 @@ from pitstop.capability import Progress, recorded
 from pitstop.config import Settings
 from pitstop.db.resolve import resolve_url
 from pitstop.db.url import DatabaseURL
-from pitstop.errors import BackupError, OptionError, PermissionDeniedError, PitstopError
+from pitstop.errors import BackupError, OptionError, PermissionDeniedError, PitstopError, literal
 
 log = logging.getLogger("pitstop.backup")
 
@@ -114,7 +114,7 @@ def create_backup(
     conf = backup_settings(settings)
     compression = compress or conf.compress
     if compression not in EXTENSIONS:
-        raise OptionError(f"{{compress}}: unknown compression {compression!r}",
+        raise OptionError(f"{{compress}}: unknown compression {literal(repr(compression))}",
                           options=("compress",), hint="use zstd, gzip or none")
     level = conf.level if compression == conf.compress else DEFAULT_LEVELS[compression]
     db = resolve_url(settings, "backup", database_url)
@@ -293,9 +293,10 @@ def find_backup(settings: Settings, *, progress: Progress | None = None,
         chosen = [b for b in backups if include_safety or not b.is_safety]
         if not chosen:
             raise BackupNotFoundError(
-                f"no backups in {open_store(settings).location} but safety backups "
-                f"(the newest: {backups[-1].id})",
-                hint="name one by its id, or pass --include-safety")
+                literal(f"no backups in {open_store(settings).location} but safety backups "
+                        f"(the newest: {backups[-1].id})"),
+                hint="name one by its id, or pass {include_safety}",
+                options=("include_safety",))
         return chosen[-1]
     exact = [b for b in backups if b.id == ref]
     matches = exact or [b for b in backups if b.id.startswith(ref)]
@@ -304,7 +305,7 @@ def find_backup(settings: Settings, *, progress: Progress | None = None,
     if not matches:
         raise BackupNotFoundError(f"no backup with id {ref!r} in {open_store(settings).location}",
                                   hint="see `pitstop backup list`")
-    raise OptionError(f"{{backup_id}} {ref!r} matches {len(matches)} backups",
+    raise OptionError(f"{{backup_id}} {literal(repr(ref))} matches {len(matches)} backups",
                       options=("backup_id",), hint="give more characters of the id")
 
 

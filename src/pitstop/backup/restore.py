@@ -37,7 +37,7 @@ from pitstop.capability import Progress, recorded
 from pitstop.config import Settings
 from pitstop.db.dialects import BY_NAME
 from pitstop.db.url import DatabaseURL, parse_url
-from pitstop.errors import BackupError, ConnectError, PitstopError, UsageError
+from pitstop.errors import BackupError, ConnectError, PitstopError, UsageError, literal
 
 log = logging.getLogger("pitstop.backup")
 
@@ -92,15 +92,17 @@ def _load(dumper: Dumper, store: Storage, backup: Backup, target: DatabaseURL, *
 
 
 def _server_for(settings: Settings, backup: Backup, url: str | None,
-                flag: str = "--database") -> DatabaseURL:
+                option: str = "database_url") -> DatabaseURL:
+    """The server ``url`` (the verb's option ``option``) names, else the configured
+    database; it must be of the backup's dialect."""
     from pitstop.db.resolve import resolve_url
 
     db = resolve_url(settings, "backup", url)
     if db.dialect != backup.database:
         raise UsageError(
-            f"backup {backup.id} is a {backup.database} backup but the database is "
-            f"{db.dialect} ({db.masked})",
-            hint=f"pass {flag} with a {backup.database} URL",
+            literal(f"backup {backup.id} is a {backup.database} backup but the database is "
+                    f"{db.dialect} ({db.masked})"),
+            hint=f"pass {{{option}}} with a {backup.database} URL", options=(option,),
         )
     return db
 
@@ -177,12 +179,12 @@ def target_lock(settings: Settings, target: DatabaseURL,
                     holder=owner("pitstop-restore"),
                     others="a migration or another restore")
     except ConnectError as exc:
-        held = "holds the lock" in exc.message
-        raise ConnectError(
-            f"cannot restore into {target.masked}: {exc.message}",
-            hint=("a restore or a migration of this database is running; wait for it to "
-                  "finish, or raise --lock-timeout") if held else exc.hint,
-        ) from exc
+        message = f"cannot restore into {target.masked}: {exc.message}"
+        if "holds the lock" not in exc.message:
+            raise ConnectError(message, hint=exc.hint) from exc
+        raise ConnectError(literal(message), options=("lock_timeout",),
+                           hint="a restore or a migration of this database is running; "
+                                "wait for it to finish, or raise {lock_timeout}") from exc
     try:
         yield
     finally:
@@ -191,7 +193,7 @@ def target_lock(settings: Settings, target: DatabaseURL,
 
 def _partial_warning(target: DatabaseURL, safety: bool) -> str:
     way_back = ("the safety backup taken first brings it back" if safety
-                else "with --no-safety-backup there is no way back")
+                else "without a safety backup there is no way back")
     return (f"MySQL/MariaDB cannot restore in one transaction (its DDL commits "
             f"implicitly): a failure midway leaves {target.masked} partly restored; "
             f"{way_back}")
@@ -241,7 +243,7 @@ def restore_backup(
     if problem is not None:
         raise BackupError(f"refusing to restore backup {backup.id}: {problem}",
                           hint="pick another backup (`pitstop backup list`)")
-    target = _server_for(settings, backup, to, "--to")
+    target = _server_for(settings, backup, to, "to")
     dumper = dumper_for(settings, target, store)
     dumper.ensure_database(target)
     with target_lock(settings, target, lock_timeout):
@@ -251,10 +253,11 @@ def restore_backup(
             partial = ("" if dumper.atomic_restore
                        else f"; {_partial_warning(target, safety_backup)}")
             raise RestoreRefusedError(
-                f"refusing to restore over {target.masked}: it has {before.tables} tables "
-                f"({before.rows} rows){partial}",
-                hint="pass --yes to replace its contents"
+                literal(f"refusing to restore over {target.masked}: it has {before.tables} "
+                        f"tables ({before.rows} rows){partial}"),
+                hint="pass {yes} to replace its contents"
                      + (" (a safety backup is taken first)" if safety_backup else ""),
+                options=("yes",),
             )
         if non_empty and not dumper.atomic_restore:
             log.warning("%s", _partial_warning(target, safety_backup))
@@ -298,9 +301,9 @@ def prune_backups(
     failure = last_failure(settings)
     if failure is not None and not force:
         raise BackupError(
-            f"the last backup attempt failed ({failure.get('at')}: {failure.get('error')}); "
-            "not pruning",
-            hint="fix the backup and run it again, or pass --force",
+            literal(f"the last backup attempt failed ({failure.get('at')}: "
+                    f"{failure.get('error')}); not pruning"),
+            hint="fix the backup and run it again, or pass {force}", options=("force",),
         )
     backups = stored_backups(settings)
     verified = [b for b in backups if b.verified_at is not None]

@@ -40,7 +40,7 @@ from pitstop.backup.settings import SnapshotSettings, resolve_dir
 from pitstop.backup.tree import Entry, scan_tree
 from pitstop.capability import Progress, Result, recorded
 from pitstop.config import Settings
-from pitstop.errors import BackupError, PermissionDeniedError, UsageError
+from pitstop.errors import BackupError, PermissionDeniedError, UsageError, literal
 from pitstop.private import make_private_dir
 
 log = logging.getLogger("pitstop.backup")
@@ -49,8 +49,9 @@ log = logging.getLogger("pitstop.backup")
 class DirtyTreeError(BackupError):
     """The work tree has uncommitted changes to tracked files."""
 
-    def __init__(self, message: str, paths: list[str], *, hint: str | None = None) -> None:
-        super().__init__(message, hint=hint)
+    def __init__(self, message: str, paths: list[str], *, hint: str | None = None,
+                 options: tuple[str, ...] = ()) -> None:
+        super().__init__(message, hint=hint, options=options)
         self.paths = paths
 
 
@@ -222,8 +223,9 @@ def create_snapshot(
     dirty = dirty_paths(repo)
     if dirty and not force:
         shown = "\n  ".join(dirty[:20]) + ("\n  …" if len(dirty) > 20 else "")
-        raise DirtyTreeError(f"the work tree has uncommitted changes:\n  {shown}", dirty,
-                             hint="commit or stash them, or pass --force")
+        raise DirtyTreeError(literal(f"the work tree has uncommitted changes:\n  {shown}"),
+                             dirty, hint="commit or stash them, or pass {force}",
+                             options=("force",))
     started = datetime.now(UTC)
     clock = time.monotonic()
     files = tracked_files(repo)

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import click
 
-from pitstop.cli.common import DURATION, AppContext, database_option, json_option, pass_app
+from pitstop.cli.common import (
+    DURATION,
+    AppContext,
+    SpellingGroup,
+    database_option,
+    json_option,
+    pass_app,
+)
 from pitstop.errors import EXIT_OK
 from pitstop.output import (
     echo,
@@ -104,7 +111,14 @@ def render_prune(result: Any, as_json: bool, noun: str) -> int:
     return int(result.exit_code)
 
 
-@click.group()
+class BackupGroup(SpellingGroup):
+    """``backup`` and ``snapshot``: errors name options as flags (``--yes``)."""
+
+    flags: ClassVar[Mapping[str, str]] = {**SpellingGroup.flags, "backup_id": "ID",
+                                          "snapshot_id": "ID"}
+
+
+@click.group(cls=BackupGroup)
 def backup() -> None:
     """Create, verify, restore and prune database backups.
 

@@ -8,23 +8,29 @@ option the library names in an error (``to``) is shown as its flag (``--to``).
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import click
 
-from pitstop.cli.common import DURATION, AppContext, database_option, json_option, pass_app
-from pitstop.errors import EXIT_ERROR, EXIT_OK, OptionError
+from pitstop.cli.common import (
+    DURATION,
+    AppContext,
+    SpellingGroup,
+    database_option,
+    json_option,
+    pass_app,
+)
+from pitstop.errors import EXIT_ERROR, EXIT_OK
 from pitstop.output import emit_json, error, info
 
-FLAGS = {"directory": "--dir", "source": "--from", "name": "NAME"}
-"""Options whose flag is not ``--`` and the option's name with dashes."""
 
+class MigrateGroup(SpellingGroup):
+    """``migrate``: errors name options as flags (``--to``, ``--dir``, ``--from``)."""
 
-def flag(option: str) -> str:
-    """How the CLI spells the verb option ``option``."""
-    return FLAGS.get(option) or "--" + option.replace("_", "-")
+    flags: ClassVar[Mapping[str, str]] = {**SpellingGroup.flags, "source": "--from",
+                                          "name": "NAME"}
 
 
 def target_options(func: Callable[..., int]) -> Callable[..., int]:
@@ -39,11 +45,7 @@ def target_options(func: Callable[..., int]) -> Callable[..., int]:
             from pitstop.migrate import wait_for_database
 
             wait_for_database(settings.database_url, wait)
-        try:
-            return func(settings=settings, directory=folder, **kwargs)
-        except OptionError as exc:
-            exc.respell(flag)
-            raise
+        return func(settings=settings, directory=folder, **kwargs)
 
     functools.update_wrapper(wrapper, func)
     decorated: Callable[..., int] = pass_app(wrapper)
@@ -73,7 +75,7 @@ def dry_option(func: Callable[..., int]) -> Callable[..., int]:
                              "exit 10 [env DRY_RUN].")(func)
 
 
-@click.group()
+@click.group(cls=MigrateGroup)
 def migrate() -> None:
     """Apply, roll back and inspect SQL migrations (Flyway, dbmate, golang-migrate,
     diesel and plain layouts read as they are; Alembic projects through Alembic).

@@ -6,13 +6,20 @@ from pathlib import Path
 
 import click
 
-from pitstop.cli.backup_cmd import human_size, keep_options, progress_bar, render_prune, when
+from pitstop.cli.backup_cmd import (
+    BackupGroup,
+    human_size,
+    keep_options,
+    progress_bar,
+    render_prune,
+    when,
+)
 from pitstop.cli.common import AppContext, json_option, pass_app
 from pitstop.errors import EXIT_OK
 from pitstop.output import echo, emit_json, info, table
 
 
-@click.group()
+@click.group(cls=BackupGroup)
 def snapshot() -> None:
     """Deduplicated snapshots of the git-tracked files of the repository.
 

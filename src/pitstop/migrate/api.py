@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pitstop.capability import Progress, recorded
-from pitstop.errors import ConnectError, OptionError, PitstopError, UsageError
+from pitstop.errors import ConnectError, OptionError, PitstopError, UsageError, literal
 from pitstop.migrate import planner
 from pitstop.migrate import records as hist
 from pitstop.migrate.errors import ValidationError
@@ -40,7 +40,7 @@ from pitstop.migrate.results import (
 )
 from pitstop.migrate.runner import Runner, Work
 from pitstop.migrate.target import Target, resolve
-from pitstop.migrate.versions import literal, parse_version, version_key
+from pitstop.migrate.versions import parse_version, version_key
 
 if TYPE_CHECKING:
     from pitstop.config import Settings

@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pitstop.capability import Progress, recorded
-from pitstop.errors import MigrationError, OptionError
+from pitstop.errors import MigrationError, OptionError, literal
 from pitstop.migrate import planner
 from pitstop.migrate import records as hist
 from pitstop.migrate.layouts import Script
 from pitstop.migrate.results import ImportResult
 from pitstop.migrate.target import Target, resolve
-from pitstop.migrate.versions import literal, normalize_version, version_key
+from pitstop.migrate.versions import normalize_version, version_key
 
 if TYPE_CHECKING:
     from pitstop.config import Settings

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
-from pitstop.errors import OptionError
+from pitstop.errors import OptionError, literal
 
 _RUNS = re.compile(r"(\d+)")
 _DOTTED = re.compile(r"\d+(?:[._]\d+)*")
@@ -89,10 +89,6 @@ def parse_version(layout: str, value: str, known: Collection[str] = (), *,
                                "see the versions with `pitstop migrate status`")
     return found
 
-
-def literal(text: str) -> str:
-    """``text`` as it reads in an :class:`~pitstop.errors.OptionError` template."""
-    return text.replace("{", "{{").replace("}", "}}")
 
 
 def _parse(layout: str, text: str, known: Collection[str]) -> str | None:
