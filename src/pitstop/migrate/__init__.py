@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pitstop.migrate.admin import baseline, new, repair
-    from pitstop.migrate.api import current_version, down, history, redo, status, up, validate
     from pitstop.migrate.errors import (
         MigrationDeniedError,
         MigrationFailedError,
@@ -49,6 +48,7 @@ if TYPE_CHECKING:
         RunResult,
         ValidateResult,
     )
+    from pitstop.migrate.verbs import current_version, down, history, redo, status, up, validate
     from pitstop.migrate.wait import wait_for_database
 
 _EXPORTS: dict[str, str] = {
@@ -73,16 +73,16 @@ _EXPORTS: dict[str, str] = {
     "ValidateResult": "pitstop.migrate.results",
     "ValidationError": "pitstop.migrate.errors",
     "baseline": "pitstop.migrate.admin",
-    "current_version": "pitstop.migrate.api",
-    "down": "pitstop.migrate.api",
-    "history": "pitstop.migrate.api",
+    "current_version": "pitstop.migrate.verbs",
+    "down": "pitstop.migrate.verbs",
+    "history": "pitstop.migrate.verbs",
     "import_history": "pitstop.migrate.importers",
     "new": "pitstop.migrate.admin",
-    "redo": "pitstop.migrate.api",
+    "redo": "pitstop.migrate.verbs",
     "repair": "pitstop.migrate.admin",
-    "status": "pitstop.migrate.api",
-    "up": "pitstop.migrate.api",
-    "validate": "pitstop.migrate.api",
+    "status": "pitstop.migrate.verbs",
+    "up": "pitstop.migrate.verbs",
+    "validate": "pitstop.migrate.verbs",
     "wait_for_database": "pitstop.migrate.wait",
 }
 
