@@ -247,12 +247,12 @@ def test_large_files_are_streamed(settings: Settings, repo: Path, tmp_path: Path
 def test_interrupted_create_leaves_no_snapshot_and_prune_sweeps_leftovers(
     settings: Settings, repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pitstop.backup import snapshots
+    from pitstop.backup import snapshot
 
     def explode(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(snapshots, "head_commit", explode)  # after the blobs are written
+    monkeypatch.setattr(snapshot, "head_commit", explode)  # after the blobs are written
     with pytest.raises(KeyboardInterrupt):
         api.create_snapshot(settings)
     monkeypatch.undo()

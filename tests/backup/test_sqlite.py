@@ -14,7 +14,7 @@ import pytest
 
 import pitstop
 import pitstop.backup as api
-from pitstop.backup.backups import open_store, write_manifest
+from pitstop.backup.archive import open_store, write_manifest
 from pitstop.backup.dumpers.sqlite import inspect_file
 from pitstop.config import Settings
 from pitstop.errors import BackupError, UsageError

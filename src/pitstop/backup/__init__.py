@@ -23,7 +23,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from pitstop.backup.backups import (
+    from pitstop.backup.archive import (
         BackupNotFoundError,
         create_backup,
         delete_backup,
@@ -48,14 +48,7 @@ if TYPE_CHECKING:
     )
     from pitstop.backup.retention import KeepPolicy, apply_policy
     from pitstop.backup.settings import BackupSettings, SnapshotSettings
-    from pitstop.backup.snapshot_ops import (
-        SnapshotDiff,
-        SnapshotRestore,
-        diff_snapshots,
-        prune_snapshots,
-        restore_snapshot,
-    )
-    from pitstop.backup.snapshots import (
+    from pitstop.backup.snapshot import (
         DirtyTreeError,
         Snapshot,
         SnapshotList,
@@ -63,39 +56,46 @@ if TYPE_CHECKING:
         find_snapshot,
         list_snapshots,
     )
+    from pitstop.backup.snapshot_restore import (
+        SnapshotDiff,
+        SnapshotRestore,
+        diff_snapshots,
+        prune_snapshots,
+        restore_snapshot,
+    )
 
 _EXPORTS: dict[str, str] = {
     "Backup": "pitstop.backup.model",
     "BackupList": "pitstop.backup.model",
     "DeleteResult": "pitstop.backup.model",
-    "BackupNotFoundError": "pitstop.backup.backups",
+    "BackupNotFoundError": "pitstop.backup.archive",
     "BackupSettings": "pitstop.backup.settings",
-    "DirtyTreeError": "pitstop.backup.snapshots",
+    "DirtyTreeError": "pitstop.backup.snapshot",
     "KeepDecision": "pitstop.backup.model",
     "KeepPolicy": "pitstop.backup.retention",
     "PruneResult": "pitstop.backup.model",
     "RestoreRefusedError": "pitstop.backup.restore",
     "RestoreResult": "pitstop.backup.model",
-    "Snapshot": "pitstop.backup.snapshots",
-    "SnapshotDiff": "pitstop.backup.snapshot_ops",
-    "SnapshotRestore": "pitstop.backup.snapshot_ops",
-    "SnapshotList": "pitstop.backup.snapshots",
+    "Snapshot": "pitstop.backup.snapshot",
+    "SnapshotDiff": "pitstop.backup.snapshot_restore",
+    "SnapshotRestore": "pitstop.backup.snapshot_restore",
+    "SnapshotList": "pitstop.backup.snapshot",
     "SnapshotSettings": "pitstop.backup.settings",
     "VerifyResult": "pitstop.backup.model",
     "apply_policy": "pitstop.backup.retention",
-    "create_backup": "pitstop.backup.backups",
-    "create_snapshot": "pitstop.backup.snapshots",
-    "delete_backup": "pitstop.backup.backups",
-    "diff_snapshots": "pitstop.backup.snapshot_ops",
-    "find_backup": "pitstop.backup.backups",
-    "find_snapshot": "pitstop.backup.snapshots",
-    "last_failure": "pitstop.backup.backups",
-    "list_backups": "pitstop.backup.backups",
-    "list_snapshots": "pitstop.backup.snapshots",
+    "create_backup": "pitstop.backup.archive",
+    "create_snapshot": "pitstop.backup.snapshot",
+    "delete_backup": "pitstop.backup.archive",
+    "diff_snapshots": "pitstop.backup.snapshot_restore",
+    "find_backup": "pitstop.backup.archive",
+    "find_snapshot": "pitstop.backup.snapshot",
+    "last_failure": "pitstop.backup.archive",
+    "list_backups": "pitstop.backup.archive",
+    "list_snapshots": "pitstop.backup.snapshot",
     "prune_backups": "pitstop.backup.restore",
-    "prune_snapshots": "pitstop.backup.snapshot_ops",
+    "prune_snapshots": "pitstop.backup.snapshot_restore",
     "restore_backup": "pitstop.backup.restore",
-    "restore_snapshot": "pitstop.backup.snapshot_ops",
+    "restore_snapshot": "pitstop.backup.snapshot_restore",
     "verify_backup": "pitstop.backup.restore",
 }
 

@@ -34,7 +34,7 @@ def backup_first(settings: Settings, *, label: str = LABEL) -> BeforeApply:
     recording the migration head it is at; the backup is the run's restore point."""
 
     def hook(plan: PendingPlan) -> RestorePoint:
-        from pitstop.backup.backups import create_backup
+        from pitstop.backup.archive import create_backup
 
         log.info("backing up %s before migrating", plan.database)
         made = create_backup(settings, database_url=plan.database_url, label=label,

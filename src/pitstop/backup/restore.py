@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import BinaryIO
 
-from pitstop.backup.backups import (
+from pitstop.backup.archive import (
     MANIFEST_SUFFIX,
     backup_settings,
     create_backup,

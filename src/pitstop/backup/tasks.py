@@ -15,7 +15,7 @@ first when ``[migrate] backup_before`` is on, is :mod:`pitstop.backup.premigrate
 
 from __future__ import annotations
 
-from pitstop.backup.backups import create_backup, find_backup, stored_backups
+from pitstop.backup.archive import create_backup, find_backup, stored_backups
 from pitstop.backup.restore import verify_backup
 from pitstop.capability import TaskContext, TaskOutcome
 from pitstop.errors import EXIT_ERROR, BackupError

@@ -15,7 +15,7 @@ from pitstop.backup.manifest import add_references, index_path
 from pitstop.backup.model import PruneResult
 from pitstop.backup.packs import Location, PackWriter, read_blob, remove_leftovers, remove_pack
 from pitstop.backup.retention import KeepPolicy, apply_policy
-from pitstop.backup.snapshots import (
+from pitstop.backup.snapshot import (
     Snapshot,
     find_snapshot,
     snapshot_entries,
