@@ -4,8 +4,9 @@ Every page and API route that shows or does something another capability owns co
 here, so a verb whose signature changes is adapted in one module.  Nothing here
 re-implements a verb: each function loads the verb from its descriptor and calls it.
 
-Every verb called here has the one shape (issue 15): keyword options, a result with
-``to_dict()``, recorded in the history as well as in the audit trail.
+The migrate and backup verbs called here have the one shape (issue 15): keyword
+options, a result with ``to_dict()``, recorded in the history as well as in the audit
+trail (a page that only shows, like migration status, calls them unrecorded).
 """
 
 from __future__ import annotations
