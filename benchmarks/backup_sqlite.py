@@ -301,7 +301,7 @@ def sha256_file(path: Path) -> str:
 
 def compress_step(copy: Path, store: LocalStorage, level: int) -> str:
     """The compression step of `backup create` for a SQLite database, composed as
-    `pitstop.backup.backups._write_dump` composes it: the consistent copy read in
+    `pitstop.backup.archive._write_dump` composes it: the consistent copy read in
     large chunks through the multi-threaded compressor, the output hashed on the way
     into the store's atomic writer (fsync, rename).  Returns the sha256."""
     with store.writer("bench.sqlite3.zst") as handle:

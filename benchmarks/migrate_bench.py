@@ -137,7 +137,7 @@ def yoyo_run(folder: Path, files: list[Path], url: str) -> Callable[[], object]:
 # --- pitstop ---------------------------------------------------------------------------
 
 def pitstop_settings(project: Path, url: str) -> object:
-    from pitstop.config import load_settings
+    from pitstop.registry import load_settings
 
     return load_settings(project, discover=False, overrides={"database_url": url})
 

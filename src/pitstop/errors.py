@@ -5,6 +5,7 @@
     PitstopError (1)                 every error pitstop raises on purpose
     ├── ConfigError (3)              bad pitstop.toml / pyproject / env value / flags
     │   └── UsageError (3)           bad command-line use the parser could not catch
+    │       └── OptionError (3)      a verb's option value cannot be used (names the option)
     ├── DependencyError (2)          a binary, driver or package is missing, or a needed task failed
     ├── ConnectError (4)             a server could not be reached, or a lock was not granted in time
     ├── PermissionDeniedError (5)    the server or the file system refused
@@ -24,6 +25,10 @@ Third-party errors are translated where they enter pitstop, with ``raise … fro
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -44,13 +49,43 @@ class PitstopError(Exception):
 
     exit_code: int = EXIT_ERROR
 
-    def __init__(self, message: str, *, hint: str | None = None) -> None:
+    def __init__(self, message: str, *, hint: str | None = None,
+                 options: tuple[str, ...] = ()) -> None:
+        self.options = options
+        self._templates = (message, hint)
+        if options:  # the message and hint name options as ``{name}``
+            spelled = {name: name for name in options}
+            message = message.format_map(spelled)
+            hint = None if hint is None else hint.format_map(spelled)
         super().__init__(message)
         self.message = message
         self.hint = hint
 
     def __str__(self) -> str:
         return self.message
+
+    def respell(self, spell: Callable[[str], str]) -> None:
+        """Show each option the error names as ``spell(name)`` (the CLI: ``--to``).
+
+        The library names options as its verbs take them, never as one front spells
+        them; an error raised with ``options=("to",)`` has ``{to}`` in its message or
+        hint, read as ``to`` until a front respells it (in place)."""
+        if not self.options:
+            return
+        spelled = {name: spell(name) for name in self.options}
+        message, hint = self._templates
+        self.message = message.format_map(spelled)
+        self.args = (self.message,)
+        if hint is not None:
+            extra = self.hint[len(hint.format_map({n: n for n in self.options})):] \
+                if self.hint else ""  # what was appended later (a backup's way back)
+            self.hint = hint.format_map(spelled) + extra
+
+
+def literal(text: str) -> str:
+    """``text`` as it reads in a message or hint raised with ``options`` (its braces
+    kept as they are)."""
+    return text.replace("{", "{{").replace("}", "}}")
 
 
 class ConfigError(PitstopError):
@@ -65,6 +100,7 @@ class ConfigError(PitstopError):
         file: Path | str | None = None,
         key: str | None = None,
         hint: str | None = None,
+        options: tuple[str, ...] = (),
     ) -> None:
         where = ""
         if file is not None and key:
@@ -73,13 +109,24 @@ class ConfigError(PitstopError):
             where = f"{file}: "
         elif key:
             where = f"{key}: "
-        super().__init__(f"{where}{message}", hint=hint)
+        if options:  # the message is a template: the file and key are read as written
+            where = where.replace("{", "{{").replace("}", "}}")
+        super().__init__(f"{where}{message}", hint=hint, options=options)
         self.file = file
         self.key = key
 
 
 class UsageError(ConfigError):
     """The command line asks for something that cannot be done as asked."""
+
+
+class OptionError(UsageError):
+    """A verb's option has a value that cannot be used; ``options`` names it (and the
+    message reads ``{name}`` where it names it: see :meth:`PitstopError.respell`)."""
+
+    def __init__(self, message: str, *, options: tuple[str, ...], hint: str | None = None
+                 ) -> None:
+        super().__init__(message, hint=hint, options=options)
 
 
 class DependencyError(PitstopError):

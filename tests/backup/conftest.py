@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy
 
 from pitstop.config import Settings
-from pitstop.registry import load_settings
+from settings_builder import build_settings
 
 
 @pytest.fixture
@@ -24,9 +24,7 @@ def make_settings(project: Path) -> Callable[..., Settings]:
     """Settings for ``project`` with an optional database URL and pitstop.toml text."""
 
     def make(database_url: str | None = None, toml: str = "") -> Settings:
-        if toml:
-            (project / "pitstop.toml").write_text(toml)
-        return load_settings(project, overrides={"database_url": database_url})
+        return build_settings(project, toml=toml or None, database_url=database_url)
 
     return make
 

@@ -116,7 +116,7 @@ def test_a_sqlite_backup_bigger_than_a_zstd_job(make_settings: MakeSettings,
     assert backup.compression == "zstd" and backup.size_raw == db.stat().st_size
     assert backup.sha256 == hashlib.sha256(stored.read_bytes()).hexdigest()
     assert backup.size == stored.stat().st_size < backup.size_raw
-    result = api.verify_backup(settings, backup.id)
+    result = api.verify_backup(settings, backup_id=backup.id)
     assert result.ok and result.integrity == "ok"
     zstd = shutil.which("zstd")
     if zstd is not None:  # and a user's own `zstd -d` gives a sound database back

@@ -17,7 +17,7 @@ import pitstop.backup as api
 from pitstop.backup import inflight
 from pitstop.backup.storage import LocalStorage
 from pitstop.errors import BackupError
-from pitstop.registry import load_settings
+from settings_builder import build_settings
 
 from .conftest import fill_sqlite, start_slow_backup, stop_orphan
 
@@ -50,12 +50,12 @@ def test_the_next_command_cleans_up_after_a_kill_9(project: Path, mysql_url: str
         (project / "pitstop.toml").write_text("")  # the real dump tool again
         done = _pitstop(project, "backup", "create", "--database", mysql_url)
         assert done.returncode == 0, done.stderr
-        assert api.last_failure(load_settings(project)) is None  # the new one succeeded
+        assert api.last_failure(build_settings(project)) is None  # the new one succeeded
     else:
         args = ["list"] if next_command == "list" else ["prune", "--keep-last", "1"]
         done = _pitstop(project, "backup", *args)
         assert done.returncode == (0 if next_command == "list" else 1), done.stderr
-        failure = api.last_failure(load_settings(project)) or {}
+        failure = api.last_failure(build_settings(project)) or {}
         assert f"backup {backup_id} was interrupted" in failure.get("error", "")
         assert failure.get("database") == mysql_url
     assert f"backup {backup_id} was interrupted" in done.stderr
@@ -74,8 +74,8 @@ def test_a_backup_being_written_is_left_alone(project: Path, mysql_url: str,
     proc = start_slow_backup(project, mysql_url, tmp_path)
     try:
         before = _files(project)
-        settings = load_settings(project)
-        assert api.list_backups(settings) == []
+        settings = build_settings(project)
+        assert api.list_backups(settings).backups == ()
         assert _files(project) == before
         assert api.last_failure(settings) is None
     finally:
@@ -109,9 +109,9 @@ def test_a_reused_pid_is_not_taken_for_the_writer(tmp_path: Path) -> None:
 def test_a_finished_or_failed_backup_leaves_no_record(tmp_path: Path, project: Path) -> None:
     db = tmp_path / "app.db"
     fill_sqlite(db, rows=5)
-    settings = load_settings(project, overrides={"database_url": f"sqlite:///{db}"})
+    settings = build_settings(project, database_url=f"sqlite:///{db}")
     api.create_backup(settings)
-    missing = load_settings(project, overrides={"database_url": f"sqlite:///{tmp_path}/no.db"})
+    missing = build_settings(project, database_url=f"sqlite:///{tmp_path}/no.db")
     with pytest.raises(BackupError, match="does not exist"):
         api.create_backup(missing)
     assert not [n for n in _files(project) if n.startswith(".")]

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 import pitstop.backup as api
-from pitstop.registry import load_settings
+from settings_builder import build_settings
 
 from .conftest import fill_sqlite
 
@@ -66,18 +66,18 @@ def database(project: Path, tmp_path: Path) -> str:
 def test_create_prints_its_result_once(project: Path, database: str) -> None:
     done = _pitstop(project, "backup", "create", "--label", "once")
     assert done.returncode == 0, done.stderr
-    backup_id = api.list_backups(load_settings(project))[0].id
+    backup_id = api.list_backups(build_settings(project)).backups[0].id
     assert (done.stdout + done.stderr).count(backup_id) == 1, (done.stdout, done.stderr)
     assert done.stdout.startswith(f"created backup {backup_id} of ")
 
 
 @pytest.mark.parametrize("columns", [80, 100, 120])
 def test_list_keeps_every_id_whole(project: Path, database: str, columns: int) -> None:
-    settings = load_settings(project)
+    settings = build_settings(project)
     made = [api.create_backup(settings, label="before deploying release 2025.06.17 to the "
                                               "production cluster in eu-west-1")]
     made.append(api.create_backup(settings))
-    restored = api.restore_backup(settings, made[0].id, yes=True)
+    restored = api.restore_backup(settings, backup_id=made[0].id, yes=True)
     assert restored.safety_backup is not None
     made.append(restored.safety_backup)
     screen = _in_terminal(project, columns, "backup", "list")
@@ -93,7 +93,7 @@ def test_list_keeps_every_id_whole(project: Path, database: str, columns: int) -
 
 
 def test_list_when_piped_has_every_column(project: Path, database: str) -> None:
-    api.create_backup(load_settings(project), label="a label")
+    api.create_backup(build_settings(project), label="a label")
     done = _pitstop(project, "backup", "list")
     assert done.stdout.splitlines()[0].split() == [
         "id", "created", "kind", "database", "size", "raw", "verified", "migration", "label"]

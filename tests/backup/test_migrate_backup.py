@@ -13,10 +13,10 @@ import pytest
 
 import pitstop.backup as api
 import pitstop.migrate as m
+from pitstop.backup.premigrate import before_apply_for, migrate_task
 from pitstop.capability import TaskContext
 from pitstop.cli.main import main
-from pitstop.migrate.tasks import migrate_task
-from pitstop.registry import load_settings
+from settings_builder import build_settings
 
 
 def _tables(db: Path) -> set[str]:
@@ -40,15 +40,42 @@ def failing(project: Path) -> Path:
 
 
 def test_a_failed_migration_names_the_backup_taken_first(project: Path, failing: Path) -> None:
-    settings = load_settings(project)
+    settings = build_settings(project)
     with pytest.raises(m.MigrationFailedError) as info:
-        m.up(settings)
+        m.up(settings, before_apply=before_apply_for(settings))
     backup_id = info.value.backup_id  # type: ignore[attr-defined]
-    assert backup_id in [b.id for b in api.list_backups(settings)]
+    assert backup_id in [b.id for b in api.list_backups(settings).backups]
     assert f"pitstop backup restore {backup_id} --yes" in (info.value.hint or "")
     assert "one" in _tables(failing)  # V1 stayed applied
-    api.restore_backup(settings, backup_id, yes=True, safety_backup=False)
+    api.restore_backup(settings, backup_id=backup_id, yes=True, safety_backup=False)
     assert "one" not in _tables(failing) and "existing" in _tables(failing)
+
+
+def test_the_backup_records_the_head_migrate_started_from(project: Path) -> None:
+    """The head is handed to ``create_backup`` by the hook (migrate never imports
+    backup): the backup taken before V2 says the database was at 1."""
+    db = project / "app.db"
+    migrations = project / "migrations"
+    migrations.mkdir()
+    (migrations / "V1__one.sql").write_text("CREATE TABLE one (x INTEGER);\n")
+    (project / "pitstop.toml").write_text(f'database_url = "sqlite:///{db}"\n')
+    settings = build_settings(project)
+    assert m.up(settings).current_version == "1"
+    (migrations / "V2__two.sql").write_text("CREATE TABLE two (x INTEGER);\n")
+    seen: list[tuple[m.PendingPlan, set[str]]] = []
+    backup_first = before_apply_for(settings, True)
+    assert backup_first is not None
+
+    def hook(plan: m.PendingPlan) -> m.RestorePoint | None:
+        seen.append((plan, _tables(db)))
+        return backup_first(plan)
+
+    result = m.up(settings, before_apply=hook)
+    [(plan, tables_then)] = seen
+    assert plan.current_version == "1" and [s.file for s in plan.steps] == ["V2__two.sql"]
+    assert "two" not in tables_then and "two" in _tables(db)  # called before applying
+    backup = api.find_backup(settings, backup_id=result.backup_id)
+    assert backup.migration_head == "1" and backup.label == "pre-migrate"
 
 
 def test_the_backup_id_is_in_the_json_and_on_the_run(
@@ -58,22 +85,23 @@ def test_the_backup_id_is_in_the_json_and_on_the_run(
     out, _ = capsys.readouterr()
     assert code == 1
     shown = json.loads(out)["backup_id"]
-    assert shown in [b.id for b in api.list_backups(load_settings(project))]
+    assert shown in [b.id for b in api.list_backups(build_settings(project)).backups]
 
-    ctx = TaskContext(name="migrate", settings=load_settings(project), run_id="run-1",
+    ctx = TaskContext(name="migrate", settings=build_settings(project), run_id="run-1",
                       log=logging.LoggerAdapter(logging.getLogger("pitstop.task.test"), {}))
     outcome = migrate_task(ctx)
     assert outcome.status == "failed" and outcome.exit_code == 1
     assert outcome.data["backup_id"] != shown
-    assert outcome.data["backup_id"] in [b.id for b in api.list_backups(ctx.settings)]
+    assert outcome.data["backup_id"] in [b.id for b in api.list_backups(ctx.settings).backups]
 
 
 def test_no_backup_id_when_the_failure_came_before_any_backup(project: Path,
                                                               failing: Path) -> None:
     (project / "pitstop.toml").write_text(
         f'database_url = "sqlite:///{failing}"\n')  # backup_before off
+    settings = build_settings(project)
     with pytest.raises(m.MigrationFailedError) as info:
-        m.up(load_settings(project))
+        m.up(settings, before_apply=before_apply_for(settings))
     assert getattr(info.value, "backup_id", None) is None
     assert "backup" not in (info.value.hint or "")
 
@@ -119,9 +147,10 @@ def test_alembic_projects_are_backed_up_too(project: Path) -> None:
     db = project / "app.db"
     sqlite3.connect(db).close()
     (project / "pitstop.toml").write_text('[migrate]\ndir = "alembic"\n')
-    settings = load_settings(project, overrides={"database_url": f"sqlite:///{db}"})
-    result = m.up(settings, backup=True)
+    settings = build_settings(project, database_url=f"sqlite:///{db}")
+    backup_first = before_apply_for(settings, True)
+    result = m.up(settings, before_apply=backup_first)
     assert [a.version for a in result.applied] == ["a1"]
-    assert result.backup_id in [b.id for b in api.list_backups(settings)]
-    assert m.up(settings, backup=True).backup_id is None  # nothing pending: no backup
-    assert m.up(settings, backup=True, dry_run=True).backup_id is None
+    assert result.backup_id in [b.id for b in api.list_backups(settings).backups]
+    assert m.up(settings, before_apply=backup_first).backup_id is None  # nothing pending
+    assert m.up(settings, before_apply=backup_first, dry_run=True).backup_id is None

@@ -18,7 +18,7 @@ import pytest
 import pitstop.backup as api
 from pitstop.errors import EXIT_CONNECTION, ConnectError
 from pitstop.migrate.dialects import dialect_for
-from pitstop.registry import load_settings
+from settings_builder import build_settings
 
 from .conftest import fill_sqlite, query, run_sql, script
 
@@ -102,7 +102,7 @@ def test_two_restores_of_one_database_never_mix(project: Path, server_url: str,
                                           f'[backup]\n{key} = "{gate.path}"\n')
     (project / "migrations").mkdir()
     (project / "migrations" / "V1__m.sql").write_text("CREATE TABLE from_migration (x int);\n")
-    settings = load_settings(project)
+    settings = build_settings(project)
     run_sql(server_url, ["CREATE TABLE a1 (x int)", "CREATE TABLE a2 (x int)",
                          "INSERT INTO a1 VALUES (1)", "INSERT INTO a2 VALUES (2)"])
     backup_a = api.create_backup(settings, label="A")
@@ -161,12 +161,12 @@ def test_a_restore_waits_for_a_held_migration_lock(project: Path, dialect: str,
     else:
         url = request.getfixturevalue({"postgresql": "pg_url", "mysql": "mysql_url"}[dialect])
         run_sql(url, ["CREATE TABLE t (x int)", "INSERT INTO t VALUES (1)"])
-    settings = load_settings(project, overrides={"database_url": url})
+    settings = build_settings(project, database_url=url)
     backup = api.create_backup(settings)
     held = dialect_for(url).lock(url, "pitstop_migrations", 5)
     try:
         with pytest.raises(ConnectError) as info:
-            api.restore_backup(settings, backup.id, yes=True, lock_timeout=0.2)
+            api.restore_backup(settings, backup_id=backup.id, yes=True, lock_timeout=0.2)
         assert info.value.exit_code == EXIT_CONNECTION
         assert "holds the lock" in info.value.message
         expected = "connection" if dialect == "mysql" else f"pid {os.getpid()}"
@@ -174,4 +174,4 @@ def test_a_restore_waits_for_a_held_migration_lock(project: Path, dialect: str,
         assert "a restore or a migration" in (info.value.hint or "")
     finally:
         held.release()
-    assert api.restore_backup(settings, backup.id, yes=True).tables > 0
+    assert api.restore_backup(settings, backup_id=backup.id, yes=True).tables > 0

@@ -131,11 +131,11 @@ def test_restore_over_a_database_with(kind: str, make_settings: MakeSettings,
     before = pg_objects(pg_url)
     run_sql(pg_url, after)
     assert pg_objects(pg_url) != before
-    api.restore_backup(settings, backup.id, yes=True)
+    api.restore_backup(settings, backup_id=backup.id, yes=True)
     assert pg_objects(pg_url) == before
     run_sql(pg_url, works)
     # and once more, over what the restore itself put there
-    api.restore_backup(settings, backup.id, yes=True, safety_backup=False)
+    api.restore_backup(settings, backup_id=backup.id, yes=True, safety_backup=False)
     assert pg_objects(pg_url) == before
 
 
@@ -191,7 +191,7 @@ def test_a_restore_that_fails_midway_leaves_the_old_data(make_settings: MakeSett
                      "INSERT INTO newer VALUES (1)"])
     old = pg_objects(pg_url)
     with pytest.raises(BackupError, match=f'role "{doomed_role}" does not exist') as info:
-        api.restore_backup(settings, backup.id, yes=True, safety_backup=False)
+        api.restore_backup(settings, backup_id=backup.id, yes=True, safety_backup=False)
     assert query(pg_url, "SELECT count(*) FROM kept") == [(100,)]
     assert pg_objects(pg_url) == old
     assert "keeps its old contents" in (info.value.hint or "")
@@ -213,7 +213,7 @@ def test_a_pg_restore_that_dies_midway_changes_nothing(make_settings: MakeSettin
     dying = script(tmp_path, "pg_restore", f'{real} "$@" | head -c 20000\nkill -9 $$\n')
     (settings.project_dir / "pitstop.toml").write_text(f'[backup]\npg-restore = "{dying}"\n')
     with pytest.raises(BackupError, match="pg_restore was killed by signal 9"):
-        api.restore_backup(make_settings(pg_url), backup.id, yes=True, safety_backup=False)
+        api.restore_backup(make_settings(pg_url), backup_id=backup.id, yes=True, safety_backup=False)
     assert pg_objects(pg_url) == old
 
 
@@ -229,5 +229,5 @@ def test_a_restore_past_the_timeout_is_stopped_and_changes_nothing(
     slow = script(tmp_path, "psql", f'sleep 30 &\nwait\nexec {real} "$@"\n')
     settings = make_settings(pg_url, toml=f'[backup]\npsql = "{slow}"\ntimeout = "1s"\n')
     with pytest.raises(BackupError, match=r"did not finish within 1s"):
-        api.restore_backup(settings, backup.id, yes=True, safety_backup=False)
+        api.restore_backup(settings, backup_id=backup.id, yes=True, safety_backup=False)
     assert query(pg_url, "SELECT id FROM t ORDER BY id") == [(1,), (2,)]

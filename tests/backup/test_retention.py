@@ -113,7 +113,7 @@ def test_a_zero_rule_next_to_a_real_one_is_fine() -> None:
 
 
 def test_negative_counts_below_minus_one_are_refused() -> None:
-    with pytest.raises(UsageError, match="--keep-daily"):
+    with pytest.raises(UsageError, match=r"^keep_daily: expected a count"):
         KeepPolicy(daily=-2)
 
 

@@ -35,15 +35,15 @@ def sqlite_settings(make_settings: MakeSettings, tmp_path: Path,
 def test_latest_skips_safety_backups(sqlite_settings: Settings,
                                      capsys: pytest.CaptureFixture[str]) -> None:
     first = api.create_backup(sqlite_settings, label="nightly")
-    result = api.restore_backup(sqlite_settings, "latest", yes=True)
+    result = api.restore_backup(sqlite_settings, backup_id="latest", yes=True)
     safety = result.safety_backup
     assert safety is not None and safety.is_safety and safety.kind == "safety"
     assert not first.is_safety and first.kind == "backup"
-    assert api.list_backups(sqlite_settings)[-1].id == safety.id  # it is the newest
-    assert api.find_backup(sqlite_settings, "latest").id == first.id
-    assert api.find_backup(sqlite_settings, "latest", include_safety=True).id == safety.id
-    assert api.find_backup(sqlite_settings, safety.id[:20]).id == safety.id  # by id: fine
-    assert api.verify_backup(sqlite_settings, "latest").backup.id == first.id
+    assert api.list_backups(sqlite_settings).backups[-1].id == safety.id  # it is the newest
+    assert api.find_backup(sqlite_settings, backup_id="latest").id == first.id
+    assert api.find_backup(sqlite_settings, backup_id="latest", include_safety=True).id == safety.id
+    assert api.find_backup(sqlite_settings, backup_id=safety.id[:20]).id == safety.id  # by id: fine
+    assert api.verify_backup(sqlite_settings, backup_id="latest").backup.id == first.id
 
     assert main(["backup", "list", "--json"]) == 0
     listed = {b["id"]: b["kind"] for b in json.loads(capsys.readouterr().out)["backups"]}
@@ -62,12 +62,13 @@ def test_latest_skips_safety_backups(sqlite_settings: Settings,
 
 def test_only_safety_backups_left(sqlite_settings: Settings) -> None:
     api.create_backup(sqlite_settings)
-    safety = api.restore_backup(sqlite_settings, "latest", yes=True).safety_backup
+    safety = api.restore_backup(sqlite_settings, backup_id="latest", yes=True).safety_backup
     assert safety is not None
-    api.delete_backup(sqlite_settings, "latest")
+    api.delete_backup(sqlite_settings, backup_id="latest")
     with pytest.raises(api.BackupNotFoundError, match="but safety backups") as info:
-        api.find_backup(sqlite_settings, "latest")
-    assert safety.id in info.value.message and "--include-safety" in (info.value.hint or "")
+        api.find_backup(sqlite_settings, backup_id="latest")
+    assert safety.id in info.value.message
+    assert info.value.hint == "name one by its id, or pass include_safety"
 
 
 def test_manifests_from_before_kinds_are_read_by_their_label() -> None:
@@ -78,7 +79,7 @@ def test_manifests_from_before_kinds_are_read_by_their_label() -> None:
     old_safety = Backup.from_json({**base, "label": "safety before restoring 2024"})
     assert old_safety.is_safety
     assert not Backup.from_json({**base, "label": "nightly"}).is_safety
-    assert Backup.from_json({**base, "kind": "safety"}).to_json()["kind"] == "safety"
+    assert Backup.from_json({**base, "kind": "safety"}).to_dict()["kind"] == "safety"
 
 
 @pytest.mark.postgres
@@ -97,10 +98,10 @@ def test_after_a_failed_restore_latest_is_still_the_backup(make_settings: MakeSe
         run_sql(pg_url, [f"REVOKE ALL ON t FROM {role}", f"DROP ROLE {role}",
                          "INSERT INTO t VALUES (2)"])
         with pytest.raises(BackupError, match="does not exist"):
-            api.restore_backup(settings, "latest", yes=True)
-        kinds = [b.kind for b in api.list_backups(settings)]
+            api.restore_backup(settings, backup_id="latest", yes=True)
+        kinds = [b.kind for b in api.list_backups(settings).backups]
         assert kinds == ["backup", "safety"]
-        assert api.find_backup(settings, "latest").id == wanted.id
+        assert api.find_backup(settings, backup_id="latest").id == wanted.id
     finally:
         run_sql(pg_url, [f"DROP ROLE IF EXISTS {role}"])
 
@@ -116,10 +117,10 @@ def test_mariadb_restore_says_it_is_not_all_or_nothing(
     run_sql(mysql_url, ["INSERT INTO t VALUES (3)"])
     for safety in (True, False):
         with pytest.raises(api.RestoreRefusedError) as info:
-            api.restore_backup(settings, backup.id, safety_backup=safety)
+            api.restore_backup(settings, backup_id=backup.id, safety_backup=safety)
         assert "cannot restore in one transaction" in info.value.message
         assert ("no way back" in info.value.message) is not safety
-        assert "--yes" in (info.value.hint or "")
+        assert (info.value.hint or "").startswith("pass yes to replace its contents")
 
     # with --yes it is said before anything is touched; a failure midway names the way back
     real = shutil.which("mariadb") or shutil.which("mysql")
@@ -129,12 +130,12 @@ def test_mariadb_restore_says_it_is_not_all_or_nothing(
     broken = make_settings(mysql_url, toml=f'[backup]\nmysql-client = "{failing}"\n')
     with caplog.at_level(logging.WARNING, logger="pitstop.backup"), \
             pytest.raises(BackupError, match="lost connection") as failed:
-        api.restore_backup(broken, backup.id, yes=True)
+        api.restore_backup(broken, backup_id=backup.id, yes=True)
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert any("cannot restore in one transaction" in w for w in warnings)
-    safety_id = api.list_backups(broken)[-1].id
+    safety_id = api.list_backups(broken).backups[-1].id
     assert f"pitstop backup restore {safety_id} --yes" in (failed.value.hint or "")
-    api.restore_backup(settings, safety_id, yes=True, safety_backup=False)
+    api.restore_backup(settings, backup_id=safety_id, yes=True, safety_backup=False)
     assert query(mysql_url, "SELECT x FROM t ORDER BY x") == [(1,), (2,), (3,)]
 
 
@@ -145,5 +146,5 @@ def test_postgres_refusal_does_not_warn_of_a_partial_restore(make_settings: Make
     settings = make_settings(pg_url)
     backup = api.create_backup(settings)
     with pytest.raises(api.RestoreRefusedError) as info:
-        api.restore_backup(settings, backup.id)
+        api.restore_backup(settings, backup_id=backup.id)
     assert "one transaction" not in info.value.message

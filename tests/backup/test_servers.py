@@ -86,7 +86,7 @@ def test_postgres_round_trip(make_settings: MakeSettings, pg_url: str, pg_target
     assert backup.database == "postgresql" and backup.tool == "pg_dump"
     assert backup.server_version and backup.server_version.startswith("1")
     assert backup.file.endswith(".pgdump.zst")
-    result = api.restore_backup(settings, backup.id, to=pg_target)
+    result = api.restore_backup(settings, backup_id=backup.id, to=pg_target)
     assert (result.tables, result.rows) == (3, 1057)
     assert describe(pg_target) == describe(pg_url)
     run_sql(pg_target, ["SELECT shout('x')"])  # the function came along
@@ -129,13 +129,13 @@ def test_postgres_verify_and_restore_over_a_changed_database(
     run_sql(pg_url, PG_SCHEMA)
     settings = make_settings(pg_url)
     backup = api.create_backup(settings)
-    verified = api.verify_backup(settings, backup.id)
+    verified = api.verify_backup(settings, backup_id=backup.id)
     assert verified.ok and (verified.tables, verified.rows) == (3, 1057)
     before = describe(pg_url)
     run_sql(pg_url, ["DELETE FROM books WHERE id > 10", "CREATE TABLE extra (x int)"])
     with pytest.raises(api.RestoreRefusedError):
-        api.restore_backup(settings, backup.id)
-    result = api.restore_backup(settings, backup.id, yes=True)
+        api.restore_backup(settings, backup_id=backup.id)
+    result = api.restore_backup(settings, backup_id=backup.id, yes=True)
     assert result.safety_backup is not None
     assert describe(pg_url) == before  # "extra", not in the backup, is gone
     # no scratch database was left behind
@@ -153,8 +153,8 @@ def test_mariadb_round_trip(make_settings: MakeSettings, mysql_url: str,
     settings = make_settings(mysql_url)
     backup = api.create_backup(settings)
     assert backup.database == "mysql" and backup.file.endswith(".sql.zst")
-    assert api.verify_backup(settings, backup.id).ok
-    result = api.restore_backup(settings, backup.id, to=mysql_target)
+    assert api.verify_backup(settings, backup_id=backup.id).ok
+    result = api.restore_backup(settings, backup_id=backup.id, to=mysql_target)
     assert (result.tables, result.rows) == (3, 9)
     assert describe(mysql_target) == describe(mysql_url)
     run_sql(mysql_target, ["INSERT INTO books (author_id, title) VALUES (1, 't')",
@@ -166,7 +166,7 @@ def _no_backup_left(settings: Settings) -> None:
     root = settings.project_dir / ".pitstop" / "backups"
     leftovers = [p.name for p in root.iterdir() if p.name != ".last-failure.json"]
     assert leftovers == []
-    assert api.list_backups(settings) == []
+    assert api.list_backups(settings).backups == ()
 
 
 @pytest.mark.postgres
@@ -312,7 +312,7 @@ def test_mariadb_restore_over_itself_with_routines_and_triggers(
     backup = api.create_backup(settings)
     before = describe(mysql_url)
     run_sql(mysql_url, ["DELETE FROM audit", "DROP VIEW book_titles"])
-    result = api.restore_backup(settings, backup.id, yes=True)
+    result = api.restore_backup(settings, backup_id=backup.id, yes=True)
     assert result.safety_backup is not None
     assert describe(mysql_url) == before
 
@@ -344,7 +344,7 @@ def test_postgres_restore_removes_what_came_after_the_backup(
         "CREATE TABLE newer.t (x int)",
         "CREATE EXTENSION IF NOT EXISTS pg_trgm",
     ])
-    api.restore_backup(settings, backup.id, yes=True, safety_backup=False)
+    api.restore_backup(settings, backup_id=backup.id, yes=True, safety_backup=False)
     assert describe(pg_url) == before
     engine = sqlalchemy.create_engine(sa_url(pg_url), poolclass=sqlalchemy.pool.NullPool)
     with engine.connect() as conn:
@@ -378,7 +378,7 @@ def test_mariadb_restore_removes_what_a_failed_migration_left(
         "CREATE VIEW half_view AS SELECT id FROM half_done",
         "CREATE FUNCTION half_fn() RETURNS int DETERMINISTIC RETURN 1",
     ])
-    api.restore_backup(settings, backup.id, yes=True)
+    api.restore_backup(settings, backup_id=backup.id, yes=True)
     assert describe(mysql_url) == before
     engine = sqlalchemy.create_engine(sa_url(mysql_url), poolclass=sqlalchemy.pool.NullPool)
     with engine.connect() as conn:
@@ -416,8 +416,8 @@ def test_mariadb_with_a_password_user(make_settings: MakeSettings,
     run_sql(url, MYSQL_SCHEMA[:3] + MYSQL_SCHEMA[6:])
     settings = make_settings(url)
     backup = api.create_backup(settings)
-    assert api.verify_backup(settings, backup.id).ok
-    result = api.restore_backup(settings, backup.id, yes=True)
+    assert api.verify_backup(settings, backup_id=backup.id).ok
+    result = api.restore_backup(settings, backup_id=backup.id, yes=True)
     assert result.rows == 6
     stored = "".join(p.read_text(errors="replace")
                      for p in (project / ".pitstop" / "backups").glob("*.json"))

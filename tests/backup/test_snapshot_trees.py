@@ -22,7 +22,7 @@ from pitstop.backup.blobs import BlobStore
 from pitstop.backup.manifest import add_references
 from pitstop.config import Settings
 from pitstop.errors import BackupError
-from pitstop.registry import load_settings
+from settings_builder import build_settings
 
 from .conftest import tree_state
 
@@ -66,7 +66,7 @@ def real_repo(git_repo: Path) -> Path:
 
 
 def test_unchanged_snapshot_of_a_real_tree_adds_under_one_percent(real_repo: Path) -> None:
-    settings = load_settings(real_repo)
+    settings = build_settings(real_repo)
     store = real_repo / ".pitstop" / "snapshots"
     first = api.create_snapshot(settings)
     assert first.files == 3000 and first.tree is not None
@@ -86,7 +86,7 @@ def test_unchanged_snapshot_of_a_real_tree_adds_under_one_percent(real_repo: Pat
     git(real_repo, "commit", "-q", "-am", "change one file")
     third = api.create_snapshot(settings)
     assert (third.new_blobs, third.new_trees) == (1, 3)  # root, stdlib/, stdlib/<pkg>/
-    assert api.diff_snapshots(settings, second.id, third.id).modified == (
+    assert api.diff_snapshots(settings, old_id=second.id, new_id=third.id).modified == (
         changed.relative_to(real_repo).as_posix(),)
 
 
@@ -99,7 +99,7 @@ def test_snapshots_share_trees_and_prune_keeps_the_shared_ones(git_repo: Path,
     (git_repo / ".gitignore").write_text(".pitstop/\n")
     git(git_repo, "add", "-A")
     git(git_repo, "commit", "-q", "-m", "tree")
-    settings = load_settings(git_repo)
+    settings = build_settings(git_repo)
     first = api.create_snapshot(settings)
     assert first.new_trees == 6  # root, a, a/deep, a/deep/er, a/side, b
     (git_repo / "a" / "deep" / "er" / "file.txt").write_text("changed\n")
@@ -107,7 +107,7 @@ def test_snapshots_share_trees_and_prune_keeps_the_shared_ones(git_repo: Path,
     second = api.create_snapshot(settings)
     assert second.new_trees == 4  # a/deep/er and the three above it; a/side and b shared
     root = git_repo / ".pitstop" / "snapshots"
-    result = api.prune_snapshots(settings, api.KeepPolicy(last=1))
+    result = api.prune_snapshots(settings, policy=api.KeepPolicy(last=1))
     assert result.removed == (first.id,)
     assert result.blobs_removed == 1 + 4  # the old content and the old trees on its path
     blobs = BlobStore(root / "blobs")
@@ -117,7 +117,7 @@ def test_snapshots_share_trees_and_prune_keeps_the_shared_ones(git_repo: Path,
     assert second.tree is not None
     add_references(blobs, second.tree, trees, contents)
     assert set(blobs.packed) == trees | contents  # nothing live lost, nothing dead kept
-    api.restore_snapshot(settings, second.id, tmp_path / "out")
+    api.restore_snapshot(settings, snapshot_id=second.id, destination=tmp_path / "out")
     assert tree_state(tmp_path / "out") == tree_state(git_repo)
 
 
@@ -131,13 +131,13 @@ def test_names_that_are_not_utf8_round_trip_through_trees(git_repo: Path,
     (git_repo / ".gitignore").write_text(".pitstop/\n")
     git(git_repo, "add", "-A")
     git(git_repo, "commit", "-q", "-m", "odd names")
-    settings = load_settings(git_repo)
+    settings = build_settings(git_repo)
     snapshot = api.create_snapshot(settings)
     assert snapshot.files == 3 and not snapshot.partial
-    api.restore_snapshot(settings, snapshot.id, tmp_path / "out")
+    api.restore_snapshot(settings, snapshot_id=snapshot.id, destination=tmp_path / "out")
     assert (tmp_path / "out" / "dir" / odd).read_bytes() == b"latin-1 name\n"
     assert tree_state(tmp_path / "out") == tree_state(git_repo)
-    assert not api.diff_snapshots(settings, snapshot.id).changed
+    assert not api.diff_snapshots(settings, old_id=snapshot.id).changed
 
 
 def test_a_damaged_tree_is_detected(git_repo: Path, tmp_path: Path) -> None:
@@ -146,7 +146,7 @@ def test_a_damaged_tree_is_detected(git_repo: Path, tmp_path: Path) -> None:
     (git_repo / ".gitignore").write_text(".pitstop/\n")
     git(git_repo, "add", "-A")
     git(git_repo, "commit", "-q", "-m", "tree")
-    settings = load_settings(git_repo)
+    settings = build_settings(git_repo)
     snapshot = api.create_snapshot(settings)
     blobs = BlobStore(git_repo / ".pitstop" / "snapshots" / "blobs")
     blobs.load()
@@ -157,10 +157,10 @@ def test_a_damaged_tree_is_detected(git_repo: Path, tmp_path: Path) -> None:
     data[offset + length // 2] ^= 0xFF
     pack.write_bytes(bytes(data))
     with pytest.raises(BackupError, match="damaged"):
-        api.restore_snapshot(settings, snapshot.id, tmp_path / "out")
+        api.restore_snapshot(settings, snapshot_id=snapshot.id, destination=tmp_path / "out")
     with pytest.raises(BackupError, match="damaged"):
-        api.prune_snapshots(settings, api.KeepPolicy(last=1))
-    assert api.list_snapshots(settings) == [snapshot]  # prune removed nothing
+        api.prune_snapshots(settings, policy=api.KeepPolicy(last=1))
+    assert api.list_snapshots(settings).snapshots == (snapshot,)  # prune removed nothing
 
 
 def test_prune_refuses_when_a_summary_cannot_be_read(git_repo: Path) -> None:
@@ -168,21 +168,21 @@ def test_prune_refuses_when_a_summary_cannot_be_read(git_repo: Path) -> None:
     (git_repo / ".gitignore").write_text(".pitstop/\n")
     git(git_repo, "add", "-A")
     git(git_repo, "commit", "-q", "-m", "tree")
-    settings = load_settings(git_repo)
+    settings = build_settings(git_repo)
     kept = api.create_snapshot(settings)
     hidden = api.create_snapshot(settings, label="unreadable")
     summary = git_repo / ".pitstop" / "snapshots" / "snapshots" / f"{hidden.id}.json"
     summary.write_text("{not json")
-    assert api.list_snapshots(settings) == [kept]  # list skips it (with a warning)
+    assert api.list_snapshots(settings).snapshots == (kept,)  # list skips it (with a warning)
     with pytest.raises(BackupError, match=f"{hidden.id}.json cannot be read"):
-        api.prune_snapshots(settings, api.KeepPolicy(last=1))
+        api.prune_snapshots(settings, policy=api.KeepPolicy(last=1))
 
 
 def test_pack_indexes_are_stored_compressed(git_repo: Path) -> None:
     (git_repo / "file.txt").write_text("content\n")
     git(git_repo, "add", "-A")
     git(git_repo, "commit", "-q", "-m", "tree")
-    api.create_snapshot(load_settings(git_repo))
+    api.create_snapshot(build_settings(git_repo))
     [idx] = (git_repo / ".pitstop" / "snapshots" / "packs").glob("*.idx")
     assert idx.read_bytes().startswith(b"\x28\xb5\x2f\xfd")  # a zstd frame
 
@@ -263,25 +263,25 @@ def old_format_repo(git_repo: Path) -> Path:
 
 def test_a_store_in_the_flat_index_format_keeps_working(old_format_repo: Path,
                                                         tmp_path: Path) -> None:
-    settings: Settings = load_settings(old_format_repo)
+    settings: Settings = build_settings(old_format_repo)
     store = old_format_repo / ".pitstop" / "snapshots"
     [idx] = (store / "packs").glob("*.idx")
     assert idx.read_bytes().startswith(b"{")  # the old, uncompressed pack index
-    [old] = api.list_snapshots(settings)
+    [old] = api.list_snapshots(settings).snapshots
     assert (old.id, old.tree, old.files, old.label) == (OLD_SNAPSHOT_ID, None, 8, "old format")
     expected = tree_state(old_format_repo)
-    api.restore_snapshot(settings, "latest", tmp_path / "old")
+    api.restore_snapshot(settings, snapshot_id="latest", destination=tmp_path / "old")
     assert tree_state(tmp_path / "old") == expected
-    assert not api.diff_snapshots(settings, old.id).changed
+    assert not api.diff_snapshots(settings, old_id=old.id).changed
     # the next snapshot is written in the new format and reuses every stored content
     new = api.create_snapshot(settings)
     assert new.tree is not None and (new.files, new.new_blobs) == (8, 0)
-    assert not api.diff_snapshots(settings, old.id, new.id).changed
-    result = api.prune_snapshots(settings, api.KeepPolicy(last=1))
+    assert not api.diff_snapshots(settings, old_id=old.id, new_id=new.id).changed
+    result = api.prune_snapshots(settings, policy=api.KeepPolicy(last=1))
     assert result.removed == (old.id,) and result.blobs_removed == 0  # all shared
     assert not (store / "index" / f"{old.id}.json.zst").exists()
     assert idx.exists()  # its blobs are all still used: the pack stays as it was
-    api.restore_snapshot(settings, new.id, tmp_path / "new")
+    api.restore_snapshot(settings, snapshot_id=new.id, destination=tmp_path / "new")
     assert tree_state(tmp_path / "new") == expected
 
 

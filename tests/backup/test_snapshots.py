@@ -12,7 +12,7 @@ import pitstop.backup as api
 from gitutil import git
 from pitstop.config import Settings
 from pitstop.errors import BackupError, UsageError
-from pitstop.registry import load_settings
+from settings_builder import build_settings
 
 from .conftest import tree_state
 
@@ -43,7 +43,7 @@ def repo(git_repo: Path) -> Path:
 
 @pytest.fixture
 def settings(repo: Path) -> Settings:
-    return load_settings(repo)
+    return build_settings(repo)
 
 
 def commit_all(repo: Path, message: str = "change") -> None:
@@ -68,21 +68,21 @@ def test_snapshot_stores_each_content_once(settings: Settings, repo: Path) -> No
     third = api.create_snapshot(settings)
     assert third.new_blobs == 1 and third.new_trees == 2  # src/ and the root
     assert third.read_bytes == len("print('changed')\n")
-    assert [s.id for s in api.list_snapshots(settings)] == [first.id, second.id, third.id]
+    assert [s.id for s in api.list_snapshots(settings).snapshots] == [first.id, second.id, third.id]
 
 
 def test_restore_reproduces_content_and_modes(settings: Settings, repo: Path,
                                               tmp_path: Path) -> None:
     snapshot = api.create_snapshot(settings)
     dest = tmp_path / "restored"
-    result = api.restore_snapshot(settings, snapshot.id, dest)
+    result = api.restore_snapshot(settings, snapshot_id=snapshot.id, destination=dest)
     assert result.files == 8
     expected = {k: v for k, v in tree_state(repo).items() if k != "untracked.txt"}
     assert tree_state(dest) == expected
     assert expected["bin/run.sh"][1] == 0o755
     assert os.readlink(dest / "link") == "src/app.py"
     with pytest.raises(UsageError, match="not an empty directory"):
-        api.restore_snapshot(settings, snapshot.id, dest)
+        api.restore_snapshot(settings, snapshot_id=snapshot.id, destination=dest)
 
 
 def test_dirty_tree_is_refused_with_the_list(settings: Settings, repo: Path,
@@ -94,12 +94,13 @@ def test_dirty_tree_is_refused_with_the_list(settings: Settings, repo: Path,
     with pytest.raises(api.DirtyTreeError) as info:
         api.create_snapshot(settings)
     assert info.value.paths == ["D empty", "A new.txt", "M src/app.py"]
-    assert "src/app.py" in info.value.message and "--force" in (info.value.hint or "")
-    assert api.list_snapshots(settings) == []
+    assert "src/app.py" in info.value.message
+    assert info.value.hint == "commit or stash them, or pass force"  # the option, no flag
+    assert api.list_snapshots(settings).snapshots == ()
     forced = api.create_snapshot(settings, force=True)
     assert forced.dirty == ("D empty", "A new.txt", "M src/app.py")
     assert forced.files == 8  # new.txt in, deleted empty out
-    api.restore_snapshot(settings, forced.id, tmp_path / "out")
+    api.restore_snapshot(settings, snapshot_id=forced.id, destination=tmp_path / "out")
     assert (tmp_path / "out" / "src" / "app.py").read_text() == "edited\n"
     assert (tmp_path / "out" / "new.txt").read_text() == "staged\n"
 
@@ -125,28 +126,28 @@ def test_unreadable_file_makes_a_partial_snapshot(settings: Settings, repo: Path
     assert snapshot.partial
     assert [p for p, _ in snapshot.errors] == ["src/copy.py"]
     assert snapshot.files == 7
-    listed = api.list_snapshots(settings)[-1]
+    listed = api.list_snapshots(settings).snapshots[-1]
     assert listed.partial and listed.errors == snapshot.errors
-    api.restore_snapshot(settings, snapshot.id, tmp_path / "out")
+    api.restore_snapshot(settings, snapshot_id=snapshot.id, destination=tmp_path / "out")
     assert not (tmp_path / "out" / "src" / "copy.py").exists()
     assert (tmp_path / "out" / "src" / "app.py").exists()
 
 
 def test_diff_against_work_tree_and_between_snapshots(settings: Settings, repo: Path) -> None:
     first = api.create_snapshot(settings)
-    assert not api.diff_snapshots(settings, first.id).changed
+    assert not api.diff_snapshots(settings, old_id=first.id).changed
     (repo / "src" / "app.py").write_text("changed\n")
     (repo / "empty").unlink()
     (repo / "added.txt").write_text("new\n")
     (repo / "data" / "blob.bin").chmod(0o755)
     commit_all(repo)
-    diff = api.diff_snapshots(settings, first.id)
+    diff = api.diff_snapshots(settings, old_id=first.id)
     assert (diff.added, diff.removed, diff.modified, diff.mode_changed) == (
         ("added.txt",), ("empty",), ("src/app.py",), ("data/blob.bin",))
     assert diff.new == "work tree"
     second = api.create_snapshot(settings)
-    between = api.diff_snapshots(settings, first.id, second.id)
-    assert between.to_json() | {"new": "work tree"} == diff.to_json()
+    between = api.diff_snapshots(settings, old_id=first.id, new_id=second.id)
+    assert between.to_dict() | {"new": "work tree"} == diff.to_dict()
 
 
 def test_prune_removes_snapshots_and_unreferenced_blobs(settings: Settings, repo: Path,
@@ -158,16 +159,16 @@ def test_prune_removes_snapshots_and_unreferenced_blobs(settings: Settings, repo
         ids.append(api.create_snapshot(settings).id)
     # each dropped snapshot leaves one content of src/app.py and the trees of src/ and
     # of the root that listed it
-    dry = api.prune_snapshots(settings, api.KeepPolicy(last=1), dry_run=True)
+    dry = api.prune_snapshots(settings, policy=api.KeepPolicy(last=1), dry_run=True)
     assert dry.removed == (ids[0], ids[1]) and dry.blobs_removed == 2 + 2 * 2
-    assert len(api.list_snapshots(settings)) == 3
-    done = api.prune_snapshots(settings, api.KeepPolicy(last=1))
+    assert len(api.list_snapshots(settings).snapshots) == 3
+    done = api.prune_snapshots(settings, policy=api.KeepPolicy(last=1))
     assert done.removed == (ids[0], ids[1]) and done.blobs_removed == 2 + 2 * 2
     assert done.freed_bytes > 0
-    assert [s.id for s in api.list_snapshots(settings)] == [ids[2]]
-    api.restore_snapshot(settings, ids[2], tmp_path / "out")
+    assert [s.id for s in api.list_snapshots(settings).snapshots] == [ids[2]]
+    api.restore_snapshot(settings, snapshot_id=ids[2], destination=tmp_path / "out")
     assert (tmp_path / "out" / "src" / "app.py").read_text() == "version 2\n"
-    again = api.prune_snapshots(settings, api.KeepPolicy(last=1))
+    again = api.prune_snapshots(settings, policy=api.KeepPolicy(last=1))
     assert again.removed == () and again.blobs_removed == 0
     # the partly dead packs were rewritten: only live blobs remain on disk
     from pitstop.backup.blobs import BlobStore
@@ -184,7 +185,7 @@ def test_prune_removes_snapshots_and_unreferenced_blobs(settings: Settings, repo
 
 def test_prune_keep_within_from_config(repo: Path) -> None:
     (repo / "pitstop.toml").write_text('[snapshot]\nkeep-within = "1h"\n')
-    settings = load_settings(repo)
+    settings = build_settings(repo)
     api.create_snapshot(settings, force=True)
     result = api.prune_snapshots(settings)
     assert result.removed == () and result.decisions[0].reasons == ("within 1h",)
@@ -199,12 +200,12 @@ def test_damaged_blob_is_detected_on_restore(settings: Settings, repo: Path,
     data[len(data) // 2] ^= 0xFF
     packs[0].write_bytes(bytes(data))
     with pytest.raises(BackupError, match="damaged"):
-        api.restore_snapshot(settings, snapshot.id, tmp_path / "out")
+        api.restore_snapshot(settings, snapshot_id=snapshot.id, destination=tmp_path / "out")
 
 
 def test_not_a_git_repository(project: Path) -> None:
     with pytest.raises(BackupError, match="not inside a git work tree"):
-        api.create_snapshot(load_settings(project))
+        api.create_snapshot(build_settings(project))
 
 
 def test_inherited_git_variables_are_ignored(settings: Settings, repo: Path,
@@ -225,7 +226,7 @@ def test_progress_counts_files(settings: Settings) -> None:
 def test_unknown_snapshot_id(settings: Settings) -> None:
     api.create_snapshot(settings)
     with pytest.raises(BackupError, match="no snapshot with id"):
-        api.restore_snapshot(settings, "nope", Path("/nonexistent/x"))
+        api.restore_snapshot(settings, snapshot_id="nope", destination=Path("/nonexistent/x"))
 
 
 
@@ -238,7 +239,7 @@ def test_large_files_are_streamed(settings: Settings, repo: Path, tmp_path: Path
     commit_all(repo)
     snapshot = api.create_snapshot(settings)
     assert snapshot.files == 9 and not snapshot.partial
-    api.restore_snapshot(settings, snapshot.id, tmp_path / "out")
+    api.restore_snapshot(settings, snapshot_id=snapshot.id, destination=tmp_path / "out")
     expected = {k: v for k, v in tree_state(repo).items() if k != "untracked.txt"}
     assert tree_state(tmp_path / "out") == expected
 
@@ -246,20 +247,20 @@ def test_large_files_are_streamed(settings: Settings, repo: Path, tmp_path: Path
 def test_interrupted_create_leaves_no_snapshot_and_prune_sweeps_leftovers(
     settings: Settings, repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pitstop.backup import snapshots
+    from pitstop.backup import snapshot
 
     def explode(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(snapshots, "head_commit", explode)  # after the blobs are written
+    monkeypatch.setattr(snapshot, "head_commit", explode)  # after the blobs are written
     with pytest.raises(KeyboardInterrupt):
         api.create_snapshot(settings)
     monkeypatch.undo()
-    assert api.list_snapshots(settings) == []
+    assert api.list_snapshots(settings).snapshots == ()
     packs = repo / ".pitstop" / "snapshots" / "packs"
     (packs / ".deadbeef.pack.tmp").write_bytes(b"left by a killed writer")
     (packs / "feedface.pack").write_bytes(b"renamed, but no index was written")
     api.create_snapshot(settings)
-    api.prune_snapshots(settings, api.KeepPolicy(last=1))
+    api.prune_snapshots(settings, policy=api.KeepPolicy(last=1))
     assert not list(packs.glob(".*"))
     assert not (packs / "feedface.pack").exists()

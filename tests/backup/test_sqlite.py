@@ -14,7 +14,7 @@ import pytest
 
 import pitstop
 import pitstop.backup as api
-from pitstop.backup.backups import open_store, write_manifest
+from pitstop.backup.archive import open_store, write_manifest
 from pitstop.backup.dumpers.sqlite import inspect_file
 from pitstop.config import Settings
 from pitstop.errors import BackupError, UsageError
@@ -44,7 +44,7 @@ def test_round_trip(make_settings: MakeSettings, sqlite_db: Path, tmp_path: Path
     settings = make_settings(url(sqlite_db))
     backup = api.create_backup(settings, label="nightly", compress=compress)
     target = tmp_path / "restored" / "copy.db"
-    result = api.restore_backup(settings, backup.id, to=url(target))
+    result = api.restore_backup(settings, backup_id=backup.id, to=url(target))
     assert result.safety_backup is None
     assert rows(target) == rows(sqlite_db) == {"ledger": 1, "users": 200}
     schema = "SELECT type, name, sql FROM sqlite_master ORDER BY name"
@@ -91,7 +91,7 @@ def test_consistent_under_a_concurrent_writer(
     for i in range(5):
         backup = api.create_backup(settings)
         target = tmp_path / f"restored{i}.db"
-        api.restore_backup(settings, backup.id, to=url(target))
+        api.restore_backup(settings, backup_id=backup.id, to=url(target))
         state = inspect_file(target)
         assert state.integrity == "ok"
         with sqlite3.connect(target) as conn:
@@ -105,19 +105,19 @@ def test_consistent_under_a_concurrent_writer(
 def test_verify_finds_a_corrupted_byte(make_settings: MakeSettings, sqlite_db: Path) -> None:
     settings = make_settings(url(sqlite_db))
     backup = api.create_backup(settings)
-    good = api.verify_backup(settings, backup.id)
+    good = api.verify_backup(settings, backup_id=backup.id)
     assert good.ok and good.checksum_ok and good.restored
     assert (good.tables, good.rows) == (2, 201)
-    assert api.find_backup(settings, backup.id).verified_at is not None
+    assert api.find_backup(settings, backup_id=backup.id).verified_at is not None
     path = settings.project_dir / ".pitstop" / "backups" / backup.file
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0x01
     path.write_bytes(bytes(data))
-    bad = api.verify_backup(settings, backup.id)
+    bad = api.verify_backup(settings, backup_id=backup.id)
     assert not bad.ok and not bad.checksum_ok
     assert "sha256 mismatch" in bad.problems[0]
     with pytest.raises(BackupError, match="refusing to restore"):
-        api.restore_backup(settings, backup.id, to=url(sqlite_db.with_name("x.db")))
+        api.restore_backup(settings, backup_id=backup.id, to=url(sqlite_db.with_name("x.db")))
 
 
 def test_verify_detects_a_dump_that_does_not_restore(make_settings: MakeSettings,
@@ -130,7 +130,7 @@ def test_verify_detects_a_dump_that_does_not_restore(make_settings: MakeSettings
 
     sha = hashlib.sha256(store.read_bytes(backup.file)).hexdigest()
     write_manifest(store, dataclasses.replace(backup, sha256=sha))
-    result = api.verify_backup(settings, backup.id)
+    result = api.verify_backup(settings, backup_id=backup.id)
     assert result.checksum_ok and not result.ok
     assert "restore failed" in result.problems[0]
 
@@ -143,14 +143,14 @@ def test_restore_refuses_a_non_empty_database_then_takes_a_safety_backup(
     with sqlite3.connect(sqlite_db) as conn:
         conn.execute("DELETE FROM users WHERE id > 10")
     with pytest.raises(api.RestoreRefusedError, match="2 tables"):
-        api.restore_backup(settings, backup.id)
+        api.restore_backup(settings, backup_id=backup.id)
     assert rows(sqlite_db)["users"] == 10  # untouched
-    result = api.restore_backup(settings, backup.id, yes=True)
+    result = api.restore_backup(settings, backup_id=backup.id, yes=True)
     assert rows(sqlite_db)["users"] == 200
     assert result.safety_backup is not None
     assert result.safety_backup.label == f"safety before restoring {backup.id}"
     # the safety backup holds the state just before the restore
-    again = api.restore_backup(settings, result.safety_backup.id, yes=True,
+    again = api.restore_backup(settings, backup_id=result.safety_backup.id, yes=True,
                                safety_backup=False)
     assert again.safety_backup is None
     assert rows(sqlite_db)["users"] == 10
@@ -165,7 +165,7 @@ def test_restore_into_a_live_database_with_an_open_reader(
         conn.execute("DROP TABLE users")
     reader = sqlite3.connect(sqlite_db)
     try:
-        api.restore_backup(settings, backup.id, yes=True, safety_backup=False)
+        api.restore_backup(settings, backup_id=backup.id, yes=True, safety_backup=False)
         assert reader.execute("SELECT count(*) FROM users").fetchone()[0] == 200
     finally:
         reader.close()
@@ -177,11 +177,11 @@ def test_failed_backup_leaves_nothing_and_blocks_prune(make_settings: MakeSettin
     with pytest.raises(BackupError, match="does not exist"):
         api.create_backup(settings)
     assert backup_files(settings) == []  # not even a .partial file
-    assert api.list_backups(settings) == []
+    assert api.list_backups(settings).backups == ()
     assert api.last_failure(settings) is not None
     with pytest.raises(BackupError, match="last backup attempt failed"):
-        api.prune_backups(settings, api.KeepPolicy(last=1))
-    assert api.prune_backups(settings, api.KeepPolicy(last=1), force=True).removed == ()
+        api.prune_backups(settings, policy=api.KeepPolicy(last=1))
+    assert api.prune_backups(settings, policy=api.KeepPolicy(last=1), force=True).removed == ()
 
 
 def test_success_clears_the_failure_marker(make_settings: MakeSettings, sqlite_db: Path,
@@ -197,15 +197,15 @@ def test_ids_prefixes_latest_and_delete(make_settings: MakeSettings, sqlite_db: 
     settings = make_settings(url(sqlite_db))
     first = api.create_backup(settings)
     second = api.create_backup(settings)
-    assert [b.id for b in api.list_backups(settings)] == [first.id, second.id]
-    assert api.find_backup(settings, "latest") == second
-    assert api.find_backup(settings, first.id[:-2]).id == first.id
+    assert [b.id for b in api.list_backups(settings).backups] == [first.id, second.id]
+    assert api.find_backup(settings, backup_id="latest") == second
+    assert api.find_backup(settings, backup_id=first.id[:-2]).id == first.id
     with pytest.raises(UsageError, match="matches 2 backups"):
-        api.find_backup(settings, first.id[:8])
+        api.find_backup(settings, backup_id=first.id[:8])
     with pytest.raises(api.BackupNotFoundError):
-        api.find_backup(settings, "nope")
-    api.delete_backup(settings, first.id)
-    assert [b.id for b in api.list_backups(settings)] == [second.id]
+        api.find_backup(settings, backup_id="nope")
+    api.delete_backup(settings, backup_id=first.id)
+    assert [b.id for b in api.list_backups(settings).backups] == [second.id]
     assert not any(name.startswith(first.id) for name in backup_files(settings))
 
 
@@ -221,17 +221,17 @@ def test_prune_keeps_the_newest_verified_backup(make_settings: MakeSettings,
     backups = [api.create_backup(settings) for _ in range(4)]
     for days, backup in zip((3, 2, 1, 0), backups, strict=True):
         _age(settings, backup, days)
-    api.verify_backup(settings, backups[0].id)  # the oldest is the only verified one
-    dry = api.prune_backups(settings, api.KeepPolicy(last=1), dry_run=True)
+    api.verify_backup(settings, backup_id=backups[0].id)  # the oldest is the only verified one
+    dry = api.prune_backups(settings, policy=api.KeepPolicy(last=1), dry_run=True)
     assert dry.removed == (backups[1].id, backups[2].id)
-    assert len(api.list_backups(settings)) == 4
+    assert len(api.list_backups(settings).backups) == 4
     reasons = {d.id: d.reasons for d in dry.decisions}
     assert reasons[backups[0].id] == ("newest verified backup",)
     assert reasons[backups[3].id] == ("last",)
-    done = api.prune_backups(settings, api.KeepPolicy(last=1))
+    done = api.prune_backups(settings, policy=api.KeepPolicy(last=1))
     assert done.removed == dry.removed
     assert done.freed_bytes == backups[1].size + backups[2].size
-    assert [b.id for b in api.list_backups(settings)] == [backups[0].id, backups[3].id]
+    assert [b.id for b in api.list_backups(settings).backups] == [backups[0].id, backups[3].id]
 
 
 def test_prune_uses_configured_rules(make_settings: MakeSettings, sqlite_db: Path) -> None:
@@ -264,11 +264,11 @@ def test_dialect_mismatch_is_a_usage_error(make_settings: MakeSettings,
     settings = make_settings(url(sqlite_db))
     backup = api.create_backup(settings)
     with pytest.raises(UsageError, match="sqlite backup") as info:
-        api.restore_backup(settings, backup.id, to="postgresql://u@127.0.0.1:1/x")
-    assert info.value.hint == "pass --to with a sqlite URL"  # restore's own option
+        api.restore_backup(settings, backup_id=backup.id, to="postgresql://u@127.0.0.1:1/x")
+    assert info.value.hint == "pass to with a sqlite URL"  # restore's own option
     with pytest.raises(UsageError, match="sqlite backup") as info:
-        api.verify_backup(settings, backup.id, database_url="postgresql://u@127.0.0.1:1/x")
-    assert info.value.hint == "pass --database with a sqlite URL"
+        api.verify_backup(settings, backup_id=backup.id, database_url="postgresql://u@127.0.0.1:1/x")
+    assert info.value.hint == "pass database_url with a sqlite URL"
 
 
 def test_progress_is_reported(make_settings: MakeSettings, sqlite_db: Path,
@@ -278,7 +278,7 @@ def test_progress_is_reported(make_settings: MakeSettings, sqlite_db: Path,
     backup = api.create_backup(settings, progress=lambda d, t: seen.append((d, t)))
     assert seen and seen[-1][0] == seen[-1][1] == sqlite_db.stat().st_size
     seen.clear()
-    api.restore_backup(settings, backup.id, to=url(tmp_path / "p.db"),
+    api.restore_backup(settings, backup_id=backup.id, to=url(tmp_path / "p.db"),
                        progress=lambda d, t: seen.append((d, t)))
     assert seen[-1] == (backup.size, backup.size)
 
@@ -299,4 +299,4 @@ def test_verify_of_a_sqlite_backup_needs_no_sqlite_database_url(
 ) -> None:
     backup = api.create_backup(make_settings(url(sqlite_db)))
     other = make_settings("postgresql://nobody@127.0.0.1:1/none")
-    assert api.verify_backup(other, backup.id).ok
+    assert api.verify_backup(other, backup_id=backup.id).ok

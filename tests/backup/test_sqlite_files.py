@@ -78,7 +78,7 @@ def test_an_uncompressed_backup_is_a_sound_database_file(make_settings: MakeSett
     state = inspect_file(stored)
     assert state.integrity == "ok"
     assert dict(state.table_rows) == {"ledger": 1, "users": 500}
-    assert api.verify_backup(settings, backup.id).ok
+    assert api.verify_backup(settings, backup_id=backup.id).ok
 
 
 @pytest.mark.parametrize("compress", COMPRESSIONS)
@@ -108,7 +108,7 @@ def test_an_interrupt_during_the_read_pass_leaves_nothing(
     with pytest.raises(KeyboardInterrupt):
         api.create_backup(settings, compress=compress, progress=interrupt)
     assert leftovers(settings) == []
-    assert api.list_backups(settings) == []
+    assert api.list_backups(settings).backups == ()
     assert api.create_backup(settings, compress=compress).size > 0  # the store still works
 
 
@@ -148,7 +148,7 @@ def test_a_killed_backup_leaves_only_hidden_files_that_the_next_list_removes(
     partials = [n for n in names if n.endswith(".partial")]
     assert partials and set(names) - set(partials) == {n for n in names
                                                        if n.endswith(".inflight")}
-    assert api.list_backups(settings) == []  # the writer is gone: swept now
+    assert api.list_backups(settings).backups == ()  # the writer is gone: swept now
     assert leftovers(settings) == []
     assert "interrupted" in (api.last_failure(settings) or {}).get("error", "")
 
@@ -202,7 +202,7 @@ def test_a_wal_database_is_copied_with_its_uncheckpointed_transactions(
         for compress in ("none", "zstd"):
             backup = api.create_backup(settings, compress=compress)
             target = tmp_path / f"restored-{compress}.db"
-            api.restore_backup(settings, backup.id, to=url(target))
+            api.restore_backup(settings, backup_id=backup.id, to=url(target))
             assert dict(inspect_file(target).table_rows) == {"ledger": 1, "users": 150}
             manifest = json.loads((store_dir(settings) / f"{backup.id}.json").read_text())
             assert manifest["size_raw"] == backup.size_raw

@@ -23,7 +23,7 @@ SRC = ROOT / "src" / "pitstop"
 FRONTS = {"cli", "__main__", "serve", "web"}
 
 CAPABILITIES = list(registry.capabilities().values())
-CONVERTING = {"migrate", "backup", "checks", "test"}
+CONVERTING = {"checks", "test"}
 """Capabilities whose verbs are being moved to the one verb shape (issue 15); the set
 shrinks to nothing as each lands."""
 VERBS = [(cap, verb) for cap in CAPABILITIES for verb in cap.verbs]
@@ -215,7 +215,7 @@ def _cycles(edges: dict[str, set[str]]) -> list[list[str]]:
     return found
 
 
-KNOWN_CYCLE = {"backup", "migrate"}
+KNOWN_CYCLE: set[str] = set()
 """Units still in the one cycle being cut (issue 15); shrinks to nothing."""
 
 

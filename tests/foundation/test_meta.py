@@ -86,7 +86,7 @@ def test_help_is_fast_to_import() -> None:
     (["--version"], ("pitstop.config", "pitstop.registry", "pitstop.state", "logging",
                      "sqlite3", "tomllib")),
     (["--help"], ("pitstop.config", "pitstop.state", "logging", "sqlite3", "tomllib",
-                  "pitstop.migrate.api", "pitstop.backup.backups")),
+                  "pitstop.migrate.verbs", "pitstop.backup.archive")),
 ])
 def test_start_up_imports_only_what_it_uses(argv: list[str], never: tuple[str, ...]) -> None:
     """`--version` needs no settings and no history; `--help` only the descriptors."""

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy
 
 from pitstop.config import Settings
-from pitstop.registry import load_settings
+from settings_builder import build_settings
 
 LAYOUTS = ("flyway", "dbmate", "golang-migrate", "diesel", "plain")
 DIALECTS = ("sqlite", "postgresql", "mysql")
@@ -37,10 +37,10 @@ def db_url(request: pytest.FixtureRequest) -> str:
 
 
 def make_settings(project: Path, url: str, config: str = "") -> Settings:
-    """Settings for ``project`` (optionally with a pitstop.toml body) and ``url``."""
-    if config:
-        (project / "pitstop.toml").write_text(config, encoding="utf-8")
-    return load_settings(project, discover=bool(config), overrides={"database_url": url})
+    """Settings for ``project`` (optionally with a pitstop.toml body, read only then)
+    and ``url``: :func:`settings_builder.build_settings`."""
+    return build_settings(project, toml=config or None, database_url=url,
+                          discover=bool(config))
 
 
 def tables(url: str) -> set[str]:

@@ -101,7 +101,7 @@ def test_alembic_delegation(project: Path, dialect: str, request: pytest.Fixture
     assert [a.version for a in down.applied] == ["a2"]
     assert m.status(settings).current_version == "a1"
 
-    created = m.new(settings, "add price")
+    created = m.new(settings, name="add price")
     assert created.layout == "alembic"
     assert Path(created.files[0]).is_file()
     assert [e.state for e in m.status(settings).migrations] == ["applied", "pending", "pending"]

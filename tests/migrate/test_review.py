@@ -317,8 +317,8 @@ def test_new_twice_in_one_second_and_explicit_plain(project: Path, sqlite_url: s
 
     settings = make_settings(project, sqlite_url, f'[migrate]\nlayout = "{layout}"\n')
     moment = dt.datetime(2025, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
-    first = m.new(settings, "first", now=moment)
-    second = m.new(settings, "second", now=moment)  # was: the same version twice
+    first = m.new(settings, name="first", now=moment)
+    second = m.new(settings, name="second", now=moment)  # was: the same version twice
     assert first.layout == second.layout == layout  # plain stays plain on an empty dir
     st = m.status(settings)
     assert [e.description.split()[-1] for e in st.migrations] == ["first", "second"]

@@ -206,13 +206,16 @@ def test_backup_before_up(project: Path, sqlite_url: str) -> None:
     if not hasattr(backup, "create_backup"):
         pytest.skip("pitstop.backup.create_backup is not there yet")
     write_layout("flyway", project / "migrations", [simple(1)])
+    from pitstop.backup.premigrate import before_apply_for
+
     settings = make_settings(project, sqlite_url, "[migrate]\nbackup_before = true\n")
     query(sqlite_url, "CREATE TABLE existing (x INTEGER)")
-    result = m.up(settings)
+    result = m.up(settings, before_apply=before_apply_for(settings))
     assert result.backup_id
     assert result.to_dict()["backup_id"] == result.backup_id
-    assert m.up(settings).backup_id is None  # nothing pending: no backup
-    listed = [b.id for b in backup.list_backups(settings)]
+    # nothing pending: no backup
+    assert m.up(settings, before_apply=before_apply_for(settings)).backup_id is None
+    listed = [b.id for b in backup.list_backups(settings).backups]
     assert result.backup_id in listed
 
 

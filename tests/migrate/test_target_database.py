@@ -213,6 +213,6 @@ def test_up_creates_the_database_of_an_alembic_project(project: Path,
     settings = make_settings(project, missing_pg_url, "[migrate]\ndir = 'alembic'\n")
     with pytest.raises(ConnectError, match="does not exist"):
         m.status(settings)
-    result = m.up(settings, backup=False)
+    result = m.up(settings)
     assert result.created_database and "things" in tables(missing_pg_url)
     assert not m.up(settings).created_database

@@ -132,8 +132,9 @@ def test_up_and_down_to_a_flyway_version_typed_with_its_v(project: Path, db_url:
     m.up(settings)
     assert [a.file for a in m.down(settings, to="v1").applied] == ["V3__step_3.sql",
                                                                    "V2__step_2.sql"]
-    with pytest.raises(UsageError, match=r"--to 'V1\.x': not a flyway version"):
-        m.down(settings, to="V1.x")
+    with pytest.raises(UsageError, match=r"^to 'V1\.x': not a flyway version") as caught:
+        m.down(settings, to="V1.x")  # the library names its option, never a CLI flag
+    assert "--" not in caught.value.message + (caught.value.hint or "")
 
 
 def _record_baseline(url: str, version: str) -> None:

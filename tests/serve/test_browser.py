@@ -73,7 +73,7 @@ def _history(settings: Settings) -> None:
     conn.close()
     registry.verb("migrate", "up").load()(settings, to="1")
     backup = registry.verb("backup", "create").load()(settings, label="nightly")
-    calls.verify_backup(settings, str(backup.id))
+    calls.verify_backup(settings, backup_id=str(backup.id))
     from pitstop import engine
 
     for name in ("hello", "deploy"):

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -48,14 +50,38 @@ def test_operator_verifies_a_backup(client: TestClient, backed_up: str) -> None:
     csrf = login(client, "otto")
     page = client.get("/backups").text
     assert backed_up in page and "nightly" in page and "Restore…" not in page
-    answer = client.post(f"/backups/{backed_up}/verify", data={"csrf_token": csrf})
-    assert answer.status_code == 200 and '"ok": true' in answer.text
+    answer = client.post(f"/backups/{backed_up}/verify", data={"csrf_token": csrf},
+                         follow_redirects=False)
+    assert answer.status_code == 303  # verify is recorded: the page follows its run
+    run = _finished_run(client, answer.headers["location"].removeprefix("/runs/"))
+    assert (run["target"], run["status"], run["trigger"], run["user"]) == (
+        "backup verify", "success", "web", "otto")
+    assert run["result"]["ok"] is True
     assert "verified" in client.get("/backups").text
-    entry = client.app.state.ctx.trail.entries()[0]  # type: ignore[attr-defined]
-    assert (entry.action, entry.target, entry.outcome, entry.user) == (
-        "backup.verify", backed_up, "success", "otto")
+    entry = _trail(client, "backup.verify", "success")
+    assert (entry.target, entry.user) == (backed_up, "otto")
     api = client.post(f"/api/backups/{backed_up}/verify", headers=csrf_header(csrf))
-    assert api.status_code == 200 and api.json()["result"]["ok"] is True
+    assert api.status_code == 202
+    assert _finished_run(client, api.json()["run_id"])["result"]["ok"] is True
+
+
+def _finished_run(client: TestClient, run_id: str) -> dict[str, Any]:
+    run: dict[str, Any] = client.get(f"/api/runs/{run_id}?wait=30").json()
+    assert run["status"] != "running", run
+    return run
+
+
+def _trail(client: TestClient, action: str, outcome: str) -> Any:
+    """The audit entry of ``action`` that ended in ``outcome`` (written by the job's
+    thread just after its run ends: waited for)."""
+    ctx = client.app.state.ctx  # type: ignore[attr-defined]
+    deadline = time.monotonic() + 30
+    while True:
+        found = [e for e in ctx.trail.entries() if (e.action, e.outcome) == (action, outcome)]
+        if found or time.monotonic() > deadline:
+            assert found, f"no {action} {outcome} in the audit trail"
+            return found[0]
+        time.sleep(0.02)
 
 
 def test_restore_needs_admin_and_the_typed_name(client: TestClient, served: Settings,
@@ -72,20 +98,20 @@ def test_restore_needs_admin_and_the_typed_name(client: TestClient, served: Sett
     assert wrong.status_code == 400 and "type the database name" in wrong.text
     assert "added_later" in _tables(served)  # nothing changed
     done = client.post(f"/backups/{backed_up}/restore",
-                       data={"csrf_token": csrf, "confirm": "app.db"})
-    assert done.status_code == 200, done.text
+                       data={"csrf_token": csrf, "confirm": "app.db"}, follow_redirects=False)
+    assert done.status_code == 303, done.text  # restore is recorded: its run is shown
+    run = _finished_run(client, done.headers["location"].removeprefix("/runs/"))
+    assert (run["target"], run["status"], run["user"]) == ("backup restore", "success", "ada")
     assert "added_later" not in _tables(served) and "kept" in _tables(served)
-    safety = json.loads(done.text.split('<pre class="json">')[1].split("</pre>")[0]
-                        .replace("&#34;", '"'))["safety_backup"]
+    safety = run["result"]["safety_backup"]
     assert safety
     listing = client.get("/api/backups").json()["backups"]
     assert {b["id"]: b["safety"] for b in listing} == {backed_up: False, safety: True}
     assert "safety</span>" in client.get("/backups").text
     actions = [(e.action, e.outcome, e.user) for e in
                client.app.state.ctx.trail.entries()]  # type: ignore[attr-defined]
-    assert ("backup.restore", "success", "ada") in actions
-    restored = next(e for e in client.app.state.ctx.trail.entries()  # type: ignore[attr-defined]
-                    if e.action == "backup.restore" and e.outcome == "success")
+    restored = _trail(client, "backup.restore", "success")
+    assert restored.user == "ada"
     assert restored.detail == f"into sqlite:///{_db(served)}; safety backup {safety}"
     assert ("backup.restore", "denied", "otto") in actions
 
@@ -94,9 +120,10 @@ def test_restore_of_an_unknown_backup_says_so(client: TestClient) -> None:
     csrf = login(client, "ada")
     answer = client.post("/api/backups/nope/restore", json={"confirm": "app.db"},
                          headers=csrf_header(csrf))
-    assert answer.status_code == 422 and "no backups" in answer.json()["error"]
-    entry = client.app.state.ctx.trail.entries()[0]  # type: ignore[attr-defined]
-    assert (entry.action, entry.outcome) == ("backup.restore", "failure")
+    assert answer.status_code == 202  # recorded: the run says how it ended
+    run = _finished_run(client, answer.json()["run_id"])
+    assert run["status"] == "failed" and "no backups" in run["error"]
+    _trail(client, "backup.restore", "failure")
 
 
 def test_migrate_up_and_down(client: TestClient, served: Settings,

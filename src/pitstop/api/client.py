@@ -12,9 +12,8 @@ from __future__ import annotations
 import ast
 import contextlib
 import io
-import subprocess
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -111,22 +110,23 @@ def generate(document: dict[str, Any], package: str, target: Path, module: str,
                             "writes a client that lacks an endpoint")
 
 
-def format_tree(directories: Iterable[Path]) -> None:
-    """ruff: fix imports and format, in one process per step for every directory,
-    isolated from any project configuration, leaving no cache behind."""
+def format_tree(directories: Iterable[Path], environ: Mapping[str, str] | None = None) -> None:
+    """ruff (pitstop's own, pinned): fix imports and format, in one process per step for
+    every directory, isolated from any project configuration, leaving no cache behind."""
     paths = [str(d) for d in directories]
     if not paths:
         return
     steps = (["check", "--isolated", "--no-cache", "--fix-only", "--exit-zero",
               "--extend-select=I", "--quiet", *paths],
              ["format", "--isolated", "--no-cache", "--quiet", *paths])
+    from pitstop import proc
+
     for step in steps:
-        done = subprocess.run([sys.executable, "-m", "ruff", *step], capture_output=True,
-                              text=True, check=False)
+        done = proc.run([sys.executable, "-m", "ruff", *step], cwd=None, env=environ)
         if done.returncode != 0:
-            said = (done.stderr or done.stdout).strip().splitlines()
+            said = proc.tail(done.stderr or done.stdout)
             raise ApiError(f"{FORMATTER} {step[0]} failed on the generated clients: "
-                           f"{said[-1] if said else done.returncode}")
+                           f"{said or done.returncode}")
 
 
 def _operation_of(tree: ast.Module) -> tuple[str, str] | None:

@@ -10,12 +10,12 @@ problem (or ``null``) per module as JSON on stdout.
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 import tempfile
 import threading
 from typing import Any
 
+from pitstop import proc
 from pitstop.api.errors import ApiError, require
 
 
@@ -25,23 +25,23 @@ class BackgroundValidation:
 
     def __init__(self, documents: dict[str, dict[str, Any]]) -> None:
         self.documents = documents
-        self.proc: subprocess.Popen[bytes] | None = None
+        self.proc: proc.Process | None = None
         if not documents:
             return
         require("openapi_spec_validator", "openapi-spec-validator")
         self.errors = tempfile.TemporaryFile()  # noqa: SIM115 - closed by wait() or cancel()
-        self.proc = subprocess.Popen([sys.executable, "-m", "pitstop.api.validation"],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=self.errors)
+        self.proc = proc.start([sys.executable, "-m", "pitstop.api.validation"], cwd=None,
+                               env=None, stdin=proc.PIPE, stdout=proc.PIPE,
+                               stderr=self.errors)
         payload = json.dumps(documents).encode()
         self.writer = threading.Thread(target=self._send, args=(payload,), daemon=True)
         self.writer.start()
 
     def _send(self, payload: bytes) -> None:
-        assert self.proc is not None and self.proc.stdin is not None
+        assert self.proc is not None and self.proc.popen.stdin is not None
         try:
-            self.proc.stdin.write(payload)
-            self.proc.stdin.close()
+            self.proc.popen.stdin.write(payload)
+            self.proc.popen.stdin.close()
         except OSError:
             pass  # it died: wait() reports it
 
@@ -49,9 +49,9 @@ class BackgroundValidation:
         if self.proc is None:
             return
         self.writer.join()
-        assert self.proc.stdout is not None
-        with self.proc.stdout:
-            out = self.proc.stdout.read()
+        assert self.proc.popen.stdout is not None
+        with self.proc.popen.stdout:
+            out = self.proc.popen.stdout.read()
         self.proc.wait()
         self.errors.seek(0)
         err = self.errors.read()
@@ -71,12 +71,10 @@ class BackgroundValidation:
     def cancel(self) -> None:
         if self.proc is None:
             return
-        if self.proc.poll() is None:
-            self.proc.kill()
+        self.proc.stop(grace=0)
         self.writer.join()
-        if self.proc.stdout is not None:
-            self.proc.stdout.close()
-        self.proc.wait()
+        if self.proc.popen.stdout is not None:
+            self.proc.popen.stdout.close()
         self.errors.close()
 
 

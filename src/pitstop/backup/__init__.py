@@ -8,9 +8,11 @@ checksummed and described by a JSON manifest.  Snapshots (``create_snapshot`` â€
 content-addressed zstd blobs, listed by one tree object per directory that
 snapshots share while the directory is unchanged.
 
-Every function takes the resolved :class:`~pitstop.config.Settings` and returns
-frozen result objects; none prints.  Errors are :class:`~pitstop.errors.BackupError`
-(or the shared ``DependencyError``/``ConnectError``/``UsageError``).
+Every verb is ``verb(settings, *, progress=None, **options) -> Result`` (frozen
+results deriving from :class:`pitstop.capability.Result`, one ``to_dict()``); none
+prints.  A backup before migrating is :mod:`pitstop.backup.premigrate`.  Errors are
+:class:`~pitstop.errors.BackupError` (or the shared ``DependencyError``,
+``ConnectError``, ``UsageError``).
 
 Importing this package is cheap: each name loads on first use.
 """
@@ -21,7 +23,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from pitstop.backup.backups import (
+    from pitstop.backup.archive import (
         BackupNotFoundError,
         create_backup,
         delete_backup,
@@ -31,8 +33,9 @@ if TYPE_CHECKING:
     )
     from pitstop.backup.model import (
         Backup,
+        BackupList,
+        DeleteResult,
         KeepDecision,
-        Progress,
         PruneResult,
         RestoreResult,
         VerifyResult,
@@ -45,67 +48,72 @@ if TYPE_CHECKING:
     )
     from pitstop.backup.retention import KeepPolicy, apply_policy
     from pitstop.backup.settings import BackupSettings, SnapshotSettings
-    from pitstop.backup.snapshot_ops import (
+    from pitstop.backup.snapshot import (
+        DirtyTreeError,
+        Snapshot,
+        SnapshotList,
+        create_snapshot,
+        find_snapshot,
+        list_snapshots,
+    )
+    from pitstop.backup.snapshot_restore import (
         SnapshotDiff,
         SnapshotRestore,
         diff_snapshots,
         prune_snapshots,
         restore_snapshot,
     )
-    from pitstop.backup.snapshots import (
-        DirtyTreeError,
-        Snapshot,
-        create_snapshot,
-        find_snapshot,
-        list_snapshots,
-    )
 
 _EXPORTS: dict[str, str] = {
     "Backup": "pitstop.backup.model",
-    "BackupNotFoundError": "pitstop.backup.backups",
+    "BackupList": "pitstop.backup.model",
+    "DeleteResult": "pitstop.backup.model",
+    "BackupNotFoundError": "pitstop.backup.archive",
     "BackupSettings": "pitstop.backup.settings",
-    "DirtyTreeError": "pitstop.backup.snapshots",
+    "DirtyTreeError": "pitstop.backup.snapshot",
     "KeepDecision": "pitstop.backup.model",
     "KeepPolicy": "pitstop.backup.retention",
-    "Progress": "pitstop.backup.model",
     "PruneResult": "pitstop.backup.model",
     "RestoreRefusedError": "pitstop.backup.restore",
     "RestoreResult": "pitstop.backup.model",
-    "Snapshot": "pitstop.backup.snapshots",
-    "SnapshotDiff": "pitstop.backup.snapshot_ops",
-    "SnapshotRestore": "pitstop.backup.snapshot_ops",
+    "Snapshot": "pitstop.backup.snapshot",
+    "SnapshotDiff": "pitstop.backup.snapshot_restore",
+    "SnapshotRestore": "pitstop.backup.snapshot_restore",
+    "SnapshotList": "pitstop.backup.snapshot",
     "SnapshotSettings": "pitstop.backup.settings",
     "VerifyResult": "pitstop.backup.model",
     "apply_policy": "pitstop.backup.retention",
-    "create_backup": "pitstop.backup.backups",
-    "create_snapshot": "pitstop.backup.snapshots",
-    "delete_backup": "pitstop.backup.backups",
-    "diff_snapshots": "pitstop.backup.snapshot_ops",
-    "find_backup": "pitstop.backup.backups",
-    "find_snapshot": "pitstop.backup.snapshots",
-    "last_failure": "pitstop.backup.backups",
-    "list_backups": "pitstop.backup.backups",
-    "list_snapshots": "pitstop.backup.snapshots",
+    "create_backup": "pitstop.backup.archive",
+    "create_snapshot": "pitstop.backup.snapshot",
+    "delete_backup": "pitstop.backup.archive",
+    "diff_snapshots": "pitstop.backup.snapshot_restore",
+    "find_backup": "pitstop.backup.archive",
+    "find_snapshot": "pitstop.backup.snapshot",
+    "last_failure": "pitstop.backup.archive",
+    "list_backups": "pitstop.backup.archive",
+    "list_snapshots": "pitstop.backup.snapshot",
     "prune_backups": "pitstop.backup.restore",
-    "prune_snapshots": "pitstop.backup.snapshot_ops",
+    "prune_snapshots": "pitstop.backup.snapshot_restore",
     "restore_backup": "pitstop.backup.restore",
-    "restore_snapshot": "pitstop.backup.snapshot_ops",
+    "restore_snapshot": "pitstop.backup.snapshot_restore",
     "verify_backup": "pitstop.backup.restore",
 }
 
 __all__ = [
     "Backup",
+    "BackupList",
     "BackupNotFoundError",
     "BackupSettings",
+    "DeleteResult",
     "DirtyTreeError",
     "KeepDecision",
     "KeepPolicy",
-    "Progress",
     "PruneResult",
     "RestoreRefusedError",
     "RestoreResult",
     "Snapshot",
     "SnapshotDiff",
+    "SnapshotList",
     "SnapshotRestore",
     "SnapshotSettings",
     "VerifyResult",

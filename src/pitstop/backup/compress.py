@@ -15,7 +15,7 @@ from typing import BinaryIO, Protocol
 
 import zstandard
 
-from pitstop.backup.model import Progress
+from pitstop.capability import Progress
 from pitstop.errors import BackupError
 
 EXTENSIONS = {"zstd": ".zst", "gzip": ".gz", "none": ""}

@@ -87,7 +87,7 @@ def _gone(data: dict[str, object], now: float) -> bool:
 def sweep(store: Storage) -> list[Interrupted]:
     """Clean up after backups whose writer is gone; return them, oldest first.
 
-    The caller records them as failures (see :func:`pitstop.backup.backups`)."""
+    The caller records them as failures (see :func:`pitstop.backup.archive`)."""
     found: list[Interrupted] = []
     now = time.time()
     for name in store.hidden_names(SUFFIX):

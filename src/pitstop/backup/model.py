@@ -1,7 +1,9 @@
-"""Frozen result objects returned by :mod:`pitstop.backup`.
+"""Frozen result objects returned by :mod:`pitstop.backup`'s verbs; each derives from
+:class:`pitstop.capability.Result` and has one ``to_dict()``.
 
-A :class:`Backup` is the manifest of one stored backup; it round-trips through JSON
-(``to_json`` / ``from_json``) and is what ``backup list --json`` prints.
+A :class:`Backup` is the manifest of one stored backup; its :meth:`Backup.data` is the
+manifest file (read back by :meth:`Backup.from_json`) and what ``backup show --json``
+prints.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from pitstop.capability import Progress as Progress  # the one progress seam, re-exported
+from pitstop.capability import Result
 
 MANIFEST_VERSION = 1
 
@@ -23,8 +26,9 @@ _SAFETY_LABEL = "safety before restoring "  # how manifests without a kind told 
 
 
 @dataclasses.dataclass(frozen=True)
-class Backup:
-    """The manifest of one backup (stored as ``<id>.json`` next to the dump)."""
+class Backup(Result):
+    """The manifest of one backup (stored as ``<id>.json`` next to the dump); what
+    ``backup create`` and ``backup show`` return."""
 
     id: str
     created_at: datetime
@@ -49,7 +53,8 @@ class Backup:
     def is_safety(self) -> bool:
         return self.kind == KIND_SAFETY
 
-    def to_json(self) -> dict[str, Any]:
+    def data(self) -> dict[str, Any]:
+        """The manifest as stored (timestamps in ISO 8601 with their offset)."""
         data = dataclasses.asdict(self)
         data["created_at"] = self.created_at.isoformat()
         data["verified_at"] = self.verified_at.isoformat() if self.verified_at else None
@@ -70,8 +75,8 @@ class Backup:
 
 
 @dataclasses.dataclass(frozen=True)
-class VerifyResult:
-    """What ``verify_backup`` found.  ``ok`` is False when a check failed."""
+class VerifyResult(Result):
+    """What ``verify_backup`` found.  ``ok`` is False when a check failed (exit 1)."""
 
     backup: Backup
     ok: bool
@@ -82,14 +87,20 @@ class VerifyResult:
     integrity: str = ""
     problems: tuple[str, ...] = ()
 
-    def to_json(self) -> dict[str, Any]:
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.ok else 1
+
+    def data(self) -> dict[str, Any]:
         return {"id": self.backup.id, "ok": self.ok, "checksum_ok": self.checksum_ok,
                 "restored": self.restored, "tables": self.tables, "rows": self.rows,
                 "integrity": self.integrity, "problems": list(self.problems)}
 
 
 @dataclasses.dataclass(frozen=True)
-class RestoreResult:
+class RestoreResult(Result):
+    """What ``restore_backup`` did."""
+
     backup: Backup
     target: str  # masked URL
     safety_backup: Backup | None
@@ -97,7 +108,7 @@ class RestoreResult:
     rows: int
     duration_seconds: float
 
-    def to_json(self) -> dict[str, Any]:
+    def data(self) -> dict[str, Any]:
         return {"id": self.backup.id, "target": self.target,
                 "safety_backup": self.safety_backup.id if self.safety_backup else None,
                 "tables": self.tables, "rows": self.rows,
@@ -113,13 +124,16 @@ class KeepDecision:
     keep: bool
     reasons: tuple[str, ...]
 
-    def to_json(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "created_at": self.created_at.isoformat(), "keep": self.keep,
                 "reasons": list(self.reasons)}
 
 
 @dataclasses.dataclass(frozen=True)
-class PruneResult:
+class PruneResult(Result):
+    """What ``prune_backups`` or ``prune_snapshots`` removed (with ``dry_run``: would
+    remove, exit 10) and kept, with the reasons."""
+
     decisions: tuple[KeepDecision, ...]
     removed: tuple[str, ...]
     dry_run: bool
@@ -130,7 +144,29 @@ class PruneResult:
     def kept(self) -> tuple[str, ...]:
         return tuple(d.id for d in self.decisions if d.keep)
 
-    def to_json(self) -> dict[str, Any]:
-        return {"dry_run": self.dry_run, "decisions": [d.to_json() for d in self.decisions],
+    @property
+    def exit_code(self) -> int:
+        return 10 if self.dry_run else 0
+
+    def data(self) -> dict[str, Any]:
+        return {"dry_run": self.dry_run, "decisions": [d.to_dict() for d in self.decisions],
                 "removed": list(self.removed), "kept": list(self.kept),
                 "freed_bytes": self.freed_bytes, "blobs_removed": self.blobs_removed}
+
+
+@dataclasses.dataclass(frozen=True)
+class BackupList(Result):
+    """Every complete backup in the store, oldest first (``backup list``)."""
+
+    backups: tuple[Backup, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class DeleteResult(Result):
+    """The backup ``delete_backup`` removed."""
+
+    deleted: str
+    """Its id."""
+    file: str
+    """Its data file, removed with the manifest."""
+    freed_bytes: int

@@ -10,15 +10,15 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import BinaryIO
 
-from pitstop.backup.backups import (
+from pitstop.backup.archive import (
     MANIFEST_SUFFIX,
     backup_settings,
     create_backup,
     dumper_for,
     find_backup,
     last_failure,
-    list_backups,
     open_store,
+    stored_backups,
     sweep_interrupted,
     write_manifest,
 )
@@ -27,17 +27,17 @@ from pitstop.backup.dumpers import DatabaseState, Dumper
 from pitstop.backup.model import (
     KIND_SAFETY,
     Backup,
-    Progress,
     PruneResult,
     RestoreResult,
     VerifyResult,
 )
 from pitstop.backup.retention import KeepPolicy, apply_policy
 from pitstop.backup.storage import Storage
+from pitstop.capability import Progress, recorded
 from pitstop.config import Settings
 from pitstop.db.dialects import BY_NAME
 from pitstop.db.url import DatabaseURL, parse_url
-from pitstop.errors import BackupError, ConnectError, PitstopError, UsageError
+from pitstop.errors import BackupError, ConnectError, PitstopError, UsageError, literal
 
 log = logging.getLogger("pitstop.backup")
 
@@ -92,33 +92,36 @@ def _load(dumper: Dumper, store: Storage, backup: Backup, target: DatabaseURL, *
 
 
 def _server_for(settings: Settings, backup: Backup, url: str | None,
-                flag: str = "--database") -> DatabaseURL:
+                option: str = "database_url") -> DatabaseURL:
+    """The server ``url`` (the verb's option ``option``) names, else the configured
+    database; it must be of the backup's dialect."""
     from pitstop.db.resolve import resolve_url
 
     db = resolve_url(settings, "backup", url)
     if db.dialect != backup.database:
         raise UsageError(
-            f"backup {backup.id} is a {backup.database} backup but the database is "
-            f"{db.dialect} ({db.masked})",
-            hint=f"pass {flag} with a {backup.database} URL",
+            literal(f"backup {backup.id} is a {backup.database} backup but the database is "
+                    f"{db.dialect} ({db.masked})"),
+            hint=f"pass {{{option}}} with a {backup.database} URL", options=(option,),
         )
     return db
 
 
+@recorded("backup", "verify")
 def verify_backup(
     settings: Settings,
-    backup_id: str,
     *,
+    progress: Progress | None = None,
+    backup_id: str = "latest",
     database_url: str | None = None,
     restore: bool = True,
-    progress: Progress | None = None,
     include_safety: bool = False,
 ) -> VerifyResult:
     """Check the checksum, then restore into a scratch database (a temporary SQLite
     file, or a PostgreSQL/MySQL database on the server of ``database_url`` created
     and dropped) and count its tables.  A failed check is a result, not an error.
     ``latest`` never names a safety backup unless ``include_safety``."""
-    backup = find_backup(settings, backup_id, include_safety=include_safety)
+    backup = find_backup(settings, backup_id=backup_id, include_safety=include_safety)
     store = open_store(settings)
     problem = _checksum(store, backup)
     if problem is not None:
@@ -176,12 +179,12 @@ def target_lock(settings: Settings, target: DatabaseURL,
                     holder=owner("pitstop-restore"),
                     others="a migration or another restore")
     except ConnectError as exc:
-        held = "holds the lock" in exc.message
-        raise ConnectError(
-            f"cannot restore into {target.masked}: {exc.message}",
-            hint=("a restore or a migration of this database is running; wait for it to "
-                  "finish, or raise --lock-timeout") if held else exc.hint,
-        ) from exc
+        message = f"cannot restore into {target.masked}: {exc.message}"
+        if "holds the lock" not in exc.message:
+            raise ConnectError(message, hint=exc.hint) from exc
+        raise ConnectError(literal(message), options=("lock_timeout",),
+                           hint="a restore or a migration of this database is running; "
+                                "wait for it to finish, or raise {lock_timeout}") from exc
     try:
         yield
     finally:
@@ -190,7 +193,7 @@ def target_lock(settings: Settings, target: DatabaseURL,
 
 def _partial_warning(target: DatabaseURL, safety: bool) -> str:
     way_back = ("the safety backup taken first brings it back" if safety
-                else "with --no-safety-backup there is no way back")
+                else "without a safety backup there is no way back")
     return (f"MySQL/MariaDB cannot restore in one transaction (its DDL commits "
             f"implicitly): a failure midway leaves {target.masked} partly restored; "
             f"{way_back}")
@@ -212,10 +215,11 @@ def _after_failure(exc: PitstopError, dumper: Dumper, target: DatabaseURL,
     exc.hint = f"{exc.hint}; {state}" if exc.hint else state
 
 
+@recorded("backup", "restore")
 def restore_backup(
     settings: Settings,
-    backup_id: str,
     *,
+    backup_id: str,
     to: str | None = None,
     yes: bool = False,
     safety_backup: bool = True,
@@ -233,13 +237,13 @@ def restore_backup(
     before it starts.  ``backup_id`` ``latest`` never names a safety backup unless
     ``include_safety``.
     """
-    backup = find_backup(settings, backup_id, include_safety=include_safety)
+    backup = find_backup(settings, backup_id=backup_id, include_safety=include_safety)
     store = open_store(settings)
     problem = _checksum(store, backup)
     if problem is not None:
         raise BackupError(f"refusing to restore backup {backup.id}: {problem}",
                           hint="pick another backup (`pitstop backup list`)")
-    target = _server_for(settings, backup, to, "--to")
+    target = _server_for(settings, backup, to, "to")
     dumper = dumper_for(settings, target, store)
     dumper.ensure_database(target)
     with target_lock(settings, target, lock_timeout):
@@ -249,10 +253,11 @@ def restore_backup(
             partial = ("" if dumper.atomic_restore
                        else f"; {_partial_warning(target, safety_backup)}")
             raise RestoreRefusedError(
-                f"refusing to restore over {target.masked}: it has {before.tables} tables "
-                f"({before.rows} rows){partial}",
-                hint="pass --yes to replace its contents"
+                literal(f"refusing to restore over {target.masked}: it has {before.tables} "
+                        f"tables ({before.rows} rows){partial}"),
+                hint="pass {yes} to replace its contents"
                      + (" (a safety backup is taken first)" if safety_backup else ""),
+                options=("yes",),
             )
         if non_empty and not dumper.atomic_restore:
             log.warning("%s", _partial_warning(target, safety_backup))
@@ -279,10 +284,12 @@ def policy_from_settings(settings: Settings) -> KeepPolicy:
                       yearly=conf.keep_yearly)
 
 
+@recorded("backup", "prune")
 def prune_backups(
     settings: Settings,
-    policy: KeepPolicy | None = None,
     *,
+    progress: Progress | None = None,
+    policy: KeepPolicy | None = None,
     dry_run: bool = False,
     force: bool = False,
 ) -> PruneResult:
@@ -294,11 +301,11 @@ def prune_backups(
     failure = last_failure(settings)
     if failure is not None and not force:
         raise BackupError(
-            f"the last backup attempt failed ({failure.get('at')}: {failure.get('error')}); "
-            "not pruning",
-            hint="fix the backup and run it again, or pass --force",
+            literal(f"the last backup attempt failed ({failure.get('at')}: "
+                    f"{failure.get('error')}); not pruning"),
+            hint="fix the backup and run it again, or pass {force}", options=("force",),
         )
-    backups = list_backups(settings)
+    backups = stored_backups(settings)
     verified = [b for b in backups if b.verified_at is not None]
     protect = {verified[-1].id: "newest verified backup"} if verified else {}
     decisions = apply_policy([(b.id, b.created_at) for b in backups], policy, protect=protect)

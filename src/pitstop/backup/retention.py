@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from pitstop.backup.model import KeepDecision
-from pitstop.errors import UsageError
+from pitstop.errors import OptionError
 
 
 def _hour(t: datetime) -> str:
@@ -64,10 +64,11 @@ class KeepPolicy:
         for name in ("last", "hourly", "daily", "weekly", "monthly", "yearly"):
             value = getattr(self, name)
             if value is not None and value < -1:
-                raise UsageError(f"--keep-{name}: expected a count >= 0 or -1 (unlimited), "
-                                 f"got {value}")
+                raise OptionError(f"{{keep_{name}}}: expected a count >= 0 or -1 "
+                                  f"(unlimited), got {value}", options=(f"keep_{name}",))
         if self.within is not None and self.within < 0:
-            raise UsageError("--keep-within: expected a positive duration")
+            raise OptionError("{keep_within}: expected a positive duration",
+                              options=("keep_within",))
 
     @property
     def empty(self) -> bool:
@@ -113,12 +114,13 @@ def apply_policy(
     kept, which is never what someone means).
     """
     if policy.empty:
-        raise UsageError("no retention rule given; nothing would be kept",
-                         hint="pass at least one --keep-* option, e.g. --keep-daily 7")
+        raise OptionError("no retention rule given; nothing would be kept",
+                          hint="give at least one keep rule, e.g. {keep_daily} 7",
+                          options=("keep_daily",))
     if policy.keeps_nothing:
-        raise UsageError(f"every retention rule is 0 ({policy.describe()}); "
-                         "nothing would be kept",
-                         hint="keep at least one, e.g. --keep-last 1")
+        raise OptionError(f"every retention rule is 0 ({policy.describe()}); "
+                          "nothing would be kept",
+                          hint="keep at least one, e.g. {keep_last} 1", options=("keep_last",))
     ordered = sorted(items, key=lambda item: (_utc(item[1]), item[0]), reverse=True)
     newest = _utc(ordered[0][1]) if ordered else None
     remaining: dict[str, int] = {}

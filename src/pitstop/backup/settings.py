@@ -41,25 +41,41 @@ def _check_retention(section: object, within: float | None = None) -> None:
 class BackupSettings:
     """``[backup]``: where database backups go, how they are made and kept.
 
-    ``keep-*`` values are the default retention for ``pitstop backup prune`` when no
-    ``--keep-*`` flag is given (``None`` = rule not used, ``-1`` = no limit).
+    ``keep_*`` values are the default retention of ``backup prune`` when it is given
+    no policy (``None`` = rule not used, ``-1`` = no limit).
     """
 
     dir: Path = Path(".pitstop/backups")
+    """Where backups are stored (relative to the project directory)."""
     compress: Compression = "zstd"
+    """How dumps are compressed: ``zstd``, ``gzip`` or ``none``."""
     level: int = 3
+    """Compression level: zstd 1–22, gzip 1–9."""
     timeout: Duration | None = None
+    """Stop a dump or restore that runs longer than this (default: no limit)."""
     pg_dump: str = "pg_dump"
+    """The ``pg_dump`` to run (a name on ``PATH`` or a path)."""
     pg_restore: str = "pg_restore"
+    """The ``pg_restore`` to run."""
     psql: str = "psql"
+    """The ``psql`` that restores into PostgreSQL (default: the one next to
+    ``pg_restore``)."""
     mysql_dump: str = "mariadb-dump"
+    """The MySQL/MariaDB dump tool (falls back to ``mysqldump``)."""
     mysql_client: str = "mariadb"
+    """The MySQL/MariaDB client that restores (falls back to ``mysql``)."""
     keep_last: int | None = None
+    """``backup prune`` keeps the N newest backups."""
     keep_hourly: int | None = None
+    """… the newest backup of each of the last N hours."""
     keep_daily: int | None = None
+    """… the newest backup of each of the last N days."""
     keep_weekly: int | None = None
+    """… the newest backup of each of the last N ISO weeks."""
     keep_monthly: int | None = None
+    """… the newest backup of each of the last N months."""
     keep_yearly: int | None = None
+    """… the newest backup of each of the last N years."""
 
     def __post_init__(self) -> None:
         if self.compress == "zstd" and not 1 <= self.level <= 22:
@@ -76,15 +92,25 @@ class SnapshotSettings:
     """``[snapshot]``: where tree snapshots go, how they are read and kept."""
 
     dir: Path = Path(".pitstop/snapshots")
+    """Where snapshots are stored (relative to the project directory)."""
     level: int = 3
+    """zstd level of the stored blobs, 1–22."""
     workers: int = 0
+    """Threads reading and compressing files; 0: 4 per CPU, at most 16."""
     keep_last: int | None = None
+    """``snapshot prune`` keeps the N newest snapshots."""
     keep_hourly: int | None = None
+    """… the newest snapshot of each of the last N hours."""
     keep_daily: int | None = None
+    """… the newest snapshot of each of the last N days."""
     keep_weekly: int | None = None
+    """… the newest snapshot of each of the last N ISO weeks."""
     keep_monthly: int | None = None
+    """… the newest snapshot of each of the last N months."""
     keep_yearly: int | None = None
+    """… the newest snapshot of each of the last N years."""
     keep_within: Duration | None = None
+    """… every snapshot no older than this before the newest one."""
 
     def __post_init__(self) -> None:
         if not 1 <= self.level <= 22:

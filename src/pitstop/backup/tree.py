@@ -16,7 +16,7 @@ from typing import Any
 
 from pitstop.backup.blobs import BlobStore
 from pitstop.backup.git import GITLINK, TrackedFile
-from pitstop.backup.model import Progress
+from pitstop.capability import Progress
 from pitstop.errors import BackupError
 
 

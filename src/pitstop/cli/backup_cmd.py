@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import click
 
-from pitstop.cli.common import DURATION, AppContext, database_option, json_option, pass_app
+from pitstop.cli.common import (
+    DURATION,
+    AppContext,
+    SpellingGroup,
+    database_option,
+    json_option,
+    pass_app,
+)
 from pitstop.cli.progress import progress_bar
-from pitstop.errors import EXIT_DRY_RUN, EXIT_ERROR, EXIT_OK
+from pitstop.errors import EXIT_OK
 from pitstop.output import (
     echo,
     emit_json,
@@ -46,7 +53,7 @@ def keep_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 def render_prune(result: Any, as_json: bool, noun: str) -> int:
     if as_json:
-        emit_json(result.to_json())
+        emit_json(result.to_dict())
     else:
         rows = [(d.id, when(d.created_at), "keep" if d.keep else
                  ("would remove" if result.dry_run else "remove"), "; ".join(d.reasons))
@@ -56,10 +63,17 @@ def render_prune(result: Any, as_json: bool, noun: str) -> int:
         extra = f", {result.blobs_removed} blobs" if noun == "snapshot" else ""
         info(f"{verb} {len(result.removed)} {noun}(s){extra}, "
              f"{human_size(result.freed_bytes)}; kept {len(result.kept)}")
-    return EXIT_DRY_RUN if result.dry_run else EXIT_OK
+    return int(result.exit_code)
 
 
-@click.group()
+class BackupGroup(SpellingGroup):
+    """``backup`` and ``snapshot``: errors name options as flags (``--yes``)."""
+
+    flags: ClassVar[Mapping[str, str]] = {**SpellingGroup.flags, "backup_id": "ID",
+                                          "snapshot_id": "ID"}
+
+
+@click.group(cls=BackupGroup)
 def backup() -> None:
     """Create, verify, restore and prune database backups.
 
@@ -85,7 +99,7 @@ def create(app: AppContext, database: str | None, label: str | None, compress: s
     with progress_bar("backup", unit="bytes") as progress:
         result = create_backup(settings, label=label, compress=compress, progress=progress)
     if as_json:
-        emit_json(result.to_json())
+        emit_json(result.to_dict())
     else:
         echo(f"created backup {result.id} of {result.source}: {human_size(result.size)} "
              f"({human_size(result.size_raw)} raw, {result.compression}) "
@@ -128,10 +142,11 @@ def list_(app: AppContext, as_json: bool) -> int:
 
     from pitstop.backup import list_backups
 
-    backups = list_backups(app.settings())
+    result = list_backups(app.settings())
     if as_json:
-        emit_json({"backups": [b.to_json() for b in backups]})
+        emit_json(result.to_dict())
         return EXIT_OK
+    backups = result.backups
     rows = [(b.id, when(b.created_at), "safety" if b.is_safety else "", b.database,
              human_size(b.size), human_size(b.size_raw), "yes" if b.verified_at else "",
              b.migration_head or "", b.label or "") for b in backups]
@@ -164,8 +179,8 @@ def show(app: AppContext, backup_id: str, include_safety: bool, as_json: bool) -
     """Show the manifest of one backup (default: the newest)."""
     from pitstop.backup import find_backup
 
-    result = find_backup(app.settings(), backup_id, include_safety=include_safety)
-    data = result.to_json()
+    result = find_backup(app.settings(), backup_id=backup_id, include_safety=include_safety)
+    data = result.to_dict()
     if as_json:
         emit_json(data)
         return EXIT_OK
@@ -190,10 +205,10 @@ def verify(app: AppContext, backup_id: str, database: str | None, checksum_only:
 
     settings = app.settings(database_url=database)
     with progress_bar("verify", unit="bytes") as progress:
-        result = verify_backup(settings, backup_id, restore=not checksum_only,
+        result = verify_backup(settings, backup_id=backup_id, restore=not checksum_only,
                                progress=progress, include_safety=include_safety)
     if as_json:
-        emit_json(result.to_json())
+        emit_json(result.to_dict())
     elif result.ok:
         restored = (f", restored: {result.tables} tables, {result.rows} rows"
                     if result.restored else "")
@@ -202,7 +217,7 @@ def verify(app: AppContext, backup_id: str, database: str | None, checksum_only:
         echo(f"backup {result.backup.id} FAILED verification:")
         for problem in result.problems:
             echo(f"  {problem}")
-    return EXIT_OK if result.ok else EXIT_ERROR
+    return result.exit_code
 
 
 @backup.command("restore")
@@ -234,11 +249,11 @@ def restore(app: AppContext, backup_id: str, to: str | None, yes: bool,
 
     settings = app.settings()
     with progress_bar("restore", unit="bytes") as progress:
-        result = restore_backup(settings, backup_id, to=to, yes=yes,
+        result = restore_backup(settings, backup_id=backup_id, to=to, yes=yes,
                                 safety_backup=not no_safety_backup, progress=progress,
                                 lock_timeout=lock_timeout, include_safety=include_safety)
     if as_json:
-        emit_json(result.to_json())
+        emit_json(result.to_dict())
         return EXIT_OK
     if result.safety_backup is not None:
         info(f"safety backup of the target: {result.safety_backup.id}")
@@ -255,11 +270,11 @@ def delete(app: AppContext, backup_id: str, as_json: bool) -> int:
     """Delete one backup (dump and manifest)."""
     from pitstop.backup import delete_backup
 
-    result = delete_backup(app.settings(), backup_id)
+    result = delete_backup(app.settings(), backup_id=backup_id)
     if as_json:
-        emit_json({"deleted": result.id})
+        emit_json(result.to_dict())
     else:
-        echo(f"deleted backup {result.id}")
+        echo(f"deleted backup {result.deleted}")
     return EXIT_OK
 
 
@@ -282,5 +297,5 @@ def prune(app: AppContext, keep_last: int | None, keep_hourly: int | None,
     settings = app.settings()
     policy = KeepPolicy(last=keep_last, hourly=keep_hourly, daily=keep_daily,
                         weekly=keep_weekly, monthly=keep_monthly, yearly=keep_yearly)
-    result = prune_backups(settings, policy, dry_run=dry_run, force=force)
+    result = prune_backups(settings, policy=policy, dry_run=dry_run, force=force)
     return render_prune(result, as_json, "backup")

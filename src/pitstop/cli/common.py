@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import click
 
@@ -142,3 +142,26 @@ def dry_run_option(func: F) -> F:
     return click.option("--dry-run", is_flag=True, default=None,
                         help="Show what would be done, change nothing, exit 10 "
                              "[env PITSTOP_DRY_RUN or DRY_RUN].")(func)
+
+
+def option_flag(option: str, flags: Mapping[str, str] | None = None) -> str:
+    """How the CLI spells the verb option ``option``: ``flags[option]``, else ``--``
+    and the name with dashes (``lock_timeout`` → ``--lock-timeout``)."""
+    return (flags or {}).get(option) or "--" + option.replace("_", "-")
+
+
+class SpellingGroup(click.Group):
+    """A command group whose errors name the verbs' options as this CLI spells them:
+    the library says ``to``, the user reads ``--to`` (:meth:`PitstopError.respell`).
+    ``flags`` maps the options whose flag is not the default spelling."""
+
+    flags: ClassVar[Mapping[str, str]] = {"database_url": "--database", "directory": "--dir"}
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from pitstop.errors import PitstopError
+
+        try:
+            return super().invoke(ctx)
+        except PitstopError as exc:
+            exc.respell(lambda name: option_flag(name, self.flags))
+            raise

@@ -1,21 +1,36 @@
 """``pitstop migrate``: thin commands over :mod:`pitstop.migrate`.
 
-Each command parses its options, calls the library function of the same name, renders
-the result (a table, or ``--json``) and returns the exit code.
+Each command parses its options, calls the verb of the same name, renders the result
+(a table, or ``--json``: the result's ``to_dict()``) and returns the exit code.  An
+option the library names in an error (``to``) is shown as its flag (``--to``).
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import click
 
-from pitstop.cli.common import DURATION, AppContext, database_option, json_option, pass_app
-from pitstop.errors import EXIT_DRY_RUN, EXIT_ERROR, EXIT_OK
+from pitstop.cli.common import (
+    DURATION,
+    AppContext,
+    SpellingGroup,
+    database_option,
+    json_option,
+    pass_app,
+)
+from pitstop.errors import EXIT_ERROR, EXIT_OK
 from pitstop.output import emit_json, error, info
+
+
+class MigrateGroup(SpellingGroup):
+    """``migrate``: errors name options as flags (``--to``, ``--dir``, ``--from``)."""
+
+    flags: ClassVar[Mapping[str, str]] = {**SpellingGroup.flags, "source": "--from",
+                                          "name": "NAME"}
 
 
 def target_options(func: Callable[..., int]) -> Callable[..., int]:
@@ -60,7 +75,7 @@ def dry_option(func: Callable[..., int]) -> Callable[..., int]:
                              "exit 10 [env DRY_RUN].")(func)
 
 
-@click.group()
+@click.group(cls=MigrateGroup)
 def migrate() -> None:
     """Apply, roll back and inspect SQL migrations (Flyway, dbmate, golang-migrate,
     diesel and plain layouts read as they are; Alembic projects through Alembic).
@@ -109,7 +124,7 @@ def _render_run(result: Any, as_json: bool, verb: str) -> int:
             info(f"backup {result.backup_id} taken first")
         info(f"{counted(_count(result.applied, verb), 'migration')} {verb}; current version "
              f"{result.current_version or '(none)'}")
-    return EXIT_DRY_RUN if result.dry_run else EXIT_OK
+    return int(result.exit_code)
 
 
 def _failing(func: Callable[[], Any], as_json: bool) -> Any:
@@ -120,12 +135,7 @@ def _failing(func: Callable[[], Any], as_json: bool) -> Any:
         return func()
     except MigrationFailedError as exc:
         if as_json:
-            emit_json({"error": exc.message, "file": exc.file, "line": exc.line,
-                       "statement": exc.statement, "transactional": exc.transactional,
-                       "statements_applied": exc.statements_applied,
-                       "statements_total": exc.statements_total,
-                       "applied": [a.to_dict() for a in exc.applied],
-                       "backup_id": getattr(exc, "backup_id", None)})
+            emit_json(exc.to_dict())
         raise
 
 
@@ -134,7 +144,8 @@ def _failing(func: Callable[[], Any], as_json: bool) -> Any:
               help="Stop after this version, as the layout writes it (Flyway 2 or V2, "
                    "dbmate 20240101120000, ...).")
 @click.option("--backup/--no-backup", "backup", default=None,
-              help="Back up the database before applying anything [config migrate.backup_before].")
+              help="Back up the database before applying anything (only when something "
+                   "is pending) [config migrate.backup_before].")
 @dry_option
 @lock_option
 @json_option
@@ -144,9 +155,11 @@ def up(settings: Any, directory: Path | None, to: str | None, backup: bool | Non
     """Apply pending migrations, each in its own transaction where the database allows.
     Creates the database first when it does not exist ([migrate] create_database)."""
     import pitstop.migrate as m
+    from pitstop.backup.premigrate import before_apply_for
 
+    hook = before_apply_for(settings, backup)
     result = _failing(lambda: m.up(settings, directory=directory, to=to, dry_run=dry_run,
-                                   lock_timeout=lock_timeout, backup=backup), as_json)
+                                   lock_timeout=lock_timeout, before_apply=hook), as_json)
     return _render_run(result, as_json, "applied")
 
 
@@ -245,7 +258,7 @@ def new(settings: Any, directory: Path | None, name: str, autogenerate: bool,
     """Create the next migration file(s) named NAME in the project's layout."""
     import pitstop.migrate as m
 
-    result = m.new(settings, name, directory=directory, autogenerate=autogenerate)
+    result = m.new(settings, name=name, directory=directory, autogenerate=autogenerate)
     if as_json:
         emit_json(result.to_dict())
     else:
@@ -271,7 +284,7 @@ def validate(settings: Any, directory: Path | None, as_json: bool) -> int:
     else:
         for problem in result.problems:
             error(f"{problem.file or problem.version}: {problem.message}")
-    return EXIT_OK if result.ok else EXIT_ERROR
+    return int(result.exit_code)
 
 
 @migrate.command()
@@ -294,7 +307,7 @@ def repair(settings: Any, directory: Path | None, dry_run: bool | None,
                  f"{action.file or action.version}: {action.detail}")
         if not result.actions:
             info("nothing to repair")
-    return EXIT_DRY_RUN if result.dry_run else EXIT_OK
+    return int(result.exit_code)
 
 
 @migrate.command()
@@ -320,7 +333,7 @@ def baseline(settings: Any, directory: Path | None, version: str, description: s
         info(f"{'dry run: would record ' if result.dry_run else ''}baseline {result.version}: "
              f"{counted(result.covered, 'migration file')} "
              f"{'counts' if result.covered == 1 else 'count'} as applied")
-    return EXIT_DRY_RUN if result.dry_run else EXIT_OK
+    return int(result.exit_code)
 
 
 @migrate.command("import-history")
@@ -351,4 +364,4 @@ def import_history(settings: Any, directory: Path | None, source: str, file: Pat
              f"{counted(len(result.imported), 'migration')} from {source}")
         for item in result.skipped:
             info(f"  no file matches {item}; skipped")
-    return EXIT_DRY_RUN if result.dry_run else EXIT_OK
+    return int(result.exit_code)

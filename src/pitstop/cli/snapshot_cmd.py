@@ -6,14 +6,20 @@ from pathlib import Path
 
 import click
 
-from pitstop.cli.backup_cmd import human_size, keep_options, render_prune, when
+from pitstop.cli.backup_cmd import (
+    BackupGroup,
+    human_size,
+    keep_options,
+    render_prune,
+    when,
+)
 from pitstop.cli.common import AppContext, json_option, pass_app
 from pitstop.cli.progress import progress_bar
 from pitstop.errors import EXIT_OK
 from pitstop.output import echo, emit_json, info, table
 
 
-@click.group()
+@click.group(cls=BackupGroup)
 def snapshot() -> None:
     """Deduplicated snapshots of the git-tracked files of the repository.
 
@@ -39,7 +45,7 @@ def create(app: AppContext, force: bool, label: str | None, as_json: bool) -> in
     with progress_bar("snapshot", unit="files") as progress:
         result = create_snapshot(app.settings(), force=force, label=label, progress=progress)
     if as_json:
-        emit_json(result.to_json())
+        emit_json(result.to_dict())
     else:
         echo(f"created snapshot {result.id}: {result.files} files, {human_size(result.size)}; "
              f"added {result.new_blobs} blobs and {result.new_trees} trees, "
@@ -48,7 +54,7 @@ def create(app: AppContext, force: bool, label: str | None, as_json: bool) -> in
             info(f"  could not read {path}: {why}")
         if result.partial:
             info(f"snapshot {result.id} is PARTIAL: {len(result.errors)} file(s) missing")
-    return 1 if result.partial else EXIT_OK
+    return result.exit_code
 
 
 @snapshot.command("list")
@@ -58,10 +64,11 @@ def list_(app: AppContext, as_json: bool) -> int:
     """List snapshots, oldest first."""
     from pitstop.backup import list_snapshots
 
-    snapshots = list_snapshots(app.settings())
+    result = list_snapshots(app.settings())
     if as_json:
-        emit_json({"snapshots": [s.to_json() for s in snapshots]})
+        emit_json(result.to_dict())
         return EXIT_OK
+    snapshots = result.snapshots
     rows = [(s.id, when(s.created_at), (s.commit or "")[:10], s.files, human_size(s.size),
              human_size(s.added_bytes), "partial" if s.partial else
              ("dirty" if s.dirty else ""), s.label or "") for s in snapshots]
@@ -79,10 +86,10 @@ def restore(app: AppContext, snapshot_id: str, directory: Path, as_json: bool) -
     from pitstop.backup import restore_snapshot
 
     with progress_bar("restore", unit="files") as progress:
-        result = restore_snapshot(app.settings(), snapshot_id, directory.absolute(),
-                                  progress=progress)
+        result = restore_snapshot(app.settings(), snapshot_id=snapshot_id,
+                                  destination=directory.absolute(), progress=progress)
     if as_json:
-        emit_json(result.to_json())
+        emit_json(result.to_dict())
     else:
         echo(f"restored snapshot {result.snapshot.id} into {result.destination}: "
              f"{result.files} files, {human_size(result.bytes)}")
@@ -99,9 +106,9 @@ def diff(app: AppContext, old: str, new: str | None, as_json: bool) -> int:
     ID2 (default: the current work tree)."""
     from pitstop.backup import diff_snapshots
 
-    result = diff_snapshots(app.settings(), old, new)
+    result = diff_snapshots(app.settings(), old_id=old, new_id=new)
     if as_json:
-        emit_json(result.to_json())
+        emit_json(result.to_dict())
         return EXIT_OK
     for sign, paths in (("+", result.added), ("-", result.removed), ("M", result.modified),
                         ("m", result.mode_changed)):
@@ -140,5 +147,5 @@ def prune(app: AppContext, keep_last: int | None, keep_hourly: int | None,
     policy = KeepPolicy(last=keep_last, hourly=keep_hourly, daily=keep_daily,
                         weekly=keep_weekly, monthly=keep_monthly, yearly=keep_yearly,
                         within=within)
-    result = prune_snapshots(app.settings(), policy, dry_run=dry_run)
+    result = prune_snapshots(app.settings(), policy=policy, dry_run=dry_run)
     return render_prune(result, as_json, "snapshot")

@@ -7,8 +7,8 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pitstop.capability import recorded
-from pitstop.errors import MigrationError, UsageError
+from pitstop.capability import Progress, recorded
+from pitstop.errors import MigrationError, OptionError, UsageError
 from pitstop.migrate import planner
 from pitstop.migrate import records as hist
 from pitstop.migrate.layouts import detect_layout
@@ -27,7 +27,8 @@ if TYPE_CHECKING:
 
 
 @recorded("migrate", "repair")
-def repair(settings: Settings, *, database_url: str | None = None,
+def repair(settings: Settings, *, progress: Progress | None = None,
+           database_url: str | None = None,
            directory: Path | None = None, dry_run: bool | None = None,
            lock_timeout: float | None = None) -> RepairResult:
     """Accept the files as they are: drop failed rows, record the current checksum of
@@ -92,7 +93,8 @@ def _refuse_baseline(target: Target, records: list[hist.HistoryRecord]) -> None:
 
 
 @recorded("migrate", "baseline")
-def baseline(settings: Settings, *, version: str, description: str = "baseline",
+def baseline(settings: Settings, *, progress: Progress | None = None, version: str,
+             description: str = "baseline",
              database_url: str | None = None, directory: Path | None = None,
              lock_timeout: float | None = None, dry_run: bool | None = None) -> BaselineResult:
     """Adopt an existing database: record ``version`` as applied, so every migration up
@@ -101,7 +103,7 @@ def baseline(settings: Settings, *, version: str, description: str = "baseline",
     target = resolve(settings, database_url, directory)
     layout, scripts = target.scripts()
     version = parse_version(layout, version, [s.version for s in scripts if s.version],
-                            option="--version")
+                            option="version")
     covered = sum(1 for s in scripts if s.version is not None
                   and version_key(s.version) <= version_key(version))
     if settings.dry_run if dry_run is None else dry_run:
@@ -150,9 +152,9 @@ def _next_number(versions: list[str]) -> int:
 
 
 @recorded("migrate", "new")
-def new(settings: Settings, name: str, *, directory: Path | None = None,
-        now: dt.datetime | None = None, autogenerate: bool = False,
-        database_url: str | None = None) -> NewResult:
+def new(settings: Settings, *, progress: Progress | None = None, name: str,
+        directory: Path | None = None, now: dt.datetime | None = None,
+        autogenerate: bool = False, database_url: str | None = None) -> NewResult:
     """Create the next migration file(s) for ``name`` in the project's layout (for an
     Alembic project, ``alembic revision``, with ``autogenerate`` if asked)."""
     from pitstop.migrate import alembic_bridge
@@ -162,13 +164,15 @@ def new(settings: Settings, name: str, *, directory: Path | None = None,
     if alembic_bridge.detect(target):
         return alembic_bridge.new(target, name, autogenerate=autogenerate)
     if autogenerate:
-        raise UsageError("--autogenerate works on Alembic projects only")
+        raise OptionError("{autogenerate} works on Alembic projects only",
+                          options=("autogenerate",))
     folder = target.directory
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise MigrationError(f"migrations directory {folder}: cannot be created: "
-                             f"{exc.strerror}", hint="pass --dir or set [migrate] dir") from None
+                             f"{exc.strerror}", hint="set [migrate] dir to a directory that "
+                             "can be created") from None
     slug = _slug(name)
     layout = options.layout if options.layout != "auto" else detect_layout(folder)
     if options.layout == "auto" and layout == "plain" and not any(folder.glob("*.sql")):

@@ -28,6 +28,9 @@ CAPABILITY = Capability(
         Verb("import-history", "pitstop.migrate:import_history", "Record as applied what "
              "another tool's history says ran.", "admin"),
     ),
-    tasks=(Task("migrate", "pitstop.migrate.tasks:migrate_task", "Apply pending migrations.",
+    # the task composes ``migrate up`` with a backup first ([migrate] backup_before), so
+    # it lives where both are known: migrate never imports backup
+    tasks=(Task("migrate", "pitstop.backup.premigrate:migrate_task",
+                "Apply pending migrations (backing up first when [migrate] backup_before).",
                 verb="migrate up"),),
 )

@@ -58,6 +58,19 @@ class MigrationFailedError(MigrationError):
         self.statements_total = statements_total
         self.applied = applied
 
+    def to_dict(self) -> dict[str, Any]:
+        """What failed and what was applied before it (``migrate up --json`` prints it;
+        secrets masked), with the ``backup_id`` of a backup taken first."""
+        from pitstop.redact import redact_data
+
+        data = {"error": self.message, "file": self.file, "line": self.line,
+                "statement": self.statement, "transactional": self.transactional,
+                "statements_applied": self.statements_applied,
+                "statements_total": self.statements_total,
+                "applied": [a.to_dict() for a in self.applied],
+                "backup_id": getattr(self, "backup_id", None)}
+        return redact_data(data)  # type: ignore[no-any-return]
+
 
 class MigrationDeniedError(MigrationFailedError, PermissionDeniedError):
     """The database refused a migration's statement: it is read-only (a SQLite file or

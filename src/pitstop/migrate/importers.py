@@ -13,8 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pitstop.capability import recorded
-from pitstop.errors import MigrationError, UsageError
+from pitstop.capability import Progress, recorded
+from pitstop.errors import MigrationError, OptionError, literal
 from pitstop.migrate import planner
 from pitstop.migrate import records as hist
 from pitstop.migrate.layouts import Script
@@ -81,7 +81,8 @@ def _plain_file(path: Path) -> list[str]:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise MigrationError(f"{path}: cannot be read: {exc.strerror}",
-                             hint="pass the applied list with --file") from None
+                             hint="name the applied list that exists, or set [migrate] "
+                                  "applied_list") from None
     return [line.strip() for line in text.splitlines()
             if line.strip() and not line.lstrip().startswith("#")]
 
@@ -113,7 +114,8 @@ def _match(items: list[str], scripts: list[Script]) -> tuple[list[Script], list[
 
 
 @recorded("migrate", "import-history")
-def import_history(settings: Settings, *, source: str, file: Path | None = None,
+def import_history(settings: Settings, *, progress: Progress | None = None, source: str,
+                   file: Path | None = None,
                    database_url: str | None = None, directory: Path | None = None,
                    lock_timeout: float | None = None,
                    dry_run: bool | None = None) -> ImportResult:
@@ -122,7 +124,8 @@ def import_history(settings: Settings, *, source: str, file: Path | None = None,
     ``migrations_applied.txt`` in the migrations directory).  ``dry_run`` (default:
     ``settings.dry_run``) lists what would be recorded and writes nothing."""
     if source not in SOURCES:
-        raise UsageError(f"--from {source}: expected one of {', '.join(SOURCES)}")
+        raise OptionError(f"{{source}} {literal(source)}: expected one of {', '.join(SOURCES)}",
+                          options=("source",))
     target = resolve(settings, database_url, directory)
     _, scripts = target.scripts()
     if source != "plain-file" and target.dialect.database_missing(target.url):

@@ -398,7 +398,7 @@ def _read_scripts(directory: Path, layout: str) -> tuple[str, list[Script]]:
         what = "is not a directory" if directory.exists() else "does not exist"
         raise ConfigError(f"migrations directory {escaped(directory)} {what}",
                           key="migrate.dir",
-                          hint="create it, pass --dir, or set [migrate] dir")
+                          hint="create it, or set [migrate] dir to where the migrations are")
     listing = _listing(directory)
     if layout == "auto":
         layout = detect_layout(directory, listing)

@@ -1,11 +1,15 @@
-"""Frozen result objects returned by :mod:`pitstop.migrate`; each has ``to_dict()`` for
-``--json``."""
+"""Frozen result objects returned by :mod:`pitstop.migrate`: each verb's result derives
+from :class:`pitstop.capability.Result` (one ``to_dict()`` for ``--json``, the history
+and every front); the items they list (entries, steps, problems) are plain frozen
+dataclasses."""
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import Any, Literal
 
+from pitstop.capability import Result
 from pitstop.migrate.records import HistoryRecord
 
 State = Literal["applied", "pending", "failed", "changed", "missing"]
@@ -40,7 +44,7 @@ class MigrationEntry:
 
 
 @dataclasses.dataclass(frozen=True)
-class MigrationStatus:
+class MigrationStatus(Result):
     migrations: list[MigrationEntry]
     layout: str
     directory: str
@@ -73,7 +77,7 @@ class MigrationStatus:
         """Anything pending, failed, changed or missing (``status --exit-code`` exits 1)."""
         return any(m.state != "applied" for m in self.migrations)
 
-    def to_dict(self) -> dict[str, Any]:
+    def data(self) -> dict[str, Any]:
         return {"layout": self.layout, "directory": self.directory, "database": self.database,
                 "table": self.table, "table_exists": self.table_exists,
                 "current_version": self.current_version,
@@ -85,10 +89,13 @@ class MigrationStatus:
         counts: dict[str, int] = {}
         for entry in self.migrations:
             counts[entry.state] = counts.get(entry.state, 0) + 1
-        return {"layout": self.layout, "directory": self.directory, "database": self.database,
+        from pitstop.redact import redact_data
+
+        data = {"layout": self.layout, "directory": self.directory, "database": self.database,
                 "table": self.table, "table_exists": self.table_exists,
                 "current_version": self.current_version, "counts": counts,
                 "attention": [m.to_dict() for m in self.migrations if m.state != "applied"]}
+        return redact_data(data)  # type: ignore[no-any-return]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -128,7 +135,7 @@ def counted(n: int, noun: str) -> str:
 
 
 @dataclasses.dataclass(frozen=True)
-class RunResult:
+class RunResult(Result):
     """What ``up``, ``down`` and ``redo`` did (or, for a dry run, would do)."""
 
     dry_run: bool
@@ -144,7 +151,7 @@ class RunResult:
     def exit_code(self) -> int:
         return 10 if self.dry_run else 0
 
-    def to_dict(self) -> dict[str, Any]:
+    def data(self) -> dict[str, Any]:
         return {"dry_run": self.dry_run, "database": self.database,
                 "created_database": self.created_database,
                 "current_version": self.current_version, "backup_id": self.backup_id,
@@ -153,12 +160,12 @@ class RunResult:
 
 
 @dataclasses.dataclass(frozen=True)
-class HistoryResult:
+class HistoryResult(Result):
     records: list[HistoryRecord]
     database: str
     table: str
 
-    def to_dict(self) -> dict[str, Any]:
+    def data(self) -> dict[str, Any]:
         return {"database": self.database, "table": self.table,
                 "records": [dataclasses.asdict(r) for r in self.records]}
 
@@ -177,7 +184,7 @@ class Problem:
 
 
 @dataclasses.dataclass(frozen=True)
-class ValidateResult:
+class ValidateResult(Result):
     problems: tuple[Problem, ...]
     checked: int
 
@@ -185,7 +192,11 @@ class ValidateResult:
     def ok(self) -> bool:
         return not self.problems
 
-    def to_dict(self) -> dict[str, Any]:
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.ok else 1
+
+    def data(self) -> dict[str, Any]:
         return {"ok": self.ok, "checked": self.checked,
                 "problems": [p.to_dict() for p in self.problems]}
 
@@ -202,43 +213,76 @@ class RepairAction:
 
 
 @dataclasses.dataclass(frozen=True)
-class RepairResult:
+class RepairResult(Result):
     actions: tuple[RepairAction, ...]
     dry_run: bool
 
-    def to_dict(self) -> dict[str, Any]:
+    @property
+    def exit_code(self) -> int:
+        return 10 if self.dry_run else 0
+
+    def data(self) -> dict[str, Any]:
         return {"dry_run": self.dry_run, "actions": [a.to_dict() for a in self.actions]}
 
 
 @dataclasses.dataclass(frozen=True)
-class NewResult:
+class NewResult(Result):
     version: str
     files: tuple[str, ...]
     layout: str
 
-    def to_dict(self) -> dict[str, Any]:
-        return _dict(self)
-
 
 @dataclasses.dataclass(frozen=True)
-class BaselineResult:
+class BaselineResult(Result):
     version: str
     description: str
     covered: int
     """How many files the baseline marks as applied."""
     dry_run: bool = False
 
-    def to_dict(self) -> dict[str, Any]:
-        return _dict(self)
+    @property
+    def exit_code(self) -> int:
+        return 10 if self.dry_run else 0
 
 
 @dataclasses.dataclass(frozen=True)
-class ImportResult:
+class ImportResult(Result):
     source: str
     imported: tuple[str, ...]
     """Files recorded as applied (with ``dry_run``: that would be)."""
     skipped: tuple[str, ...] = ()
     dry_run: bool = False
 
-    def to_dict(self) -> dict[str, Any]:
-        return _dict(self)
+    @property
+    def exit_code(self) -> int:
+        return 10 if self.dry_run else 0
+
+
+@dataclasses.dataclass(frozen=True)
+class PendingPlan:
+    """What ``up`` is about to apply, handed to its ``before_apply`` hook once the
+    runner's lock is held and before anything is applied."""
+
+    database_url: str = dataclasses.field(repr=False)
+    """The database's URL, password included (for a hook that connects: a backup);
+    never shown."""
+    database: str
+    """The same URL, password masked."""
+    current_version: str | None
+    """The migration head now, before any of ``steps``."""
+    steps: tuple[PlanStep, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class RestorePoint:
+    """What a ``before_apply`` hook made to come back to (a backup)."""
+
+    id: str
+    """Recorded on the result and on a failed run's error as ``backup_id``."""
+    how: str = ""
+    """How to return to it; added to the hint of a failure after it was made."""
+
+
+BeforeApply = Callable[[PendingPlan], "RestorePoint | None"]
+"""``before_apply(plan) -> RestorePoint | None``: called by ``up`` once, only when
+something is pending and it is not a dry run (a backup first, for instance)."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
-from pitstop.errors import UsageError
+from pitstop.errors import OptionError, literal
 
 _RUNS = re.compile(r"(\d+)")
 _DOTTED = re.compile(r"\d+(?:[._]\d+)*")
@@ -79,14 +79,16 @@ def parse_version(layout: str, value: str, known: Collection[str] = (), *,
     """``value`` as a version of ``layout``, normalised like the versions read from file
     names; ``known`` (the directory's versions) lets a diesel date without dashes and a
     plain file's number find their file.  A value the layout cannot have is a
-    :class:`~pitstop.errors.UsageError` (exit 3) naming ``option``, the value and the
+    :class:`~pitstop.errors.OptionError` (exit 3) naming ``option``, the value and the
     form expected."""
     found = _parse(layout, value.strip(), known)
     if found is None:
-        raise UsageError(f"{option} {value!r}: not a {layout} version",
-                         hint=f"expected {EXPECTED.get(layout, 'a version of the layout')}; "
-                              "see the versions with `pitstop migrate status`")
+        raise OptionError(f"{{{option}}} {literal(repr(value))}: not a {layout} version",
+                          options=(option,),
+                          hint=f"expected {EXPECTED.get(layout, 'a version of the layout')}; "
+                               "see the versions with `pitstop migrate status`")
     return found
+
 
 
 def _parse(layout: str, text: str, known: Collection[str]) -> str | None:

@@ -4,10 +4,9 @@ Every page and API route that shows or does something another capability owns co
 here, so a verb whose signature changes is adapted in one module.  Nothing here
 re-implements a verb: each function loads the verb from its descriptor and calls it.
 
-Where a verb is not yet in the one shape (issue 15): ``backup verify`` and ``backup
-restore`` take the backup id positionally, return ``to_json()`` rather than
-``to_dict()`` and are not ``@recorded`` yet, so their calls are in the audit trail but
-not (yet) in the history; :func:`result_data` reads either.
+The migrate and backup verbs called here have the one shape (issue 15): keyword
+options, a result with ``to_dict()``, recorded in the history as well as in the audit
+trail (a page that only shows, like migration status, calls them unrecorded).
 """
 
 from __future__ import annotations
@@ -36,12 +35,11 @@ def verb_level(capability: str, name: str) -> str:
 
 
 def result_data(result: Any) -> dict[str, Any]:
-    """A verb result as JSON-ready data (``to_dict``, or the older ``to_json``)."""
-    for method in ("to_dict", "to_json"):
-        func = getattr(result, method, None)
-        if callable(func):
-            data: dict[str, Any] = func()
-            return data
+    """A verb result as JSON-ready data (its ``to_dict``)."""
+    func = getattr(result, "to_dict", None)
+    if callable(func):
+        data: dict[str, Any] = func()
+        return data
     from pitstop.capability import jsonable
 
     value: dict[str, Any] = jsonable(result)
@@ -59,7 +57,11 @@ def migration_status(settings: Settings) -> Any:
 
 
 def migrate_up(settings: Settings) -> Any:
-    return _verb("migrate", "up")(settings, dry_run=False)
+    """``migrate up``, backing up first when ``[migrate] backup_before`` says so."""
+    from pitstop.backup.premigrate import before_apply_for
+
+    return _verb("migrate", "up")(settings, dry_run=False,
+                                  before_apply=before_apply_for(settings))
 
 
 def migrate_down(settings: Settings, *, steps: int = 1) -> Any:
@@ -87,18 +89,19 @@ def database_label(settings: Settings) -> str:
 # -- backups -------------------------------------------------------------------------
 def backups(settings: Settings) -> list[Any]:
     """``backup list``: every backup, safety backups included, oldest first."""
-    found: list[Any] = _verb("backup", "list")(settings)
+    found: list[Any] = list(_verb("backup", "list")(settings).backups)
     return found
 
 
 def verify_backup(settings: Settings, backup_id: str) -> Any:
-    return _verb("backup", "verify")(settings, backup_id, include_safety=True)
+    return _verb("backup", "verify")(settings, backup_id=backup_id, include_safety=True)
 
 
 def restore_backup(settings: Settings, backup_id: str) -> Any:
     """Restore into the configured database, replacing what it holds (the page asked
     for the database name to be typed first); a safety backup is taken first."""
-    return _verb("backup", "restore")(settings, backup_id, yes=True, include_safety=True)
+    return _verb("backup", "restore")(settings, backup_id=backup_id, yes=True,
+                                      include_safety=True)
 
 
 # -- runbooks ------------------------------------------------------------------------

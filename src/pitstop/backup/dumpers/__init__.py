@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import BinaryIO, Protocol, runtime_checkable
 
 from pitstop.backup.compress import Sink
-from pitstop.backup.model import Progress
 from pitstop.backup.settings import BackupSettings
+from pitstop.capability import Progress
 from pitstop.db.url import DatabaseURL
 from pitstop.errors import UsageError
 

@@ -16,8 +16,8 @@ from typing import BinaryIO
 from pitstop.backup.compress import Sink
 from pitstop.backup.dumpers import DatabaseState, server
 from pitstop.backup.dumpers import process as proc
-from pitstop.backup.model import Progress
 from pitstop.backup.settings import BackupSettings
+from pitstop.capability import Progress
 from pitstop.db.url import DatabaseURL, connect_check
 from pitstop.errors import BackupError, DependencyError, PitstopError
 
@@ -73,8 +73,9 @@ class MySQLDumper:
         return [binary, *([f"--defaults-extra-file={options}"] if options else []), *rest]
 
     def versions(self, db: DatabaseURL) -> tuple[str | None, str | None]:
+        binary = self._binary(self.settings.mysql_dump)  # missing: exit 2, before connecting
         server_version = connect_check(db)
-        return server_version, proc.tool_version(self._binary(self.settings.mysql_dump))
+        return server_version, proc.tool_version(binary)
 
     def dump(self, db: DatabaseURL, out: Sink, progress: Progress | None) -> None:
         binary = self._binary(self.settings.mysql_dump)

@@ -16,8 +16,8 @@ from typing import BinaryIO
 from pitstop.backup.compress import Sink
 from pitstop.backup.dumpers import DatabaseState, server
 from pitstop.backup.dumpers import process as proc
-from pitstop.backup.model import Progress
 from pitstop.backup.settings import BackupSettings
+from pitstop.capability import Progress
 from pitstop.db.url import DatabaseURL, connect_check
 from pitstop.errors import BackupError, DependencyError
 
@@ -119,9 +119,9 @@ class PostgresDumper:
         return f"*:*:*:*:{escaped}\n"  # a file made for this one connection
 
     def versions(self, db: DatabaseURL) -> tuple[str | None, str | None]:
+        binary = proc.find_binary(self.settings.pg_dump, PACKAGE)  # missing: exit 2, first
         server_version = connect_check(db)
-        version = proc.tool_version(proc.find_binary(self.settings.pg_dump, PACKAGE))
-        return server_version, version
+        return server_version, proc.tool_version(binary)
 
     def dump(self, db: DatabaseURL, out: Sink, progress: Progress | None) -> None:
         binary = proc.find_binary(self.settings.pg_dump, PACKAGE)

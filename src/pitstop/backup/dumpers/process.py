@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import IO, BinaryIO
 
 from pitstop.backup.compress import CHUNK, Sink
-from pitstop.backup.model import Progress
+from pitstop.capability import Progress
 from pitstop.errors import BackupError, DependencyError
 from pitstop.redact import redact
 

@@ -24,9 +24,9 @@ from typing import BinaryIO
 
 from pitstop.backup.compress import CHUNK, Sink, pump_file
 from pitstop.backup.dumpers import DatabaseState
-from pitstop.backup.model import Progress
 from pitstop.backup.settings import BackupSettings
 from pitstop.backup.storage import PARTIAL_SUFFIX
+from pitstop.capability import Progress
 from pitstop.db.url import DatabaseURL
 from pitstop.errors import BackupError, ConnectError, PermissionDeniedError
 

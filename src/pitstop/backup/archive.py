@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import importlib
 import json
 import logging
 import os
@@ -22,7 +21,6 @@ import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from pitstop import __version__
 from pitstop.backup import inflight
@@ -34,13 +32,14 @@ from pitstop.backup.compress import (
     pump_file,
 )
 from pitstop.backup.dumpers import Dumper, FileDumper, get_dumper
-from pitstop.backup.model import KIND_BACKUP, Backup, Progress
+from pitstop.backup.model import KIND_BACKUP, Backup, BackupList, DeleteResult
 from pitstop.backup.settings import BackupSettings, resolve_dir
 from pitstop.backup.storage import PARTIAL_SUFFIX, LocalStorage, Storage
+from pitstop.capability import Progress, recorded
 from pitstop.config import Settings
 from pitstop.db.resolve import resolve_url
 from pitstop.db.url import DatabaseURL
-from pitstop.errors import BackupError, PermissionDeniedError, UsageError
+from pitstop.errors import BackupError, OptionError, PermissionDeniedError, PitstopError, literal
 
 log = logging.getLogger("pitstop.backup")
 
@@ -68,15 +67,17 @@ def dumper_for(settings: Settings, db: DatabaseURL, store: Storage,
     return get_dumper(db.dialect, conf or backup_settings(settings), store.scratch_dir())
 
 
-def _migration_head(url: str) -> str | None:
-    """The migration head of the database, or None when unknown (never fails)."""
+def _migration_head(db: DatabaseURL) -> str | None:
+    """The newest version in the database's ``pitstop_migrations`` table, or ``None``
+    when there is none or it cannot be read (the head is informative: a database
+    that cannot say it is still backed up)."""
+    from pitstop.migrate import current_version
+
     try:
-        module: Any = importlib.import_module("pitstop.migrate")
-        head = module.current_version(url)
-    except Exception as exc:  # noqa: BLE001 - the head is informative, never fatal
-        log.debug("migration head unknown: %s", exc)
+        return current_version(db.raw)
+    except PitstopError as exc:
+        log.debug("migration head of %s unknown: %s", db.masked, exc)
         return None
-    return None if head is None else str(head)
 
 
 def _new_id(now: datetime) -> str:
@@ -84,18 +85,20 @@ def _new_id(now: datetime) -> str:
 
 
 def write_manifest(store: Storage, backup: Backup) -> None:
-    data = json.dumps(backup.to_json(), indent=2, sort_keys=True) + "\n"
+    data = json.dumps(backup.data(), indent=2, sort_keys=True) + "\n"
     store.write_bytes(backup.id + MANIFEST_SUFFIX, data.encode())
 
 
+@recorded("backup", "create")
 def create_backup(
     settings: Settings,
     *,
+    progress: Progress | None = None,
     database_url: str | None = None,
     label: str | None = None,
     compress: str | None = None,
-    progress: Progress | None = None,
     kind: str = KIND_BACKUP,
+    migration_head: str | None = None,
 ) -> Backup:
     """Back up ``database_url`` (default: the configured database) into the store.
 
@@ -103,12 +106,16 @@ def create_backup(
     fsynced and renamed when complete; on any failure nothing is left that looks
     like a backup, and the failure is remembered so that ``prune`` refuses to run.
     ``kind="safety"`` marks the backup ``restore`` takes of its target first (never
-    what ``latest`` names).
+    what ``latest`` names).  ``migration_head`` is recorded in the manifest (the
+    migration a ``migrate up`` is about to start from); without it, the newest
+    version in the database's ``pitstop_migrations`` table.  ``progress(done,
+    total)`` counts bytes.
     """
     conf = backup_settings(settings)
     compression = compress or conf.compress
     if compression not in EXTENSIONS:
-        raise UsageError(f"unknown compression {compression!r}", hint="use zstd, gzip or none")
+        raise OptionError(f"{{compress}}: unknown compression {literal(repr(compression))}",
+                          options=("compress",), hint="use zstd, gzip or none")
     level = conf.level if compression == conf.compress else DEFAULT_LEVELS[compression]
     db = resolve_url(settings, "backup", database_url)
     store = open_store(settings)
@@ -125,7 +132,7 @@ def create_backup(
         inflight.begin(store, backup_id, db.masked, started.timestamp())
         try:
             server_version, tool_version = dumper.versions(db)
-            head = _migration_head(db.raw)
+            head = migration_head if migration_head is not None else _migration_head(db)
             name = f"{backup_id}{dumper.extension}{EXTENSIONS[compression]}"
             size_raw, size, sha256 = _write_dump(store, dumper, db, name, compression,
                                                  level, progress, backup_id)
@@ -252,10 +259,15 @@ def last_failure(settings: Settings) -> dict[str, str] | None:
     return {str(k): str(v) for k, v in data.items()}
 
 
-def list_backups(settings: Settings) -> list[Backup]:
+def list_backups(settings: Settings, *, progress: Progress | None = None) -> BackupList:
     """Every complete backup in the store (safety backups included), oldest first.
     Unreadable manifests are skipped with a warning; backups killed mid-way are
     cleaned up and recorded as failed first."""
+    return BackupList(tuple(stored_backups(settings)))
+
+
+def stored_backups(settings: Settings) -> list[Backup]:
+    """:func:`list_backups` as a list (what the other verbs work from)."""
     store = open_store(settings)
     sweep_interrupted(store)
     backups: list[Backup] = []
@@ -268,10 +280,12 @@ def list_backups(settings: Settings) -> list[Backup]:
     return backups
 
 
-def find_backup(settings: Settings, ref: str, *, include_safety: bool = False) -> Backup:
-    """The backup with id ``ref``, a unique prefix of one, or ``latest``: the newest
-    backup that is not a safety backup (``include_safety``: the newest of all)."""
-    backups = list_backups(settings)
+def find_backup(settings: Settings, *, progress: Progress | None = None,
+                backup_id: str = "latest", include_safety: bool = False) -> Backup:
+    """The backup with id ``backup_id``, a unique prefix of one, or ``latest``: the
+    newest backup that is not a safety backup (``include_safety``: the newest of all)."""
+    ref = backup_id
+    backups = stored_backups(settings)
     if not backups:
         raise BackupNotFoundError(f"no backups in {open_store(settings).location}",
                                   hint="create one with `pitstop backup create`")
@@ -279,9 +293,10 @@ def find_backup(settings: Settings, ref: str, *, include_safety: bool = False) -
         chosen = [b for b in backups if include_safety or not b.is_safety]
         if not chosen:
             raise BackupNotFoundError(
-                f"no backups in {open_store(settings).location} but safety backups "
-                f"(the newest: {backups[-1].id})",
-                hint="name one by its id, or pass --include-safety")
+                literal(f"no backups in {open_store(settings).location} but safety backups "
+                        f"(the newest: {backups[-1].id})"),
+                hint="name one by its id, or pass {include_safety}",
+                options=("include_safety",))
         return chosen[-1]
     exact = [b for b in backups if b.id == ref]
     matches = exact or [b for b in backups if b.id.startswith(ref)]
@@ -290,15 +305,17 @@ def find_backup(settings: Settings, ref: str, *, include_safety: bool = False) -
     if not matches:
         raise BackupNotFoundError(f"no backup with id {ref!r} in {open_store(settings).location}",
                                   hint="see `pitstop backup list`")
-    raise UsageError(f"{ref!r} matches {len(matches)} backups",
-                     hint="give more characters of the id")
+    raise OptionError(f"{{backup_id}} {literal(repr(ref))} matches {len(matches)} backups",
+                      options=("backup_id",), hint="give more characters of the id")
 
 
-def delete_backup(settings: Settings, backup_id: str) -> Backup:
+@recorded("backup", "delete")
+def delete_backup(settings: Settings, *, progress: Progress | None = None,
+                  backup_id: str) -> DeleteResult:
     """Remove one backup (manifest first, so a half-deleted backup is not listed)."""
-    backup = find_backup(settings, backup_id)
+    backup = find_backup(settings, backup_id=backup_id)
     store = open_store(settings)
     store.delete(backup.id + MANIFEST_SUFFIX)
     store.delete(backup.file)
     log.debug("deleted backup %s", backup.id)
-    return backup
+    return DeleteResult(backup.id, backup.file, backup.size)

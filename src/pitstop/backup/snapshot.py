@@ -36,11 +36,11 @@ from typing import Any
 from pitstop.backup.blobs import BlobStore
 from pitstop.backup.git import dirty_paths, head_commit, toplevel, tracked_files
 from pitstop.backup.manifest import load_index, read_entries, store_trees
-from pitstop.backup.model import Progress
 from pitstop.backup.settings import SnapshotSettings, resolve_dir
 from pitstop.backup.tree import Entry, scan_tree
+from pitstop.capability import Progress, Result, recorded
 from pitstop.config import Settings
-from pitstop.errors import BackupError, PermissionDeniedError, UsageError
+from pitstop.errors import BackupError, PermissionDeniedError, UsageError, literal
 from pitstop.private import make_private_dir
 
 log = logging.getLogger("pitstop.backup")
@@ -49,13 +49,17 @@ log = logging.getLogger("pitstop.backup")
 class DirtyTreeError(BackupError):
     """The work tree has uncommitted changes to tracked files."""
 
-    def __init__(self, message: str, paths: list[str], *, hint: str | None = None) -> None:
-        super().__init__(message, hint=hint)
+    def __init__(self, message: str, paths: list[str], *, hint: str | None = None,
+                 options: tuple[str, ...] = ()) -> None:
+        super().__init__(message, hint=hint, options=options)
         self.paths = paths
 
 
 @dataclasses.dataclass(frozen=True)
-class Snapshot:
+class Snapshot(Result):
+    """The summary of one snapshot (stored as ``snapshots/<id>.json``); what ``snapshot
+    create`` returns (exit 1 when ``partial``)."""
+
     id: str
     created_at: datetime
     repository: str
@@ -74,7 +78,12 @@ class Snapshot:
     tree: str | None = None  # digest of the root tree; None: a flat index (older format)
     new_trees: int = 0  # tree objects this snapshot added to the store
 
-    def to_json(self) -> dict[str, Any]:
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.partial else 0
+
+    def data(self) -> dict[str, Any]:
+        """The summary as stored (timestamps in ISO 8601 with their offset)."""
         data = dataclasses.asdict(self)
         data["created_at"] = self.created_at.isoformat()
         data["errors"] = [{"path": p, "error": e} for p, e in self.errors]
@@ -134,10 +143,22 @@ def store_lock(root: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def list_snapshots(settings: Settings, *, strict: bool = False) -> list[Snapshot]:
-    """Every complete snapshot, oldest first.  A summary that cannot be read is
-    skipped with a warning, or with ``strict`` (prune, which must not lose what such a
-    snapshot references) raises :class:`BackupError`."""
+@dataclasses.dataclass(frozen=True)
+class SnapshotList(Result):
+    """Every complete snapshot, oldest first (``snapshot list``)."""
+
+    snapshots: tuple[Snapshot, ...]
+
+
+def list_snapshots(settings: Settings, *, progress: Progress | None = None) -> SnapshotList:
+    """Every complete snapshot, oldest first; a summary that cannot be read is skipped
+    with a warning."""
+    return SnapshotList(tuple(stored_snapshots(settings)))
+
+
+def stored_snapshots(settings: Settings, *, strict: bool = False) -> list[Snapshot]:
+    """:func:`list_snapshots` as a list; with ``strict`` (prune, which must not lose what
+    a snapshot references) a summary that cannot be read raises :class:`BackupError`."""
     directory = snapshot_root(settings) / "snapshots"
     if not directory.is_dir():
         return []
@@ -156,7 +177,7 @@ def list_snapshots(settings: Settings, *, strict: bool = False) -> list[Snapshot
 
 def find_snapshot(settings: Settings, ref: str) -> Snapshot:
     """The snapshot with id ``ref``, a unique prefix of one, or ``latest``."""
-    snapshots = list_snapshots(settings)
+    snapshots = stored_snapshots(settings)
     if not snapshots:
         raise BackupError(f"no snapshots in {snapshot_root(settings)}",
                           hint="create one with `pitstop snapshot create`")
@@ -183,12 +204,13 @@ def snapshot_entries(root: Path, snapshot: Snapshot, blobs: BlobStore | None = N
     return read_entries(blobs, snapshot.tree)
 
 
+@recorded("backup", "snapshot-create")
 def create_snapshot(
     settings: Settings,
     *,
+    progress: Progress | None = None,
     force: bool = False,
     label: str | None = None,
-    progress: Progress | None = None,
 ) -> Snapshot:
     """Snapshot the git-tracked files of the repository around the project directory.
 
@@ -201,8 +223,9 @@ def create_snapshot(
     dirty = dirty_paths(repo, environ=settings.environ)
     if dirty and not force:
         shown = "\n  ".join(dirty[:20]) + ("\n  …" if len(dirty) > 20 else "")
-        raise DirtyTreeError(f"the work tree has uncommitted changes:\n  {shown}", dirty,
-                             hint="commit or stash them, or pass --force")
+        raise DirtyTreeError(literal(f"the work tree has uncommitted changes:\n  {shown}"),
+                             dirty, hint="commit or stash them, or pass {force}",
+                             options=("force",))
     started = datetime.now(UTC)
     clock = time.monotonic()
     files = tracked_files(repo, environ=settings.environ)
@@ -212,7 +235,7 @@ def create_snapshot(
     blobs = BlobStore(root / "blobs", conf.level)
     with store_lock(root):
         blobs.open_for_writing()
-        previous = list_snapshots(settings)
+        previous = stored_snapshots(settings)
         cache = ({e.path: e for e in snapshot_entries(root, previous[-1], blobs)}
                  if previous else {})
         try:
@@ -237,5 +260,5 @@ def create_snapshot(
             tree=trees.root, new_trees=trees.new_trees,
         )
         _write_atomic(root / "snapshots" / f"{snapshot_id}.json",
-                      json.dumps(snapshot.to_json(), indent=2).encode())
+                      json.dumps(snapshot.data(), indent=2).encode())
     return snapshot

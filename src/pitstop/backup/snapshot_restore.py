@@ -12,19 +12,20 @@ from typing import Any
 from pitstop.backup.blobs import BlobStore
 from pitstop.backup.git import toplevel, tracked_files
 from pitstop.backup.manifest import add_references, index_path
-from pitstop.backup.model import Progress, PruneResult
+from pitstop.backup.model import PruneResult
 from pitstop.backup.packs import Location, PackWriter, read_blob, remove_leftovers, remove_pack
 from pitstop.backup.retention import KeepPolicy, apply_policy
-from pitstop.backup.snapshots import (
+from pitstop.backup.snapshot import (
     Snapshot,
     find_snapshot,
-    list_snapshots,
     snapshot_entries,
     snapshot_root,
     snapshot_settings,
     store_lock,
+    stored_snapshots,
 )
 from pitstop.backup.tree import Entry, default_workers, scan_tree
+from pitstop.capability import Progress, Result, recorded
 from pitstop.config import Settings
 from pitstop.errors import BackupError, PermissionDeniedError, UsageError
 
@@ -32,19 +33,23 @@ WORK_TREE = "work tree"
 
 
 @dataclasses.dataclass(frozen=True)
-class SnapshotRestore:
+class SnapshotRestore(Result):
+    """What ``restore_snapshot`` wrote."""
+
     snapshot: Snapshot
     destination: Path
     files: int
     bytes: int
 
-    def to_json(self) -> dict[str, Any]:
+    def data(self) -> dict[str, Any]:
         return {"id": self.snapshot.id, "destination": str(self.destination),
                 "files": self.files, "bytes": self.bytes}
 
 
 @dataclasses.dataclass(frozen=True)
-class SnapshotDiff:
+class SnapshotDiff(Result):
+    """What changed between two snapshots, or a snapshot and the work tree."""
+
     old: str
     new: str  # a snapshot id, or "work tree"
     added: tuple[str, ...]
@@ -56,7 +61,7 @@ class SnapshotDiff:
     def changed(self) -> bool:
         return bool(self.added or self.removed or self.modified or self.mode_changed)
 
-    def to_json(self) -> dict[str, Any]:
+    def data(self) -> dict[str, Any]:
         return {"old": self.old, "new": self.new, "added": list(self.added),
                 "removed": list(self.removed), "modified": list(self.modified),
                 "mode_changed": list(self.mode_changed)}
@@ -69,15 +74,17 @@ def _safe_target(dest: Path, path: str) -> Path:
     return dest.joinpath(*parts)
 
 
+@recorded("backup", "snapshot-restore")
 def restore_snapshot(
     settings: Settings,
-    snapshot_id: str,
-    destination: Path,
     *,
     progress: Progress | None = None,
+    snapshot_id: str,
+    destination: Path,
 ) -> SnapshotRestore:
     """Write the files of a snapshot into ``destination`` (new or empty), with their
-    content checked against their hashes and their permission bits restored."""
+    content checked against their hashes and their permission bits restored.
+    ``progress(done, total)`` counts files."""
     snapshot = find_snapshot(settings, snapshot_id)
     root = snapshot_root(settings)
     if destination.exists() and (not destination.is_dir() or any(destination.iterdir())):
@@ -127,7 +134,9 @@ def _compare(old: list[Entry], new: list[Entry]) -> tuple[tuple[str, ...], ...]:
     return added, removed, modified, modes
 
 
-def diff_snapshots(settings: Settings, old_id: str, new_id: str | None = None) -> SnapshotDiff:
+@recorded("backup", "snapshot-diff")
+def diff_snapshots(settings: Settings, *, progress: Progress | None = None, old_id: str,
+                   new_id: str | None = None) -> SnapshotDiff:
     """What changed between two snapshots, or between a snapshot and the work tree."""
     root = snapshot_root(settings)
     old = find_snapshot(settings, old_id)
@@ -154,10 +163,12 @@ def policy_from_settings(settings: Settings) -> KeepPolicy:
                       yearly=conf.keep_yearly, within=conf.keep_within)
 
 
+@recorded("backup", "snapshot-prune")
 def prune_snapshots(
     settings: Settings,
-    policy: KeepPolicy | None = None,
     *,
+    progress: Progress | None = None,
+    policy: KeepPolicy | None = None,
     dry_run: bool = False,
 ) -> PruneResult:
     """Remove the snapshots ``policy`` does not keep, then every blob (file content or
@@ -165,7 +176,7 @@ def prune_snapshots(
     policy = policy if policy is not None and not policy.empty else policy_from_settings(settings)
     root = snapshot_root(settings)
     with store_lock(root):
-        snapshots = list_snapshots(settings, strict=True)
+        snapshots = stored_snapshots(settings, strict=True)
         decisions = apply_policy([(s.id, s.created_at) for s in snapshots], policy)
         kept = {d.id for d in decisions if d.keep}
         drop = [d.id for d in decisions if not d.keep]

@@ -1,8 +1,15 @@
-"""The migration commands as plain functions: each takes the project's ``Settings`` and
-explicit options and returns a frozen result (see :mod:`pitstop.migrate.results`).
+"""The migration verbs ``up``, ``down``, ``redo``, ``status``, ``validate`` and
+``history``: each is ``verb(settings, *, progress=None, **options) -> Result`` (see
+:mod:`pitstop.migrate.results`).
 
 Expected outcomes (pending work, a dry run, problems found by ``validate``) are
-results; failures raise :class:`~pitstop.errors.MigrationError` subclasses.
+results; failures raise :class:`~pitstop.errors.MigrationError` subclasses, and an
+option value that cannot be used an :class:`~pitstop.errors.OptionError` naming the
+option as the verb takes it (``to``), for each front to spell its own way.
+
+Nothing here knows about backups: ``up`` takes a ``before_apply`` hook, called with
+the :class:`~pitstop.migrate.results.PendingPlan` once something is to be applied; the
+front that wants a backup first passes one (:mod:`pitstop.backup.premigrate`).
 """
 
 from __future__ import annotations
@@ -14,17 +21,20 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pitstop.capability import recorded
-from pitstop.errors import ConnectError, DependencyError, PitstopError, UsageError
+from pitstop.capability import Progress, recorded
+from pitstop.errors import ConnectError, OptionError, PitstopError, UsageError, literal
 from pitstop.migrate import planner
 from pitstop.migrate import records as hist
 from pitstop.migrate.errors import ValidationError
 from pitstop.migrate.layouts import Script
 from pitstop.migrate.results import (
     AppliedMigration,
+    BeforeApply,
     HistoryResult,
     MigrationStatus,
+    PendingPlan,
     PlanStep,
+    RestorePoint,
     RunResult,
     ValidateResult,
 )
@@ -54,8 +64,8 @@ def _alembic(target: Target) -> Any:
 
 
 @recorded("migrate", "status")
-def status(settings: Settings, *, database_url: str | None = None,
-           directory: Path | None = None) -> MigrationStatus:
+def status(settings: Settings, *, progress: Progress | None = None,
+           database_url: str | None = None, directory: Path | None = None) -> MigrationStatus:
     """Every migration with its state: applied, pending, failed, changed or missing."""
     target = resolve(settings, database_url, directory)
     bridge = _alembic(target)
@@ -100,16 +110,16 @@ def current_version(database_url: str) -> str | None:
     return planner.current_version_of(records) if records else None
 
 
-def history(settings: Settings, *, database_url: str | None = None,
-            directory: Path | None = None) -> HistoryResult:
+def history(settings: Settings, *, progress: Progress | None = None,
+            database_url: str | None = None, directory: Path | None = None) -> HistoryResult:
     """Every row of the history table, oldest first."""
     target = resolve(settings, database_url, directory)
     return HistoryResult(_read_records(target) or [], target.masked, target.table)
 
 
 @recorded("migrate", "validate")
-def validate(settings: Settings, *, database_url: str | None = None,
-             directory: Path | None = None) -> ValidateResult:
+def validate(settings: Settings, *, progress: Progress | None = None,
+             database_url: str | None = None, directory: Path | None = None) -> ValidateResult:
     """Compare the files with the history: changed, missing and failed migrations."""
     st = status(settings, database_url=database_url, directory=directory)
     return ValidateResult(planner.problems(st.migrations), len(st.migrations))
@@ -159,32 +169,38 @@ def _already_done(target: Target, scripts: list[Script], to: str | None) -> RunR
 
 
 def _parse_to(target: Target, scripts: list[Script], to: str | None) -> str | None:
-    """``--to`` read with the layout's rules; it must name a migration's version."""
+    """The ``to`` option read with the layout's rules; it must name a migration's
+    version."""
     if to is None:
         return None
     known = [s.version for s in scripts if s.version is not None]
-    version = parse_version(target.layout, to, known, option="--to")
+    version = parse_version(target.layout, to, known, option="to")
     if version not in known:
-        raise UsageError(f"--to {to}: no migration has that version",
-                         hint="see the versions with `pitstop migrate status`")
+        raise OptionError(f"{{to}} {literal(to)}: no migration has that version",
+                          options=("to",),
+                          hint="see the versions with `pitstop migrate status`")
     return version
 
 
 @recorded("migrate", "up")
-def up(settings: Settings, *, database_url: str | None = None, directory: Path | None = None,
+def up(settings: Settings, *, progress: Progress | None = None,
+       database_url: str | None = None, directory: Path | None = None,
        to: str | None = None, dry_run: bool | None = None, lock_timeout: float | None = None,
-       backup: bool | None = None) -> RunResult:
+       before_apply: BeforeApply | None = None) -> RunResult:
     """Apply pending migrations (up to and including ``to``), each in its own transaction
     where the database allows; repeatable ones run last when their checksum changed.
 
     A database that does not exist yet is created first (``[migrate] create_database``,
-    on by default), as ``pitstop db init`` creates it."""
+    on by default), as ``pitstop db init`` creates it.  ``before_apply(plan)`` is called
+    once before anything is applied, only when something is pending (never in a dry
+    run); the :class:`~pitstop.migrate.results.RestorePoint` it returns (a backup) is
+    the result's ``backup_id``, and named on the error of a migration that then fails.
+    ``progress(done, total)`` counts migrations."""
     target = resolve(settings, database_url, directory)
     dry = settings.dry_run if dry_run is None else dry_run
-    want_backup = target.options.backup_before if backup is None else backup
     bridge = _alembic(target)
     if bridge is not None:
-        return _alembic_up(settings, target, bridge, to, dry, lock_timeout, want_backup)
+        return _alembic_up(target, bridge, to, dry, lock_timeout, before_apply)
     _, scripts = target.scripts()
     to = _parse_to(target, scripts, to)
     if dry:
@@ -216,33 +232,43 @@ def up(settings: Settings, *, database_url: str | None = None, directory: Path |
         work = _pending_up(target, scripts, records, to)
         plan = tuple(PlanStep(w.script.version, w.script.description, w.script.name, "up",
                               w.transactional, None) for w in work)
-        backup_id = None
-        if work and want_backup:
-            backup_id = _backup(settings, target)
+        point = None
+        if work and before_apply is not None:
+            point = before_apply(PendingPlan(target.url, target.masked,
+                                             planner.current_version_of(records), plan))
         runner = Runner(target.dialect, conn, target.table, target.dialect.user(target.url))
-        with _noting_backup(backup_id):
-            for item in work:
-                runner.run(item)
+        with _noting(point):
+            _run_all(runner, work, progress)
         current = planner.current_version_of(_records(target, conn) or [])
-    return RunResult(False, plan, tuple(runner.applied), current, backup_id, target.masked,
-                     created)
+    return RunResult(False, plan, tuple(runner.applied), current,
+                     None if point is None else point.id, target.masked, created)
 
 
-def _alembic_up(settings: Settings, target: Target, bridge: Any, to: str | None, dry: bool,
-                lock_timeout: float | None, want_backup: bool) -> RunResult:
-    """``up`` of an Alembic project: the backup first when asked and something is
+def _run_all(runner: Runner, work: list[Work], progress: Progress | None) -> None:
+    for done, item in enumerate(work, 1):
+        runner.run(item)
+        if progress is not None:
+            progress(done, len(work))
+
+
+def _alembic_up(target: Target, bridge: Any, to: str | None, dry: bool,
+                lock_timeout: float | None, before_apply: BeforeApply | None) -> RunResult:
+    """``up`` of an Alembic project: ``before_apply`` first when given and something is
     pending; a database that does not exist is created first, as for SQL files."""
     created = False
     try:
         plan = bridge.up(target, to=to, dry_run=True, lock_timeout=lock_timeout) \
-            if want_backup and not dry else None
+            if before_apply is not None and not dry else None
     except ConnectError as exc:
         if dry:
             raise target.missing_database(exc) from exc.__cause__
         created = target.create_database(exc)
         plan = None  # a new database: nothing to back up
-    alembic_id = _backup(settings, target) if plan is not None and plan.plan else None
-    with _noting_backup(alembic_id):
+    point = None
+    if before_apply is not None and plan is not None and plan.plan:
+        point = before_apply(PendingPlan(target.url, target.masked, plan.current_version,
+                                         plan.plan))
+    with _noting(point):
         try:
             done: RunResult = bridge.up(target, to=to, dry_run=dry, lock_timeout=lock_timeout)
         except ConnectError as exc:
@@ -250,34 +276,23 @@ def _alembic_up(settings: Settings, target: Target, bridge: Any, to: str | None,
                 raise target.missing_database(exc) from exc.__cause__
             created = target.create_database(exc)
             done = bridge.up(target, to=to, dry_run=dry, lock_timeout=lock_timeout)
-    return dataclasses.replace(done, backup_id=alembic_id, created_database=created)
+    return dataclasses.replace(done, backup_id=None if point is None else point.id,
+                               created_database=created)
 
 
 @contextlib.contextmanager
-def _noting_backup(backup_id: str | None) -> Iterator[None]:
-    """A migration that fails after ``backup_id`` was taken says so: the id is on the
-    error (``backup_id``, in ``--json`` and on the run) and in its hint."""
+def _noting(point: RestorePoint | None) -> Iterator[None]:
+    """A migration that fails after ``before_apply`` made ``point`` says so: its id is on
+    the error (``backup_id``, in ``--json`` and on the run) and its way back in the
+    hint."""
     try:
         yield
     except PitstopError as exc:
-        if backup_id is not None:
-            exc.backup_id = backup_id  # type: ignore[attr-defined]
-            back = (f"backup {backup_id} was taken before migrating; "
-                    f"`pitstop backup restore {backup_id} --yes` returns to it")
-            exc.hint = f"{exc.hint}; {back}" if exc.hint else back
+        if point is not None:
+            exc.backup_id = point.id  # type: ignore[attr-defined]
+            if point.how:
+                exc.hint = f"{exc.hint}; {point.how}" if exc.hint else point.how
         raise
-
-
-def _backup(settings: Settings, target: Target) -> str:
-    try:
-        from pitstop.backup import create_backup
-    except ImportError as exc:
-        raise DependencyError(
-            "--backup needs pitstop.backup.create_backup, which this installation lacks",
-            hint="run without --backup, or install a pitstop with the backup module") from exc
-    log.info("backing up %s before migrating", target.masked)
-    made = create_backup(settings, database_url=target.url, label="pre-migrate")
-    return str(made.id)
 
 
 def _applied_versions(target: Target, scripts: list[Script],
@@ -305,18 +320,20 @@ def _down_work(target: Target, scripts: list[Script], records: list[hist.History
 
 
 @recorded("migrate", "down")
-def down(settings: Settings, *, database_url: str | None = None, directory: Path | None = None,
+def down(settings: Settings, *, progress: Progress | None = None,
+         database_url: str | None = None, directory: Path | None = None,
          steps: int | None = None, to: str | None = None, dry_run: bool | None = None,
          lock_timeout: float | None = None) -> RunResult:
     """Roll back the last ``steps`` applied migrations (default 1), or every one newer
-    than ``to``, newest first."""
+    than ``to``, newest first.  ``progress(done, total)`` counts migrations."""
     if steps is not None and to is not None:
-        raise UsageError("--steps and --to: give one of them, not both",
-                         hint="--steps N rolls back the newest N; --to VERSION rolls back "
-                              "everything newer than VERSION")
+        raise OptionError("{steps} and {to}: give one of them, not both",
+                          options=("steps", "to"),
+                          hint="{steps} N rolls back the newest N; {to} VERSION rolls back "
+                               "everything newer than VERSION")
     if steps is not None and steps < 1:
-        raise UsageError(f"--steps {steps}: expected 1 or more",
-                         hint="leave it out to roll back only the newest migration")
+        raise OptionError(f"{{steps}} {steps}: expected 1 or more", options=("steps",),
+                          hint="leave it out to roll back only the newest migration")
     target = resolve(settings, database_url, directory)
     dry = settings.dry_run if dry_run is None else dry_run
     bridge = _alembic(target)
@@ -338,14 +355,14 @@ def down(settings: Settings, *, database_url: str | None = None, directory: Path
         plan = tuple(PlanStep(w.script.version, w.script.description, w.script.name, "down",
                               w.transactional, None) for w in work)
         runner = Runner(target.dialect, conn, target.table, target.dialect.user(target.url))
-        for item in work:
-            runner.run(item)
+        _run_all(runner, work, progress)
         current = planner.current_version_of(_records(target, conn) or [])
     return RunResult(False, plan, tuple(runner.applied), current, None, target.masked)
 
 
 @recorded("migrate", "redo")
-def redo(settings: Settings, *, database_url: str | None = None, directory: Path | None = None,
+def redo(settings: Settings, *, progress: Progress | None = None,
+         database_url: str | None = None, directory: Path | None = None,
          dry_run: bool | None = None, lock_timeout: float | None = None) -> RunResult:
     """Roll back the newest applied migration and apply it again."""
     target = resolve(settings, database_url, directory)
