@@ -23,6 +23,8 @@ CAPABILITY = Capability(
     ),
     verbs=(
         Verb("check", "pitstop.checks:check", "Run health checks.", command=("check",)),
+        Verb("list", "pitstop.checks:list_checks", "The configured checks.", recorded=False,
+             command=("check",)),
         Verb("wait", "pitstop.checks.wait:wait", "Wait until services answer.",
              command=("wait",)),
     ),
