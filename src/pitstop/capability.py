@@ -281,6 +281,13 @@ class TaskContext:
     """The run's parameter values (what the workflow declares; secrets included, so
     never log them unmasked)."""
 
+    def verb_settings(self) -> Settings:
+        """The run's settings as the verbs a task calls see them: reading the
+        environment the engine was started with (:attr:`environ`)."""
+        if not self.environ or self.environ == self.settings.environ:
+            return self.settings
+        return dataclasses.replace(self.settings, environ=dict(self.environ))
+
 
 # -- one history: every verb call recorded, whichever front made it ----------------------
 class Invocation(NamedTuple):

@@ -10,22 +10,10 @@ check looks at the environment the engine was started with (``ctx.environ``).
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING
 
 from pitstop.capability import TaskContext, TaskOutcome, current_invocation, invocation
 from pitstop.errors import EXIT_OK
-
-if TYPE_CHECKING:
-    from pitstop.config import Settings
-
-
-def _settings(ctx: TaskContext) -> Settings:
-    """The run's settings, seeing the environment the engine was started with."""
-    if ctx.environ and ctx.environ != ctx.settings.environ:
-        return dataclasses.replace(ctx.settings, environ=dict(ctx.environ))
-    return ctx.settings
 
 
 @contextlib.contextmanager
@@ -43,7 +31,7 @@ def _run(ctx: TaskContext, names: Sequence[str]) -> TaskOutcome:
     from pitstop.checks.verbs import check
 
     with _within(ctx):
-        report = check(_settings(ctx), names=tuple(names), timeout=ctx.timeout)
+        report = check(ctx.verb_settings(), names=tuple(names), timeout=ctx.timeout)
     for line in format_lines(report):
         ctx.log.info("%s", line)
     for warning in report.warnings:
@@ -94,7 +82,7 @@ def wait_database_task(ctx: TaskContext) -> TaskOutcome:
     from pitstop.checks.wait import wait
 
     with _within(ctx):
-        report = wait(_settings(ctx), targets=("database",), timeout=ctx.timeout or 60.0,
+        report = wait(ctx.verb_settings(), targets=("database",), timeout=ctx.timeout or 60.0,
                       interval=1.0, cancel=ctx.cancel)
     [result] = report.results
     if result.ready:

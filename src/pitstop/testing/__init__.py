@@ -1,10 +1,14 @@
 """Test runs: smoke tests with a time budget and coverage with a floor, run through
 pytest in the project's own interpreter.
 
-The public API is what this module exports::
+The public API is what this module exports; the verbs have the one verb shape::
 
     from pitstop.testing import smoke, coverage
-    result = smoke(settings.section(TestSettings), project_dir, budget=30)
+    result = smoke(settings, budget=30)          # a SmokeResult; result.exit_code
+    coverage(settings, fail_under=80).percent
+
+``run_smoke`` and ``run_coverage`` are the same runs for a ``[test]`` section and a
+project directory given directly.
 
 Importing this package is cheap: each name loads on first use.
 """
@@ -15,10 +19,11 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from pitstop.testing.coverage_run import CoverageResult, FileCoverage, coverage
+    from pitstop.testing.coverage_run import CoverageResult, FileCoverage, run_coverage
     from pitstop.testing.junit import TestCase
     from pitstop.testing.settings import TestSettings
-    from pitstop.testing.smoke_run import SmokeResult, smoke
+    from pitstop.testing.smoke_run import SmokeResult, run_smoke
+    from pitstop.testing.verbs import coverage, smoke
 
 _EXPORTS: dict[str, str] = {
     "CoverageResult": "pitstop.testing.coverage_run",
@@ -26,8 +31,10 @@ _EXPORTS: dict[str, str] = {
     "SmokeResult": "pitstop.testing.smoke_run",
     "TestCase": "pitstop.testing.junit",
     "TestSettings": "pitstop.testing.settings",
-    "coverage": "pitstop.testing.coverage_run",
-    "smoke": "pitstop.testing.smoke_run",
+    "coverage": "pitstop.testing.verbs",
+    "run_coverage": "pitstop.testing.coverage_run",
+    "run_smoke": "pitstop.testing.smoke_run",
+    "smoke": "pitstop.testing.verbs",
 }
 
 __all__ = [
@@ -37,6 +44,8 @@ __all__ = [
     "TestCase",
     "TestSettings",
     "coverage",
+    "run_coverage",
+    "run_smoke",
     "smoke",
 ]
 
