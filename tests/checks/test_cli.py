@@ -274,3 +274,33 @@ def test_check_workflow_through_the_engine(project: Path, pg_url: str, closed_po
     with StateStore.open(settings.state.url) as store:
         record = store.get_run(result.run_id)
     assert record is not None and record.exit_code == 4
+
+
+def test_check_and_wait_from_the_cli_are_in_the_history(
+        project: Path, sqlite_url: str, closed_port: int,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    _write(project, f'database_url = "{sqlite_url}"\n')
+    assert main(["check", "env", "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert main(["check", "env", "--no-record"]) == 0  # neither a run nor a result
+    capsys.readouterr()
+    assert main(["wait", f"127.0.0.1:{closed_port}", "--timeout", "0.5", "--interval", "0.2",
+                 "--json"]) == 4
+    waited = json.loads(capsys.readouterr().out)
+    assert waited["exit_code"] == 4 and waited["results"][0]["ready"] is False
+    assert main(["history", "--json"]) == 0
+    wait_run, check_run = json.loads(capsys.readouterr().out)["runs"]
+    assert (check_run["target"], check_run["capability"], check_run["trigger"],
+            check_run["exit_code"]) == ("checks check", "checks", "cli", 0)
+    assert check_run["options"] == {"names": ["env"], "strict": False, "save": True}
+    [result] = check_run["result"]["results"]
+    assert result["name"] == "env" and result["status"] == printed["status"] == "pass"
+    assert check_run["result"]["counts"] == {"pass": 1, "warn": 0, "fail": 0}
+    assert (wait_run["target"], wait_run["exit_code"], wait_run["status"]) == (
+        "checks wait", 4, "failed")
+    assert wait_run["result"] == waited
+    # the health-check view reads the results stored with the recorded run
+    assert main(["history", "checks", "env", "--json"]) == 0
+    trend = json.loads(capsys.readouterr().out)["checks"]["env"]
+    assert trend["results"] == 1 and trend["latest"]["status"] == "pass"
+    assert trend["latest"]["run_id"] == check_run["id"]
