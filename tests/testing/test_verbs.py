@@ -34,7 +34,10 @@ def test_smoke_verb_reads_its_section_and_the_environ(sample: Path) -> None:
     with pytest.raises(DependencyError):  # pitstop's own interpreter: fine; none named
         smoke(settings, python=sample / "no-such-venv")
     seen = replace(settings, environ={"VIRTUAL_ENV": str(PYTHON.parent.parent)})
-    result = smoke(seen, patterns=["tests/test_api.py::test_health"])
+    told: list[tuple[int, int | None]] = []
+    result = smoke(seen, patterns=["tests/test_api.py::test_health"],
+                   progress=lambda done, total: told.append((done, total)))
+    assert told == [(1, 1)]
     assert isinstance(result, Result) and result.exit_code == 0
     assert result.python == str(PYTHON) or "VIRTUAL_ENV" in result.python_reason
     data = result.to_dict()

@@ -58,11 +58,15 @@ def smoke(settings: Settings, *, progress: Progress | None = None,
     ``patterns`` (node ids or paths) select the tests, else ``[test] smoke_tests``,
     else the tests marked ``[test] smoke_marker``.  ``budget`` overrides ``[test]
     budget`` (0: none); ``python`` overrides ``[test] python``; ``timeout`` stops
-    pytest when it is tighter than ``[test] timeout``; ``cancel`` stops it at once.
+    pytest when it is tighter than ``[test] timeout``; ``cancel`` stops it at once;
+    ``progress(tests, tests)`` is told when pytest has run.
     """
-    return run_smoke(_section(settings, python, timeout), settings.project_dir,
-                     patterns=tuple(patterns), budget=budget, cancel=cancel,
-                     **_where(settings, python))
+    result = run_smoke(_section(settings, python, timeout), settings.project_dir,
+                       patterns=tuple(patterns), budget=budget, cancel=cancel,
+                       **_where(settings, python))
+    if progress is not None:  # pytest's count is known once it has run
+        progress(result.tests, result.tests)
+    return result
 
 
 @recorded("test", "coverage")
@@ -76,6 +80,9 @@ def coverage(settings: Settings, *, progress: Progress | None = None,
     ``fail_under`` overrides ``[test] fail_under``, ``paths`` ``[test] paths``,
     ``python`` ``[test] python``; ``timeout`` and ``cancel`` as for :func:`smoke`.
     """
-    return run_coverage(_section(settings, python, timeout), settings.project_dir,
-                        fail_under=fail_under, paths=tuple(paths), cancel=cancel,
-                        **_where(settings, python))
+    result = run_coverage(_section(settings, python, timeout), settings.project_dir,
+                          fail_under=fail_under, paths=tuple(paths), cancel=cancel,
+                          **_where(settings, python))
+    if progress is not None:
+        progress(result.tests, result.tests)
+    return result
