@@ -37,7 +37,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
-from pitstop.schema import ByteSize, Duration
+from pitstop.config_types import ByteSize, Duration
 
 DEFAULT_TIMEOUT = 5.0
 

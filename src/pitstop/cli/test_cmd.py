@@ -12,7 +12,7 @@ from pitstop.output import emit_json, error, info, table
 
 
 def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
-    from pitstop.schema import parse_duration
+    from pitstop.config_types import parse_duration
 
     if value is None:
         return None
