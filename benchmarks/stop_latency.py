@@ -1,6 +1,6 @@
 """How closely the checks, ``wait`` and ``test smoke`` keep their time limits: the
 timings the unit tests used to assert (tests/checks/test_runner.py,
-tests/checks/test_schema_wait.py, tests/testing) — measured here, where a busy machine
+tests/checks/test_schema_wait.py, tests/suite) — measured here, where a busy machine
 makes a number slow instead of a test red.
 
 Each row prints the median wall time and its ratio to the limit or the ideal:
@@ -115,7 +115,7 @@ def main() -> None:
     from pitstop.checks import check
     from pitstop.checks.wait import wait
     from pitstop.errors import TestRunError
-    from pitstop.testing import smoke
+    from pitstop.suite import smoke
 
     with tempfile.TemporaryDirectory(prefix="pitstop-stop-") as tmp, slow_server() as url, \
             silent_port() as silent:

@@ -227,7 +227,7 @@ def test_no_import_cycle_between_units() -> None:
 
 def test_core_does_not_import_capabilities_or_the_registry() -> None:
     edges = _edges()
-    capabilities = {cap.name for cap in CAPABILITIES} - {"db"} | {"testing", "registry"}
+    capabilities = {cap.name for cap in CAPABILITIES} - {"db"} | {"suite", "registry"}
     for core in ("capability", "config", "errors", "output", "redact", "log", "config_types",
                  "engine", "state"):
         assert not edges.get(core, set()) & capabilities, \

@@ -70,7 +70,7 @@ def smoke_cmd(app: AppContext, patterns: tuple[str, ...], budget: float | None,
     Exit 0 all passed within budget · 1 a test failed or the budget was blown ·
     2 interpreter or pytest missing · 3 a pattern or the marker selected no test.
     """
-    from pitstop.testing import smoke
+    from pitstop.suite import smoke
 
     result = smoke(app.settings(), patterns=patterns, budget=budget,
                    python=python.absolute() if python is not None else None)
@@ -121,7 +121,7 @@ def coverage_cmd(app: AppContext, fail_under: float | None, paths: tuple[str, ..
     Exit 0 passed (and at or over the floor) · 1 a test failed or coverage under the
     floor · 2 interpreter, pytest or pytest-cov missing · 3 nothing selected.
     """
-    from pitstop.testing import coverage
+    from pitstop.suite import coverage
 
     result = coverage(app.settings(), fail_under=fail_under, paths=paths,
                       python=python.absolute() if python is not None else None)

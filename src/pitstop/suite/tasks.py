@@ -1,5 +1,5 @@
 """Built-in workflow tasks ``smoke`` and ``coverage``: each calls the verb ``pitstop
-test`` calls (:func:`pitstop.testing.verbs.smoke`, :func:`~pitstop.testing.verbs.coverage`)
+test`` calls (:func:`pitstop.suite.verbs.smoke`, :func:`~pitstop.suite.verbs.coverage`)
 with the task's timeout and cancel event.
 
 The outcome's ``data`` is stored on the run: ``tests``, ``failed``, ``skipped``,
@@ -16,7 +16,7 @@ from typing import Any
 
 from pitstop.capability import TaskContext, TaskOutcome
 from pitstop.errors import EXIT_ERROR
-from pitstop.testing.junit import TestCase
+from pitstop.suite.junit import TestCase
 
 
 def _slowest(cases: tuple[TestCase, ...]) -> list[dict[str, Any]]:
@@ -25,7 +25,7 @@ def _slowest(cases: tuple[TestCase, ...]) -> list[dict[str, Any]]:
 
 def smoke_task(ctx: TaskContext) -> TaskOutcome:
     """Run the smoke tests; fail on a failing test or a blown budget."""
-    from pitstop.testing.verbs import smoke
+    from pitstop.suite.verbs import smoke
 
     if ctx.dry_run:
         return TaskOutcome("dry-run", 0, "would run the smoke tests")
@@ -57,7 +57,7 @@ def smoke_task(ctx: TaskContext) -> TaskOutcome:
 
 def coverage_task(ctx: TaskContext) -> TaskOutcome:
     """Run the tests with coverage; fail on a failing test or a total under the floor."""
-    from pitstop.testing.verbs import coverage
+    from pitstop.suite.verbs import coverage
 
     if ctx.dry_run:
         return TaskOutcome("dry-run", 0, "would run the tests with coverage")

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from pitstop.errors import DependencyError, TestRunError, UsageError
-from pitstop.testing import TestSettings, run_smoke
-from pitstop.testing.junit import parse_junit
-from pitstop.testing.smoke_run import matches
+from pitstop.suite import TestSettings, run_smoke
+from pitstop.suite.junit import parse_junit
+from pitstop.suite.smoke_run import matches
 
 from .conftest import PYTHON, write_project
 

@@ -14,7 +14,7 @@ import pytest
 
 from pitstop.cli.main import main
 from pitstop.errors import DependencyError, TestRunError, UsageError
-from pitstop.testing import TestSettings, run_smoke, runner
+from pitstop.suite import TestSettings, run_smoke, runner
 
 from .conftest import PYTHON, write_project
 

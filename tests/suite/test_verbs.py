@@ -16,7 +16,7 @@ from pitstop.capability import Result
 from pitstop.cli.main import main
 from pitstop.errors import DependencyError
 from pitstop.registry import load_settings
-from pitstop.testing import coverage, smoke
+from pitstop.suite import coverage, smoke
 
 from .conftest import PYTHON
 

@@ -3,7 +3,7 @@ pytest in the project's own interpreter.
 
 The public API is what this module exports; the verbs have the one verb shape::
 
-    from pitstop.testing import smoke, coverage
+    from pitstop.suite import smoke, coverage
     result = smoke(settings, budget=30)          # a SmokeResult; result.exit_code
     coverage(settings, fail_under=80).percent
 
@@ -19,22 +19,22 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from pitstop.testing.coverage_run import CoverageResult, FileCoverage, run_coverage
-    from pitstop.testing.junit import TestCase
-    from pitstop.testing.settings import TestSettings
-    from pitstop.testing.smoke_run import SmokeResult, run_smoke
-    from pitstop.testing.verbs import coverage, smoke
+    from pitstop.suite.coverage_run import CoverageResult, FileCoverage, run_coverage
+    from pitstop.suite.junit import TestCase
+    from pitstop.suite.settings import TestSettings
+    from pitstop.suite.smoke_run import SmokeResult, run_smoke
+    from pitstop.suite.verbs import coverage, smoke
 
 _EXPORTS: dict[str, str] = {
-    "CoverageResult": "pitstop.testing.coverage_run",
-    "FileCoverage": "pitstop.testing.coverage_run",
-    "SmokeResult": "pitstop.testing.smoke_run",
-    "TestCase": "pitstop.testing.junit",
-    "TestSettings": "pitstop.testing.settings",
-    "coverage": "pitstop.testing.verbs",
-    "run_coverage": "pitstop.testing.coverage_run",
-    "run_smoke": "pitstop.testing.smoke_run",
-    "smoke": "pitstop.testing.verbs",
+    "CoverageResult": "pitstop.suite.coverage_run",
+    "FileCoverage": "pitstop.suite.coverage_run",
+    "SmokeResult": "pitstop.suite.smoke_run",
+    "TestCase": "pitstop.suite.junit",
+    "TestSettings": "pitstop.suite.settings",
+    "coverage": "pitstop.suite.verbs",
+    "run_coverage": "pitstop.suite.coverage_run",
+    "run_smoke": "pitstop.suite.smoke_run",
+    "smoke": "pitstop.suite.verbs",
 }
 
 __all__ = [
@@ -53,7 +53,7 @@ __all__ = [
 def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
-        raise AttributeError(f"module 'pitstop.testing' has no attribute {name!r}")
+        raise AttributeError(f"module 'pitstop.suite' has no attribute {name!r}")
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value

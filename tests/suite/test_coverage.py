@@ -10,8 +10,8 @@ import pytest
 
 from pitstop.errors import DependencyError
 from pitstop.registry import load_settings
-from pitstop.testing import TestSettings, run_coverage
-from pitstop.testing.coverage_run import read_coverage_xml
+from pitstop.suite import TestSettings, run_coverage
+from pitstop.suite.coverage_run import read_coverage_xml
 
 from .conftest import PYTHON
 

@@ -1,5 +1,5 @@
 """Running the test suite under pytest-cov, reports under ``.pitstop/reports/``, the
-total against a floor (the ``test coverage`` verb, :func:`pitstop.testing.verbs.coverage`,
+total against a floor (the ``test coverage`` verb, :func:`pitstop.suite.verbs.coverage`,
 calls :func:`run_coverage`)."""
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from xml.etree import ElementTree
 
 from pitstop.capability import Result
 from pitstop.errors import EXIT_ERROR, EXIT_OK, TestRunError
-from pitstop.testing.interpreter import find_python, require_modules
-from pitstop.testing.junit import TestCase
-from pitstop.testing.runner import run_pytest
-from pitstop.testing.settings import TestSettings
+from pitstop.suite.interpreter import find_python, require_modules
+from pitstop.suite.junit import TestCase
+from pitstop.suite.runner import run_pytest
+from pitstop.suite.settings import TestSettings
 
 CoverageStatus = Literal["passed", "failed", "below-floor"]
 

@@ -1,5 +1,5 @@
 """Running the project's smoke tests, by marker or by node id, with a time budget
-(the ``test smoke`` verb, :func:`pitstop.testing.verbs.smoke`, calls :func:`run_smoke`)."""
+(the ``test smoke`` verb, :func:`pitstop.suite.verbs.smoke`, calls :func:`run_smoke`)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from typing import Any, ClassVar, Literal
 from pitstop.capability import Result
 from pitstop.errors import EXIT_ERROR, EXIT_OK, UsageError
 from pitstop.project_python import Interpreter
-from pitstop.testing.interpreter import find_python, require_modules
-from pitstop.testing.junit import TestCase
-from pitstop.testing.runner import PytestRun, run_pytest
-from pitstop.testing.settings import TestSettings
+from pitstop.suite.interpreter import find_python, require_modules
+from pitstop.suite.junit import TestCase
+from pitstop.suite.runner import PytestRun, run_pytest
+from pitstop.suite.settings import TestSettings
 
 SmokeStatus = Literal["passed", "failed", "over-budget"]
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from pitstop.errors import DependencyError
 from pitstop.project_python import Interpreter, find_interpreter, inspect_interpreter
 
-log = logging.getLogger("pitstop.testing")
+log = logging.getLogger("pitstop.test")
 
 # What to tell people when a module is missing from the project's environment.
 _PACKAGES = {"pytest": "pytest", "pytest_cov": "pytest-cov", "coverage": "coverage"}

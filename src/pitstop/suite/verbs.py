@@ -3,7 +3,7 @@
 Each has the one verb shape ``verb(settings, *, progress=None, **options)``: the
 project is ``settings.project_dir``, ``[test]`` comes from
 ``settings.section(TestSettings)``, and the interpreter is found as
-:func:`pitstop.testing.interpreter.find_python` says, with ``VIRTUAL_ENV`` read from
+:func:`pitstop.suite.interpreter.find_python` says, with ``VIRTUAL_ENV`` read from
 ``settings.environ``.  Failing tests, a blown budget and coverage under the floor are
 results (``exit_code`` 1); a missing interpreter or pytest raises
 :class:`~pitstop.errors.DependencyError` (exit 2), a selection that selects nothing
@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pitstop.capability import Progress, recorded
-from pitstop.testing.coverage_run import CoverageResult, run_coverage
-from pitstop.testing.settings import TestSettings
-from pitstop.testing.smoke_run import SmokeResult, run_smoke
+from pitstop.suite.coverage_run import CoverageResult, run_coverage
+from pitstop.suite.settings import TestSettings
+from pitstop.suite.smoke_run import SmokeResult, run_smoke
 
 if TYPE_CHECKING:
     from pitstop.config import Settings
