@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,6 +23,52 @@ REQUIRE_SERVICES = os.environ.get("PITSTOP_REQUIRE_SERVICES") == "1"
 PG_ADMIN_URL = os.environ.get("PITSTOP_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 MYSQL_ADMIN_URL = os.environ.get("PITSTOP_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/test")
 REDIS_TEST_URL = os.environ.get("PITSTOP_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+ROOT = Path(__file__).resolve().parents[1]
+REAL_HOME = os.path.realpath(os.path.expanduser("~"))
+"""The developer's home directory, read before any test points ``HOME`` elsewhere."""
+
+_HOME_GUARD: dict[str, Any] = {"active": False, "allowed": ()}
+_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
+_WRITING_EVENTS = {"os.mkdir": (0,), "os.remove": (0,), "os.rmdir": (0,), "os.rename": (0, 1),
+                   "os.symlink": (1,), "os.link": (1,), "os.truncate": (0,),
+                   "os.chmod": (0,), "shutil.rmtree": (0,), "sqlite3.connect": (0,)}
+
+
+def _in_real_home(path: object) -> str | None:
+    """``path`` made absolute when it is inside the real home directory (and not in
+    the checkout or a temporary directory, which may live there)."""
+    if not isinstance(path, str | bytes | os.PathLike):
+        return None
+    text = os.path.abspath(os.fsdecode(path))
+    inside = lambda base: text == base or text.startswith(base.rstrip(os.sep) + os.sep)  # noqa: E731
+    if not inside(REAL_HOME) or any(inside(base) for base in _HOME_GUARD["allowed"]):
+        return None
+    return text
+
+
+def _home_guard(event: str, args: tuple[Any, ...]) -> None:
+    """An audit hook: while a test runs, writing anywhere in the real home directory
+    raises :class:`PermissionError` (the write fails, it is not merely redirected)."""
+    if not _HOME_GUARD["active"]:
+        return
+    if event == "open":
+        path, mode, flags = (*tuple(args), None, None, None)[:3]
+        writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
+            isinstance(flags, int) and bool(flags & _WRITE_FLAGS))
+        paths: tuple[object, ...] = (path,) if writing else ()
+    elif event in _WRITING_EVENTS:
+        paths = tuple(args[i] for i in _WRITING_EVENTS[event] if i < len(args))
+    else:
+        return
+    for path in paths:
+        found = _in_real_home(path)
+        if found is not None:
+            raise PermissionError(f"a test tried to write to the real home directory: {found}")
+
+
+if os.path.realpath(os.sep) != REAL_HOME:  # a home of "/" would forbid everything
+    sys.addaudithook(_home_guard)
 
 
 
@@ -44,7 +93,9 @@ def require_server(name: str, host: str, port: int) -> None:
 @pytest.fixture(autouse=True)
 def _guard_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
                        ) -> None:
-    """No test sees the developer's DATABASE_URL/PITSTOP_* or writes to the real home."""
+    """No test sees the developer's DATABASE_URL/PITSTOP_* and no test can write to the
+    real home directory: ``HOME`` points at a fresh directory, and an audit hook makes
+    any write under the real home fail with :class:`PermissionError`."""
     for var in list(os.environ):
         if var.startswith(("PITSTOP_", "GIT_")) and not var.startswith("PITSTOP_TEST_") \
                 and var != "PITSTOP_REQUIRE_SERVICES":
@@ -52,6 +103,10 @@ def _guard_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest
     for var in ("DATABASE_URL", "REDIS_URL", "LOG_LEVEL", "ENVIRONMENT", "DRY_RUN", "VIRTUAL_ENV"):
         monkeypatch.delenv(var, raising=False)
     home = tmp_path_factory.mktemp("home")
+    _HOME_GUARD["allowed"] = tuple(os.path.realpath(p) for p in (
+        tempfile.gettempdir(), tmp_path_factory.getbasetemp(), ROOT))
+    monkeypatch.setattr(sys.modules[__name__], "_HOME_GUARD",
+                        {**_HOME_GUARD, "active": True})  # undone after the test
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")

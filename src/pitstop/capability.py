@@ -281,6 +281,13 @@ class TaskContext:
     """The run's parameter values (what the workflow declares; secrets included, so
     never log them unmasked)."""
 
+    def verb_settings(self) -> Settings:
+        """The run's settings as the verbs a task calls see them: reading the
+        environment the engine was started with (:attr:`environ`)."""
+        if not self.environ or self.environ == self.settings.environ:
+            return self.settings
+        return dataclasses.replace(self.settings, environ=dict(self.environ))
+
 
 # -- one history: every verb call recorded, whichever front made it ----------------------
 class Invocation(NamedTuple):
@@ -405,7 +412,8 @@ R = TypeVar("R")
 def recorded(capability: str, verb: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Declare ``fn(settings, *, progress=None, **options)`` as ``capability``'s verb
     ``verb``: each call is recorded as a run (options, outcome, the result's
-    ``to_dict()``) by the installed :class:`Recorder`, as its own run or, when called
+    ``to_dict()``; callbacks and cancel events are not options and are left out) by the
+    installed :class:`Recorder`, as its own run or, when called
     from inside another run, as that run's child.  A verb that calls another verb of its
     own capability (``validate`` reading ``status``) makes one run, not two."""
 
@@ -418,7 +426,8 @@ def recorded(capability: str, verb: str) -> Callable[[Callable[P, R]], Callable[
                     or not outer.record or not hasattr(args[0], "state"):
                 return func(*args, **kwargs)
             settings = args[0]
-            options = {k: v for k, v in kwargs.items() if k != "progress" and v is not None}
+            options = {k: v for k, v in kwargs.items() if k != "progress" and v is not None
+                       and not callable(v) and not isinstance(v, threading.Event)}
             token = recorder.start(settings, capability, verb, options,  # type: ignore[arg-type]
                                    outer)
             scope = _invocation.set(outer._replace(

@@ -30,8 +30,8 @@ from typing import Any, Literal, TypeVar
 
 from pitstop import config_env
 from pitstop.config_params import ParamSpec, check_param_names
+from pitstop.config_types import Duration, SchemaContext, convert, parse_table
 from pitstop.errors import ConfigError
-from pitstop.schema import Duration, SchemaContext, convert, parse_table
 
 CONFIG_FILE = "pitstop.toml"
 STATE_DIR = ".pitstop"

@@ -15,7 +15,7 @@
     ├── CheckError (1)               see ``pitstop.checks``
     ├── ScanError (1)                see ``pitstop.scan``
     ├── ReleaseError (1)             see ``pitstop.release``
-    └── TestRunError (1)             see ``pitstop.testing``
+    └── TestRunError (1)             see ``pitstop.suite``
 
 Expected outcomes — findings, failing checks, pending migrations, a dry run — are
 *results*, not exceptions; the CLI decides their exit code.

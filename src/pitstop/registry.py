@@ -53,7 +53,7 @@ BUILTIN: tuple[str, ...] = (
     "pitstop.bench.descriptor:CAPABILITY",
     "pitstop.scan.descriptor:CAPABILITY",
     "pitstop.release.descriptor:CAPABILITY",
-    "pitstop.testing.descriptor:CAPABILITY",
+    "pitstop.suite.descriptor:CAPABILITY",
     "pitstop.schedule.descriptor:CAPABILITY",
     "pitstop.notify.descriptor:CAPABILITY",
     "pitstop.audit.descriptor:CAPABILITY",

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -208,11 +207,10 @@ def test_wait_for_a_malformed_url_is_exit_3_at_once(project: Path, target: str,
                                                     capsys: pytest.CaptureFixture[str]) -> None:
     from pitstop.cli.main import main
 
-    started = time.monotonic()
     assert main(["wait", target, "--timeout", "10"]) == 3
-    assert time.monotonic() - started < 5
     err = capsys.readouterr().err
     assert "cannot wait for" in err and "Traceback" not in err and ":pw@" not in err
+    assert "waiting for" not in err  # refused before the first attempt, never retried
 
 
 @pytest.mark.parametrize("args", [

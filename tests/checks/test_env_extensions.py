@@ -6,6 +6,7 @@ from __future__ import annotations
 import platform
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -26,8 +27,8 @@ Build = Callable[..., Settings]
 
 
 def test_env_passes_and_reports_python(make_settings: Build) -> None:
-    [r] = check(make_settings(f'[checks.env]\npython = ">={platform.python_version()}"\n'),
-                ["env"], environ={"PATH": "/usr/bin:/bin"}).results
+    settings = make_settings(f'[checks.env]\npython = ">={platform.python_version()}"\n')
+    [r] = check(replace(settings, environ={"PATH": "/usr/bin:/bin"}), names=["env"]).results
     assert r.status == "pass", r.message
     assert r.observed["python"].value == platform.python_version()
 
@@ -41,7 +42,7 @@ executables = ["sh", "definitely-not-installed-tool"]
 min_free_disk = "1000TB"
 """)
     environ = {"PRESENT": "value-never-shown", "PATH": "/usr/bin:/bin"}
-    [r] = check(settings, ["env"], environ=environ).results
+    [r] = check(replace(settings, environ=environ), names=["env"]).results
     assert r.status == "fail" and r.exit_code == 1
     for part in ("outside <3.0", "SECRET_KEY", "definitely-not-installed-tool", "free on"):
         assert part in r.message
@@ -51,7 +52,7 @@ min_free_disk = "1000TB"
 
 def test_env_missing_executable_alone_is_exit_2(make_settings: Build) -> None:
     settings = make_settings('[checks.env]\nexecutables = ["definitely-not-installed-tool"]\n')
-    [r] = check(settings, ["env"], environ={"PATH": "/usr/bin"}).results
+    [r] = check(replace(settings, environ={"PATH": "/usr/bin"}), names=["env"]).results
     assert (r.status, r.exit_code) == ("fail", 2)
 
 
@@ -62,12 +63,12 @@ def test_env_virtualenv_from_environ(make_settings: Build, tmp_path: Path) -> No
     settings = make_settings("[checks.env]\nrequire_virtualenv = true\n")
     venv = tmp_path / "active"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
-    [r] = check(settings, ["env"], environ={"VIRTUAL_ENV": str(venv)}).results
+    [r] = check(replace(settings, environ={"VIRTUAL_ENV": str(venv)}), names=["env"]).results
     assert r.status == "pass", r.message
     assert r.observed["interpreter"].value == str(venv / "bin" / "python")
     # a VIRTUAL_ENV that is gone and no project venv: pitstop's own virtualenv is not the
     # project's
-    [r] = check(settings, ["env"], environ={"VIRTUAL_ENV": "/somewhere"}).results
+    [r] = check(replace(settings, environ={"VIRTUAL_ENV": "/somewhere"}), names=["env"]).results
     assert r.status == "fail" and "no project virtualenv found" in r.message
 
 
@@ -141,11 +142,11 @@ def test_deploy_without_privilege_is_exit_5_and_changes_nothing(plain_role_url: 
 def test_extensions_check(make_settings: Build, pg_url: str) -> None:
     settings = make_settings('[db.extensions]\nrequired = ["pg_trgm>=1.0", "plpgsql"]\n',
                              database_url=pg_url)
-    [r] = check(settings, ["extensions"], environ={}).results
+    [r] = check(settings, names=["extensions"]).results
     assert r.status == "fail" and "pg_trgm is not installed" in r.message
     assert r.hint and "extensions deploy" in r.hint
     deploy(pg_url, ["pg_trgm"])
-    [r] = check(settings, ["extensions"], environ={}).results
+    [r] = check(settings, names=["extensions"]).results
     assert r.status == "pass", r.message
 
 
@@ -155,7 +156,7 @@ def test_extensions_on_non_postgres_is_config_error(make_settings: Build,
         verify(f"sqlite:///{tmp_path / 'x.db'}", ["pg_trgm"])
     settings = make_settings('[db.extensions]\nrequired = ["pg_trgm"]\n',
                              database_url=f"sqlite:///{tmp_path / 'x.db'}")
-    [r] = check(settings, ["extensions"], environ={}).results
+    [r] = check(settings, names=["extensions"]).results
     assert (r.status, r.exit_code) == ("fail", 3)
 
 

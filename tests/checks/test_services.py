@@ -18,7 +18,7 @@ Build = Callable[..., Settings]
 
 
 def _one(settings: Settings, name: str) -> tuple[str, str, int, str, str | None, dict[str, object]]:
-    [r] = check(settings, [name], environ={}).results
+    [r] = check(settings, names=[name]).results
     return r.name, r.status, r.exit_code, r.message, r.hint, {k: v.value for k, v in
                                                                r.observed.items()}
 

@@ -191,10 +191,10 @@ def test_the_extensions_check_reads_db_extensions(project: Path, pg_url: str) ->
 
     _write(project, f'database_url = "{pg_url}"\n[db.extensions]\nrequired = ["pg_trgm"]\n')
     settings = registry.load_settings(project, env={})
-    [r] = check(settings, ["extensions"], environ={}).results
+    [r] = check(settings, names=["extensions"]).results
     assert r.status == "fail" and "pg_trgm is not installed" in r.message
     db.deploy_extensions(settings)
-    [r] = check(settings, [], environ={}).results[-1:]  # configured: it runs unasked
+    [r] = check(settings).results[-1:]  # configured: it runs unasked
     assert (r.name, r.status) == ("extensions", "pass")
 
 

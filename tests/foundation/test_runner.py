@@ -295,7 +295,7 @@ def test_pushgateway_receives_metrics_and_failures_only_warn(project: Path) -> N
 def test_sweep_sees_through_a_reused_pid(project: Path) -> None:
     import subprocess
 
-    from pitstop.state import schema
+    from pitstop.state import tables
 
     s = make(project, "")
     newcomer = subprocess.Popen(["sleep", "30"])  # a live process that started just now
@@ -304,7 +304,7 @@ def test_sweep_sees_through_a_reused_pid(project: Path) -> None:
             old = store.start_run("old")  # its process is long gone; the pid went to another
             ours = store.start_run("ours")  # this process: alive and older than its run
             with store._write() as conn:
-                conn.execute(schema.runs.update().where(schema.runs.c.id == old)
+                conn.execute(tables.runs.update().where(tables.runs.c.id == old)
                              .values(pid=newcomer.pid, started_at=time.time() - 3600))
             assert store.sweep_abandoned() == [old]
             assert (store.get_run(old) or _never()).status == "abandoned"
@@ -325,7 +325,7 @@ def test_state_store_is_created_on_first_use_and_versioned(project: Path) -> Non
 
     from pitstop.cli.main import main
     from pitstop.errors import ConfigError
-    from pitstop.state import schema
+    from pitstop.state import tables
 
     s = make(project, "")
     db = project / ".pitstop" / "state.db"
@@ -333,11 +333,11 @@ def test_state_store_is_created_on_first_use_and_versioned(project: Path) -> Non
     with StateStore.open(s.state.url):
         pass
     with sqlite3.connect(db) as conn:
-        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         assert {"pitstop_runs", "pitstop_task_runs", "pitstop_health_checks",
-                "pitstop_meta"} <= tables
+                "pitstop_meta"} <= names
         assert conn.execute("SELECT value FROM pitstop_meta WHERE key='schema_version'"
-                            ).fetchone() == (str(schema.SCHEMA_VERSION),)
+                            ).fetchone() == (str(tables.SCHEMA_VERSION),)
         conn.execute("UPDATE pitstop_meta SET value='99' WHERE key='schema_version'")
     with pytest.raises(ConfigError, match="schema version 99, newer than this pitstop"):
         StateStore.connect(s.state.url)

@@ -1,4 +1,4 @@
-"""The public API of pitstop.release and pitstop.testing is what __init__ exports."""
+"""The public API of pitstop.release and pitstop.suite is what __init__ exports."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 @pytest.mark.parametrize(("module", "verbs"), [
     ("pitstop.release", {"next_version", "tag", "changelog"}),
-    ("pitstop.testing", {"smoke", "coverage"}),
+    ("pitstop.suite", {"smoke", "coverage"}),
 ])
 def test_public_api(module: str, verbs: set[str]) -> None:
     mod = importlib.import_module(module)
@@ -24,7 +24,7 @@ def test_public_api(module: str, verbs: set[str]) -> None:
 
 def test_results_are_frozen() -> None:
     from pitstop.release import ChangelogResult, NextVersion, TagResult
-    from pitstop.testing import CoverageResult, SmokeResult
+    from pitstop.suite import CoverageResult, SmokeResult
 
     for cls in (NextVersion, TagResult, ChangelogResult, SmokeResult, CoverageResult):
         params = getattr(cls, "__dataclass_params__", None)
@@ -34,7 +34,7 @@ def test_results_are_frozen() -> None:
 def test_settings_are_registered_sections() -> None:
     from pitstop.registry import load_settings
     from pitstop.release import ReleaseSettings
-    from pitstop.testing import TestSettings
+    from pitstop.suite import TestSettings
 
     settings = load_settings(discover=False, env={})
     assert isinstance(settings.section(ReleaseSettings), ReleaseSettings)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from pitstop.state import schema
+from pitstop.state import tables
 
 PITSTOP = [sys.executable, "-m", "pitstop"]
 
@@ -65,13 +65,13 @@ overlap = "all"
     b = start(project, "--for", "120s", log="b.log")
     assert a.wait(timeout=300) == 0, (project / "a.log").read_text()[-3000:]
     assert b.wait(timeout=300) == 0, (project / "b.log").read_text()[-3000:]
-    fired = sorted(rows(pg_url, schema.firings), key=lambda f: f["fire_at"])
+    fired = sorted(rows(pg_url, tables.firings), key=lambda f: f["fire_at"])
     seconds = [int(f["fire_at"]) for f in fired]  # type: ignore[call-overload]
     assert len(seconds) >= 100
     assert seconds == list(range(seconds[0], seconds[-1] + 1)), "a second was not fired"
     assert {f["status"] for f in fired} == {"done"}, {f["status"] for f in fired}
     assert {f["trigger"] for f in fired} == {"schedule"}
-    runs = rows(pg_url, schema.runs, schema.runs.c.trigger == "schedule")
+    runs = rows(pg_url, tables.runs, tables.runs.c.trigger == "schedule")
     assert len(runs) == len(fired)  # one run per firing, no firing twice
     assert {f["run_id"] for f in fired} == {r["id"] for r in runs}
     assert {r["status"] for r in runs} == {"success"}
@@ -97,11 +97,11 @@ overlap = "skip"
     a = start(project, log="a.log")
     try:
         wait_until(lambda: pidfile.exists() and pidfile.read_text().strip() and any(
-            f["run_id"] for f in rows(pg_url, schema.firings,
-                                      schema.firings.c.status == "running")), 60,
+            f["run_id"] for f in rows(pg_url, tables.firings,
+                                      tables.firings.c.status == "running")), 60,
                    "the first run to start")
-        killed = next(f for f in rows(pg_url, schema.firings,
-                                      schema.firings.c.status == "running") if f["run_id"])
+        killed = next(f for f in rows(pg_url, tables.firings,
+                                      tables.firings.c.status == "running") if f["run_id"])
         task_pid = int(pidfile.read_text())
         os.kill(a.pid, signal.SIGKILL)
         a.wait(timeout=30)
@@ -111,10 +111,10 @@ overlap = "skip"
     os.kill(task_pid, 0)  # the task outlived its scheduler (its own process group)
     b = start(project, "--for", "12s", log="b.log")
     assert b.wait(timeout=120) == 0, (project / "b.log").read_text()[-3000:]
-    fired = {int(f["fire_at"]): f for f in rows(pg_url, schema.firings)}  # type: ignore[call-overload]
+    fired = {int(f["fire_at"]): f for f in rows(pg_url, tables.firings)}  # type: ignore[call-overload]
     victim = fired[int(killed["fire_at"])]  # type: ignore[call-overload]
     assert victim["status"] == "abandoned" and "died" in str(victim["note"])
-    run = rows(pg_url, schema.runs, schema.runs.c.id == killed["run_id"])[0]
+    run = rows(pg_url, tables.runs, tables.runs.c.id == killed["run_id"])[0]
     assert run["status"] == "abandoned"
     with pytest.raises(ProcessLookupError):  # stopped when the next scheduler started
         for _ in range(50):
@@ -122,7 +122,7 @@ overlap = "skip"
             time.sleep(0.1)
     later = [f for at, f in fired.items() if at > int(killed["fire_at"])]  # type: ignore[call-overload]
     assert any(f["status"] == "done" for f in later), later
-    runs = rows(pg_url, schema.runs, schema.runs.c.trigger == "schedule")
+    runs = rows(pg_url, tables.runs, tables.runs.c.trigger == "schedule")
     by_firing: dict[str, int] = {}
     for r in runs:
         import json

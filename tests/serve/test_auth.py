@@ -161,20 +161,20 @@ def test_role_change_applies_at_once(client: TestClient, served: Settings) -> No
 def test_idle_and_absolute_timeouts(client: TestClient) -> None:
     import sqlalchemy as sa
 
-    from pitstop.state import schema
+    from pitstop.state import tables
 
     engine = client.app.state.ctx.store.engine  # type: ignore[attr-defined]
     login(client, "vera")
     assert client.get("/api/me").status_code == 200
     with engine.begin() as conn:  # unused for longer than session_idle (30 min)
-        conn.execute(schema.sessions.update().values(
-            last_seen_at=schema.sessions.c.last_seen_at - 31 * 60))
+        conn.execute(tables.sessions.update().values(
+            last_seen_at=tables.sessions.c.last_seen_at - 31 * 60))
     assert client.get("/api/me").status_code == 401
     client.cookies.clear()
     login(client, "vera")
     with engine.begin() as conn:  # busy, but logged in longer than session_max (12 h)
-        conn.execute(schema.sessions.update().values(
-            created_at=schema.sessions.c.created_at - 13 * 3600))
+        conn.execute(tables.sessions.update().values(
+            created_at=tables.sessions.c.created_at - 13 * 3600))
     assert client.get("/api/me").status_code == 401
     assert sa  # imported for the update expressions
 

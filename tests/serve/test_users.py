@@ -163,14 +163,14 @@ def test_the_last_admin_stays(proj: Path, monkeypatch: pytest.MonkeyPatch,
 def test_audit_trail_is_append_only_in_the_database(proj: Path) -> None:
     import sqlalchemy as sa
 
-    from pitstop.state import schema
+    from pitstop.state import tables
 
     store = _store(proj)
     try:
         trail = AuditTrail(store.engine)
         trail.append("login", "failure", user=None, address="127.0.0.1")
-        for statement in (schema.audit.update().values(outcome="success"),
-                          schema.audit.delete()):
+        for statement in (tables.audit.update().values(outcome="success"),
+                          tables.audit.delete()):
             with pytest.raises(sa.exc.DatabaseError, match="append-only"), \
                     store.engine.begin() as conn:
                 conn.execute(statement)

@@ -16,7 +16,7 @@ import dataclasses
 from pathlib import Path
 from typing import Literal
 
-from pitstop.schema import Duration
+from pitstop.config_types import Duration
 
 SectionName = Literal["secrets", "deps", "database", "redis", "files"]
 SECTION_NAMES: tuple[SectionName, ...] = ("secrets", "deps", "database", "redis", "files")

@@ -10,7 +10,7 @@ import dataclasses
 from pathlib import Path
 from typing import Literal
 
-from pitstop.schema import Duration
+from pitstop.config_types import Duration
 
 Compression = Literal["zstd", "gzip", "none"]
 

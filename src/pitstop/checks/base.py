@@ -183,8 +183,19 @@ def kinds(extensions: Mapping[str, str] | None = None) -> dict[str, Kind]:
             for name in sorted(_KINDS, key=lambda n: (order.get(n, len(order)), n))}
 
 
-_EXTRAS = {"psycopg": "postgres", "psycopg_binary": "postgres", "pymysql": "mysql",
-           "redis": "redis"}
+_OTHER_EXTRAS = {"redis": "redis"}
+"""Drivers of services that are not databases, and the extra that installs each (the
+database drivers are in :data:`pitstop.db.dialects.TABLE`)."""
+
+
+def _extra_for(module: str) -> str | None:
+    """The ``pitstop[extra]`` that installs ``module`` (``psycopg_binary`` is psycopg's)."""
+    from pitstop.db.dialects import TABLE
+
+    for entry in TABLE:
+        if entry.driver and (module == entry.driver or module.startswith(f"{entry.driver}_")):
+            return entry.extra
+    return _OTHER_EXTRAS.get(module)
 
 
 def missing_module(exc: ImportError, module: str | None = None) -> DependencyError:
@@ -192,7 +203,7 @@ def missing_module(exc: ImportError, module: str | None = None) -> DependencyErr
     what it needs, such as psycopg without libpq), as a :class:`DependencyError`;
     ``module`` names it when the error does not."""
     name = (exc.name or module or "").split(".")[0]
-    extra = _EXTRAS.get(name)
+    extra = _extra_for(name)
     reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
     hint = (f"install it with: pip install 'pitstop[{extra}]'" if extra else
             "reinstall pitstop and its dependencies: pip install --force-reinstall pitstop")

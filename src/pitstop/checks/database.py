@@ -5,8 +5,9 @@ Dialect differences live in one module each, named after the dialect
 (:mod:`database_postgresql`, :mod:`database_mysql`, :mod:`database_sqlite`), behind
 :class:`DialectProbe`; this module picks the probe by the URL's dialect
 (:func:`pitstop.db.dialects.implementation`).  The database is the one
-:func:`pitstop.db.resolve_url` names for the checks: a ``--database`` flag, else
-``[checks.database] url``, else ``database_url``.
+:func:`pitstop.db.resolve_url` names for the checks: a URL given by the front
+(``database_url`` of the settings it built), else ``[checks.database] url``, else
+``database_url``.
 """
 
 from __future__ import annotations

@@ -8,6 +8,9 @@ from __future__ import annotations
 from pitstop.capability import Capability, Command, Extension, Section, Task, Verb
 
 _KINDS = ("env", "database", "redis", "extensions", "migrations", "schema", "http", "tcp")
+_MODULES = {"schema": "schema_drift"}
+"""Kinds whose module is not named after the kind (the ``schema`` check compares the
+database with the models: its module is ``schema_drift``)."""
 
 CAPABILITY = Capability(
     name="checks",
@@ -23,10 +26,13 @@ CAPABILITY = Capability(
     ),
     verbs=(
         Verb("check", "pitstop.checks:check", "Run health checks.", command=("check",)),
+        Verb("list", "pitstop.checks:list_checks", "The configured checks.", recorded=False,
+             command=("check",)),
         Verb("wait", "pitstop.checks.wait:wait", "Wait until services answer.",
              command=("wait",)),
     ),
-    check_kinds=tuple(Extension(kind, f"pitstop.checks.{kind}") for kind in _KINDS),
+    check_kinds=tuple(Extension(kind, f"pitstop.checks.{_MODULES.get(kind, kind)}")
+                      for kind in _KINDS),
     tasks=(
         Task("check", "pitstop.checks.tasks:check_all_task", "Run every health check.",
              "read", verb="checks check"),

@@ -59,7 +59,7 @@ def _entries(result: CheckResult) -> list[dict[str, Any]]:
 def to_health_json(report: CheckReport, *, description: str = "pitstop health checks"
                    ) -> dict[str, Any]:
     """The report in the health+json shape: ``status``, ``checks: {name: [...]}``."""
-    counts = report.counts()
+    counts = report.counts
     failing = [r for r in report.results if r.status != "pass"]
     document: dict[str, Any] = {
         "status": report.status,
@@ -131,9 +131,10 @@ NOT_STORED = "health checks not stored"
 
 
 def save_report(settings: Settings, report: CheckReport, *, run_id: str | None = None,
-                log_warnings: bool = True) -> list[str]:
-    """Store every result in the state store's ``health_checks`` and refresh the
-    metrics exports.  Problems are returned as warnings (and logged, unless
+                log_warnings: bool = True, publish: bool = True) -> list[str]:
+    """Store every result in the state store's ``health_checks`` and, when
+    ``publish``, refresh the metrics exports (a run that encloses the checks refreshes
+    them itself when it ends).  Problems are returned as warnings (and logged, unless
     ``log_warnings`` is false: the caller shows them): the checks themselves ran."""
     from pitstop.errors import PitstopError
     from pitstop.metrics import publish_metrics
@@ -144,7 +145,8 @@ def save_report(settings: Settings, report: CheckReport, *, run_id: str | None =
     try:
         with StateStore.open(settings.state.url) as store:
             store.record_health_checks(to_records(report.results, run_id))
-            published = publish_metrics(settings, store)
+            if publish:
+                published = publish_metrics(settings, store)
     except PitstopError as exc:
         warnings.append(f"{NOT_STORED}: {exc.message}")
     except Exception as exc:  # noqa: BLE001 - storage must not turn a check run into a crash

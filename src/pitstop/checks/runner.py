@@ -13,9 +13,10 @@ import difflib
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, TypeVar
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
 
+from pitstop.capability import Result
 from pitstop.checks.base import (
     Check,
     CheckEnv,
@@ -37,36 +38,40 @@ from pitstop.errors import (
     UsageError,
 )
 from pitstop.redact import redact
+from pitstop.waiting import GRACE_SECONDS, call_with_deadline
 
 if TYPE_CHECKING:
+    from pitstop.capability import Progress
     from pitstop.config import Settings
 
 log = logging.getLogger("pitstop.checks")
-T = TypeVar("T")
-
-GRACE_SECONDS = 0.25
-"""Extra time a check gets past its timeout to report its own, more precise error."""
 
 _EXIT_PRIORITY = (EXIT_CONFIG, EXIT_DEPENDENCY, EXIT_CONNECTION, EXIT_PERMISSION)
 
 
 @dataclasses.dataclass(frozen=True)
-class CheckReport:
-    """The results of one ``pitstop check`` run, in the order the checks were selected."""
+class CheckReport(Result):
+    """The results of one check run, in the order the checks were selected."""
 
     results: tuple[CheckResult, ...]
     duration_seconds: float
+    strict: bool = False
+    """A warning fails the run (exit code 1)."""
+    warnings: tuple[str, ...] = ()
+    """Problems storing the results (the checks themselves ran)."""
+    derived: ClassVar[tuple[str, ...]] = ("status", "counts", "exit_code")
 
     @property
     def status(self) -> Status:
         return worst([r.status for r in self.results])
 
-    def exit_code(self, *, strict: bool = False) -> int:
+    @property
+    def exit_code(self) -> int:
         """0 all pass (warnings too unless ``strict``); else the most telling failure:
         3 bad configuration, 2 missing driver, 4 unreachable, 5 refused, 1 other."""
         failed = {r.exit_code or EXIT_ERROR for r in self.results if r.status == "fail"}
         if not failed:
-            if strict and any(r.status == "warn" for r in self.results):
+            if self.strict and any(r.status == "warn" for r in self.results):
                 return EXIT_ERROR
             return EXIT_OK
         for code in _EXIT_PRIORITY:
@@ -74,17 +79,27 @@ class CheckReport:
                 return code
         return EXIT_ERROR
 
+    @property
     def counts(self) -> dict[str, int]:
+        """How many checks passed, warned and failed."""
         counts = {"pass": 0, "warn": 0, "fail": 0}
         for result in self.results:
             counts[result.status] += 1
         return counts
 
+    def data(self) -> dict[str, Any]:
+        data = super().data()
+        data["duration_seconds"] = round(self.duration_seconds, 3)
+        return data
 
-def check_env(settings: Settings, environ: Mapping[str, str]) -> CheckEnv:
+
+def check_env(settings: Settings, environ: Mapping[str, str] | None = None) -> CheckEnv:
+    """What the checks look at: ``settings``, its ``[checks]`` section and the process
+    environment (``environ``, default ``settings.environ``)."""
     from pitstop.checks.settings import ChecksSettings
 
-    return CheckEnv(settings, settings.section(ChecksSettings), environ)
+    return CheckEnv(settings, settings.section(ChecksSettings),
+                    settings.environ if environ is None else environ)
 
 
 def configured_checks(env: CheckEnv) -> list[Check]:
@@ -133,29 +148,6 @@ def select_checks(env: CheckEnv, names: Sequence[str] = ()) -> list[Check]:
     return list(chosen.values())
 
 
-def call_with_deadline(func: Callable[[], T], timeout: float) -> T:
-    """Run ``func`` in a daemon thread; return its value, re-raise its exception, or
-    raise :class:`TimeoutError` when it has not finished within ``timeout`` seconds
-    (the thread is then abandoned: its own socket timeouts end it later)."""
-    box: dict[str, object] = {}
-    done = threading.Event()
-
-    def target() -> None:
-        try:
-            box["value"] = func()
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller
-            box["error"] = exc
-        finally:
-            done.set()
-
-    threading.Thread(target=target, daemon=True, name="pitstop-check").start()
-    if not done.wait(timeout):
-        raise TimeoutError
-    if "error" in box:
-        raise box["error"]  # type: ignore[misc]
-    return box["value"]  # type: ignore[return-value]
-
-
 def _result(check: Check, probe: Probe, latency: float) -> CheckResult:
     status = probe.status or worst([o.status for o in probe.observed.values() if o.status])
     return CheckResult(
@@ -183,8 +175,9 @@ def run_one(check: Check, timeout: float | None = None) -> CheckResult:
     except TimeoutError:
         return _failure(check, None, f"no answer within {limit:g} s",
                         "the service accepted the request but never answered: is it "
-                        "overloaded or stuck?  Raise the timeout with --timeout or "
-                        "[checks] timeout if it is merely slow", EXIT_CONNECTION)
+                        "overloaded or stuck?  Raise the check's timeout ([checks] "
+                        "timeout, or the run's timeout) if it is merely slow",
+                        EXIT_CONNECTION)
     except PitstopError as exc:
         return _failure(check, time.perf_counter() - started, exc.message, exc.hint,
                         exc.exit_code)
@@ -212,14 +205,24 @@ def _preload(checks: Sequence[Check]) -> None:
             pass  # the check itself reports the missing driver
 
 
-def run_checks(checks: Sequence[Check], *, timeout: float | None = None) -> CheckReport:
-    """Run ``checks`` concurrently; ``timeout`` overrides every check's own limit."""
+def run_checks(checks: Sequence[Check], *, timeout: float | None = None,
+               progress: Progress | None = None, strict: bool = False) -> CheckReport:
+    """Run ``checks`` concurrently; ``timeout`` overrides every check's own limit.
+    ``progress(done, total)`` is told as each check finishes."""
+    if timeout is not None and timeout <= 0:
+        raise UsageError(f"the check timeout must be above zero, got {timeout:g} s")
     started = time.perf_counter()
     _preload(checks)
     results: list[CheckResult | None] = [None] * len(checks)
+    lock = threading.Lock()
+    done = [0]
 
     def worker(index: int, check: Check) -> None:
         results[index] = run_one(check, timeout)
+        if progress is not None:
+            with lock:
+                done[0] += 1
+                progress(done[0], len(checks))
 
     threads = [threading.Thread(target=worker, args=(i, c), daemon=True,
                                 name=f"pitstop-check-{c.name}")
@@ -232,16 +235,4 @@ def run_checks(checks: Sequence[Check], *, timeout: float | None = None) -> Chec
                   _failure(c, None, "the check ended without a result", "this is a bug in "
                            "pitstop; rerun with LOG_LEVEL=DEBUG", EXIT_ERROR)
                   for r, c in zip(results, checks, strict=True))
-    return CheckReport(final, time.perf_counter() - started)
-
-
-def check(settings: Settings, names: Sequence[str] = (), *, environ: Mapping[str, str],
-          timeout: float | None = None) -> CheckReport:
-    """Select the checks named in ``names`` (all when empty) and run them.
-
-    ``environ`` is the process environment the ``env`` check looks at (the CLI passes
-    ``os.environ``)."""
-    if timeout is not None and timeout <= 0:
-        raise UsageError("--timeout: expected a number of seconds above zero")
-    env = check_env(settings, environ)
-    return run_checks(select_checks(env, names), timeout=timeout)
+    return CheckReport(final, time.perf_counter() - started, strict)

@@ -37,7 +37,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
-from pitstop.schema import ByteSize, Duration
+from pitstop.config_types import ByteSize, Duration
 
 DEFAULT_TIMEOUT = 5.0
 
@@ -52,16 +52,21 @@ class EnvCheckSettings:
     """``[checks.env]``: the local environment."""
 
     enabled: bool = True
+    """Run this check when every check runs (``false``: only when named)."""
     python: str | None = None
     """A version specifier such as ``">=3.11,<3.14"``."""
     required_env: tuple[str, ...] = ()
+    """Environment variables that must be set (and not empty)."""
     require_virtualenv: bool = False
+    """Fail unless pitstop runs inside a virtualenv."""
     executables: tuple[str, ...] = ()
+    """Programs that must be on ``PATH`` (``pg_dump``, ``redis-cli`` …)."""
     min_free_disk: ByteSize | None = None
     """Fail when the disk holding ``disk_path`` has less free space than this."""
     disk_path: Path | None = None
     """Where to measure free space (default: the project directory)."""
     timeout: Duration | None = None
+    """This check's time limit (default ``[checks] timeout``)."""
 
     def __post_init__(self) -> None:
         _positive_timeout(self.timeout)
@@ -82,13 +87,17 @@ class DatabaseCheckSettings:
     """``[checks.database]``: the application database (``database_url`` by default)."""
 
     enabled: bool = True
+    """Run this check when every check runs (``false``: only when named)."""
     url: str | None = None
+    """The database to check (default ``database_url``)."""
     connections_warn: float = 0.8
     """Warn when connections in use reach this share of ``max_connections``."""
     max_replication_lag: Duration = 30.0
+    """On a replica, warn when replay lags the primary by more than this."""
     max_transaction_age: Duration = 300.0
     """Warn when a transaction has been open longer than this."""
     timeout: Duration | None = None
+    """This check's time limit (default ``[checks] timeout``)."""
 
     def __post_init__(self) -> None:
         _positive_timeout(self.timeout)
@@ -101,12 +110,15 @@ class RedisCheckSettings:
     """``[checks.redis]``: Redis or Dragonfly (``redis_url`` by default)."""
 
     enabled: bool = True
+    """Run this check when every check runs (``false``: only when named)."""
     url: str | None = None
+    """The Redis/Dragonfly to check (default ``redis_url``)."""
     cache: bool = False
     """The instance is a cache: warn when its eviction policy is ``noeviction``."""
     memory_warn: float = 0.9
     """Warn when used memory reaches this share of ``maxmemory``."""
     timeout: Duration | None = None
+    """This check's time limit (default ``[checks] timeout``)."""
 
     def __post_init__(self) -> None:
         _positive_timeout(self.timeout)
@@ -123,6 +135,7 @@ class ExtensionsCheckSettings:
     schema: str | None = None
     """Deprecated: ``[db.extensions] schema`` (still read, with a warning)."""
     timeout: Duration | None = None
+    """This check's time limit (default ``[checks] timeout``)."""
 
     def __post_init__(self) -> None:
         _positive_timeout(self.timeout)
@@ -141,9 +154,13 @@ class SchemaCheckSettings:
     ignore_tables: tuple[str, ...] = ("alembic_version", "pitstop_migrations",
                                       "pitstop_migrations_lock", "schema_migrations",
                                       "flyway_schema_history")
+    """Tables in the database that no model describes on purpose."""
     compare_types: bool = True
+    """Report columns whose type differs from the model's."""
     compare_server_default: bool = False
+    """Report columns whose server default differs from the model's."""
     timeout: Duration | None = None
+    """This check's time limit (default ``[checks] timeout``)."""
 
     def __post_init__(self) -> None:
         _positive_timeout(self.timeout)
@@ -158,7 +175,9 @@ class MigrationsCheckSettings:
     """``[checks.migrations]``: pending migrations and checksum drift."""
 
     enabled: bool = True
+    """Run this check when every check runs (``false``: only when named)."""
     timeout: Duration | None = None
+    """This check's time limit (default ``[checks] timeout``)."""
 
     def __post_init__(self) -> None:
         _positive_timeout(self.timeout)
@@ -169,15 +188,21 @@ class HttpCheckSettings:
     """``[checks.http.NAME]``: one HTTP endpoint."""
 
     url: str = ""
+    """The endpoint (``http://`` or ``https://``); required."""
     method: Literal["GET", "HEAD"] = "GET"
+    """``GET`` or ``HEAD``."""
     expect_status: int | tuple[int, ...] = 200
+    """The status, or the list of statuses, that count as healthy."""
     expect_body: str | None = None
     """A substring the response body must contain."""
     headers: Mapping[str, str] = dataclasses.field(
         default_factory=lambda: types.MappingProxyType({})
     )
+    """Request headers (``Authorization`` …; their values are never shown)."""
     verify_tls: bool = True
+    """Verify the server's TLS certificate."""
     timeout: Duration | None = None
+    """This check's time limit (default ``[checks] timeout``)."""
 
     def __post_init__(self) -> None:
         _positive_timeout(self.timeout)
@@ -209,7 +234,9 @@ class TcpCheckSettings:
     """``[checks.tcp.NAME]``: one TCP port that must accept connections."""
 
     address: str = ""
+    """``HOST:PORT`` that must accept connections; required."""
     timeout: Duration | None = None
+    """This check's time limit (default ``[checks] timeout``)."""
 
     def __post_init__(self) -> None:
         _positive_timeout(self.timeout)
@@ -225,17 +252,25 @@ class ChecksSettings:
     timeout: Duration = DEFAULT_TIMEOUT
     """Per-check time limit unless a check sets its own."""
     env: EnvCheckSettings = EnvCheckSettings()
+    """``[checks.env]``."""
     database: DatabaseCheckSettings = DatabaseCheckSettings()
+    """``[checks.database]``."""
     redis: RedisCheckSettings = RedisCheckSettings()
+    """``[checks.redis]``."""
     extensions: ExtensionsCheckSettings = ExtensionsCheckSettings()
+    """``[checks.extensions]``."""
     schema: SchemaCheckSettings = SchemaCheckSettings()
+    """``[checks.schema]``."""
     migrations: MigrationsCheckSettings = MigrationsCheckSettings()
+    """``[checks.migrations]``."""
     http: Mapping[str, HttpCheckSettings] = dataclasses.field(
         default_factory=lambda: types.MappingProxyType({})
     )
+    """``[checks.http.NAME]``: HTTP endpoints, each its own check ``http.NAME``."""
     tcp: Mapping[str, TcpCheckSettings] = dataclasses.field(
         default_factory=lambda: types.MappingProxyType({})
     )
+    """``[checks.tcp.NAME]``: TCP ports, each its own check ``tcp.NAME``."""
 
     def __post_init__(self) -> None:
         if self.timeout <= 0:

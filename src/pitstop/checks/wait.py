@@ -11,16 +11,25 @@ every ``interval`` seconds until ``timeout``.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import threading
-import time
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
+from pitstop.capability import Progress, Result, recorded
 from pitstop.checks.base import missing_module
-from pitstop.checks.runner import call_with_deadline
-from pitstop.errors import ConfigError, ConnectError, DependencyError, PitstopError, UsageError
+from pitstop.errors import (
+    EXIT_CONFIG,
+    EXIT_CONNECTION,
+    EXIT_DEPENDENCY,
+    EXIT_OK,
+    ConfigError,
+    ConnectError,
+    DependencyError,
+    PitstopError,
+    UsageError,
+)
 from pitstop.redact import mask_url
+from pitstop.waiting import MAX_ATTEMPT_SECONDS, wait_until
 
 if TYPE_CHECKING:
     from pitstop.checks.settings import ChecksSettings
@@ -30,17 +39,18 @@ if TYPE_CHECKING:
 Attempt = Callable[[float], str]
 """Try once within the given seconds; return a short description of what answered."""
 
-MAX_ATTEMPT_SECONDS = 5.0
-
 
 @dataclasses.dataclass(frozen=True)
 class WaitTarget:
     label: str
+    """The target as people see it (``database``, a URL with its password masked)."""
     attempt: Attempt
 
 
 @dataclasses.dataclass(frozen=True)
 class WaitResult:
+    """How the wait for one target ended."""
+
     label: str
     ready: bool
     seconds: float
@@ -49,6 +59,33 @@ class WaitResult:
     """What answered, or the last error."""
     hint: str | None = None
     exit_code: int = 0
+    """0 when it answered; 4 not within the timeout; 3 a bad target; 2 a missing driver."""
+
+
+@dataclasses.dataclass(frozen=True)
+class WaitReport(Result):
+    """The outcome of one ``wait``: a result per target, in the order given."""
+
+    results: tuple[WaitResult, ...]
+    timeout: float
+    interval: float
+    derived: ClassVar[tuple[str, ...]] = ("ready", "exit_code")
+
+    @property
+    def ready(self) -> bool:
+        """Every target answered."""
+        return all(r.ready for r in self.results)
+
+    @property
+    def exit_code(self) -> int:
+        """0 all answered; else 3 (a bad target) before 2 (a missing driver) before 4."""
+        failed = {r.exit_code for r in self.results if not r.ready}
+        if not failed:
+            return EXIT_OK
+        for code in (EXIT_CONFIG, EXIT_DEPENDENCY):
+            if code in failed:
+                return code
+        return EXIT_CONNECTION
 
 
 def _database_attempt(db: DatabaseURL) -> Attempt:
@@ -145,57 +182,65 @@ OnRetry = Callable[[str, int, str], None]
 """Told ``(label, attempts so far, last error)`` after each failed attempt."""
 
 
+def _final(exc: BaseException) -> bool:
+    """Errors waiting will not fix: bad configuration, a missing driver."""
+    return isinstance(exc, ConfigError | DependencyError | ImportError)
+
+
+def _as_error(label: str, exc: BaseException | None, budget_hint: float) -> PitstopError:
+    if isinstance(exc, ImportError):
+        return missing_module(exc)
+    if isinstance(exc, PitstopError):
+        return exc
+    if isinstance(exc, TimeoutError) or exc is None:
+        return ConnectError(f"{label}: no answer within {budget_hint:g} s")
+    return ConnectError(f"{label}: {type(exc).__name__}: {exc}")
+
+
 def wait_one(target: WaitTarget, *, timeout: float, interval: float,
              cancel: threading.Event | None = None, on_retry: OnRetry | None = None
              ) -> WaitResult:
-    """Try ``target`` every ``interval`` seconds until it answers or ``timeout``."""
-    started = time.monotonic()
-    deadline = started + timeout
-    attempts = 0
-    last: PitstopError = ConnectError(f"{target.label}: not tried")
-    while True:
-        attempts += 1
-        budget = max(0.1, round(min(MAX_ATTEMPT_SECONDS, deadline - time.monotonic()), 1))
-        try:
-            detail = call_with_deadline(functools.partial(target.attempt, budget), budget + 0.25)
-            return WaitResult(target.label, True, time.monotonic() - started, attempts, detail)
-        except (ConfigError, DependencyError) as exc:
-            return WaitResult(target.label, False, time.monotonic() - started, attempts,
-                              exc.message, exc.hint, exc.exit_code)
-        except ImportError as exc:
-            error = missing_module(exc)
-            return WaitResult(target.label, False, time.monotonic() - started, attempts,
-                              error.message, error.hint, error.exit_code)
-        except TimeoutError:
-            last = ConnectError(f"{target.label}: no answer within {budget:g} s")
-        except PitstopError as exc:
-            last = exc
-        except Exception as exc:  # noqa: BLE001 - a driver error we did not translate
-            last = ConnectError(f"{target.label}: {type(exc).__name__}: {exc}")
+    """Try ``target`` every ``interval`` seconds until it answers or ``timeout``
+    (through :func:`pitstop.waiting.wait_until`)."""
+    budget = min(MAX_ATTEMPT_SECONDS, timeout)
+
+    def told(attempts: int, exc: BaseException) -> None:
         if on_retry is not None:
-            on_retry(target.label, attempts, last.message)
-        pause = min(interval, deadline - time.monotonic())
-        if pause <= 0 or (cancel is not None and cancel.wait(pause)):
-            break
-        if cancel is None:
-            time.sleep(pause)
-    return WaitResult(target.label, False, time.monotonic() - started, attempts,
-                      last.message, last.hint, 4)
+            on_retry(target.label, attempts, _as_error(target.label, exc, budget).message)
+
+    waited = wait_until(target.attempt, timeout=timeout, interval=interval, retry=lambda e:
+                        not _final(e), cancel=cancel, on_retry=told)
+    if waited.ready:
+        return WaitResult(target.label, True, waited.seconds, waited.attempts,
+                          str(waited.value))
+    error = _as_error(target.label, waited.error, budget)
+    code = error.exit_code if waited.gave_up else EXIT_CONNECTION
+    return WaitResult(target.label, False, waited.seconds, waited.attempts, error.message,
+                      error.hint, code)
 
 
 def wait_for(targets: Sequence[WaitTarget], *, timeout: float = 60.0, interval: float = 1.0,
-             cancel: threading.Event | None = None, on_retry: OnRetry | None = None
-             ) -> list[WaitResult]:
-    """Wait for every target at once; results in the order given."""
+             cancel: threading.Event | None = None, on_retry: OnRetry | None = None,
+             progress: Progress | None = None) -> list[WaitResult]:
+    """Wait for every target at once; results in the order given.  ``progress(done,
+    total)`` counts the targets whose wait has ended."""
     if timeout <= 0 or interval <= 0:
-        raise UsageError("--timeout and --interval must be above zero")
+        raise UsageError(f"cannot wait: the timeout ({timeout:g} s) and the interval "
+                         f"({interval:g} s) must be above zero")
     results: list[WaitResult | None] = [None] * len(targets)
+    lock = threading.Lock()
+    ended = [0]
 
     def worker(i: int, target: WaitTarget) -> None:
         results[i] = wait_one(target, timeout=timeout, interval=interval, cancel=cancel,
                               on_retry=on_retry)
+        if progress is not None:
+            with lock:
+                ended[0] += 1
+                progress(ended[0], len(targets))
 
-    threads = [threading.Thread(target=worker, args=(i, t), daemon=True)
+    threads = [threading.Thread(target=worker, args=(i, t), daemon=True,
+                                name=f"pitstop-wait-{i}")
                for i, t in enumerate(targets)]
     for thread in threads:
         thread.start()
@@ -205,13 +250,25 @@ def wait_for(targets: Sequence[WaitTarget], *, timeout: float = 60.0, interval: 
     return [r for r in results if r is not None]
 
 
-def wait(settings: Settings, targets: Sequence[str] = ("database",), *, timeout: float = 60.0,
-         interval: float = 1.0, cancel: threading.Event | None = None,
-         on_retry: OnRetry | None = None) -> list[WaitResult]:
-    """Resolve ``targets`` (default: the database) and wait for all of them."""
+@recorded("checks", "wait")
+def wait(settings: Settings, *, progress: Progress | None = None,
+         targets: Sequence[str] = ("database",), timeout: float = 60.0, interval: float = 1.0,
+         cancel: threading.Event | None = None, on_retry: OnRetry | None = None
+         ) -> WaitReport:
+    """Wait until every target answers (default: the database), all at once.
+
+    A target is ``database``, ``redis``, a database/Redis/HTTP URL, ``tcp://HOST:PORT``
+    or ``HOST:PORT``.  Each is tried every ``interval`` seconds for up to ``timeout``
+    seconds; a missing driver or bad configuration ends its wait at once.  Not
+    answering is a result (exit code 4; 3 bad configuration, 2 a missing driver), never
+    raised; a target that cannot be understood raises :class:`UsageError` before any
+    wait.  ``progress(ended, targets)`` counts the targets whose wait is over,
+    ``on_retry`` is told after each failed attempt, and ``cancel`` stops the wait."""
     from pitstop.checks.settings import ChecksSettings
 
     checks = settings.section(ChecksSettings)
-    resolved = [resolve_target(t, settings, checks) for t in (targets or ("database",))]
-    return wait_for(resolved, timeout=timeout, interval=interval, cancel=cancel,
-                    on_retry=on_retry)
+    chosen = tuple(targets) or ("database",)
+    resolved = [resolve_target(t, settings, checks) for t in chosen]
+    results = wait_for(resolved, timeout=timeout, interval=interval, cancel=cancel,
+                       on_retry=on_retry, progress=progress)
+    return WaitReport(tuple(results), timeout, interval)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import click
 
 from pitstop.cli.common import DURATION, AppContext, database_option, json_option, pass_app
-from pitstop.errors import EXIT_CONFIG, EXIT_CONNECTION, EXIT_DEPENDENCY, EXIT_OK, UsageError
+from pitstop.errors import EXIT_CONFIG, EXIT_DEPENDENCY, EXIT_OK, UsageError
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -23,7 +22,8 @@ from pitstop.errors import EXIT_CONFIG, EXIT_CONNECTION, EXIT_DEPENDENCY, EXIT_O
 @click.option("--verbose", "-v", is_flag=True, help="Show every observed value.")
 @click.option("--list", "list_only", is_flag=True, help="List the configured checks and exit.")
 @click.option("--no-record", is_flag=True,
-              help="Do not store the results in the state store (nor refresh metrics).")
+              help="Do not record the run nor store the results in the state store (nor "
+                   "refresh metrics).")
 @database_option
 @click.option("--redis", "redis_url", metavar="URL", default=None,
               help="Redis URL [env REDIS_URL; config redis_url].")
@@ -39,19 +39,25 @@ def check(app: AppContext, names: tuple[str, ...], as_json: bool, report_file: P
     Exit codes: 0 all pass (warnings allowed unless --strict), 1 a check failed,
     2 a driver is missing, 3 bad check configuration, 4 a service cannot be reached.
     """
-    from pitstop.checks.report import NOT_STORED, format_lines, save_report, to_health_json
-    from pitstop.checks.runner import check_env, configured_checks, run_checks, select_checks
+    from pitstop.capability import invocation
+    from pitstop.checks.report import NOT_STORED, format_lines, to_health_json
+    from pitstop.checks.verbs import check as run_check
+    from pitstop.checks.verbs import list_checks
     from pitstop.output import echo, emit_json, info
 
     settings = app.settings(database_url=database, redis_url=redis_url)
-    env = check_env(settings, os.environ)
     if list_only:
-        for item in configured_checks(env):
+        listed = list_checks(settings)
+        if as_json:
+            emit_json(listed.to_dict())
+        for item in listed.checks if not as_json else ():
             echo(f"{item.name}  ({item.kind}, timeout {item.timeout:g} s)")
         return EXIT_OK
     if timeout is not None and timeout <= 0:
         raise UsageError("--timeout: expected a number of seconds above zero")
-    report = run_checks(select_checks(env, names), timeout=timeout)
+    with invocation(record=not no_record):  # --no-record: no run and no results stored
+        report = run_check(settings, names=names, timeout=timeout, strict=strict,
+                           save=not no_record)
     document = to_health_json(report)
     if report_file is not None:
         from pitstop.redact import redact
@@ -67,14 +73,13 @@ def check(app: AppContext, names: tuple[str, ...], as_json: bool, report_file: P
     else:
         for line in format_lines(report, verbose=verbose):
             echo(line)
-        counts = report.counts()
+        counts = report.counts
         info(f"{len(report.results)} checks: {counts['pass']} passed, {counts['warn']} warned, "
              f"{counts['fail']} failed in {report.duration_seconds:.2f} s")
-    if not no_record:
-        for warning in save_report(settings, report, log_warnings=False):
-            if warning.startswith(NOT_STORED):  # metrics warnings were logged already
-                info(f"warning: {warning}")
-    return report.exit_code(strict=strict)
+    for warning in report.warnings:
+        if warning.startswith(NOT_STORED):  # metrics warnings were logged already
+            info(f"warning: {warning}")
+    return report.exit_code
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -100,19 +105,19 @@ def wait(app: AppContext, targets: tuple[str, ...], timeout: float, interval: fl
     from pitstop.output import emit_json, error, info
 
     settings = app.settings(database_url=database, redis_url=redis_url)
+    if timeout <= 0 or interval <= 0:
+        raise UsageError("--timeout and --interval must be above zero")
 
-    def progress(label: str, attempts: int, message: str) -> None:
+    def told(label: str, attempts: int, message: str) -> None:
         if attempts == 1 or attempts % 10 == 0:
             info(f"waiting for {label} (attempt {attempts}): "
                  f"{message.removeprefix(f'{label}: ')}")
 
-    results = wait_for_targets(settings, targets or ("database",), timeout=timeout,
-                               interval=interval, on_retry=progress)
+    report = wait_for_targets(settings, targets=targets or ("database",), timeout=timeout,
+                              interval=interval, on_retry=told)
     if as_json:
-        emit_json([{"target": r.label, "ready": r.ready, "seconds": round(r.seconds, 3),
-                    "attempts": r.attempts, "detail": r.detail, "hint": r.hint,
-                    "exit_code": r.exit_code if not r.ready else 0} for r in results])
-    for r in results:
+        emit_json(report.to_dict())
+    for r in report.results:
         if r.ready:
             info(f"{r.label} answered after {r.seconds:.1f} s: {r.detail}")
         elif r.exit_code in (EXIT_CONFIG, EXIT_DEPENDENCY):  # ended at once, not waited for
@@ -122,10 +127,4 @@ def wait(app: AppContext, targets: tuple[str, ...], timeout: float, interval: fl
             tries = f"{r.attempts} attempt{'s' if r.attempts != 1 else ''}"
             error(f"{r.label} did not answer within {timeout:g} s ({tries}); last error: "
                   f"{detail}", r.hint)
-    failed = {r.exit_code for r in results if not r.ready}
-    if not failed:
-        return EXIT_OK
-    for code in (EXIT_CONFIG, EXIT_DEPENDENCY):
-        if code in failed:
-            return code
-    return EXIT_CONNECTION
+    return report.exit_code

@@ -116,7 +116,7 @@ class DurationType(click.ParamType):  # type: ignore[type-arg]  # generic from c
                 ctx: click.Context | None) -> float:
         if isinstance(value, float):
             return value
-        from pitstop.schema import parse_duration
+        from pitstop.config_types import parse_duration
 
         try:
             return parse_duration(value)

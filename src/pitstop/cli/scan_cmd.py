@@ -12,9 +12,9 @@ from typing import Any, TypeVar, cast
 import click
 
 from pitstop.cli.common import AppContext, json_option, pass_app
+from pitstop.config_types import parse_bytesize
 from pitstop.errors import ConfigError, DependencyError, UsageError
 from pitstop.output import emit_json, info, table
-from pitstop.schema import parse_bytesize
 
 EXIT_FINDINGS = 1
 

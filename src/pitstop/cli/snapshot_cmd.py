@@ -136,7 +136,7 @@ def prune(app: AppContext, keep_last: int | None, keep_hourly: int | None,
     Without --keep-* options the [snapshot] keep-* settings apply.
     """
     from pitstop.backup import KeepPolicy, prune_snapshots
-    from pitstop.schema import parse_duration
+    from pitstop.config_types import parse_duration
 
     within = None
     if keep_within is not None:

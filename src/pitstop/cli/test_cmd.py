@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import Any
 
 import click
 
 from pitstop.cli.common import AppContext, json_option, pass_app
-from pitstop.errors import EXIT_ERROR, EXIT_OK
 from pitstop.output import emit_json, error, info, table
 
 
 def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
-    from pitstop.schema import parse_duration
+    from pitstop.config_types import parse_duration
 
     if value is None:
         return None
@@ -31,19 +29,6 @@ _PYTHON = click.option(
     help="The project's interpreter or virtualenv [test] python; default [project] python, "
          "$VIRTUAL_ENV, .venv or venv, pitstop's own.",
 )
-
-
-def _load(app: AppContext, python: Path | None) -> tuple[Any, Path, dict[str, Any]]:
-    from pitstop.testing import TestSettings
-
-    settings = app.settings()
-    section = settings.section(TestSettings)
-    if python is not None:
-        section = dataclasses.replace(section, python=python.absolute())
-    virtual_env = settings.environ.get("VIRTUAL_ENV")
-    where = {"virtual_env": Path(virtual_env) if virtual_env else None,
-             "project_python": settings.project.python}
-    return section, settings.project_dir, where
 
 
 def _counts(result: Any) -> str:
@@ -85,12 +70,12 @@ def smoke_cmd(app: AppContext, patterns: tuple[str, ...], budget: float | None,
     Exit 0 all passed within budget · 1 a test failed or the budget was blown ·
     2 interpreter or pytest missing · 3 a pattern or the marker selected no test.
     """
-    from pitstop.testing import smoke
+    from pitstop.suite import smoke
 
-    section, project, found = _load(app, python)
-    result = smoke(section, project, patterns=patterns, budget=budget, **found)
+    result = smoke(app.settings(), patterns=patterns, budget=budget,
+                   python=python.absolute() if python is not None else None)
     if as_json:
-        emit_json({**dataclasses.asdict(result), "over_budget": result.over_budget})
+        emit_json(result.to_dict())
     else:
         ordered = sorted(result.cases, key=lambda c: c.duration, reverse=True)
         rows = [(c.nodeid, c.outcome, f"{c.duration:.3f}",
@@ -117,7 +102,7 @@ def smoke_cmd(app: AppContext, patterns: tuple[str, ...], budget: float | None,
             where = f"; pytest's output is in {result.output_file}" if result.output_file else ""
             error(f"{took}; {label}: {slowest or 'no test finished'}",
                   f"speed up or unmark the slowest tests, or raise --budget / [test] budget{where}")
-    return EXIT_OK if result.status == "passed" else EXIT_ERROR
+    return result.exit_code
 
 
 @test.command("coverage")
@@ -136,12 +121,12 @@ def coverage_cmd(app: AppContext, fail_under: float | None, paths: tuple[str, ..
     Exit 0 passed (and at or over the floor) · 1 a test failed or coverage under the
     floor · 2 interpreter, pytest or pytest-cov missing · 3 nothing selected.
     """
-    from pitstop.testing import coverage
+    from pitstop.suite import coverage
 
-    section, project, found = _load(app, python)
-    result = coverage(section, project, fail_under=fail_under, paths=paths, **found)
+    result = coverage(app.settings(), fail_under=fail_under, paths=paths,
+                      python=python.absolute() if python is not None else None)
     if as_json:
-        emit_json(dataclasses.asdict(result))
+        emit_json(result.to_dict())
     else:
         rows = [(f.path, f"{f.percent:.1f}%", f.statements, f.missing) for f in result.files[:10]]
         table(["file (worst first)", "cover", "lines", "missing"], rows)
@@ -153,4 +138,4 @@ def coverage_cmd(app: AppContext, fail_under: float | None, paths: tuple[str, ..
         if result.status == "below-floor":
             error(f"coverage {result.percent:.2f}% is under the {result.fail_under:g}% "
                  "floor")
-    return EXIT_OK if result.status == "passed" else EXIT_ERROR
+    return result.exit_code

@@ -18,7 +18,7 @@ import dataclasses
 import logging
 from typing import TYPE_CHECKING
 
-from pitstop.schema import Duration
+from pitstop.config_types import Duration
 
 if TYPE_CHECKING:
     from pitstop.config import Settings
@@ -63,7 +63,7 @@ class DbSettings:
 def extension_settings(settings: Settings) -> ExtensionSettings:
     """``[db.extensions]``, or what the older ``[checks.extensions]`` lists where
     ``[db.extensions]`` does not set a key (with a warning naming the new key)."""
-    from pitstop.schema import SchemaContext, parse_table
+    from pitstop.config_types import SchemaContext, parse_table
 
     own = settings.section(DbSettings).extensions
     table = settings.raw_sections.get(_LEGACY[0], {}).get(_LEGACY[1], {})

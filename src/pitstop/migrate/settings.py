@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
-from pitstop.schema import Duration
+from pitstop.config_types import Duration
 
 LayoutName = Literal["auto", "flyway", "dbmate", "golang-migrate", "diesel", "plain", "alembic"]
 

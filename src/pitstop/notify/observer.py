@@ -80,9 +80,9 @@ def _after_failure(store: StateStore, run: RunRecord) -> bool:
     """Whether the run of the same workflow (or command) before ``run`` failed."""
     import sqlalchemy as sa
 
-    from pitstop.state import schema
+    from pitstop.state import tables
 
-    r = schema.runs
+    r = tables.runs
     query = (sa.select(r.c.status)
              .where(r.c.target == run.target, r.c.kind == run.kind, r.c.parent_id.is_(None),
                     r.c.id != run.id, r.c.status.in_(["success", "failed", "interrupted"]),

@@ -9,7 +9,7 @@ import time
 from typing import Any
 
 from pitstop.redact import redact
-from pitstop.state import schema
+from pitstop.state import tables
 from pitstop.state.store import StateStore
 
 
@@ -36,7 +36,7 @@ def record(store: StateStore, *, run_id: str | None, notifier: str, kind: str, e
            status: str, attempts: int, response: str | None, error: str | None,
            started: float) -> None:
     with store.engine.begin() as conn:
-        conn.execute(schema.notifications.insert().values(
+        conn.execute(tables.notifications.insert().values(
             run_id=run_id, notifier=notifier, kind=kind, event=event, status=status,
             attempts=attempts, response=redact(response) if response else None,
             error=redact(error) if error else None, created_at=started,
@@ -45,7 +45,7 @@ def record(store: StateStore, *, run_id: str | None, notifier: str, kind: str, e
 
 def for_run(store: StateStore, run_id: str) -> list[NotificationRecord]:
     """The notifications about run ``run_id``, oldest first."""
-    n = schema.notifications
+    n = tables.notifications
     with store.engine.connect() as conn:
         rows = conn.execute(n.select().where(n.c.run_id == run_id).order_by(n.c.id)).mappings()
         return [NotificationRecord(

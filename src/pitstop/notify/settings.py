@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import ClassVar, Literal
 
-from pitstop.schema import Duration
+from pitstop.config_types import Duration
 
 Event = Literal["failure", "recovery", "success", "start"]
 Kind = Literal["webhook", "slack", "email"]

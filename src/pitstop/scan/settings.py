@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from pitstop.schema import ByteSize
+from pitstop.config_types import ByteSize
 
 DEFAULT_MAX_FILE_SIZE = 50 * 1000 * 1000
 DEFAULT_EXCLUDE = (".git", ".hg", ".svn", ".pitstop")

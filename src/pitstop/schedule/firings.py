@@ -23,7 +23,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from pitstop.state import schema
+from pitstop.state import tables
 from pitstop.state.runs import process_gone
 from pitstop.state.store import StateStore
 
@@ -97,7 +97,7 @@ class Firings:
                   "finished_at": None if status in ACTIVE else now, "note": note}
         try:
             with self.store.engine.begin() as conn:
-                conn.execute(schema.firings.insert().values(**values))
+                conn.execute(tables.firings.insert().values(**values))
         except IntegrityError:
             return False
         return True
@@ -105,7 +105,7 @@ class Firings:
     def move(self, schedule: str, fire_at: int, status: str, *, expect: Iterable[str],
              run_id: str | None = None, note: str | None = None) -> bool:
         """Change our firing's status, if we still hold it in one of ``expect``."""
-        f = schema.firings
+        f = tables.firings
         values: dict[str, Any] = {"status": status, "heartbeat_at": time.time()}
         if run_id is not None:
             values["run_id"] = run_id
@@ -121,7 +121,7 @@ class Firings:
 
     def take_over(self, firing: Firing) -> bool:
         """Make a dead owner's firing ours (``False`` if someone was quicker)."""
-        f = schema.firings
+        f = tables.firings
         now = time.time()
         with self.store.engine.begin() as conn:
             done = conn.execute(f.update().where(
@@ -133,7 +133,7 @@ class Firings:
 
     def end_dead(self, firing: Firing, status: str, note: str) -> bool:
         """Close a dead owner's firing (``abandoned``) without taking it."""
-        f = schema.firings
+        f = tables.firings
         with self.store.engine.begin() as conn:
             done = conn.execute(f.update().where(
                 f.c.schedule == firing.schedule, f.c.fire_at == firing.fire_at,
@@ -144,7 +144,7 @@ class Firings:
     def heartbeat(self, *, expire: bool = False) -> int:
         """Renew every lease we hold (``expire``: give them up, so another scheduler
         may take them over at once)."""
-        f = schema.firings
+        f = tables.firings
         with self.store.engine.begin() as conn:
             done = conn.execute(f.update().where(
                 f.c.owner == self.owner.id, f.c.status.in_(ACTIVE)).values(
@@ -154,7 +154,7 @@ class Firings:
     def supersede(self, schedule: str, before: int, by: int) -> int:
         """Skip the firings of ``schedule`` waiting from before ``before`` (overlap
         ``latest``: only the newest waits)."""
-        f = schema.firings
+        f = tables.firings
         with self.store.engine.begin() as conn:
             done = conn.execute(f.update().where(
                 f.c.schedule == schedule, f.c.status == "waiting", f.c.fire_at < before).values(
@@ -177,7 +177,7 @@ class Firings:
     def active(self, schedule: str, *, before: int | None = None,
                statuses: Iterable[str] = ("claimed", "running")) -> list[Firing]:
         """Firings of ``schedule`` in ``statuses`` whose owners are alive."""
-        f = schema.firings
+        f = tables.firings
         query = f.select().where(f.c.schedule == schedule, f.c.status.in_(list(statuses)))
         if before is not None:
             query = query.where(f.c.fire_at < before)
@@ -185,24 +185,24 @@ class Firings:
 
     def stale(self) -> list[Firing]:
         """Firings held by owners that died."""
-        f = schema.firings
+        f = tables.firings
         rows = self._rows(f.select().where(f.c.status.in_(ACTIVE)).order_by(f.c.fire_at))
         return [row for row in rows if not self.alive(row)]
 
     def mine(self, schedule: str, status: str) -> list[Firing]:
-        f = schema.firings
+        f = tables.firings
         return self._rows(f.select().where(f.c.schedule == schedule, f.c.status == status,
                                            f.c.owner == self.owner.id).order_by(f.c.fire_at))
 
     def get(self, schedule: str, fire_at: int) -> Firing | None:
-        f = schema.firings
+        f = tables.firings
         rows = self._rows(f.select().where(f.c.schedule == schedule, f.c.fire_at == fire_at))
         return rows[0] if rows else None
 
     def last_fire_at(self, schedule: str) -> int | None:
         import sqlalchemy as sa
 
-        f = schema.firings
+        f = tables.firings
         with self.store.engine.connect() as conn:
             value = conn.execute(sa.select(sa.func.max(f.c.fire_at))
                                  .where(f.c.schedule == schedule)).scalar()
@@ -217,7 +217,7 @@ def recent(store: StateStore, schedule: str, limit: int = 10) -> list[Firing]:
     """The newest firings of ``schedule``, with the status of each one's run."""
     import sqlalchemy as sa
 
-    f, r = schema.firings, schema.runs
+    f, r = tables.firings, tables.runs
     query = (sa.select(f, r.c.status.label("run_status"))
              .select_from(f.outerjoin(r, r.c.id == f.c.run_id))
              .where(f.c.schedule == schedule).order_by(f.c.fire_at.desc()).limit(limit))

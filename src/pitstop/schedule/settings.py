@@ -8,7 +8,7 @@ import types
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, ClassVar, Literal
 
-from pitstop.schema import Duration
+from pitstop.config_types import Duration
 
 if TYPE_CHECKING:
     from pitstop.schedule.cron import Cron

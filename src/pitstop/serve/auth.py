@@ -84,9 +84,9 @@ def cookie_key(engine: Engine) -> str:
     every pitstop serving one store accepts the others' cookies."""
     import sqlalchemy as sa
 
-    from pitstop.state import schema
+    from pitstop.state import tables
 
-    meta = schema.meta
+    meta = tables.meta
     with engine.begin() as conn:
         value = conn.execute(sa.select(meta.c.value).where(meta.c.key == _SECRET_KEY)).scalar()
         if value is not None:

@@ -94,9 +94,9 @@ def page_of_runs(engine: Engine, where: RunFilter, *, cursor: str | None = None,
     page's :attr:`RunPage.next_cursor`)."""
     import sqlalchemy as sa
 
-    from pitstop.state import schema
+    from pitstop.state import tables
 
-    r = schema.runs
+    r = tables.runs
     query = sa.select(r.c.id, r.c.target, r.c.kind, r.c.trigger, r.c.user, r.c.status,
                       r.c.started_at, r.c.finished_at, r.c.exit_code, r.c.capability,
                       r.c.parent_id)

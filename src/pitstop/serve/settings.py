@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from pitstop.schema import Duration
+from pitstop.config_types import Duration
 
 
 @dataclasses.dataclass(frozen=True)

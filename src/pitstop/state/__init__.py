@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 SCHEMA_VERSION = 3
-"""Bump with every change to :mod:`pitstop.state.schema` and add the upgrade step to
+"""Bump with every change to :mod:`pitstop.state.tables` and add the upgrade step to
 :meth:`pitstop.state.store.StateStore._upgrade`."""
 
 if TYPE_CHECKING:

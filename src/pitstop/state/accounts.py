@@ -70,12 +70,12 @@ class Accounts:
         """Add a user; False when one of that name exists."""
         import sqlalchemy as sa
 
-        from pitstop.state import schema
+        from pitstop.state import tables
 
         now = time.time()
         try:
             with self._engine.begin() as conn:
-                conn.execute(schema.users.insert().values(
+                conn.execute(tables.users.insert().values(
                     name=name, role=role, password_hash=password_hash, created_at=now,
                     password_changed_at=now))
         except sa.exc.IntegrityError:
@@ -85,85 +85,85 @@ class Accounts:
     def user(self, name: str) -> UserRecord | None:
         import sqlalchemy as sa
 
-        from pitstop.state import schema
+        from pitstop.state import tables
 
         with self._engine.connect() as conn:
-            row = conn.execute(sa.select(schema.users).where(schema.users.c.name == name)
+            row = conn.execute(sa.select(tables.users).where(tables.users.c.name == name)
                                ).mappings().first()
         return None if row is None else _user(row)
 
     def users(self) -> list[UserRecord]:
         import sqlalchemy as sa
 
-        from pitstop.state import schema
+        from pitstop.state import tables
 
         with self._engine.connect() as conn:
-            rows = conn.execute(sa.select(schema.users).order_by(schema.users.c.name)
+            rows = conn.execute(sa.select(tables.users).order_by(tables.users.c.name)
                                 ).mappings().all()
         return [_user(r) for r in rows]
 
     def count_role(self, role: str) -> int:
         import sqlalchemy as sa
 
-        from pitstop.state import schema
+        from pitstop.state import tables
 
         with self._engine.connect() as conn:
-            return int(conn.execute(sa.select(sa.func.count()).select_from(schema.users)
-                                    .where(schema.users.c.role == role)).scalar() or 0)
+            return int(conn.execute(sa.select(sa.func.count()).select_from(tables.users)
+                                    .where(tables.users.c.role == role)).scalar() or 0)
 
     def set_password(self, name: str, password_hash: str) -> bool:
         """Replace the password and end every session of the user."""
-        from pitstop.state import schema
+        from pitstop.state import tables
 
         now = time.time()
         with self._engine.begin() as conn:
-            done = conn.execute(schema.users.update().where(schema.users.c.name == name).values(
+            done = conn.execute(tables.users.update().where(tables.users.c.name == name).values(
                 password_hash=password_hash, password_changed_at=now)).rowcount
             self._revoke_sessions(conn, name, now)
         return bool(done)
 
     def set_role(self, name: str, role: str) -> bool:
         """Change the role (it applies to the user's open sessions at once)."""
-        from pitstop.state import schema
+        from pitstop.state import tables
 
         with self._engine.begin() as conn:
-            return bool(conn.execute(schema.users.update().where(schema.users.c.name == name)
+            return bool(conn.execute(tables.users.update().where(tables.users.c.name == name)
                                      .values(role=role)).rowcount)
 
     def remove_user(self, name: str) -> bool:
         """Remove a user with their tokens and sessions."""
-        from pitstop.state import schema
+        from pitstop.state import tables
 
         with self._engine.begin() as conn:
-            conn.execute(schema.sessions.delete().where(schema.sessions.c.user == name))
-            conn.execute(schema.tokens.delete().where(schema.tokens.c.user == name))
-            return bool(conn.execute(schema.users.delete().where(schema.users.c.name == name)
+            conn.execute(tables.sessions.delete().where(tables.sessions.c.user == name))
+            conn.execute(tables.tokens.delete().where(tables.tokens.c.user == name))
+            return bool(conn.execute(tables.users.delete().where(tables.users.c.name == name)
                                      ).rowcount)
 
     # -- tokens ----------------------------------------------------------------------
     def add_token(self, token_id: str, user: str, digest: str, label: str) -> None:
-        from pitstop.state import schema
+        from pitstop.state import tables
 
         with self._engine.begin() as conn:
-            conn.execute(schema.tokens.insert().values(
+            conn.execute(tables.tokens.insert().values(
                 id=token_id, user=user, digest=digest, label=label, created_at=time.time()))
 
     def token(self, token_id: str) -> TokenRecord | None:
         import sqlalchemy as sa
 
-        from pitstop.state import schema
+        from pitstop.state import tables
 
         with self._engine.connect() as conn:
-            row = conn.execute(sa.select(schema.tokens).where(schema.tokens.c.id == token_id)
+            row = conn.execute(sa.select(tables.tokens).where(tables.tokens.c.id == token_id)
                                ).mappings().first()
         return None if row is None else _token(row)
 
     def tokens(self, user: str | None = None) -> list[TokenRecord]:
         import sqlalchemy as sa
 
-        from pitstop.state import schema
+        from pitstop.state import tables
 
-        t = schema.tokens
+        t = tables.tokens
         query = sa.select(t).order_by(t.c.user, t.c.created_at)
         if user is not None:
             query = query.where(t.c.user == user)
@@ -174,9 +174,9 @@ class Accounts:
         """Revoke one token of ``user`` (or all of them); the ids revoked."""
         import sqlalchemy as sa
 
-        from pitstop.state import schema
+        from pitstop.state import tables
 
-        t = schema.tokens
+        t = tables.tokens
         where = [t.c.user == user, t.c.revoked_at.is_(None)]
         if token_id is not None:
             where.append(t.c.id == token_id)
@@ -187,31 +187,31 @@ class Accounts:
         return ids
 
     def touch_token(self, token_id: str, now: float) -> None:
-        from pitstop.state import schema
+        from pitstop.state import tables
 
         with self._engine.begin() as conn:
-            conn.execute(schema.tokens.update().where(schema.tokens.c.id == token_id)
+            conn.execute(tables.tokens.update().where(tables.tokens.c.id == token_id)
                          .values(last_used_at=now))
 
     # -- sessions --------------------------------------------------------------------
     def add_session(self, digest: str, user: str, csrf: str, *, address: str | None,
                     user_agent: str | None) -> None:
-        from pitstop.state import schema
+        from pitstop.state import tables
 
         now = time.time()
         with self._engine.begin() as conn:
-            conn.execute(schema.sessions.insert().values(
+            conn.execute(tables.sessions.insert().values(
                 digest=digest, user=user, csrf=csrf, created_at=now, last_seen_at=now,
                 address=address, user_agent=(user_agent or "")[:255] or None))
 
     def session(self, digest: str) -> SessionRecord | None:
         import sqlalchemy as sa
 
-        from pitstop.state import schema
+        from pitstop.state import tables
 
         with self._engine.connect() as conn:
-            row = conn.execute(sa.select(schema.sessions)
-                               .where(schema.sessions.c.digest == digest)).mappings().first()
+            row = conn.execute(sa.select(tables.sessions)
+                               .where(tables.sessions.c.digest == digest)).mappings().first()
         if row is None:
             return None
         return SessionRecord(row["digest"], row["user"], row["csrf"], row["created_at"],
@@ -219,19 +219,19 @@ class Accounts:
                              row["user_agent"])
 
     def touch_session(self, digest: str, now: float) -> None:
-        from pitstop.state import schema
+        from pitstop.state import tables
 
         with self._engine.begin() as conn:
-            conn.execute(schema.sessions.update().where(schema.sessions.c.digest == digest)
+            conn.execute(tables.sessions.update().where(tables.sessions.c.digest == digest)
                          .values(last_seen_at=now))
 
     def revoke_session(self, digest: str) -> None:
-        from pitstop.state import schema
+        from pitstop.state import tables
 
         with self._engine.begin() as conn:
-            conn.execute(schema.sessions.update()
-                         .where(schema.sessions.c.digest == digest,
-                                schema.sessions.c.revoked_at.is_(None))
+            conn.execute(tables.sessions.update()
+                         .where(tables.sessions.c.digest == digest,
+                                tables.sessions.c.revoked_at.is_(None))
                          .values(revoked_at=time.time()))
 
     def revoke_sessions(self, user: str) -> None:
@@ -240,17 +240,17 @@ class Accounts:
 
     @staticmethod
     def _revoke_sessions(conn: Any, user: str, now: float) -> None:
-        from pitstop.state import schema
+        from pitstop.state import tables
 
-        conn.execute(schema.sessions.update()
-                     .where(schema.sessions.c.user == user,
-                            schema.sessions.c.revoked_at.is_(None))
+        conn.execute(tables.sessions.update()
+                     .where(tables.sessions.c.user == user,
+                            tables.sessions.c.revoked_at.is_(None))
                      .values(revoked_at=now))
 
     def forget_sessions(self, before: float) -> int:
         """Delete sessions last seen before ``before`` (expired or revoked long ago)."""
-        from pitstop.state import schema
+        from pitstop.state import tables
 
         with self._engine.begin() as conn:
-            return int(conn.execute(schema.sessions.delete()
-                                    .where(schema.sessions.c.last_seen_at < before)).rowcount)
+            return int(conn.execute(tables.sessions.delete()
+                                    .where(tables.sessions.c.last_seen_at < before)).rowcount)

@@ -5,7 +5,7 @@ backup verify/restore, migration up/down and denied attempt is one row: time, us
 role, address, user agent, action, target, outcome (``success``, ``failure``,
 ``denied``, ``started``), a detail and the run it started.  Rows are only ever
 inserted: this module has no update or delete, and the database refuses both (a
-trigger, see :mod:`pitstop.state.schema`).  Text is redacted on the way in, and
+trigger, see :mod:`pitstop.state.tables`).  Text is redacted on the way in, and
 callers never pass a secret: a failed login records the name typed only when such a
 user exists (people type passwords into the name field).
 """
@@ -75,12 +75,12 @@ class AuditTrail:
                detail: str | None = None, run_id: str | None = None,
                at: float | None = None) -> int:
         """Add one entry; returns its id."""
-        from pitstop.state import schema
+        from pitstop.state import tables
 
         if outcome not in OUTCOMES:
             raise ValueError(f"outcome: expected one of {', '.join(OUTCOMES)}, got {outcome!r}")
         with self._engine.begin() as conn:
-            row = conn.execute(schema.audit.insert().values(
+            row = conn.execute(tables.audit.insert().values(
                 at=time.time() if at is None else at, user=_clip(user, 64), role=role,
                 address=_clip(address, 64), user_agent=_clip(user_agent, 255),
                 action=action, target=_clip(target, 255), outcome=outcome,
@@ -91,9 +91,9 @@ class AuditTrail:
 
     @staticmethod
     def _where(query: Any, where: AuditFilter) -> Any:
-        from pitstop.state import schema
+        from pitstop.state import tables
 
-        a = schema.audit
+        a = tables.audit
         for column, value in ((a.c.user, where.user), (a.c.action, where.action),
                               (a.c.outcome, where.outcome)):
             if value:
@@ -109,9 +109,9 @@ class AuditTrail:
         """Entries matching ``where``, newest first, older than entry ``before_id``."""
         import sqlalchemy as sa
 
-        from pitstop.state import schema
+        from pitstop.state import tables
 
-        a = schema.audit
+        a = tables.audit
         query = self._where(sa.select(a), where).order_by(a.c.id.desc()).limit(limit)
         if before_id is not None:
             query = query.where(a.c.id < before_id)
@@ -135,9 +135,9 @@ class AuditTrail:
         address (login throttling)."""
         import sqlalchemy as sa
 
-        from pitstop.state import schema
+        from pitstop.state import tables
 
-        a = schema.audit
+        a = tables.audit
         query = (sa.select(sa.func.count()).select_from(a)
                  .where(a.c.action == action, a.c.outcome == outcome, a.c.at >= since))
         if user is not None:
@@ -152,9 +152,9 @@ class AuditTrail:
         """When the newest such entry was written (``None``: never)."""
         import sqlalchemy as sa
 
-        from pitstop.state import schema
+        from pitstop.state import tables
 
-        a = schema.audit
+        a = tables.audit
         query = sa.select(sa.func.max(a.c.at)).where(a.c.action == action,
                                                      a.c.outcome == outcome)
         if user is not None:

@@ -7,7 +7,7 @@ importing SQLAlchemy alone takes over a hundred), and through psycopg on Postgre
 :class:`~pitstop.state.store.StateStore` uses the same functions over its own
 connection, so there is one way to write a run.
 
-The tables are those of :mod:`pitstop.state.schema`; creating and upgrading them is the
+The tables are those of :mod:`pitstop.state.tables`; creating and upgrading them is the
 store's job (:func:`open_light` falls back to it when the schema is missing or old).
 """
 

@@ -209,7 +209,7 @@ class StateStore:
     @property
     def engine(self) -> Engine:
         """The SQLAlchemy engine, for the capabilities' own tables of
-        :mod:`pitstop.state.schema` (schedule firings, notifications, accounts, audit)."""
+        :mod:`pitstop.state.tables` (schedule firings, notifications, accounts, audit)."""
         return self._engine
 
     def _ensure_schema(self) -> None:
@@ -227,46 +227,46 @@ class StateStore:
     def _create_or_upgrade(self) -> None:
         import sqlalchemy as sa
 
-        from pitstop.state import schema
+        from pitstop.state import tables
 
         with self._engine.begin() as conn:
-            fresh = not sa.inspect(conn).has_table(schema.runs.name)
-            schema.metadata.create_all(conn)
+            fresh = not sa.inspect(conn).has_table(tables.runs.name)
+            tables.metadata.create_all(conn)
             row = conn.execute(
-                sa.select(schema.meta.c.value).where(schema.meta.c.key == "schema_version")
+                sa.select(tables.meta.c.value).where(tables.meta.c.key == "schema_version")
             ).scalar()
             if row is None:
                 if not fresh:  # runs from before pitstop_meta held a version: version 1
                     self._upgrade(conn, 1)
                 try:
-                    conn.execute(schema.meta.insert().values(
-                        key="schema_version", value=str(schema.SCHEMA_VERSION)))
+                    conn.execute(tables.meta.insert().values(
+                        key="schema_version", value=str(tables.SCHEMA_VERSION)))
                 except sa.exc.IntegrityError:
                     pass  # another process created it at the same moment
-            elif int(row) > schema.SCHEMA_VERSION:
+            elif int(row) > tables.SCHEMA_VERSION:
                 raise ConfigError(
                     f"the state database {mask_url(self.url)} has schema version {row}, newer "
-                    f"than this pitstop understands ({schema.SCHEMA_VERSION})",
+                    f"than this pitstop understands ({tables.SCHEMA_VERSION})",
                     key="state.url", hint="upgrade pitstop, or point [state] url elsewhere",
                 )
-            elif int(row) < schema.SCHEMA_VERSION:
+            elif int(row) < tables.SCHEMA_VERSION:
                 self._upgrade(conn, int(row))
-                conn.execute(schema.meta.update().where(schema.meta.c.key == "schema_version")
-                             .values(value=str(schema.SCHEMA_VERSION)))
+                conn.execute(tables.meta.update().where(tables.meta.c.key == "schema_version")
+                             .values(value=str(tables.SCHEMA_VERSION)))
 
     @staticmethod
     def _upgrade(conn: Connection, version: int) -> None:
         """Take the tables from ``version`` to the current one (statements of
-        :data:`pitstop.state.schema.UPGRADES`; a column that exists already is skipped,
+        :data:`pitstop.state.tables.UPGRADES`; a column that exists already is skipped,
         so two processes upgrading at once both succeed)."""
         import sqlalchemy as sa
 
-        from pitstop.state import schema
+        from pitstop.state import tables
 
-        columns = {c["name"] for c in sa.inspect(conn).get_columns(schema.runs.name)}
-        indexes = {i["name"] for i in sa.inspect(conn).get_indexes(schema.runs.name)}
-        for step in range(version + 1, schema.SCHEMA_VERSION + 1):
-            for statement in schema.UPGRADES.get(step, ()):
+        columns = {c["name"] for c in sa.inspect(conn).get_columns(tables.runs.name)}
+        indexes = {i["name"] for i in sa.inspect(conn).get_indexes(tables.runs.name)}
+        for step in range(version + 1, tables.SCHEMA_VERSION + 1):
+            for statement in tables.UPGRADES.get(step, ()):
                 words = statement.split()
                 if "ADD COLUMN" in statement and words[5] in columns:
                     continue
@@ -302,10 +302,10 @@ class StateStore:
                                    capability=capability, verb=verb, parent_id=parent_id)
 
     def heartbeat(self, run_id: str) -> None:
-        from pitstop.state import schema
+        from pitstop.state import tables
 
         with self._write() as conn:
-            conn.execute(schema.runs.update().where(schema.runs.c.id == run_id)
+            conn.execute(tables.runs.update().where(tables.runs.c.id == run_id)
                          .values(heartbeat_at=time.time()))
 
     def finish_run(self, run_id: str, status: str, exit_code: int | None,
@@ -320,10 +320,10 @@ class StateStore:
         """Record an attempt as ``running`` when it starts, so that a run killed with
         ``kill -9`` still shows which tasks were in flight; returns the row id to pass
         to :meth:`record_task` when the attempt ends."""
-        from pitstop.state import schema
+        from pitstop.state import tables
 
         with self._write() as conn:
-            row = conn.execute(schema.task_runs.insert().values(
+            row = conn.execute(tables.task_runs.insert().values(
                 run_id=run_id, task=task, attempt=attempt, started_at=time.time(),
                 status=ACTIVE, log_path=log_path, data="{}",
             ))
@@ -333,12 +333,12 @@ class StateStore:
 
     def record_task(self, record: TaskRunRecord, row_id: int | None = None) -> None:
         """Record a finished attempt (completing the row of :meth:`start_task` if given)."""
-        from pitstop.state import schema
+        from pitstop.state import tables
 
         if row_id is not None:
             with self._write() as conn:
-                updated = conn.execute(schema.task_runs.update()
-                                       .where(schema.task_runs.c.id == row_id).values(
+                updated = conn.execute(tables.task_runs.update()
+                                       .where(tables.task_runs.c.id == row_id).values(
                     started_at=_ts(record.started_at) if record.started_at else None,
                     finished_at=_ts(record.finished_at) if record.finished_at else None,
                     status=record.status, exit_code=record.exit_code,
@@ -349,7 +349,7 @@ class StateStore:
             if updated.rowcount:
                 return
         with self._write() as conn:
-            conn.execute(schema.task_runs.insert().values(
+            conn.execute(tables.task_runs.insert().values(
                 run_id=record.run_id, task=record.task, attempt=record.attempt,
                 started_at=_ts(record.started_at) if record.started_at else None,
                 finished_at=_ts(record.finished_at) if record.finished_at else None,
@@ -385,9 +385,9 @@ class StateStore:
         """Runs, newest first, filtered by what is given."""
         import sqlalchemy as sa
 
-        from pitstop.state import schema
+        from pitstop.state import tables
 
-        r = schema.runs
+        r = tables.runs
         query = sa.select(r).order_by(r.c.started_at.desc(), r.c.id).limit(limit)
         for column, value in ((r.c.status, status), (r.c.target, target),
                               (r.c.capability, capability), (r.c.trigger, trigger),
@@ -404,11 +404,11 @@ class StateStore:
         """A run by id or unique id prefix."""
         import sqlalchemy as sa
 
-        from pitstop.state import schema
+        from pitstop.state import tables
 
         with self._engine.connect() as conn:
-            rows = conn.execute(sa.select(schema.runs)
-                                .where(schema.runs.c.id.like(f"{run_id}%")).limit(2)
+            rows = conn.execute(sa.select(tables.runs)
+                                .where(tables.runs.c.id.like(f"{run_id}%")).limit(2)
                                 ).mappings().all()
             if len(rows) != 1:
                 return None
@@ -419,13 +419,13 @@ class StateStore:
                    ) -> dict[str, tuple[TaskRunRecord, ...]]:
         import sqlalchemy as sa
 
-        from pitstop.state import schema
+        from pitstop.state import tables
 
         if not ids:
             return {}
-        rows = conn.execute(sa.select(schema.task_runs)
-                            .where(schema.task_runs.c.run_id.in_(list(ids)))
-                            .order_by(schema.task_runs.c.id)).mappings().all()
+        rows = conn.execute(sa.select(tables.task_runs)
+                            .where(tables.task_runs.c.run_id.in_(list(ids)))
+                            .order_by(tables.task_runs.c.id)).mappings().all()
         result: dict[str, list[TaskRunRecord]] = {}
         for r in rows:
             result.setdefault(r["run_id"], []).append(TaskRunRecord(
@@ -440,9 +440,9 @@ class StateStore:
         """The most recent finished attempt of every task (for metrics)."""
         import sqlalchemy as sa
 
-        from pitstop.state import schema
+        from pitstop.state import tables
 
-        t = schema.task_runs
+        t = tables.task_runs
         newest = (sa.select(t.c.task, sa.func.max(t.c.id).label("id"))
                   .where(t.c.finished_at.is_not(None), t.c.status != "abandoned")
                   .group_by(t.c.task).subquery())
@@ -462,9 +462,9 @@ class StateStore:
         (for metrics)."""
         import sqlalchemy as sa
 
-        from pitstop.state import schema
+        from pitstop.state import tables
 
-        r = schema.runs
+        r = tables.runs
         finished = sa.and_(r.c.kind == "verb", r.c.status != ACTIVE)
         stats: dict[tuple[str, str], dict[str, Any]] = {}
 
@@ -501,9 +501,9 @@ class StateStore:
         """Per task: counts by status, last success time (for metrics)."""
         import sqlalchemy as sa
 
-        from pitstop.state import schema
+        from pitstop.state import tables
 
-        t = schema.task_runs
+        t = tables.task_runs
         stats: dict[str, dict[str, Any]] = {}
         with self._engine.connect() as conn:
             for task, status, count in conn.execute(
@@ -522,9 +522,9 @@ class StateStore:
         Returns the deleted runs (so the caller can delete their log files)."""
         import sqlalchemy as sa
 
-        from pitstop.state import schema
+        from pitstop.state import tables
 
-        r = schema.runs
+        r = tables.runs
         with self._engine.connect() as conn:
             rows = conn.execute(sa.select(r.c.id, r.c.started_at).where(r.c.status != ACTIVE)
                                 .order_by(r.c.started_at.desc())).all()
@@ -541,23 +541,23 @@ class StateStore:
             full = conn.execute(sa.select(r).where(r.c.id.in_(doomed))).mappings().all()
         records = [_run_from_row(row, tasks.get(row["id"], ())) for row in full]
         with self._write() as conn:
-            conn.execute(schema.task_runs.delete().where(schema.task_runs.c.run_id.in_(doomed)))
+            conn.execute(tables.task_runs.delete().where(tables.task_runs.c.run_id.in_(doomed)))
             conn.execute(r.delete().where(r.c.id.in_(doomed)))
-            conn.execute(schema.health_checks.delete()
-                         .where(schema.health_checks.c.run_id.in_(doomed)))
-            conn.execute(schema.notifications.delete()
-                         .where(schema.notifications.c.run_id.in_(doomed)))
-            conn.execute(schema.firings.delete().where(schema.firings.c.run_id.in_(doomed)))
+            conn.execute(tables.health_checks.delete()
+                         .where(tables.health_checks.c.run_id.in_(doomed)))
+            conn.execute(tables.notifications.delete()
+                         .where(tables.notifications.c.run_id.in_(doomed)))
+            conn.execute(tables.firings.delete().where(tables.firings.c.run_id.in_(doomed)))
         return records
 
     # -- health checks -------------------------------------------------------------
     def record_health_checks(self, records: Sequence[HealthCheckRecord]) -> None:
-        from pitstop.state import schema
+        from pitstop.state import tables
 
         if not records:
             return
         with self._write() as conn:
-            conn.execute(schema.health_checks.insert(), [
+            conn.execute(tables.health_checks.insert(), [
                 {"run_id": rec.run_id, "name": rec.name, "status": rec.status,
                  "latency_seconds": rec.latency_seconds,
                  "observed": redact(json.dumps(rec.observed, default=str)),
@@ -570,9 +570,9 @@ class StateStore:
         """The newest result of every check name."""
         import sqlalchemy as sa
 
-        from pitstop.state import schema
+        from pitstop.state import tables
 
-        h = schema.health_checks
+        h = tables.health_checks
         newest = sa.select(h.c.name, sa.func.max(h.c.id).label("id")).group_by(h.c.name).subquery()
         with self._engine.connect() as conn:
             rows = conn.execute(sa.select(h).join(newest, h.c.id == newest.c.id)
@@ -585,9 +585,9 @@ class StateStore:
         newest first, by check name."""
         import sqlalchemy as sa
 
-        from pitstop.state import schema
+        from pitstop.state import tables
 
-        h = schema.health_checks
+        h = tables.health_checks
         rank = sa.func.row_number().over(partition_by=h.c.name,
                                          order_by=h.c.id.desc()).label("rank")
         ranked = sa.select(h, rank)

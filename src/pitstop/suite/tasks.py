@@ -1,38 +1,22 @@
-"""Built-in workflow tasks ``smoke`` and ``coverage``.
+"""Built-in workflow tasks ``smoke`` and ``coverage``: each calls the verb ``pitstop
+test`` calls (:func:`pitstop.suite.verbs.smoke`, :func:`~pitstop.suite.verbs.coverage`)
+with the task's timeout and cancel event.
 
 The outcome's ``data`` is stored on the run: ``tests``, ``failed``, ``skipped``,
 ``duration``, ``slowest`` (node id and seconds) and, for coverage,
-``coverage_percent``.  Tasks find the interpreter as ``pitstop test`` does: ``[test]
-python``, ``[project] python``, the ``VIRTUAL_ENV`` pitstop was started with
-(``ctx.environ``), the project's ``.venv`` or ``venv``, else pitstop's own.
+``coverage_percent`` — the figures the metrics export.  Tasks find the interpreter as
+``pitstop test`` does: ``[test] python``, ``[project] python``, the ``VIRTUAL_ENV``
+pitstop was started with (``ctx.environ``), the project's ``.venv`` or ``venv``, else
+pitstop's own.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from pathlib import Path
 from typing import Any
 
 from pitstop.capability import TaskContext, TaskOutcome
 from pitstop.errors import EXIT_ERROR
-from pitstop.testing.coverage_run import coverage
-from pitstop.testing.junit import TestCase
-from pitstop.testing.settings import TestSettings
-from pitstop.testing.smoke_run import smoke
-
-
-def _settings(ctx: TaskContext) -> TestSettings:
-    """``[test]``, with the task's own timeout when it is the tighter one."""
-    settings = ctx.settings.section(TestSettings)
-    if ctx.timeout is not None and (settings.timeout is None or ctx.timeout < settings.timeout):
-        settings = dataclasses.replace(settings, timeout=ctx.timeout)
-    return settings
-
-
-def _where(ctx: TaskContext) -> dict[str, Any]:
-    value = ctx.environ.get("VIRTUAL_ENV")
-    return {"virtual_env": Path(value) if value else None,
-            "project_python": ctx.settings.project.python}
+from pitstop.suite.junit import TestCase
 
 
 def _slowest(cases: tuple[TestCase, ...]) -> list[dict[str, Any]]:
@@ -41,10 +25,11 @@ def _slowest(cases: tuple[TestCase, ...]) -> list[dict[str, Any]]:
 
 def smoke_task(ctx: TaskContext) -> TaskOutcome:
     """Run the smoke tests; fail on a failing test or a blown budget."""
-    settings = _settings(ctx)
+    from pitstop.suite.verbs import smoke
+
     if ctx.dry_run:
         return TaskOutcome("dry-run", 0, "would run the smoke tests")
-    result = smoke(settings, ctx.settings.project_dir, cancel=ctx.cancel, **_where(ctx))
+    result = smoke(ctx.verb_settings(), timeout=ctx.timeout, cancel=ctx.cancel)
     data = {
         "tests": result.tests, "failed": result.failed + result.errors,
         "skipped": result.skipped, "duration": result.duration, "budget": result.budget,
@@ -72,10 +57,11 @@ def smoke_task(ctx: TaskContext) -> TaskOutcome:
 
 def coverage_task(ctx: TaskContext) -> TaskOutcome:
     """Run the tests with coverage; fail on a failing test or a total under the floor."""
-    settings = _settings(ctx)
+    from pitstop.suite.verbs import coverage
+
     if ctx.dry_run:
         return TaskOutcome("dry-run", 0, "would run the tests with coverage")
-    result = coverage(settings, ctx.settings.project_dir, cancel=ctx.cancel, **_where(ctx))
+    result = coverage(ctx.verb_settings(), timeout=ctx.timeout, cancel=ctx.cancel)
     data = {
         "tests": result.tests, "failed": result.failed + result.errors,
         "skipped": result.skipped, "duration": result.duration,

@@ -15,9 +15,9 @@ from pathlib import Path
 
 from pitstop import proc
 from pitstop.errors import PermissionDeniedError, PitstopError, TestRunError, UsageError
-from pitstop.testing.junit import TestCase, parse_junit
+from pitstop.suite.junit import TestCase, parse_junit
 
-log = logging.getLogger("pitstop.testing")
+log = logging.getLogger("pitstop.test")
 
 # pytest's own exit statuses
 _OK, _FAILED, _INTERRUPTED, _INTERNAL, _USAGE, _NO_TESTS = 0, 1, 2, 3, 4, 5

@@ -135,7 +135,7 @@ def _translate(exc: ProjectCodeError, models: str, interpreter: str, db: Databas
 
 def probe_schema(env: CheckEnv, url: str, cfg: SchemaCheckSettings, limit: float) -> Probe:
     """``limit`` is the check's whole time (its timeout plus the start-up allowance, or
-    ``--timeout``); database calls get at most the configured timeout."""
+    the run's ``timeout`` option); database calls get at most the configured timeout."""
     timeout = min(timeout_for(cfg.timeout, env.checks), limit)
     try:
         tables, differences = compare(env.settings, url, cfg, timeout, environ=env.environ,

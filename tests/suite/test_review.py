@@ -14,7 +14,7 @@ import pytest
 
 from pitstop.cli.main import main
 from pitstop.errors import DependencyError, TestRunError, UsageError
-from pitstop.testing import TestSettings, runner, smoke
+from pitstop.suite import TestSettings, run_smoke, runner
 
 from .conftest import PYTHON, write_project
 
@@ -43,7 +43,7 @@ HANG = {
 def test_a_conftest_that_raises_is_a_failed_run_not_a_usage_error(sample: Path) -> None:
     write_project(sample, {"conftest.py": "raise RuntimeError('boom in conftest')\n"})
     with pytest.raises(TestRunError) as info:
-        smoke(SETTINGS, sample)
+        run_smoke(SETTINGS, sample)
     assert info.value.exit_code == 1
     assert "could not import" in info.value.message
     assert "RuntimeError: boom in conftest" in info.value.message
@@ -54,33 +54,33 @@ def test_an_unregistered_marker_under_strict_markers_hints_at_registering(
         sample: Path) -> None:
     strict = TestSettings(python=PYTHON, smoke_marker="quick", pytest_args=("--strict-markers",))
     with pytest.raises(UsageError) as info:
-        smoke(strict, sample)
+        run_smoke(strict, sample)
     assert "quick" in info.value.message and "\n" not in info.value.message
     assert "register the marker" in (info.value.hint or "")
 
 
 def test_a_marker_nobody_carries_is_named(sample: Path) -> None:
     with pytest.raises(UsageError, match="marker 'quick' selected no test") as info:
-        smoke(TestSettings(python=PYTHON, smoke_marker="quick"), sample)
+        run_smoke(TestSettings(python=PYTHON, smoke_marker="quick"), sample)
     assert "@pytest.mark.quick" in (info.value.hint or "")
 
 
 def test_an_absolute_pattern_inside_the_project_works(sample: Path) -> None:
     pattern = f"{sample / 'tests' / 'test_api.py'}::test_health"
-    result = smoke(SETTINGS, sample, patterns=[pattern])
+    result = run_smoke(SETTINGS, sample, patterns=[pattern])
     assert result.status == "passed" and result.tests == 1
 
 
 @pytest.mark.parametrize("pattern", ["-x", "--co", " "])
 def test_an_option_as_pattern_is_refused_before_running(sample: Path, pattern: str) -> None:
     with pytest.raises(UsageError, match="not a node id or path"):
-        smoke(SETTINGS, sample, patterns=[pattern])
+        run_smoke(SETTINGS, sample, patterns=[pattern])
     assert not (sample / ".pitstop").exists()  # pytest never started
 
 
 def test_a_collection_error_names_the_module_and_the_cause(sample: Path) -> None:
     write_project(sample, {"tests/test_imp.py": "import nonexistent_mod\n"})
-    result = smoke(SETTINGS, sample, patterns=["tests/test_imp.py"])
+    result = run_smoke(SETTINGS, sample, patterns=["tests/test_imp.py"])
     assert result.status == "failed"
     assert [c.nodeid for c in result.failures] == ["tests/test_imp.py"]
     assert "No module named 'nonexistent_mod'" in result.failures[0].message
@@ -89,15 +89,15 @@ def test_a_collection_error_names_the_module_and_the_cause(sample: Path) -> None
 def test_interpreters_that_cannot_run(tmp_path: Path, sample: Path) -> None:
     (tmp_path / "novenv").mkdir()
     with pytest.raises(DependencyError, match="is a directory but not a virtualenv"):
-        smoke(TestSettings(python=tmp_path / "novenv"), sample)
+        run_smoke(TestSettings(python=tmp_path / "novenv"), sample)
     plain = tmp_path / "python"
     plain.write_text("#!/bin/sh\nexit 0\n")
     with pytest.raises(DependencyError, match="not executable"):
-        smoke(TestSettings(python=plain), sample)
+        run_smoke(TestSettings(python=plain), sample)
     plain.write_text("#!/bin/sh\nexit 3\n")
     plain.chmod(0o755)
     with pytest.raises(DependencyError, match=r"failed to start \(exit status 3\)"):
-        smoke(TestSettings(python=plain), sample)
+        run_smoke(TestSettings(python=plain), sample)
 
 
 def test_no_tests_directory_is_exit_3(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
@@ -111,9 +111,9 @@ def test_no_tests_directory_is_exit_3(tmp_path: Path, monkeypatch: pytest.Monkey
 def test_a_hanging_test_is_stopped_at_the_budget(sample: Path,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
     write_project(sample, HANG)
-    start = time.monotonic()
-    result = smoke(SETTINGS, sample, patterns=["tests/test_hang.py"], budget=6)
-    assert time.monotonic() - start < 30
+    result = run_smoke(SETTINGS, sample, patterns=["tests/test_hang.py"], budget=6)
+    # stopped inside the hanging sleep (line 13), not after it: the budget's interrupt
+    # reached it (how long that takes is measured in benchmarks/stop_latency.py)
     assert result.status == "over-budget" and result.stopped
     assert [c.nodeid for c in result.cases] == ["tests/test_hang.py::test_quick"]
     # the test that blew the budget never finished, so no report lists it: name its place
@@ -187,7 +187,7 @@ def test_smoke_json_reports_stopped(sample: Path, monkeypatch: pytest.MonkeyPatc
 def test_a_bad_pytest_argument_names_the_argument(sample: Path) -> None:
     bogus = TestSettings(python=PYTHON, pytest_args=("--bogus-flag",))
     with pytest.raises(UsageError, match="unrecognized arguments: --bogus-flag") as info:
-        smoke(bogus, sample)
+        run_smoke(bogus, sample)
     assert "pytest_args" in (info.value.hint or "")
 
 
@@ -198,7 +198,7 @@ def test_node_ids_are_relative_to_the_project_in_a_monorepo(tmp_path: Path) -> N
     backend = write_project(tmp_path / "backend")
     (backend / "pyproject.toml").unlink()
     (backend / "conftest.py").write_text("")  # puts the project on sys.path (rootdir-based)
-    result = smoke(SETTINGS, backend, patterns=["tests/test_api.py::test_health"])
+    result = run_smoke(SETTINGS, backend, patterns=["tests/test_api.py::test_health"])
     assert result.status == "passed"
     assert [c.nodeid for c in result.cases] == ["tests/test_api.py::test_health"]
 
@@ -214,9 +214,9 @@ def test_a_test_that_ignores_sigint_is_still_stopped_after_the_budget(
         def test_stubborn():
             signal.signal(signal.SIGINT, signal.SIG_IGN)
             time.sleep(120)
+            open("finished", "w").close()
     """})
-    start = time.monotonic()
-    result = smoke(SETTINGS, sample, patterns=["tests/test_stubborn.py"], budget=2)
-    assert time.monotonic() - start < 40
+    result = run_smoke(SETTINGS, sample, patterns=["tests/test_stubborn.py"], budget=2)
+    assert not (sample / "finished").exists()  # killed in its sleep, never ran to the end
     assert result.status == "over-budget" and result.stopped
     assert result.interrupted_at is None  # killed: pytest could not say where it was

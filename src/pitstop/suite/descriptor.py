@@ -9,17 +9,17 @@ CAPABILITY = Capability(
     summary="Smoke tests with a budget, coverage with a floor, in the project's "
             "interpreter.",
     docs="docs/test.md",
-    sections=(Section("test", "pitstop.testing.settings:TestSettings"),),
+    sections=(Section("test", "pitstop.suite.settings:TestSettings"),),
     commands=(Command("test", "pitstop.cli.test_cmd:test",
                       "Run smoke tests with a time budget, or coverage with a floor."),),
     verbs=(
-        Verb("smoke", "pitstop.testing:smoke", "Smoke tests with a time budget."),
-        Verb("coverage", "pitstop.testing:coverage", "Tests under coverage with a floor."),
+        Verb("smoke", "pitstop.suite:smoke", "Smoke tests with a time budget."),
+        Verb("coverage", "pitstop.suite:coverage", "Tests under coverage with a floor."),
     ),
     tasks=(
-        Task("smoke", "pitstop.testing.tasks:smoke_task", "Run the smoke tests.", "read",
+        Task("smoke", "pitstop.suite.tasks:smoke_task", "Run the smoke tests.", "read",
              verb="test smoke"),
-        Task("coverage", "pitstop.testing.tasks:coverage_task",
+        Task("coverage", "pitstop.suite.tasks:coverage_task",
              "Run the tests with coverage and a floor.", "read", verb="test coverage"),
     ),
 )

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pitstop.errors import TestRunError
-from pitstop.testing import TestSettings, smoke
+from pitstop.suite import TestSettings, run_smoke
 from procutil import gone
 
 from .conftest import PYTHON, write_project
@@ -63,7 +63,7 @@ def pidfile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_timeout_kills_the_grandchildren_of_pytest(sample: Path, pidfile: Path) -> None:
     write_project(sample, {"tests/test_spawn.py": SPAWNS})
     with pytest.raises(TestRunError, match="still running after"):
-        smoke(dataclasses.replace(SETTINGS, timeout=4.0), sample,
+        run_smoke(dataclasses.replace(SETTINGS, timeout=4.0), sample,
               patterns=["tests/test_spawn.py"])
     pid = int(pidfile.read_text())
     assert gone(pid), f"the test's child {pid} outlived pytest"
@@ -71,7 +71,7 @@ def test_timeout_kills_the_grandchildren_of_pytest(sample: Path, pidfile: Path) 
 
 def test_processes_left_behind_by_a_test_are_killed(sample: Path, pidfile: Path) -> None:
     write_project(sample, {"tests/test_leave.py": LEAVES})
-    result = smoke(SETTINGS, sample, patterns=["tests/test_leave.py"])
+    result = run_smoke(SETTINGS, sample, patterns=["tests/test_leave.py"])
     assert result.status == "passed"
     pid = int(pidfile.read_text())
     assert gone(pid), f"the test's child {pid} outlived pytest"

@@ -1,4 +1,4 @@
-"""`coverage()` and the built-in `smoke`/`coverage` tasks through the engine."""
+"""`run_coverage()` and the built-in `smoke`/`coverage` tasks through the engine."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 
 from pitstop.errors import DependencyError
 from pitstop.registry import load_settings
-from pitstop.testing import TestSettings, coverage
-from pitstop.testing.coverage_run import read_coverage_xml
+from pitstop.suite import TestSettings, run_coverage
+from pitstop.suite.coverage_run import read_coverage_xml
 
 from .conftest import PYTHON
 
@@ -19,7 +19,7 @@ SETTINGS = TestSettings(python=PYTHON, coverage_source=("app",))
 
 
 def test_coverage_reports_total_worst_files_and_reports(sample: Path) -> None:
-    result = coverage(SETTINGS, sample, paths=["tests/test_api.py"],
+    result = run_coverage(SETTINGS, sample, paths=["tests/test_api.py"],
                       extra_args=["-m", "smoke"])
     assert result.status == "passed"
     assert result.tests == 5 and result.failed == 0
@@ -33,12 +33,12 @@ def test_coverage_reports_total_worst_files_and_reports(sample: Path) -> None:
 
 
 def test_floor_and_failures(sample: Path) -> None:
-    floored = coverage(dataclasses.replace(SETTINGS, fail_under=90.0), sample,
+    floored = run_coverage(dataclasses.replace(SETTINGS, fail_under=90.0), sample,
                        paths=["tests/test_api.py"], extra_args=["-m", "smoke"])
     assert floored.status == "below-floor" and floored.fail_under == 90.0
-    assert coverage(SETTINGS, sample, fail_under=10, paths=["tests/test_api.py"],
+    assert run_coverage(SETTINGS, sample, fail_under=10, paths=["tests/test_api.py"],
                     extra_args=["-m", "smoke"]).status == "passed"
-    failing = coverage(SETTINGS, sample, paths=["tests/test_broken.py"])
+    failing = run_coverage(SETTINGS, sample, paths=["tests/test_broken.py"])
     assert failing.status == "failed" and failing.failed == 1
     assert failing.failures[0].nodeid == "tests/test_broken.py::test_fails"
 
@@ -54,7 +54,7 @@ def test_missing_pytest_cov(sample: Path, tmp_path: Path) -> None:
     site = next((venv / "lib").glob("python*/site-packages"))
     (site / "fake.pth").write_text(str(fake) + "\n")
     with pytest.raises(DependencyError, match="pytest_cov not installed") as info:
-        coverage(TestSettings(python=venv), sample)
+        run_coverage(TestSettings(python=venv), sample)
     assert "pip install pytest-cov" in (info.value.hint or "")
 
 

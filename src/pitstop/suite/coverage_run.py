@@ -1,5 +1,6 @@
-"""``coverage``: the test suite under pytest-cov, reports under ``.pitstop/reports/``,
-the total against a floor."""
+"""Running the test suite under pytest-cov, reports under ``.pitstop/reports/``, the
+total against a floor (the ``test coverage`` verb, :func:`pitstop.suite.verbs.coverage`,
+calls :func:`run_coverage`)."""
 
 from __future__ import annotations
 
@@ -7,14 +8,15 @@ import dataclasses
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from xml.etree import ElementTree
 
-from pitstop.errors import TestRunError
-from pitstop.testing.interpreter import find_python, require_modules
-from pitstop.testing.junit import TestCase
-from pitstop.testing.runner import run_pytest
-from pitstop.testing.settings import TestSettings
+from pitstop.capability import Result
+from pitstop.errors import EXIT_ERROR, EXIT_OK, TestRunError
+from pitstop.suite.interpreter import find_python, require_modules
+from pitstop.suite.junit import TestCase
+from pitstop.suite.runner import run_pytest
+from pitstop.suite.settings import TestSettings
 
 CoverageStatus = Literal["passed", "failed", "below-floor"]
 
@@ -30,7 +32,7 @@ class FileCoverage:
 
 
 @dataclasses.dataclass(frozen=True)
-class CoverageResult:
+class CoverageResult(Result):
     """The outcome of a coverage run; ``files`` is worst first."""
 
     status: CoverageStatus
@@ -50,6 +52,17 @@ class CoverageResult:
     python: str
     python_reason: str = ""
     """Why ``python`` was chosen (``.venv in /srv/app``, ``$VIRTUAL_ENV …``)."""
+
+    @property
+    def exit_code(self) -> int:
+        """0 every test passed and the total is at or over the floor; else 1."""
+        return EXIT_OK if self.status == "passed" else EXIT_ERROR
+
+    def summary(self) -> dict[str, Any]:
+        """The history keeps the 20 worst files, not every measured file."""
+        data = self.to_dict()
+        data["files"] = data.get("files", [])[:20]
+        return data
 
 
 def _display(filename: str, sources: list[Path], base: Path | None) -> str:
@@ -93,11 +106,11 @@ def read_coverage_xml(path: Path, base: Path | None = None) -> tuple[float, list
     return round(100.0 * covered / valid, 2), worst
 
 
-def coverage(settings: TestSettings, project_dir: Path, *, fail_under: float | None = None,
-             virtual_env: Path | None = None, project_python: Path | None = None,
-             paths: Sequence[str] = (),
-             extra_args: Sequence[str] = (), cancel: threading.Event | None = None
-             ) -> CoverageResult:
+def run_coverage(settings: TestSettings, project_dir: Path, *,
+                 fail_under: float | None = None, virtual_env: Path | None = None,
+                 project_python: Path | None = None, paths: Sequence[str] = (),
+                 extra_args: Sequence[str] = (), cancel: threading.Event | None = None,
+                 python_key: str | None = None) -> CoverageResult:
     """Run the tests with coverage; write ``coverage.xml`` and ``htmlcov/`` to
     ``[test] reports_dir``.  ``fail_under`` overrides ``[test] fail_under``.
 
@@ -105,7 +118,7 @@ def coverage(settings: TestSettings, project_dir: Path, *, fail_under: float | N
     pytest or pytest-cov raises ``DependencyError`` (exit 2).
     """
     python = find_python(settings.python, project_dir, virtual_env,
-                         project_python=project_python)
+                         project_python=project_python, configured_key=python_key)
     require_modules(python, ["pytest", "pytest_cov"], cwd=project_dir)
     reports = settings.reports_dir if settings.reports_dir.is_absolute() else (
         project_dir / settings.reports_dir)
@@ -117,7 +130,7 @@ def coverage(settings: TestSettings, project_dir: Path, *, fail_under: float | N
     run = run_pytest(python.path, args, cwd=project_dir, timeout=settings.timeout,
                      output_file=reports / "coverage-output.txt", what="test coverage", cancel=cancel,
                      selection=", ".join(paths or settings.paths) or "pytest's testpaths",
-                     empty_hint="pytest collected no test: check --path / [test] paths and "
+                     empty_hint="pytest collected no test: check the paths ([test] paths) and "
                                 "pytest's testpaths, and that the tests directory exists")
     if not xml_path.is_file():
         raise TestRunError(

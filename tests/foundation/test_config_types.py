@@ -7,8 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pitstop.errors import ConfigError
-from pitstop.schema import (
+from pitstop.config_types import (
     ByteSize,
     Duration,
     SchemaContext,
@@ -16,6 +15,7 @@ from pitstop.schema import (
     parse_duration,
     parse_table,
 )
+from pitstop.errors import ConfigError
 
 
 @pytest.mark.parametrize(("text", "seconds"), [

@@ -1,4 +1,5 @@
-"""``smoke``: the project's smoke tests, by marker or by node id, with a time budget."""
+"""Running the project's smoke tests, by marker or by node id, with a time budget
+(the ``test smoke`` verb, :func:`pitstop.suite.verbs.smoke`, calls :func:`run_smoke`)."""
 
 from __future__ import annotations
 
@@ -6,20 +7,21 @@ import dataclasses
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Any, ClassVar, Literal
 
-from pitstop.errors import UsageError
+from pitstop.capability import Result
+from pitstop.errors import EXIT_ERROR, EXIT_OK, UsageError
 from pitstop.project_python import Interpreter
-from pitstop.testing.interpreter import find_python, require_modules
-from pitstop.testing.junit import TestCase
-from pitstop.testing.runner import PytestRun, run_pytest
-from pitstop.testing.settings import TestSettings
+from pitstop.suite.interpreter import find_python, require_modules
+from pitstop.suite.junit import TestCase
+from pitstop.suite.runner import PytestRun, run_pytest
+from pitstop.suite.settings import TestSettings
 
 SmokeStatus = Literal["passed", "failed", "over-budget"]
 
 
 @dataclasses.dataclass(frozen=True)
-class SmokeResult:
+class SmokeResult(Result):
     """The outcome of a smoke run.  ``status`` is ``passed`` only when every selected
     test passed (or was skipped) within the budget."""
 
@@ -46,9 +48,22 @@ class SmokeResult:
     python_reason: str = ""
     """Why ``python`` was chosen (``.venv in /srv/app``, ``$VIRTUAL_ENV …``)."""
 
+    derived: ClassVar[tuple[str, ...]] = ("over_budget",)
+
     @property
     def over_budget(self) -> bool:
         return self.budget is not None and self.duration > self.budget
+
+    @property
+    def exit_code(self) -> int:
+        """0 every selected test passed within the budget; else 1."""
+        return EXIT_OK if self.status == "passed" else EXIT_ERROR
+
+    def summary(self) -> dict[str, Any]:
+        """The history keeps everything but the full list of test cases."""
+        data = self.to_dict()
+        data.pop("cases", None)
+        return data
 
 
 def _mangle(pattern: str) -> str:
@@ -100,10 +115,11 @@ def summarize(run: PytestRun, *, selection: str, budget: float | None, slow_test
     )
 
 
-def smoke(settings: TestSettings, project_dir: Path, *, patterns: Sequence[str] = (),
-          budget: float | None = None, virtual_env: Path | None = None,
-          project_python: Path | None = None, extra_args: Sequence[str] = (),
-          cancel: threading.Event | None = None) -> SmokeResult:
+def run_smoke(settings: TestSettings, project_dir: Path, *, patterns: Sequence[str] = (),
+              budget: float | None = None, virtual_env: Path | None = None,
+              project_python: Path | None = None, extra_args: Sequence[str] = (),
+              cancel: threading.Event | None = None, python_key: str | None = None
+              ) -> SmokeResult:
     """Run the smoke tests: ``patterns`` (node ids or paths), else ``[test] smoke_tests``,
     else every test marked ``[test] smoke_marker``.
 
@@ -114,7 +130,7 @@ def smoke(settings: TestSettings, project_dir: Path, *, patterns: Sequence[str] 
     ``virtual_env``, else the project's ``.venv``/``venv``, else pitstop's own.
     """
     python = find_python(settings.python, project_dir, virtual_env,
-                         project_python=project_python)
+                         project_python=project_python, configured_key=python_key)
     require_modules(python, ["pytest"], cwd=project_dir)
     chosen = tuple(_relative(p, project_dir) for p in (tuple(patterns) or settings.smoke_tests))
     if chosen:
@@ -125,7 +141,7 @@ def smoke(settings: TestSettings, project_dir: Path, *, patterns: Sequence[str] 
         args = ["-q", "-m", settings.smoke_marker, *settings.pytest_args, *extra_args]
         selection = f"marker {settings.smoke_marker!r}"
         empty_hint = (f"no collected test is marked @pytest.mark.{settings.smoke_marker}: mark "
-                      "some, or list node ids in [test] smoke_tests / --pattern")
+                      "some, or list node ids in [test] smoke_tests (or give patterns)")
     reports = settings.reports_dir if settings.reports_dir.is_absolute() else (
         project_dir / settings.reports_dir)
     limit = settings.budget if budget is None else budget

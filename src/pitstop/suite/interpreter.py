@@ -1,7 +1,8 @@
 """Finding the project's own Python for a test run and checking it has what the run needs.
 
 The interpreter is the project's (:mod:`pitstop.project_python`), with ``[test] python``
-(or ``--python``) as a more specific override: ``--python`` / ``[test] python`` >
+(or the ``python`` option of the verbs) as a more specific override: that option /
+``[test] python`` >
 ``[project] python`` > ``$VIRTUAL_ENV`` > ``.venv``/``venv`` in the project directory >
 pitstop's own interpreter.
 """
@@ -15,22 +16,24 @@ from pathlib import Path
 from pitstop.errors import DependencyError
 from pitstop.project_python import Interpreter, find_interpreter, inspect_interpreter
 
-log = logging.getLogger("pitstop.testing")
+log = logging.getLogger("pitstop.test")
 
 # What to tell people when a module is missing from the project's environment.
 _PACKAGES = {"pytest": "pytest", "pytest_cov": "pytest-cov", "coverage": "coverage"}
 
 
 def find_python(configured: Path | None, project_dir: Path, virtual_env: Path | None, *,
-                project_python: Path | None = None) -> Interpreter:
-    """The interpreter to run tests with: ``configured`` (``--python`` / ``[test]
-    python``: a file or a virtualenv directory), else ``project_python`` (``[project]
+                project_python: Path | None = None, configured_key: str | None = None
+                ) -> Interpreter:
+    """The interpreter to run tests with: ``configured`` (the ``python`` option or
+    ``[test] python``, named ``configured_key`` in errors: a file or a virtualenv
+    directory), else ``project_python`` (``[project]
     python``), else ``virtual_env`` (the front passes ``$VIRTUAL_ENV``), else the
     project's ``.venv`` or ``venv``, else pitstop's own.  Something named that does not
     work raises :class:`~pitstop.project_python.InterpreterError` (exit 2)."""
     if configured is not None:
         found = find_interpreter(project_dir, configured=configured,
-                                 configured_key="--python / [test] python")
+                                 configured_key=configured_key or "[test] python")
     else:
         found = find_interpreter(project_dir, configured=project_python,
                                  virtual_env=virtual_env)
