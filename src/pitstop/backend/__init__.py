@@ -1,0 +1,36 @@
+"""Run the backend: several app processes per app behind a generated nginx gateway,
+supervised and health-checked (``pitstop backend``; see docs/backend.md)::
+
+    from pitstop.backend import start, status, stop
+    start(settings, builtins=registry.tasks())     # detaches a supervisor
+    print(status(settings).healthy)
+    stop(settings)
+"""
+
+from __future__ import annotations
+
+from pitstop.backend.verbs import (
+    BackendStatus,
+    GatewayStatus,
+    NginxConfig,
+    ProcessStatus,
+    StartResult,
+    StopResult,
+    nginx_config,
+    start,
+    status,
+    stop,
+)
+
+__all__ = [
+    "BackendStatus",
+    "GatewayStatus",
+    "NginxConfig",
+    "ProcessStatus",
+    "StartResult",
+    "StopResult",
+    "nginx_config",
+    "start",
+    "status",
+    "stop",
+]
