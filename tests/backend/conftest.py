@@ -29,7 +29,7 @@ from pathlib import Path
 from fastapi import FastAPI, Response, WebSocket
 
 app = FastAPI()
-SICK = Path(os.environ.get("SICK_FILE", "/nonexistent"))
+SICK = Path(os.environ.get("SICK_DIR", "/nonexistent")) / os.environ.get("PORT", "")
 
 @app.get("/health")
 def health(response: Response):
