@@ -19,6 +19,10 @@ CAPABILITY = Capability(
              "write"),
         Verb("status", "pitstop.backend.verbs:status", "Each process and the gateway, with "
              "health and restarts.", recorded=False),
+        Verb("restart", "pitstop.backend.verbs:restart", "Rolling restart: replace each "
+             "process without failing a request.", "write"),
+        Verb("logs", "pitstop.backend.verbs:logs", "The processes' logs, merged, each line "
+             "named by its process.", recorded=False),
         Verb("config-nginx", "pitstop.backend.verbs:nginx_config", "The generated nginx "
              "configuration.", recorded=False, command=("backend", "config", "nginx")),
     ),

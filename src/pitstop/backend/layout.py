@@ -20,7 +20,9 @@ class ProcessSpec:
     app: str
     index: int
     port: int
-    argv: tuple[str, ...]
+    template: tuple[str, ...]
+    """The argv with ``{port}`` still in it (a rolling restart's replacement gets
+    another port)."""
     env: Mapping[str, str]
     health: str
 
@@ -28,6 +30,13 @@ class ProcessSpec:
     def name(self) -> str:
         """``api.0``: how logs and messages name it."""
         return f"{self.app}.{self.index}"
+
+    @property
+    def argv(self) -> tuple[str, ...]:
+        return self.argv_for(self.port)
+
+    def argv_for(self, port: int) -> tuple[str, ...]:
+        return tuple(part.replace("{port}", str(port)) for part in self.template)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -73,11 +82,11 @@ def paths_for(state_dir: Path) -> Paths:
     return Paths(state_dir / "backend")
 
 
-def uvicorn_argv(python: str, spec: AppSpec, port: int, stop_timeout: float) -> tuple[str, ...]:
-    """``<python> -m uvicorn app.main:app --host 127.0.0.1 --port N …``."""
+def uvicorn_argv(python: str, spec: AppSpec, stop_timeout: float) -> tuple[str, ...]:
+    """``<python> -m uvicorn app.main:app --host 127.0.0.1 --port {port} …``."""
     target = spec.app[:-2] if spec.app.endswith("()") else spec.app
     factory = ("--factory",) if spec.app.endswith("()") else ()
-    return (python, "-m", "uvicorn", target, *factory, "--host", "127.0.0.1", "--port", str(port),
+    return (python, "-m", "uvicorn", target, *factory, "--host", "127.0.0.1", "--port", "{port}",
             "--timeout-graceful-shutdown", f"{max(1, int(stop_timeout))}", "--no-server-header",
             *spec.args)
 
@@ -106,10 +115,9 @@ def processes(backend: BackendSettings, python: str, *, file: Path | None = None
                                        "processes")
             owner[port] = f"{name}.{index}"
             if spec.command:
-                argv = tuple(part.replace("{port}", str(port)).replace("{python}", python)
-                             for part in spec.command)
+                argv = tuple(part.replace("{python}", python) for part in spec.command)
             else:
-                argv = uvicorn_argv(python, spec, port, backend.stop_timeout)
+                argv = uvicorn_argv(python, spec, backend.stop_timeout)
             env = {**spec.env, "PORT": str(port)}
             result.append(ProcessSpec(name, index, port, argv, env, spec.health))
         next_port = base + spec.processes

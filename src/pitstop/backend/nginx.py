@@ -149,7 +149,7 @@ def render(backend: BackendSettings, procs: Sequence[ProcessSpec], paths: Paths,
 
 def prepare(paths: Paths) -> None:
     """nginx's prefix, temporary directories and log directory."""
-    for directory in (paths.root, paths.nginx, paths.logs, paths.nginx / "temp"):
+    for directory in (paths.root, paths.nginx, paths.logs, paths.nginx / "temp", paths.control):
         directory.mkdir(parents=True, exist_ok=True)
     os.chmod(paths.root, 0o700)
 

@@ -140,13 +140,19 @@ class Supervisor:
                                           thread_name_prefix="pitstop-health")
         self.lock = threading.RLock()
         self.rotation_dirty = False
+        self.in_flight: set[subprocess.Popen[bytes]] = set()
+        """Processes of a rolling restart not (or no longer) in a slot."""
+        self.restarting: threading.Thread | None = None
+        self.events_lock = threading.Lock()
         self.events = open(paths.root / "events.jsonl", "a", encoding="utf-8")  # noqa: SIM115
 
     # -- events and state ---------------------------------------------------------------
     def event(self, kind: str, slot: Slot | None = None, **data: Any) -> None:
         record = {"at": _now_iso(), "event": kind, **({"process": slot.name} if slot else {}), **data}
-        self.events.write(json.dumps(record) + "\n")
-        self.events.flush()
+        with self.events_lock:
+            if not self.events.closed:
+                self.events.write(json.dumps(record) + "\n")
+                self.events.flush()
         log.info("%s%s%s", f"{slot.name}: " if slot else "", kind,
                  "".join(f" {k}={v}" for k, v in data.items()))
 
@@ -171,9 +177,7 @@ class Supervisor:
     # -- one process ----------------------------------------------------------------------
     def spawn(self, slot: Slot) -> None:
         env = {**self.env, **slot.spec.env, "PORT": str(slot.port)}
-        argv = list(slot.spec.argv)
-        if slot.port != slot.spec.port:  # a rolling restart's replacement
-            argv = [str(slot.port) if a == str(slot.spec.port) else a for a in argv]
+        argv = slot.spec.argv_for(slot.port)
         now = time.monotonic()
         try:
             slot.proc = procs.spawn(argv, cwd=self.cwd, env=env, log=slot.log)
@@ -318,6 +322,136 @@ class Supervisor:
             self.apply_rotation()
             self.start_nginx()
 
+    # -- rolling restarts -----------------------------------------------------------------
+    def check_control(self) -> None:
+        """Pick up ``pitstop backend restart`` requests (``control/ID.request.json``)."""
+        try:
+            names = sorted(n for n in os.listdir(self.paths.control) if n.endswith(".request.json"))
+        except FileNotFoundError:
+            return
+        for name in names:
+            path = self.paths.control / name
+            request_id = name.removesuffix(".request.json")
+            try:
+                request = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                request = {}
+            path.unlink(missing_ok=True)
+            if self.restarting is not None and self.restarting.is_alive():
+                self.answer(request_id, {"ok": False, "processes": [],
+                                         "error": "a rolling restart is already running"})
+                continue
+            self.restarting = threading.Thread(target=self.rolling_restart,
+                                               args=(request_id, request.get("apps")),
+                                               name="pitstop-restart", daemon=True)
+            self.restarting.start()
+
+    def answer(self, request_id: str, data: Mapping[str, Any]) -> None:
+        done = self.paths.control / f"{request_id}.done.json"
+        temporary = done.with_suffix(".tmp")
+        temporary.write_text(json.dumps(data), encoding="utf-8")
+        os.replace(temporary, done)
+
+    def rolling_restart(self, request_id: str, apps: Sequence[str] | None) -> None:
+        """Replace the processes of ``apps`` (all when None) one at a time."""
+        results: list[dict[str, Any]] = []
+        error = None
+        try:
+            for slot in self.slots:
+                if apps and slot.spec.app not in apps and slot.name not in apps:
+                    continue
+                if self.stop_event.is_set():
+                    error = "the backend is stopping"
+                    break
+                outcome = self.replace(slot)
+                results.append(outcome)
+                if not outcome["ok"]:
+                    error = outcome["error"]
+                    break
+        except Exception as exc:  # noqa: BLE001 - told to the waiting command, never lost
+            error = f"{type(exc).__name__}: {exc}"
+        self.answer(request_id, {"ok": error is None, "error": error, "processes": results})
+
+    def replace(self, slot: Slot) -> dict[str, Any]:
+        """Start a replacement on a spare port, wait until it is healthy, switch the
+        upstream to it (reload), let nginx's old workers drain, then stop the old one."""
+        timeout = self.backend.stop_timeout
+        with self.lock:
+            old = slot.proc
+            if old is None or slot.state == "failed":
+                slot.exits.clear()
+                slot.streak, slot.state, slot.next_start = 0, "backoff", time.monotonic()
+                return {"name": slot.name, "ok": True, "old_pid": None, "pid": None,
+                        "port": slot.port, "note": "was not running: started again"}
+            fresh = Slot(slot.spec, slot.log)
+            fresh.port = procs.free_port()
+            self.spawn(fresh)
+            if fresh.proc is None:
+                return {"name": slot.name, "ok": False, "old_pid": old.pid, "pid": None,
+                        "port": slot.port, "error": f"{slot.name}: {fresh.reason}"}
+            self.in_flight.add(fresh.proc)
+        new = fresh.proc
+        deadline = time.monotonic() + self.backend.start_timeout
+        result: dict[str, Any] = {}
+        while not result.get("ok"):
+            code = new.poll()
+            failure = (f"the replacement exited with code {code}" if code is not None else
+                       "the backend is stopping" if self.stop_event.is_set() else
+                       f"the replacement did not answer {slot.spec.health} within "
+                       f"{self.backend.start_timeout:g} s" if time.monotonic() > deadline else None)
+            if failure:
+                procs.stop_group(new.pid, timeout, reap=new.poll)
+                new.wait()
+                self.in_flight.discard(new)
+                self.event("replace-failed", slot, error=failure)
+                tail = state.tail(slot.log.path, 5)
+                return {"name": slot.name, "ok": False, "old_pid": old.pid, "pid": None,
+                        "port": slot.port, "error": f"{slot.name}: {failure}; old process kept"
+                        + (": " + " | ".join(tail) if tail else "")}
+            result = probe("127.0.0.1", fresh.port, slot.spec.health, self.backend.health_timeout)
+            if not result["ok"]:
+                self.stop_event.wait(STARTING_PROBE_INTERVAL)
+        with self.lock:
+            old_port = slot.port
+            self.in_flight.add(old)
+            slot.proc, slot.port, slot.pid_started = new, fresh.port, fresh.pid_started
+            slot.started_at, slot.started_mono = fresh.started_at, fresh.started_mono
+            slot.state, slot.failures, slot.probe, slot.kill_at, slot.reason = \
+                "healthy", 0, None, None, None
+            slot.health, slot.next_probe = result, time.monotonic() + self.backend.health_interval
+            slot.restarts += 1
+            self.in_flight.discard(new)
+            slot.in_rotation, self.rotation_dirty = True, True
+            workers = self.nginx_workers()
+            self.apply_rotation()
+        self.wait_reloaded(workers, time.monotonic() + timeout + 5)
+        procs.stop_group(old.pid, timeout, reap=old.poll)
+        old.wait()
+        self.in_flight.discard(old)
+        self.event("replaced", slot, old_pid=old.pid, pid=new.pid, old_port=old_port,
+                   port=slot.port)
+        return {"name": slot.name, "ok": True, "old_pid": old.pid, "pid": new.pid,
+                "port": slot.port, "old_port": old_port}
+
+    def nginx_workers(self) -> set[int]:
+        import psutil
+
+        if self.nginx_proc is None:
+            return set()
+        try:
+            return {child.pid for child in psutil.Process(self.nginx_proc.pid).children()}
+        except psutil.Error:
+            return set()
+
+    def wait_reloaded(self, old_workers: set[int], deadline: float) -> None:
+        """Until nginx runs new workers (the new config) and the old ones have finished
+        their requests and exited."""
+        while time.monotonic() < deadline and not self.stop_event.is_set():
+            now = self.nginx_workers()
+            if now and not now & old_workers:
+                return
+            time.sleep(0.02)  # nginx tells nothing but its process list
+
     # -- the whole --------------------------------------------------------------------------
     def tick(self) -> None:
         with self.lock:
@@ -327,6 +461,7 @@ class Supervisor:
             self.apply_rotation()
             if self.status == "running":
                 self.tick_nginx(now)
+                self.check_control()
 
     def start(self) -> None:
         """Start every process, wait until each is healthy, then start nginx in front
@@ -395,6 +530,9 @@ class Supervisor:
                 proc = self.nginx_proc
                 threads.append(threading.Thread(target=procs.stop_group, args=(proc.pid, timeout),
                                                 kwargs={"sig": signal.SIGQUIT, "reap": proc.poll}))
+            for extra in list(self.in_flight):
+                threads.append(threading.Thread(target=procs.stop_group, args=(extra.pid, timeout),
+                                                kwargs={"reap": extra.poll}))
             for slot in self.slots:
                 if slot.proc is not None:
                     threads.append(threading.Thread(

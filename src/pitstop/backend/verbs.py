@@ -431,7 +431,6 @@ def _hear(fd: int, timeout: float) -> dict[str, Any] | None:
     return message if isinstance(message, dict) else None
 
 
-@recorded("backend", "status")
 def status(settings: Settings, *, progress: Progress | None = None) -> BackendStatus:
     """Each process — app, index, pid, port, uptime, restarts, last health result and
     latency — and the gateway, as the running supervisor last wrote them."""
@@ -479,9 +478,184 @@ def stop(settings: Settings, *, progress: Progress | None = None,
     return StopResult(False, pid, tuple(leftovers), tuple(leftovers))
 
 
-@recorded("backend", "config-nginx")
 def nginx_config(settings: Settings, *, progress: Progress | None = None) -> NginxConfig:
     """The nginx configuration the gateway runs with (every process in rotation)."""
     backend, specs, paths = plan(settings)
     return NginxConfig(paths.nginx_conf, nginx.render(backend, specs, paths,
                                                       file=settings.config_file))
+
+
+# -- restart ----------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class Replaced:
+    """One process of a rolling restart."""
+
+    name: str
+    ok: bool
+    old_pid: int | None
+    pid: int | None
+    port: int
+    old_port: int | None = None
+    note: str | None = None
+    error: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class RestartResult(Result):
+    """What ``restart`` replaced; ``ok`` False when a replacement did not come up
+    (the old process then keeps serving, and the restart stops there)."""
+
+    ok: bool
+    processes: tuple[Replaced, ...]
+    error: str | None = None
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.ok else 1
+
+
+def _running_supervisor(paths: Paths) -> int:
+    data = state.read(paths) or {}
+    supervisor = data.get("supervisor") or {}
+    if not state.is_locked(paths) or data.get("status") != "running":
+        raise BackendError("the backend is not running", exit_code=1,
+                           hint="start it with `pitstop backend start`")
+    return int(supervisor.get("pid") or 0)
+
+
+@recorded("backend", "restart")
+def restart(settings: Settings, *, progress: Progress | None = None, app: str | None = None,
+            timeout: float | None = None) -> RestartResult:
+    """Rolling restart of ``app``'s processes (all apps when None), one at a time: a
+    replacement starts on a spare port, is probed until healthy, the gateway switches
+    to it (``nginx`` reload), nginx's old workers finish their requests, then the old
+    process is stopped gracefully — no request fails."""
+    backend, specs, paths = plan(settings)
+    if app is not None and app not in backend.apps and app not in {s.name for s in specs}:
+        raise ConfigError(f"no app or process {app!r} in [backend.apps]",
+                          file=settings.config_file, key="backend.apps",
+                          hint=f"known apps: {', '.join(backend.apps)}")
+    _running_supervisor(paths)
+    import uuid
+
+    request_id = uuid.uuid4().hex
+    paths.control.mkdir(parents=True, exist_ok=True)
+    temporary = paths.control / f"{request_id}.tmp"
+    temporary.write_text(json.dumps({"apps": [app] if app else None}), encoding="utf-8")
+    os.replace(temporary, paths.control / f"{request_id}.request.json")
+    count = sum(1 for s in specs if app is None or app in (s.app, s.name))
+    wait = timeout if timeout is not None else \
+        count * (backend.start_timeout + 2 * backend.stop_timeout + 10)
+    done = paths.control / f"{request_id}.done.json"
+    deadline = time.monotonic() + wait
+    while not done.exists():
+        if time.monotonic() > deadline or not state.is_locked(paths):
+            (paths.control / f"{request_id}.request.json").unlink(missing_ok=True)
+            raise BackendError(f"the rolling restart did not finish within {wait:g} s"
+                               if state.is_locked(paths) else "the backend stopped during the "
+                               "rolling restart", hint="see `pitstop backend status`")
+        time.sleep(0.05)  # the supervisor answers with a file
+    data = json.loads(done.read_text(encoding="utf-8"))
+    done.unlink(missing_ok=True)
+    return RestartResult(bool(data.get("ok")),
+                         tuple(Replaced(**p) for p in data.get("processes", ())), data.get("error"))
+
+
+# -- logs -------------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class LogLine:
+    process: str
+    text: str
+
+
+@dataclasses.dataclass(frozen=True)
+class LogTail(Result):
+    """The last lines of the processes' logs, merged in time order."""
+
+    lines: tuple[LogLine, ...]
+    files: tuple[Path, ...]
+
+
+def _log_names(settings: Settings, app: str | None) -> list[str]:
+    backend = settings.section(BackendSettings)
+    names = [f"{name}.{index}" for name, spec in backend.apps.items()
+             for index in range(spec.processes)]
+    if app is None:
+        return names
+    chosen = [n for n in names if n == app or n.rsplit(".", 1)[0] == app]
+    if not chosen:
+        raise ConfigError(f"no app or process {app!r} in [backend.apps]",
+                          file=settings.config_file, key="backend.apps",
+                          hint=f"known: {', '.join(names) or 'none'}")
+    return chosen
+
+
+def _stamp(text: str) -> str:
+    return text[:19] if len(text) >= 19 and text[4] == "-" and text[13] == ":" else ""
+
+
+def logs(settings: Settings, *, progress: Progress | None = None, app: str | None = None,
+         lines: int = 50, follow: bool = False, on_line: Callable[[LogLine], None] | None = None,
+         stop_event: threading.Event | None = None) -> LogTail:
+    """The last ``lines`` lines of each process's log (of ``app``, or one process
+    ``api.0``), merged by time, each named by its process.  ``follow``: then hand every
+    new line to ``on_line`` until ``stop_event`` is set (rotated files are followed)."""
+    paths = paths_for(settings.state_dir)
+    names = _log_names(settings, app)
+    merged: list[tuple[str, int, LogLine]] = []
+    for order, name in enumerate(names):
+        for text in state.tail(paths.process_log(name), lines):
+            merged.append((_stamp(text), order, LogLine(name, text)))
+    merged.sort(key=lambda item: (item[0], item[1]))
+    result = LogTail(tuple(item[2] for item in merged[-lines:] if lines),
+                     tuple(paths.process_log(n) for n in names))
+    if follow and on_line is not None:
+        for line in result.lines:
+            on_line(line)
+        _follow(paths, names, on_line, stop_event or threading.Event())
+    return result
+
+
+def _follow(paths: Paths, names: Sequence[str], on_line: Callable[[LogLine], None],
+            stop_event: threading.Event) -> None:
+    """``tail -F`` over several files: new lines as they are written, across rotations."""
+    handles: dict[str, tuple[IO[bytes], int]] = {}
+
+    def reopen(name: str, at_end: bool) -> None:
+        try:
+            handle = open(paths.process_log(name), "rb")  # noqa: SIM115 - kept while following
+        except OSError:
+            return
+        if at_end:
+            handle.seek(0, os.SEEK_END)
+        handles[name] = (handle, os.fstat(handle.fileno()).st_ino)
+
+    for name in names:
+        reopen(name, True)
+    partial: dict[str, bytes] = {}
+    try:
+        while not stop_event.is_set():
+            for name in names:
+                if name not in handles:
+                    reopen(name, False)
+                    continue
+                handle, inode = handles[name]
+                data = handle.read()
+                if data:
+                    chunks = (partial.pop(name, b"") + data).split(b"\n")
+                    partial[name] = chunks.pop()
+                    for chunk in chunks:
+                        on_line(LogLine(name, chunk.decode("utf-8", "replace")))
+                    continue
+                try:
+                    rotated = os.stat(paths.process_log(name)).st_ino != inode
+                except OSError:
+                    rotated = True
+                if rotated:
+                    handle.close()
+                    del handles[name]
+                    reopen(name, False)
+            stop_event.wait(0.2)  # plain files: no portable way to be told of new lines
+    finally:
+        for handle, _inode in handles.values():
+            handle.close()

@@ -183,3 +183,72 @@ def config_nginx(app: AppContext) -> int:
     result = nginx_config(app.settings())
     click.echo(result.text, nl=False)
     return 0
+
+
+@backend.command()
+@click.argument("target", metavar="[APP]", required=False)
+@click.option("--timeout", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
+              help="How long to wait for the whole restart [default: per process, "
+                   "start_timeout plus twice stop_timeout plus 10 s].")
+@json_option
+@pass_app
+def restart(app: AppContext, target: str | None, timeout: float | None, as_json: bool) -> int:
+    """Rolling restart of APP's processes (an app name, or one process such as api.0;
+    default: every app), one at a time: a replacement starts on a spare port, is
+    probed until healthy, the gateway switches to it (nginx reload), nginx's old
+    workers finish their requests, and the old process is stopped gracefully — no
+    request fails.  A replacement that does not come up is stopped and the old process
+    keeps serving.  Exit status: 0 replaced · 1 a replacement failed, or the backend
+    is not running · 3 unknown APP.
+    """
+    from pitstop.backend import restart as restart_backend
+
+    result = restart_backend(app.settings(), app=target, timeout=timeout)
+    if as_json:
+        emit_json(result.to_dict())
+        return result.exit_code
+    for p in result.processes:
+        if p.note:
+            info(f"{p.name}: {p.note}")
+        elif p.ok:
+            info(f"{p.name}: pid {p.old_pid} → {p.pid} (port {p.old_port} → {p.port})")
+    if not result.ok:
+        from pitstop.output import error
+
+        error(f"rolling restart stopped: {result.error}")
+    return result.exit_code
+
+
+@backend.command()
+@click.argument("target", metavar="[APP]", required=False)
+@click.option("-n", "--lines", type=click.IntRange(min=0), default=50, show_default=True,
+              help="Lines to show first.")
+@click.option("-f", "--follow", is_flag=True, help="Keep printing new lines until Ctrl-C.")
+@pass_app
+def logs(app: AppContext, target: str | None, lines: int, follow: bool) -> int:
+    """The processes' output as one stream, each line prefixed with its process
+    (api.0 | …), from the per-process log files in .pitstop/backend/logs/ (they rotate
+    at log_max_size).  APP: one app, or one process such as api.0."""
+    from pitstop.backend import logs as backend_logs
+
+    stop_event = threading.Event()
+
+    def show(line: Any) -> None:
+        click.echo(f"{line.process} | {line.text}")
+
+    def on_signal(_signum: int, _frame: FrameType | None) -> None:
+        stop_event.set()
+
+    previous = {}
+    if follow:
+        previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        result = backend_logs(app.settings(), app=target, lines=lines, follow=follow,
+                              on_line=show, stop_event=stop_event)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if not follow:
+        for line in result.lines:
+            show(line)
+    return 0
