@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from pitstop.backend.verbs import (
     BackendStatus,
+    ExportFile,
+    ExportResult,
     GatewayStatus,
     LogLine,
     LogTail,
@@ -20,6 +22,7 @@ from pitstop.backend.verbs import (
     RestartResult,
     StartResult,
     StopResult,
+    export,
     logs,
     nginx_config,
     restart,
@@ -30,6 +33,8 @@ from pitstop.backend.verbs import (
 
 __all__ = [
     "BackendStatus",
+    "ExportFile",
+    "ExportResult",
     "GatewayStatus",
     "LogLine",
     "LogTail",
@@ -39,6 +44,7 @@ __all__ = [
     "RestartResult",
     "StartResult",
     "StopResult",
+    "export",
     "logs",
     "nginx_config",
     "restart",

@@ -23,6 +23,8 @@ CAPABILITY = Capability(
              "process without failing a request.", "write"),
         Verb("logs", "pitstop.backend.verbs:logs", "The processes' logs, merged, each line "
              "named by its process.", recorded=False),
+        Verb("export", "pitstop.backend.verbs:export", "systemd units, a supervisord config or "
+             "a Procfile for the same processes.", "write"),
         Verb("config-nginx", "pitstop.backend.verbs:nginx_config", "The generated nginx "
              "configuration.", recorded=False, command=("backend", "config", "nginx")),
     ),

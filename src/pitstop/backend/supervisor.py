@@ -120,10 +120,14 @@ class Supervisor:
 
     def __init__(self, backend: BackendSettings, specs: Sequence[ProcessSpec], paths: Paths,
                  nginx_binary: Path, *, cwd: Path, env: Mapping[str, str],
-                 stop_event: threading.Event, config_file: Path | None = None) -> None:
+                 stop_event: threading.Event, config_file: Path | None = None,
+                 metrics_textfile: Path | None = None) -> None:
         self.backend, self.paths, self.nginx_binary = backend, paths, nginx_binary
         self.cwd, self.env, self.stop_event, self.config_file = cwd, dict(env), stop_event, config_file
         self.specs = tuple(specs)
+        self.metrics_files = [paths.root / "metrics.prom"]
+        if metrics_textfile is not None:
+            self.metrics_files.append(metrics_textfile.with_name("pitstop_backend.prom"))
         paths.logs.mkdir(parents=True, exist_ok=True)
         self.slots = [Slot(spec, procs.RotatingLog(paths.process_log(spec.name),
                                                    backend.log_max_size, backend.log_backups))
@@ -172,7 +176,19 @@ class Supervisor:
         }
 
     def save(self) -> None:
-        state.write(self.paths, self.snapshot())
+        snapshot = self.snapshot()
+        state.write(self.paths, snapshot)
+        self.write_metrics(snapshot)
+
+    def write_metrics(self, snapshot: Mapping[str, Any]) -> None:
+        from pitstop.backend import metrics
+
+        text = metrics.render(snapshot)
+        for path in self.metrics_files:
+            try:
+                metrics.write(path, text)
+            except OSError as exc:
+                log.warning("cannot write the backend's metrics to %s: %s", path, exc)
 
     # -- one process ----------------------------------------------------------------------
     def spawn(self, slot: Slot) -> None:
@@ -554,4 +570,5 @@ class Supervisor:
             self.pool.shutdown(wait=False, cancel_futures=True)
             self.event("stopped")
             self.events.close()
+            self.write_metrics(self.snapshot())
             state.remove(self.paths)

@@ -338,7 +338,8 @@ def _supervise(settings: Settings, backend: BackendSettings, specs: Sequence[Pro
 
     supervisor = Supervisor(backend, specs, paths, binary, cwd=settings.project_dir,
                             env=settings.environ, stop_event=stop_event,
-                            config_file=settings.config_file)
+                            config_file=settings.config_file,
+                            metrics_textfile=settings.metrics.textfile)
     try:
         supervisor.start()
         if stop_event.is_set():
@@ -659,3 +660,55 @@ def _follow(paths: Paths, names: Sequence[str], on_line: Callable[[LogLine], Non
     finally:
         for handle, _inode in handles.values():
             handle.close()
+
+
+# -- export -----------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class ExportFile:
+    name: str
+    text: str
+
+
+@dataclasses.dataclass(frozen=True)
+class ExportResult(Result):
+    """Process definitions for production (and where they were written)."""
+
+    kind: str
+    files: tuple[ExportFile, ...]
+    nginx_config: Path
+    """The gateway config they run nginx with (written by the export)."""
+    written: tuple[Path, ...] = ()
+
+
+@recorded("backend", "export")
+def export(settings: Settings, *, progress: Progress | None = None, kind: str = "systemd",
+           output: Path | None = None) -> ExportResult:
+    """systemd units, a supervisord configuration or a Procfile that run the same
+    processes (the project's interpreter, the same ports and environment) and nginx
+    with the generated gateway config — written to ``.pitstop/backend/nginx/`` so the
+    definitions can point at it.  ``output``: also write the files into that directory."""
+    from pitstop.backend import units as exporters
+
+    if kind not in exporters.KINDS:
+        raise ConfigError(f"unknown export kind {kind!r}: expected one of "
+                          f"{', '.join(exporters.KINDS)}")
+    backend, specs, paths = plan(settings)
+    binary = nginx.find_nginx(backend, settings.environ)
+    nginx.write_config(paths, nginx.render(backend, specs, paths, file=settings.config_file))
+    gateway = nginx.run_argv(binary, paths)
+    project = settings.project_dir
+    if kind == "systemd":
+        files = exporters.systemd(backend, specs, paths, gateway, project, settings.env_file
+                                  or project / ".env")
+    elif kind == "supervisor":
+        files = exporters.supervisor(backend, specs, paths, gateway, project)
+    else:
+        files = exporters.procfile(specs, gateway)
+    written: list[Path] = []
+    if output is not None:
+        output.mkdir(parents=True, exist_ok=True)
+        for name, text in files.items():
+            (output / name).write_text(text, encoding="utf-8")
+            written.append(output / name)
+    return ExportResult(kind, tuple(ExportFile(n, t) for n, t in files.items()),
+                        paths.nginx_conf, tuple(written))

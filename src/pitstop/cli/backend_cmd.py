@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import signal
 import threading
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -251,4 +252,34 @@ def logs(app: AppContext, target: str | None, lines: int, follow: bool) -> int:
     if not follow:
         for line in result.lines:
             show(line)
+    return 0
+
+
+@backend.command("export")
+@click.argument("kind", type=click.Choice(["systemd", "supervisor", "procfile"]))
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Write the files into this directory [default: print them].")
+@json_option
+@pass_app
+def export_(app: AppContext, kind: str, output: Path | None, as_json: bool) -> int:
+    """Production process definitions from the same configuration: systemd units (one
+    per process, the gateway, and pitstop-backend.target), a supervisord config
+    (stopasgroup, killasgroup) or a Procfile — the project's interpreter, the same
+    ports and environment, nginx with the generated gateway config (written to
+    .pitstop/backend/nginx/nginx.conf).  Secret-looking variables are left to the
+    environment file and named in a comment.
+    """
+    from pitstop.backend import export as export_backend
+
+    result = export_backend(app.settings(), kind=kind, output=output)
+    if as_json:
+        emit_json(result.to_dict())
+    elif output is None:
+        for file in result.files:
+            if len(result.files) > 1:
+                click.echo(f"# --- {file.name} ---")
+            click.echo(file.text, nl=not file.text.endswith("\n"))
+    else:
+        info(f"wrote {', '.join(str(p) for p in result.written)} (nginx config: "
+             f"{result.nginx_config})")
     return 0
