@@ -120,7 +120,7 @@ def test_generated_config_passes_nginx_t(project: Path, nginx_binary: Path) -> N
     assert specs[-1].argv == ("/p/python", "-m", "server", "8104")
     paths = paths_for(project / ".pitstop")
     text = nginx.render(backend, specs, paths, down=["api.1"])
-    assert "server 127.0.0.1:8102 max_fails=1 fail_timeout=5s down;" in text
+    assert "server 127.0.0.1:8102 max_fails=0 down;" in text
     assert "location /live/ {" in text and "proxy_next_upstream error timeout;" in text
     assert "proxy_set_header Upgrade $http_upgrade;" in text
     nginx.write_config(paths, text)

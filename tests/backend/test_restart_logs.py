@@ -67,3 +67,37 @@ def test_logs_are_merged_and_prefixed(backend_project: Backend) -> None:
     only = backend_project.cli("backend", "logs", "api.1")
     assert {line.split(" | ", 1)[0] for line in only.stdout.splitlines()} == {"api.1"}
     assert backend_project.cli("backend", "logs", "nope").returncode == 3
+
+
+def test_restart_of_a_single_process_switches_to_a_spare_port(backend_project: Backend) -> None:
+    base = free_ports(1)
+    backend_project.write(f'[backend.apps.api]\napp = "app.main:app"\nbase_port = {base}\n')
+    assert backend_project.cli("backend", "start").returncode == 0
+    old = backend_project.status()["processes"][0]
+
+    stop = threading.Event()
+    outcomes: list[int | str] = []
+
+    def load() -> None:
+        with httpx.Client(trust_env=False, timeout=10) as client:
+            while not stop.is_set():
+                try:
+                    outcomes.append(client.get(backend_project.url("/")).status_code)
+                except httpx.HTTPError as exc:
+                    outcomes.append(repr(exc))
+
+    thread = threading.Thread(target=load)
+    thread.start()
+    try:
+        done = backend_project.cli("backend", "restart", "--json")
+    finally:
+        stop.set()
+        thread.join()
+    assert done.returncode == 0, done.stderr
+    replaced = json.loads(done.stdout)["processes"][0]
+    assert replaced["old_port"] == base and replaced["port"] != base
+    assert [o for o in outcomes if o != 200] == [] and len(outcomes) > 20
+    new = backend_project.status()["processes"][0]
+    assert new["port"] == replaced["port"] and new["pid"] != old["pid"] and not pid_alive(old["pid"])
+    with httpx.Client(trust_env=False) as client:
+        assert client.get(backend_project.url("/")).json()["port"] == new["port"]

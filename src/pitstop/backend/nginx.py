@@ -112,8 +112,9 @@ def render(backend: BackendSettings, procs: Sequence[ProcessSpec], paths: Paths,
         for proc in members:
             port = ports.get(proc.name, proc.port)
             flag = " down" if proc.name in down else ""
-            lines.append(f"        server 127.0.0.1:{port} max_fails=1 fail_timeout=5s{flag};"
-                         f"  # {proc.name}")
+            # max_fails=0: a dead process refuses at once and the request goes to the
+            # next one; the supervisor's probes mark hung ones down
+            lines.append(f"        server 127.0.0.1:{port} max_fails=0{flag};  # {proc.name}")
         lines += ["        keepalive 32;", "    }"]
     host = backend.gateway_host
     listen = f"[{host}]:{backend.gateway_port}" if ":" in host else f"{host}:{backend.gateway_port}"

@@ -212,8 +212,8 @@ class Supervisor:
         if slot.proc is not None:
             procs.signal_group(slot.proc.pid, signal.SIGKILL)  # what it left behind
         slot.proc, slot.last_exit, slot.kill_at, slot.probe = None, code, None, None
-        if slot.in_rotation:
-            slot.in_rotation, self.rotation_dirty = False, True
+        # it stays in the upstream: nginx retries a refused connection on the next
+        # process, and a reload now would close clients' idle keep-alive connections
         self.event("exit", slot, code=code)
         slot.exits.append(now)
         while slot.exits and slot.exits[0] < now - self.backend.flap_window:
@@ -223,6 +223,8 @@ class Supervisor:
             slot.reason = why or (f"exited {len(slot.exits)} times within "
                                   f"{self.backend.flap_window:g} s (last exit code {code})")
             slot.log_tail = state.tail(slot.log.path, LOG_TAIL_LINES)
+            if slot.in_rotation:
+                slot.in_rotation, self.rotation_dirty = False, True
             self.event("failed", slot, reason=slot.reason)
             return
         delay = min(self.backend.restart_backoff * (2 ** slot.streak), self.backend.restart_backoff_max)
@@ -389,9 +391,8 @@ class Supervisor:
         self.answer(request_id, {"ok": error is None, "error": error, "processes": results})
 
     def replace(self, slot: Slot) -> dict[str, Any]:
-        """Start a replacement on a spare port, wait until it is healthy, switch the
-        upstream to it (reload), let nginx's old workers drain, then stop the old one."""
-        timeout = self.backend.stop_timeout
+        """Replace ``slot``'s process: in place when another process of its app serves
+        meanwhile, else on a spare port with an upstream switch."""
         with self.lock:
             old = slot.proc
             if old is None or slot.state == "failed":
@@ -399,6 +400,40 @@ class Supervisor:
                 slot.streak, slot.state, slot.next_start = 0, "backoff", time.monotonic()
                 return {"name": slot.name, "ok": True, "old_pid": None, "pid": None,
                         "port": slot.port, "note": "was not running: started again"}
+            serving = [s for s in self.slots if s is not slot and s.spec.app == slot.spec.app
+                       and s.state == "healthy" and s.in_rotation]
+            if serving:
+                slot.state, slot.probe, slot.proc = "restarting", None, None
+                self.in_flight.add(old)
+        if not serving:
+            return self.replace_via_spare_port(slot, old)
+        # the old one stops gracefully (finishing its requests); connections nginx makes
+        # meanwhile are refused and retried on the others: no reload, no failed request
+        procs.stop_group(old.pid, self.backend.stop_timeout, reap=old.poll)
+        old.wait()
+        with self.lock:
+            self.in_flight.discard(old)
+            slot.restarts += 1
+            self.spawn(slot)
+        deadline = time.monotonic() + self.backend.start_timeout
+        while slot.state not in ("healthy", "failed", "backoff"):
+            if time.monotonic() > deadline or self.stop_event.is_set():
+                break
+            self.stop_event.wait(STARTING_PROBE_INTERVAL / 2)
+        if slot.state != "healthy":
+            return {"name": slot.name, "ok": False, "old_pid": old.pid, "pid": None,
+                    "port": slot.port, "error": f"{slot.name}: the new process did not become "
+                    f"healthy ({slot.reason or slot.state})"}
+        pid = slot.proc.pid if slot.proc is not None else None
+        self.event("replaced", slot, old_pid=old.pid, pid=pid, port=slot.port)
+        return {"name": slot.name, "ok": True, "old_pid": old.pid, "pid": pid, "port": slot.port,
+                "old_port": slot.port}
+
+    def replace_via_spare_port(self, slot: Slot, old: subprocess.Popen[bytes]) -> dict[str, Any]:
+        """Start a replacement on a spare port, wait until it is healthy, switch the
+        upstream to it (reload), let nginx's old workers drain, then stop the old one."""
+        timeout = self.backend.stop_timeout
+        with self.lock:
             fresh = Slot(slot.spec, slot.log)
             fresh.port = procs.free_port()
             self.spawn(fresh)
