@@ -293,9 +293,11 @@ def start(settings: Settings, *, progress: Progress | None = None, foreground: b
             _check_before(settings, backend, builtins)
         binary = nginx.find_nginx(backend, settings.environ)
         nginx.prepare(paths)
-        nginx.write_config(paths, nginx.render(backend, specs, paths, file=settings.config_file))
-        nginx.test_config(binary, paths)
-        _check_modules(settings, backend)
+        if lock_fd is None:  # else the start that detached this supervisor checked it all
+            nginx.write_config(paths, nginx.render(backend, specs, paths,
+                                                   file=settings.config_file))
+            nginx.test_config(binary, paths)
+            _check_modules(settings, backend)
         if lock_fd is not None:
             lock: IO[str] = os.fdopen(lock_fd, "a+", encoding="utf-8")
         else:
