@@ -70,7 +70,9 @@ def nginx_binary() -> Path:
 
 
 def free_ports(count: int) -> int:
-    """A base port with ``count`` consecutive free ports after it."""
+    """A base port with ``count`` consecutive free ports after it, and one more (an
+    app's spare port)."""
+    count += 1
     for _ in range(200):
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))

@@ -100,7 +100,7 @@ def test_ports_and_routes_checked(project: Path) -> None:
     backend = _settings(project, '[backend]\n[backend.apps.a]\napp = "m:app"\nprocesses = 2\n'
                                  '[backend.apps.b]\napp = "m:app"\nroute = "/"\n')
     specs = processes(backend, "/venv/bin/python")
-    assert [(s.name, s.port) for s in specs] == [("a.0", 8101), ("a.1", 8102), ("b.0", 8103)]
+    assert [(s.name, s.port) for s in specs] == [("a.0", 8101), ("a.1", 8102), ("b.0", 8104)]
     assert specs[0].argv[:4] == ("/venv/bin/python", "-m", "uvicorn", "m:app")
     with pytest.raises(ConfigError, match="route '/' is also app 'a'"):
         nginx.render(backend, specs, paths_for(project / ".pitstop"))
@@ -117,7 +117,7 @@ def test_generated_config_passes_nginx_t(project: Path, nginx_binary: Path) -> N
                                  '[backend.apps.cmd]\ncommand = ["{python}", "-m", "server", '
                                  '"{port}"]\nroute = "/other/"\n')
     specs = processes(backend, "/p/python")
-    assert specs[-1].argv == ("/p/python", "-m", "server", "8104")
+    assert specs[-1].argv == ("/p/python", "-m", "server", "8106")
     paths = paths_for(project / ".pitstop")
     text = nginx.render(backend, specs, paths, down=["api.1"])
     assert "server 127.0.0.1:8102 max_fails=0 down;" in text

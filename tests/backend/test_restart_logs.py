@@ -69,7 +69,8 @@ def test_logs_are_merged_and_prefixed(backend_project: Backend) -> None:
     assert backend_project.cli("backend", "logs", "nope").returncode == 3
 
 
-def test_restart_of_a_single_process_switches_to_a_spare_port(backend_project: Backend) -> None:
+def test_restart_of_a_single_process_uses_a_stand_in_on_the_spare_port(
+        backend_project: Backend) -> None:
     base = free_ports(1)
     backend_project.write(f'[backend.apps.api]\napp = "app.main:app"\nbase_port = {base}\n')
     assert backend_project.cli("backend", "start").returncode == 0
@@ -95,9 +96,47 @@ def test_restart_of_a_single_process_switches_to_a_spare_port(backend_project: B
         thread.join()
     assert done.returncode == 0, done.stderr
     replaced = json.loads(done.stdout)["processes"][0]
-    assert replaced["old_port"] == base and replaced["port"] != base
+    assert replaced["port"] == base and replaced["pid"] != old["pid"]
     assert [o for o in outcomes if o != 200] == [] and len(outcomes) > 20
+    served = {o for o in outcomes if isinstance(o, int)}
+    assert served == {200}
     new = backend_project.status()["processes"][0]
-    assert new["port"] == replaced["port"] and new["pid"] != old["pid"] and not pid_alive(old["pid"])
+    assert new["port"] == base and new["pid"] == replaced["pid"] and not pid_alive(old["pid"])
+    events = [json.loads(line) for line in
+              (backend_project.root / ".pitstop/backend/events.jsonl").read_text().splitlines()]
+    assert [e["port"] for e in events if e["event"] == "stand-in"] == [base + 1]
+    assert not [e for e in events if e["event"] == "reload"]
     with httpx.Client(trust_env=False) as client:
-        assert client.get(backend_project.url("/")).json()["port"] == new["port"]
+        assert client.get(backend_project.url("/")).json()["port"] == base
+
+
+def test_logs_follow_prints_new_lines(backend_project: Backend) -> None:
+    import os
+    import select
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    backend_project.write(f'[backend.apps.api]\napp = "app.main:app"\nbase_port = {free_ports(1)}\n')
+    assert backend_project.cli("backend", "start").returncode == 0
+    with subprocess.Popen([sys.executable, "-m", "pitstop", "backend", "logs", "-f", "-n", "0"],
+                          cwd=backend_project.root, stdout=subprocess.PIPE,
+                          stderr=subprocess.DEVNULL) as follower:
+        assert follower.stdout is not None
+        try:
+            buffer = b""
+            deadline = time.monotonic() + 30
+            with httpx.Client(trust_env=False) as client:
+                while b'"GET /?from=follow' not in buffer:
+                    assert time.monotonic() < deadline, buffer.decode()
+                    client.get(backend_project.url("/?from=follow"))
+                    if select.select([follower.stdout], [], [], 0.5)[0]:
+                        buffer += os.read(follower.stdout.fileno(), 65536)
+            line = next(x for x in buffer.decode().splitlines() if "from=follow" in x)
+            assert line.startswith("api.0 | ")
+            follower.send_signal(signal.SIGTERM)
+            assert follower.wait(timeout=10) == 0
+        finally:
+            if follower.poll() is None:
+                follower.kill()

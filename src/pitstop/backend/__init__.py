@@ -2,7 +2,7 @@
 supervised and health-checked (``pitstop backend``; see docs/backend.md)::
 
     from pitstop.backend import start, status, stop
-    start(settings, builtins=registry.tasks())     # detaches a supervisor
+    start(settings, launch=Launch(builtins=registry.tasks()))  # detaches a supervisor
     print(status(settings).healthy)
     stop(settings)
 """
@@ -14,6 +14,7 @@ from pitstop.backend.verbs import (
     ExportFile,
     ExportResult,
     GatewayStatus,
+    Launch,
     LogLine,
     LogTail,
     NginxConfig,
@@ -36,6 +37,7 @@ __all__ = [
     "ExportFile",
     "ExportResult",
     "GatewayStatus",
+    "Launch",
     "LogLine",
     "LogTail",
     "NginxConfig",

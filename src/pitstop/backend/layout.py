@@ -25,6 +25,8 @@ class ProcessSpec:
     another port)."""
     env: Mapping[str, str]
     health: str
+    spare_port: int
+    """The app's spare port (see ``AppSpec.spare_port``)."""
 
     @property
     def name(self) -> str:
@@ -102,8 +104,9 @@ def processes(backend: BackendSettings, python: str, *, file: Path | None = None
     next_port = DEFAULT_BASE_PORT
     for name, spec in backend.apps.items():
         base = spec.base_port if spec.base_port is not None else next_port
-        if base + spec.processes - 1 > 65535:
-            raise ConfigError(f"ports {base}-{base + spec.processes - 1} go past 65535",
+        spare = spec.spare_port if spec.spare_port is not None else base + spec.processes
+        if max(base + spec.processes - 1, spare) > 65535:
+            raise ConfigError(f"ports {base}-{spare} go past 65535",
                               file=file, key=f"backend.apps.{name}.base_port")
         for index in range(spec.processes):
             port = base + index
@@ -119,6 +122,13 @@ def processes(backend: BackendSettings, python: str, *, file: Path | None = None
             else:
                 argv = uvicorn_argv(python, spec, backend.stop_timeout)
             env = {**spec.env, "PORT": str(port)}
-            result.append(ProcessSpec(name, index, port, argv, env, spec.health))
-        next_port = base + spec.processes
+            result.append(ProcessSpec(name, index, port, argv, env, spec.health, spare))
+        if spare in owner:
+            raise ConfigError(f"spare port {spare} of app {name} is also {owner[spare]}'s",
+                              file=file, key=f"backend.apps.{name}.spare_port",
+                              hint="each app keeps a spare port for rolling restarts (by default "
+                                   "the one after its processes): leave it free or set "
+                                   "spare_port")
+        owner[spare] = f"{name}'s spare port"
+        next_port = max(base + spec.processes, spare + 1 if spec.spare_port is None else 0)
     return tuple(result)

@@ -115,6 +115,8 @@ def render(backend: BackendSettings, procs: Sequence[ProcessSpec], paths: Paths,
             # max_fails=0: a dead process refuses at once and the request goes to the
             # next one; the supervisor's probes mark hung ones down
             lines.append(f"        server 127.0.0.1:{port} max_fails=0{flag};  # {proc.name}")
+        lines.append(f"        server 127.0.0.1:{members[0].spare_port} backup;  # {app}'s spare "
+                     "(rolling restarts)")
         lines += ["        keepalive 32;", "    }"]
     host = backend.gateway_host
     listen = f"[{host}]:{backend.gateway_port}" if ":" in host else f"{host}:{backend.gateway_port}"

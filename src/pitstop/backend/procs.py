@@ -161,11 +161,3 @@ def port_holder(port: int) -> str | None:
                 command = "?"
             return f"pid {conn.pid} ({command})"
     return None
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    """A port the OS considers free right now (for a rolling restart's replacement)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        port: int = sock.getsockname()[1]
-        return port

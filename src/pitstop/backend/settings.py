@@ -31,7 +31,11 @@ class AppSpec:
     """How many processes, on consecutive ports from ``base_port``."""
     base_port: int | None = None
     """The first process's port; default: 8101 for the first app, and right after the
-    previous app's ports for each later one."""
+    previous app's ports (its spare port included) for each later one."""
+    spare_port: int | None = None
+    """A port kept for rolling restarts: the gateway lists it as a ``backup`` server, and
+    a replacement runs there while a process that has no sibling to serve for it is
+    restarted.  Default: the port right after the app's processes."""
     route: tuple[str, ...] | str = "/"
     """The gateway location(s) sent to this app (``"/"``, ``["/api/", "/ws/"]``)."""
     health: str = "/health"
@@ -52,6 +56,8 @@ class AppSpec:
             raise ValueError(f"processes: expected at least 1, got {self.processes}")
         if self.base_port is not None and not 1 <= self.base_port <= 65535:
             raise ValueError(f"base_port: expected a port 1-65535, got {self.base_port}")
+        if self.spare_port is not None and not 1 <= self.spare_port <= 65535:
+            raise ValueError(f"spare_port: expected a port 1-65535, got {self.spare_port}")
         for route in self.routes:
             if not route.startswith("/") or any(c in route for c in " ;{}'\"\\\n"):
                 raise ValueError(f"route: expected a path starting with '/' (no spaces, quotes "

@@ -391,8 +391,13 @@ class Supervisor:
         self.answer(request_id, {"ok": error is None, "error": error, "processes": results})
 
     def replace(self, slot: Slot) -> dict[str, Any]:
-        """Replace ``slot``'s process: in place when another process of its app serves
-        meanwhile, else on a spare port with an upstream switch."""
+        """Replace ``slot``'s process on its own port without failing a request.
+
+        The old process stops gracefully (finishing its requests); connections nginx
+        makes meanwhile are refused and retried on the app's other processes — or, when
+        none serves, on a stand-in started first on the app's spare port (the upstream's
+        ``backup`` server).  The new process starts on the same port; once it answers,
+        the stand-in stops.  No reload: clients' keep-alive connections stay open."""
         with self.lock:
             old = slot.proc
             if old is None or slot.state == "failed":
@@ -400,108 +405,74 @@ class Supervisor:
                 slot.streak, slot.state, slot.next_start = 0, "backoff", time.monotonic()
                 return {"name": slot.name, "ok": True, "old_pid": None, "pid": None,
                         "port": slot.port, "note": "was not running: started again"}
-            serving = [s for s in self.slots if s is not slot and s.spec.app == slot.spec.app
-                       and s.state == "healthy" and s.in_rotation]
-            if serving:
+            serving = any(s is not slot and s.spec.app == slot.spec.app and s.state == "healthy"
+                          and s.in_rotation for s in self.slots)
+        stand_in = None
+        if not serving:
+            stand_in, failure = self.start_stand_in(slot)
+            if stand_in is None:
+                return {"name": slot.name, "ok": False, "old_pid": old.pid, "pid": None,
+                        "port": slot.port, "error": f"{slot.name}: {failure}; old process kept"}
+        try:
+            with self.lock:
                 slot.state, slot.probe, slot.proc = "restarting", None, None
                 self.in_flight.add(old)
-        if not serving:
-            return self.replace_via_spare_port(slot, old)
-        # the old one stops gracefully (finishing its requests); connections nginx makes
-        # meanwhile are refused and retried on the others: no reload, no failed request
-        procs.stop_group(old.pid, self.backend.stop_timeout, reap=old.poll)
-        old.wait()
-        with self.lock:
-            self.in_flight.discard(old)
-            slot.restarts += 1
-            self.spawn(slot)
-        deadline = time.monotonic() + self.backend.start_timeout
-        while slot.state not in ("healthy", "failed", "backoff"):
-            if time.monotonic() > deadline or self.stop_event.is_set():
-                break
-            self.stop_event.wait(STARTING_PROBE_INTERVAL / 2)
+            procs.stop_group(old.pid, self.backend.stop_timeout, reap=old.poll)
+            old.wait()
+            with self.lock:
+                self.in_flight.discard(old)
+                slot.restarts += 1
+                self.spawn(slot)
+            deadline = time.monotonic() + self.backend.start_timeout
+            while slot.state not in ("healthy", "failed", "backoff"):
+                if time.monotonic() > deadline or self.stop_event.is_set():
+                    break
+                self.stop_event.wait(STARTING_PROBE_INTERVAL / 2)
+        finally:
+            if stand_in is not None:
+                procs.stop_group(stand_in.pid, self.backend.stop_timeout, reap=stand_in.poll)
+                stand_in.wait()
+                self.in_flight.discard(stand_in)
         if slot.state != "healthy":
             return {"name": slot.name, "ok": False, "old_pid": old.pid, "pid": None,
                     "port": slot.port, "error": f"{slot.name}: the new process did not become "
                     f"healthy ({slot.reason or slot.state})"}
         pid = slot.proc.pid if slot.proc is not None else None
-        self.event("replaced", slot, old_pid=old.pid, pid=pid, port=slot.port)
+        self.event("replaced", slot, old_pid=old.pid, pid=pid, port=slot.port,
+                   stand_in=stand_in is not None)
         return {"name": slot.name, "ok": True, "old_pid": old.pid, "pid": pid, "port": slot.port,
                 "old_port": slot.port}
 
-    def replace_via_spare_port(self, slot: Slot, old: subprocess.Popen[bytes]) -> dict[str, Any]:
-        """Start a replacement on a spare port, wait until it is healthy, switch the
-        upstream to it (reload), let nginx's old workers drain, then stop the old one."""
-        timeout = self.backend.stop_timeout
+    def start_stand_in(self, slot: Slot) -> tuple[subprocess.Popen[bytes] | None, str]:
+        """A process of ``slot``'s app on the spare port, once it answers its health path."""
+        fresh = Slot(slot.spec, slot.log)
+        fresh.port = slot.spec.spare_port
         with self.lock:
-            fresh = Slot(slot.spec, slot.log)
-            fresh.port = procs.free_port()
             self.spawn(fresh)
             if fresh.proc is None:
-                return {"name": slot.name, "ok": False, "old_pid": old.pid, "pid": None,
-                        "port": slot.port, "error": f"{slot.name}: {fresh.reason}"}
+                return None, fresh.reason or "the stand-in could not start"
             self.in_flight.add(fresh.proc)
         new = fresh.proc
         deadline = time.monotonic() + self.backend.start_timeout
-        result: dict[str, Any] = {}
-        while not result.get("ok"):
+        while True:
             code = new.poll()
-            failure = (f"the replacement exited with code {code}" if code is not None else
-                       "the backend is stopping" if self.stop_event.is_set() else
-                       f"the replacement did not answer {slot.spec.health} within "
-                       f"{self.backend.start_timeout:g} s" if time.monotonic() > deadline else None)
+            failure = (f"the stand-in on spare port {fresh.port} exited with code {code}"
+                       if code is not None else "the backend is stopping"
+                       if self.stop_event.is_set() else
+                       f"the stand-in on spare port {fresh.port} did not answer "
+                       f"{slot.spec.health} within {self.backend.start_timeout:g} s"
+                       if time.monotonic() > deadline else None)
             if failure:
-                procs.stop_group(new.pid, timeout, reap=new.poll)
+                procs.stop_group(new.pid, self.backend.stop_timeout, reap=new.poll)
                 new.wait()
                 self.in_flight.discard(new)
-                self.event("replace-failed", slot, error=failure)
+                self.event("stand-in-failed", slot, error=failure)
                 tail = state.tail(slot.log.path, 5)
-                return {"name": slot.name, "ok": False, "old_pid": old.pid, "pid": None,
-                        "port": slot.port, "error": f"{slot.name}: {failure}; old process kept"
-                        + (": " + " | ".join(tail) if tail else "")}
-            result = probe("127.0.0.1", fresh.port, slot.spec.health, self.backend.health_timeout)
-            if not result["ok"]:
-                self.stop_event.wait(STARTING_PROBE_INTERVAL)
-        with self.lock:
-            old_port = slot.port
-            self.in_flight.add(old)
-            slot.proc, slot.port, slot.pid_started = new, fresh.port, fresh.pid_started
-            slot.started_at, slot.started_mono = fresh.started_at, fresh.started_mono
-            slot.state, slot.failures, slot.probe, slot.kill_at, slot.reason = \
-                "healthy", 0, None, None, None
-            slot.health, slot.next_probe = result, time.monotonic() + self.backend.health_interval
-            slot.restarts += 1
-            self.in_flight.discard(new)
-            slot.in_rotation, self.rotation_dirty = True, True
-            workers = self.nginx_workers()
-            self.apply_rotation()
-        self.wait_reloaded(workers, time.monotonic() + timeout + 5)
-        procs.stop_group(old.pid, timeout, reap=old.poll)
-        old.wait()
-        self.in_flight.discard(old)
-        self.event("replaced", slot, old_pid=old.pid, pid=new.pid, old_port=old_port,
-                   port=slot.port)
-        return {"name": slot.name, "ok": True, "old_pid": old.pid, "pid": new.pid,
-                "port": slot.port, "old_port": old_port}
-
-    def nginx_workers(self) -> set[int]:
-        import psutil
-
-        if self.nginx_proc is None:
-            return set()
-        try:
-            return {child.pid for child in psutil.Process(self.nginx_proc.pid).children()}
-        except psutil.Error:
-            return set()
-
-    def wait_reloaded(self, old_workers: set[int], deadline: float) -> None:
-        """Until nginx runs new workers (the new config) and the old ones have finished
-        their requests and exited."""
-        while time.monotonic() < deadline and not self.stop_event.is_set():
-            now = self.nginx_workers()
-            if now and not now & old_workers:
-                return
-            time.sleep(0.02)  # nginx tells nothing but its process list
+                return None, failure + (": " + " | ".join(tail) if tail else "")
+            if probe("127.0.0.1", fresh.port, slot.spec.health, self.backend.health_timeout)["ok"]:
+                self.event("stand-in", slot, pid=new.pid, port=fresh.port)
+                return new, ""
+            self.stop_event.wait(STARTING_PROBE_INTERVAL)
 
     # -- the whole --------------------------------------------------------------------------
     def tick(self) -> None:

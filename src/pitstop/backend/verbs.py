@@ -222,6 +222,9 @@ def _check_ports(backend: BackendSettings, specs: Sequence[ProcessSpec],
                  file: Path | None) -> None:
     wanted = [(backend.gateway_host, backend.gateway_port, "the gateway (backend.gateway_port)")]
     wanted += [("127.0.0.1", spec.port, f"process {spec.name}") for spec in specs]
+    spares = {spec.app: spec.spare_port for spec in specs}
+    wanted += [("127.0.0.1", port, f"app {app}'s spare port (backend.apps.{app}.spare_port)")
+               for app, port in spares.items()]
     for host, port, what in wanted:
         if not procs.port_free(host, port):
             holder = procs.port_holder(port)
@@ -273,19 +276,35 @@ def _read_status(paths: Paths) -> BackendStatus:
 
 
 # -- verbs ------------------------------------------------------------------------------
+@dataclasses.dataclass
+class Launch:
+    """What a front hands :func:`start` besides its options (kept out of the run
+    record: only :meth:`to_dict` is recorded)."""
+
+    builtins: Mapping[str, Task] | None = None
+    """The built-in tasks ``before`` may name (the front hands over the registry's)."""
+    stop_event: threading.Event | None = None
+    """Foreground: set it to stop (the CLI does on SIGTERM and Ctrl-C)."""
+    on_ready: Callable[[StartResult], None] | None = None
+    """Foreground: told once everything is healthy and the gateway is up."""
+    lock_fd: int | None = None
+    """The lock a detaching ``start`` hands to the supervisor it starts."""
+    ready_fd: int | None = None
+    """Where that supervisor says it is ready (or why not)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"detached_supervisor": self.lock_fd is not None}
+
+
 @recorded("backend", "start")
 def start(settings: Settings, *, progress: Progress | None = None, foreground: bool = False,
-          builtins: Mapping[str, Task] | None = None, skip_before: bool = False,
-          stop_event: threading.Event | None = None, lock_fd: int | None = None,
-          ready_fd: int | None = None,
-          on_ready: Callable[[StartResult], None] | None = None) -> StartResult:
+          skip_before: bool = False, launch: Launch | None = None) -> StartResult:
     """Run ``before``, start every app process and the nginx gateway, wait until all
-    are healthy.  ``foreground``: supervise here until ``stop_event`` is set; else
-    detach a supervisor and return once it is ready.
-
-    ``builtins`` are the built-in tasks ``before`` may name (the front hands over the
-    registry's); ``lock_fd``/``ready_fd`` are how a detaching ``start`` hands its lock
-    to the supervisor it starts and hears back from it."""
+    are healthy.  ``foreground``: supervise here until ``launch.stop_event`` is set;
+    else detach a supervisor and return once it is ready."""
+    launch = launch or Launch()
+    builtins, stop_event, on_ready = launch.builtins, launch.stop_event, launch.on_ready
+    lock_fd, ready_fd = launch.lock_fd, launch.ready_fd
     started = time.monotonic()
     backend, specs, paths = plan(settings)
     try:

@@ -76,6 +76,7 @@ def start(app: AppContext, foreground: bool, skip_before: bool, lock_fd: int | N
     is named).
     """
     from pitstop import registry
+    from pitstop.backend import Launch
     from pitstop.backend import start as start_backend
 
     settings = app.settings()
@@ -92,9 +93,10 @@ def start(app: AppContext, foreground: bool, skip_before: bool, lock_fd: int | N
     if foreground:
         previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        result = start_backend(settings, foreground=foreground, builtins=registry.tasks(),
-                               skip_before=skip_before, stop_event=stop_event, lock_fd=lock_fd,
-                               ready_fd=ready_fd, on_ready=on_ready)
+        launch = Launch(builtins=registry.tasks(), stop_event=stop_event, on_ready=on_ready,
+                        lock_fd=lock_fd, ready_fd=ready_fd)
+        result = start_backend(settings, foreground=foreground, skip_before=skip_before,
+                               launch=launch)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
