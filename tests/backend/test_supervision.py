@@ -79,3 +79,24 @@ def test_foreground_stops_everything_on_sigterm(backend_project: Backend) -> Non
     pids = [p["pid"] for p in status["processes"]] + [status["gateway"]["pid"]]
     assert not [pid for pid in pids if pid_alive(pid)]
     assert backend_project.status()["status"] == "stopped"
+
+
+def test_gateway_killed_is_started_again(backend_project: Backend) -> None:
+    import os
+
+    backend_project.write(f'[backend.apps.api]\napp = "app.main:app"\nbase_port = {free_ports(1)}\n')
+    assert backend_project.cli("backend", "start").returncode == 0
+    before = backend_project.status()["gateway"]
+    os.kill(before["pid"], signal.SIGKILL)
+    after = backend_project.wait_for(lambda s: s["gateway"]["up"] and s["gateway"]["pid"] != before["pid"]
+                                     and s["gateway"]["restarts"] == 1)
+    with httpx.Client(trust_env=False) as client:
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                assert client.get(backend_project.url("/")).status_code == 200
+                break
+            except httpx.ConnectError:
+                assert time.monotonic() < deadline
+                time.sleep(0.05)  # nginx binds its port just after it starts
+    assert not pid_alive(before["pid"]) and pid_alive(after["gateway"]["pid"])

@@ -236,8 +236,10 @@ def logs(app: AppContext, target: str | None, lines: int, follow: bool) -> int:
 
     stop_event = threading.Event()
 
+    from pitstop.redact import redact
+
     def show(line: Any) -> None:
-        click.echo(f"{line.process} | {line.text}")
+        click.echo(redact(f"{line.process} | {line.text}"))
 
     def on_signal(_signum: int, _frame: FrameType | None) -> None:
         stop_event.set()
