@@ -131,6 +131,16 @@ def test_kill_9_under_load_no_failed_request(backend_project: Backend) -> None:
     assert after["processes"][0]["in_rotation"] is True
     assert not pid_alive(before["pid"])
 
+    # the events are in the state store's health-check history, newest first
+    assert backend_project.cli("backend", "stop").returncode == 0
+    from pitstop.state.store import StateStore
+
+    with StateStore.open(f"sqlite:///{backend_project.root / '.pitstop' / 'state.db'}") as store:
+        history = store.health_check_history("backend.api.0")["backend.api.0"]
+    kinds = [record.message.split()[0] for record in reversed(history)]
+    assert kinds == ["healthy", "exit", "restart", "healthy"]
+    assert [r.status for r in reversed(history)] == ["pass", "fail", "warn", "pass"]
+
 
 def test_port_taken_names_holder(backend_project: Backend) -> None:
     _two_apps(backend_project)

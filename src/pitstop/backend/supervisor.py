@@ -46,6 +46,60 @@ def _now_iso() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+_HEALTH = {"healthy": "pass", "gateway-start": "pass", "restart": "warn", "replaced": "pass",
+           "unhealthy": "fail", "exit": "fail", "failed": "fail", "start-timeout": "fail",
+           "gateway-exit": "fail"}
+"""Events kept in the state store as health-check results (``backend.api.0``,
+``backend.gateway``), so history and ``pitstop_health_check_up`` show them."""
+
+
+class EventStore:
+    """Writes events into the state store from a thread of its own: a slow or broken
+    state database never holds up supervision (a failure is one warning)."""
+
+    def __init__(self, url: str) -> None:
+        import queue
+
+        self.url = url
+        self.queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self.warned = False
+        self.thread = threading.Thread(target=self.drain, name="pitstop-events", daemon=True)
+        self.thread.start()
+
+    def put(self, name: str, kind: str, record: Mapping[str, Any]) -> None:
+        from pitstop.state.store import HealthCheckRecord
+
+        observed = {k: v for k, v in record.items() if k not in ("at", "event", "process")}
+        message = f"{kind}" + "".join(f" {k}={v}" for k, v in observed.items())
+        self.queue.put(HealthCheckRecord(name, _HEALTH[kind], observed.get("latency_ms") and
+                                         observed["latency_ms"] / 1000, observed, message, None,
+                                         dt.datetime.now(dt.UTC)))
+
+    def drain(self) -> None:
+        from pitstop.state.store import StateStore
+
+        while True:
+            batch = [self.queue.get()]
+            while not self.queue.empty():
+                batch.append(self.queue.get())
+            done = None in batch
+            records = [r for r in batch if r is not None]
+            try:
+                if records:
+                    with StateStore.open(self.url) as store:
+                        store.record_health_checks(records)
+            except Exception as exc:  # noqa: BLE001 - the history is never worth a failed backend
+                if not self.warned:
+                    self.warned = True
+                    log.warning("cannot record the backend's events in the state store: %s", exc)
+            if done:
+                return
+
+    def close(self, timeout: float = 5.0) -> None:
+        self.queue.put(None)
+        self.thread.join(timeout)
+
+
 class Slot:
     """One supervised process and everything known about it."""
 
@@ -121,7 +175,7 @@ class Supervisor:
     def __init__(self, backend: BackendSettings, specs: Sequence[ProcessSpec], paths: Paths,
                  nginx_binary: Path, *, cwd: Path, env: Mapping[str, str],
                  stop_event: threading.Event, config_file: Path | None = None,
-                 metrics_textfile: Path | None = None) -> None:
+                 metrics_textfile: Path | None = None, state_url: str | None = None) -> None:
         self.backend, self.paths, self.nginx_binary = backend, paths, nginx_binary
         self.cwd, self.env, self.stop_event, self.config_file = cwd, dict(env), stop_event, config_file
         self.specs = tuple(specs)
@@ -148,6 +202,7 @@ class Supervisor:
         """Processes of a rolling restart not (or no longer) in a slot."""
         self.restarting: threading.Thread | None = None
         self.events_lock = threading.Lock()
+        self.store = EventStore(state_url) if state_url else None
         self.events = open(paths.root / "events.jsonl", "a", encoding="utf-8")  # noqa: SIM115
 
     # -- events and state ---------------------------------------------------------------
@@ -157,6 +212,8 @@ class Supervisor:
             if not self.events.closed:
                 self.events.write(json.dumps(record) + "\n")
                 self.events.flush()
+        if self.store is not None and kind in _HEALTH:
+            self.store.put(f"backend.{slot.name}" if slot else "backend.gateway", kind, record)
         log.info("%s%s%s", f"{slot.name}: " if slot else "", kind,
                  "".join(f" {k}={v}" for k, v in data.items()))
 
@@ -576,5 +633,7 @@ class Supervisor:
             self.pool.shutdown(wait=False, cancel_futures=True)
             self.event("stopped")
             self.events.close()
+            if self.store is not None:
+                self.store.close()
             self.write_metrics(self.snapshot())
             state.remove(self.paths)

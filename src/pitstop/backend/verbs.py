@@ -360,7 +360,8 @@ def _supervise(settings: Settings, backend: BackendSettings, specs: Sequence[Pro
     supervisor = Supervisor(backend, specs, paths, binary, cwd=settings.project_dir,
                             env=settings.environ, stop_event=stop_event,
                             config_file=settings.config_file,
-                            metrics_textfile=settings.metrics.textfile)
+                            metrics_textfile=settings.metrics.textfile,
+                            state_url=settings.state.url)
     try:
         supervisor.start()
         if stop_event.is_set():
