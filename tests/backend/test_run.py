@@ -161,6 +161,9 @@ def test_stop_after_supervisor_killed(backend_project: Backend) -> None:
     os.kill(status["supervisor_pid"], signal.SIGKILL)
     orphaned = backend_project.wait_for(lambda s: not s["running"])
     assert orphaned["status"] == "orphaned"
+    again = backend_project.cli("backend", "start")
+    assert again.returncode == 4 and "pitstop backend stop" in again.stderr
+    assert f"api.0 (pid {status['processes'][0]['pid']})" in again.stderr
     done = backend_project.cli("backend", "stop", "--json")
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)

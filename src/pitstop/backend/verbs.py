@@ -320,6 +320,7 @@ def start(settings: Settings, *, progress: Progress | None = None, foreground: b
         if lock_fd is not None:
             lock: IO[str] = os.fdopen(lock_fd, "a+", encoding="utf-8")
         else:
+            _check_leftovers(paths)
             lock = state.acquire(paths)
     except PitstopError as exc:
         _tell(ready_fd, {"error": exc.message, "hint": exc.hint, "exit_code": exc.exit_code})
@@ -338,6 +339,18 @@ def start(settings: Settings, *, progress: Progress | None = None, foreground: b
         raise
     finally:
         lock.close()
+
+
+def _check_leftovers(paths: Paths) -> None:
+    """Processes of a supervisor that was killed are still running: they hold the ports
+    and nobody watches them."""
+    previous = _read_status(paths)
+    if previous.status == "orphaned":
+        alive = [f"{p.app}.{p.index} (pid {p.pid})" for p in previous.processes if p.pid
+                 and procs.same_process(p.pid, None)]
+        raise BackendError("processes of a previous backend supervisor that is gone are still "
+                           f"running: {', '.join(alive) or 'the gateway'}", exit_code=4,
+                           hint="`pitstop backend stop` stops them; then start again")
 
 
 def _tell(fd: int | None, message: Mapping[str, Any]) -> None:
