@@ -193,6 +193,7 @@ class Supervisor:
         self.nginx_restarts = 0
         self.nginx_next_start: float | None = None
         self.status = "starting"
+        self.own_start_time: float | None = None
         self.started_at = _now_iso()
         self.pool = cf.ThreadPoolExecutor(max_workers=max(2, min(16, len(self.slots))),
                                           thread_name_prefix="pitstop-health")
@@ -219,11 +220,13 @@ class Supervisor:
 
     def snapshot(self) -> dict[str, Any]:
         own = os.getpid()
+        if self.own_start_time is None:
+            self.own_start_time = procs.start_time(own)
         gateway_pid = self.nginx_proc.pid if self.nginx_proc is not None else None
         return {
             "status": self.status,
             "project_dir": str(self.cwd),
-            "supervisor": {"pid": own, "start_time": procs.start_time(own),
+            "supervisor": {"pid": own, "start_time": self.own_start_time,
                            "started_at": self.started_at},
             "gateway": {"pid": gateway_pid, "pgid": gateway_pid, "start_time": self.nginx_started,
                         "host": self.backend.gateway_host, "port": self.backend.gateway_port,
