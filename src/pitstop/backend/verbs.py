@@ -409,6 +409,8 @@ def _detach(settings: Settings, backend: BackendSettings, paths: Paths, lock: IO
     argv = [sys.executable, "-m", "pitstop"]
     if settings.config_file is not None:
         argv += ["--config", str(settings.config_file)]
+    argv += ["--env-file", str(settings.env_file)] if settings.env_file else ["--no-env-file"]
+    argv += ["--log-level", settings.log_level, "--log-format", settings.log_format]
     argv += ["backend", "start", "--foreground", "--skip-before",
              "--lock-fd", str(lock.fileno()), "--ready-fd", str(write_fd)]
     paths.logs.mkdir(parents=True, exist_ok=True)
