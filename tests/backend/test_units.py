@@ -36,3 +36,35 @@ def test_lock_names_its_holder(tmp_path: Path) -> None:
     held.close()
     assert not state.is_locked(paths)
     state.acquire(paths).close()
+
+
+def test_layout_ports_never_overlap(tmp_path: Path) -> None:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from pitstop.backend.layout import processes
+    from pitstop.backend.settings import AppSpec, BackendSettings
+    from pitstop.errors import ConfigError
+
+    apps = st.dictionaries(
+        st.sampled_from(["api", "ws", "admin", "jobs"]),
+        st.builds(AppSpec, app=st.just("m:app"), processes=st.integers(1, 4),
+                  base_port=st.one_of(st.none(), st.integers(8000, 8020)),
+                  spare_port=st.one_of(st.none(), st.integers(8000, 8030))),
+        min_size=1, max_size=4)
+
+    @settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(apps, st.integers(8000, 8030))
+    def check(table: dict[str, AppSpec], gateway: int) -> None:
+        backend = BackendSettings(gateway_port=gateway, apps=table)
+        try:
+            specs = processes(backend, "python")
+        except ConfigError as exc:
+            assert exc.exit_code == 3 and "backend.apps." in str(exc)
+            return
+        ports = [s.port for s in specs] + sorted({s.spare_port for s in specs}) + [gateway]
+        assert len(ports) == len(set(ports))
+        assert [s.name for s in specs] == [f"{a}.{i}" for a, spec in table.items()
+                                          for i in range(spec.processes)]
+
+    check()
