@@ -67,8 +67,10 @@ class ProcessStatus:
     pid: int | None
     port: int
     state: str
-    """``starting``, ``healthy``, ``unhealthy``, ``backoff``, ``failed``, ``stopped``."""
+    """``starting``, ``healthy``, ``unhealthy``, ``backoff``, ``restarting``, ``failed``,
+    ``stopped``."""
     in_rotation: bool
+    """False when the upstream marks it ``down`` (unhealthy, failed)."""
     uptime_seconds: float | None
     restarts: int
     health_ok: bool | None

@@ -44,7 +44,8 @@ def _health(p: Any) -> str:
 
 def _process_rows(processes: Any) -> list[tuple[Any, ...]]:
     return [(f"{p.app}.{p.index}", p.pid or "", p.port, p.state,
-             "yes" if p.in_rotation else "no", _uptime(p.uptime_seconds), p.restarts,
+             ("yes" if p.state == "healthy" else "no") if p.in_rotation else "no (down)",
+             _uptime(p.uptime_seconds), p.restarts,
              _health(p), p.reason or "") for p in processes]
 
 
