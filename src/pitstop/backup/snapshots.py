@@ -41,6 +41,7 @@ from pitstop.backup.settings import SnapshotSettings, resolve_dir
 from pitstop.backup.tree import Entry, scan_tree
 from pitstop.config import Settings
 from pitstop.errors import BackupError, PermissionDeniedError, UsageError
+from pitstop.private import make_private_dir
 
 log = logging.getLogger("pitstop.backup")
 
@@ -117,7 +118,7 @@ def _write_atomic(path: Path, data: bytes) -> None:
 @contextlib.contextmanager
 def store_lock(root: Path) -> Iterator[None]:
     try:
-        root.mkdir(parents=True, exist_ok=True)
+        make_private_dir(root)
         handle = open(root / "lock", "a+b")  # noqa: SIM115 - held for the block
     except PermissionError as exc:
         raise PermissionDeniedError(f"cannot write to the snapshot directory {root}") from exc
