@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean browser
+.PHONY: demo test lint bench clean browser nginx
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,7 +16,7 @@ demo: $(STAMP)
 	cd examples/shop && rm -rf .pitstop && \
 	  VIRTUAL_ENV=$(abspath $(VENV)) PATH="$(abspath $(BIN)):$$PATH" ../../$(BIN)/pitstop run setup
 
-test: $(STAMP) browser
+test: $(STAMP) browser nginx
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Debian's chromium for the browser tests of `pitstop serve` (tests/serve/test_browser.py):
@@ -28,6 +28,16 @@ browser:
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	  else echo "chromium is not installed (apt-get install chromium): the browser tests will skip"; fi; }
+
+# Debian's nginx-light for the `pitstop backend` tests (tests/backend): installed when missing
+# and this runs as root with apt-get; else those tests skip and say so (and fail under
+# PITSTOP_REQUIRE_SERVICES=1).  The tests run it with its own prefix under the project's
+# .pitstop/: the system's nginx and /etc/nginx are never used.
+nginx:
+	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light; \
+	  else echo "nginx is not installed (apt-get install nginx-light): the backend tests will skip"; fi; }
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

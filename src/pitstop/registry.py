@@ -59,6 +59,7 @@ BUILTIN: tuple[str, ...] = (
     "pitstop.audit.descriptor:CAPABILITY",
     "pitstop.serve.descriptor:CAPABILITY",
     "pitstop.api.descriptor:CAPABILITY",
+    "pitstop.backend.descriptor:CAPABILITY",
 )
 """Every built-in capability's descriptor, in the order of ``pitstop --help``."""
 

@@ -18,6 +18,9 @@ SPAWNING = {("subprocess", "Popen"), ("subprocess", "run"), ("subprocess", "call
 SPAWNING_LEFT = {
     "backup/dumpers/process.py",  # dump/restore pipelines with a timer-based killer
     "state/runs.py",              # `history sweep --kill` of a dead run's process group
+    "backend/procs.py",           # the supervisor's app processes (long-lived, streamed)
+    "backend/verbs.py",           # the detached supervisor
+    "backend/nginx.py",           # `nginx -t`
 }
 
 # Reading the environment belongs to the fronts and to config.
