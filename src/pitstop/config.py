@@ -98,6 +98,7 @@ class TaskSpec:
     allow_failure: bool = False
     params: Mapping[str, ParamSpec] = dataclasses.field(
         default_factory=lambda: types.MappingProxyType({}))
+    queue: str | None = None  # the Celery queue (``[engine] executor = "celery"``)
 
     def __post_init__(self) -> None:
         check_param_names(self.params)

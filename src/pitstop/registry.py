@@ -58,6 +58,7 @@ BUILTIN: tuple[str, ...] = (
     "pitstop.notify.descriptor:CAPABILITY",
     "pitstop.audit.descriptor:CAPABILITY",
     "pitstop.serve.descriptor:CAPABILITY",
+    "pitstop.workers.descriptor:CAPABILITY",
 )
 """Every built-in capability's descriptor, in the order of ``pitstop --help``."""
 
