@@ -65,11 +65,19 @@ retry_delay = "0.1s"
 run = "echo $$ > slow.pid; echo slow started; sleep 60"
 [tasks.after-slow]
 run = "echo never"
+[tasks.routed]
+run = "echo routed"
+queue = "{queue}-db"
+[tasks.boom]
+run = "echo boom; exit 3"
+[tasks.fine]
+run = "echo fine"
 
 [workflows]
 dag = ["first", ["left", "right"]]
 verbs = ["check-env", "db-init", "first"]
 stopped = ["slow", "after-slow"]
+both = [["boom", "fine"]]
 """
 
 
@@ -108,7 +116,8 @@ def setup(request: pytest.FixtureRequest, state_db: str,
         state=state_db, broker=broker, queue=queue, python=json.dumps(sys.executable),
         barrier=json.dumps(BARRIER)), encoding="utf-8")
     suffix = uuid.uuid4().hex[:6]
-    workers = [Worker(project, f"one-{suffix}", queue), Worker(project, f"two-{suffix}", queue)]
+    workers = [Worker(project, f"one-{suffix}", f"{queue},{queue}-db"),
+               Worker(project, f"two-{suffix}", queue)]
     try:
         for worker in workers:
             worker.wait_ready()
@@ -209,3 +218,22 @@ def test_ctrl_c_revokes_the_running_task(setup: Setup) -> None:
     assert (record.status, [(t.task, t.status) for t in record.tasks if t.task == "slow"]) == (
         "interrupted", [("slow", "interrupted")])
     assert all(w.proc.poll() is None for w in setup.workers)  # the workers carry on
+
+
+def test_a_task_naming_a_queue_goes_to_the_workers_of_that_queue(setup: Setup) -> None:
+    for _ in range(3):
+        result = setup.run("routed")
+
+        (task,) = result.tasks
+        assert task.status == "success"
+        assert task.data["worker"]["name"] == setup.workers[0].name  # the only one on -db
+
+
+@pytest.mark.parametrize(("keep_going", "fine"), [(False, "skipped"), (True, "success")])
+def test_keep_going_as_locally(setup: Setup, keep_going: bool, fine: str) -> None:
+    result = setup.run("both", jobs=1, keep_going=keep_going)
+
+    assert (result.status, result.exit_code) == ("failed", 1)
+    tasks = {t.name: t for t in result.tasks}
+    assert (tasks["boom"].status, tasks["boom"].command_exit_code) == ("failed", 3)
+    assert tasks["fine"].status == fine

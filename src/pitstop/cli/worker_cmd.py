@@ -15,7 +15,8 @@ from pitstop.output import emit_json, info
 @click.option("-c", "--concurrency", type=click.IntRange(min=1), default=None,
               help="Attempts run at once, each in a pool process [default: number of CPUs].")
 @click.option("-n", "--name", metavar="NAME", default=None,
-              help="The worker's node name, as runs record it [default: pitstop-PID@HOST].")
+              help="The worker's node name, as runs record it (%h: this host) "
+                   "[default: pitstop-PID@HOST].")
 @click.option("--loglevel", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"],
                                               case_sensitive=False),
               default="INFO", show_default=True, help="Celery's own log level.")

@@ -57,8 +57,11 @@ def run_worker(settings: Settings, *, progress: Progress | None = None,
                                "(RabbitMQ) or 'redis://127.0.0.1:6379/0' under [engine]")
     chosen = tuple(q for item in queues for q in item.split(",") if q.strip()) or (engine.queue,)
     count = concurrency or os.cpu_count() or 1
-    node = name or f"pitstop-{os.getpid()}@{socket.gethostname()}"
     load_celery()
+    from celery.utils.nodenames import default_nodename, host_format
+
+    # %h, %n and %d in a name are the host, its short name and its domain, as in Celery
+    node = str(host_format(default_nodename(name or f"pitstop-{os.getpid()}@{socket.gethostname()}")))
     app = make_app(engine)
     check_broker(app, engine.broker_url)
     use_settings(settings)

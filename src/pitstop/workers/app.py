@@ -88,7 +88,8 @@ def check_broker(app: Celery, url: str) -> None:
 
     try:
         with app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, timeout=CONNECT_TIMEOUT)
+            conn.ensure_connection(max_retries=1, interval_start=0.2, interval_step=0.2,
+                                   timeout=CONNECT_TIMEOUT)
     except Exception as exc:  # kombu, amqp and redis raise many kinds
         raise BrokerError.unreachable(url, exc) from exc
 

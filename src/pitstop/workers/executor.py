@@ -131,7 +131,7 @@ class _Attempt:
 
         try:
             with self.app.connection_for_read() as conn:
-                conn.ensure_connection(max_retries=1, timeout=CONNECT_TIMEOUT)
+                conn.ensure_connection(max_retries=1, interval_start=0.2, timeout=CONNECT_TIMEOUT)
                 channel = conn.channel()
                 queue = Queue(self.reply, exchange=reply_exchange(),  # type: ignore[no-untyped-call]
                               routing_key=self.reply, durable=False, auto_delete=True,

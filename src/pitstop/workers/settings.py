@@ -45,7 +45,7 @@ class EngineSettings:
         if self.executor == "celery":
             if not self.broker_url:
                 raise ValueError("broker_url: required with executor = \"celery\", such as "
-                                 "'amqp://guest:guest@127.0.0.1:5672//' or "
+                                 "'amqp://127.0.0.1:5672//' or "
                                  "'redis://127.0.0.1:6379/0'")
             if not self.broker_url.startswith(_SCHEMES):
                 raise ValueError("broker_url: expected an amqp:// (RabbitMQ) or redis:// URL")

@@ -155,6 +155,7 @@ def _restore_deathsig(sig: int) -> None:
 def execute(task: Task, payload: Mapping[str, Any]) -> dict[str, Any]:
     """The Celery task ``pitstop.attempt``: run one attempt, stream it, return its
     outcome (also what the result backend keeps)."""
+    from pitstop.errors import EXIT_ERROR
     from pitstop.workers.app import identity
 
     me = identity(task.request.hostname)
@@ -186,7 +187,7 @@ def execute(task: Task, payload: Mapping[str, Any]) -> dict[str, Any]:
             signal.signal(signal.SIGINT, interrupt)
         _restore_deathsig(deathsig)
     if lost.is_set():
-        outcome.update(status="lost", message=(
+        outcome.update(status="lost", exit_code=EXIT_ERROR, command_exit_code=None, message=(
             f"worker {me['name']} (pid {me['worker_pid']} on {me['host']}) was lost "
             f"mid-task; the attempt was stopped"))
     outcome["worker"] = me
