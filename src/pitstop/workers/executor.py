@@ -58,6 +58,9 @@ class CeleryExecutor:
         self.engine = engine
         self.default_jobs: int | None = engine.jobs
         self._app: Celery | None = None
+        self._local = threading.local()
+        self._connections: list[Any] = []
+        self._lock = threading.Lock()
 
     @property
     def app(self) -> Celery:
@@ -74,7 +77,31 @@ class CeleryExecutor:
         check_broker(self.app, self.engine.broker_url)
 
     def close(self) -> None:
-        return None
+        with self._lock:
+            connections, self._connections = self._connections, []
+        for conn in connections:
+            _quietly(conn.release)
+
+    def connection(self) -> Any:
+        """The calling thread's broker connection (each of a run's threads keeps one for
+        the attempts it waits on), connected."""
+        from pitstop.workers.app import CONNECT_TIMEOUT
+
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = self.app.connection_for_read()
+            with self._lock:
+                self._connections.append(conn)
+        conn.ensure_connection(max_retries=1, interval_start=0.2, timeout=CONNECT_TIMEOUT)
+        return conn
+
+    def discard(self, conn: Any) -> None:
+        """Forget a connection the broker broke (the next attempt makes a new one)."""
+        self._local.conn = None
+        with self._lock:
+            if conn in self._connections:
+                self._connections.remove(conn)
+        _quietly(conn.release)
 
     def attempt(self, request: AttemptRequest, emit: Callable[[str], None],
                 cancel: threading.Event) -> TaskResult:
@@ -86,6 +113,7 @@ class _Attempt:
 
     def __init__(self, executor: CeleryExecutor, request: AttemptRequest,
                  emit: Callable[[str], None], cancel: threading.Event) -> None:
+        self.executor = executor
         self.app = executor.app
         self.engine = executor.engine
         self.request = request
@@ -124,40 +152,41 @@ class _Attempt:
 
     # -- the wait --------------------------------------------------------------------
     def run(self) -> TaskResult:
+        conn = None
+        try:
+            conn = self.executor.connection()
+            return self._run(conn)
+        except (OSError, ConnectionError) as exc:
+            return self._broker_failed(exc, conn)
+        except Exception as exc:  # kombu's OperationalError and the transports' own
+            if type(exc).__module__.split(".")[0] in ("kombu", "amqp", "redis"):
+                return self._broker_failed(exc, conn)
+            raise
+
+    def _run(self, conn: Any) -> TaskResult:
         from kombu.entity import Queue
         from kombu.messaging import Consumer
 
-        from pitstop.workers.app import CONNECT_TIMEOUT, TASK_NAME, reply_exchange
+        from pitstop.workers.app import TASK_NAME, reply_exchange
 
+        channel = conn.channel()
         try:
-            with self.app.connection_for_read() as conn:
-                conn.ensure_connection(max_retries=1, interval_start=0.2, timeout=CONNECT_TIMEOUT)
-                channel = conn.channel()
-                queue = Queue(self.reply, exchange=reply_exchange(),  # type: ignore[no-untyped-call]
-                              routing_key=self.reply, durable=False, auto_delete=True,
-                              expires=max(600.0, self.engine.queue_timeout * 2),
-                              channel=channel)
-                queue.declare()  # type: ignore[no-untyped-call]
-                try:
-                    consumer = Consumer(channel,  # type: ignore[no-untyped-call]
-                                        queues=[queue], callbacks=[self.on_message],
-                                        accept=["json"], no_ack=True)
-                    with consumer:
-                        self.app.send_task(TASK_NAME, kwargs={"payload": self.payload()},
-                                           queue=self.queue, task_id=self.task_id)
-                        sent = time.monotonic()
-                        return self._wait(conn, sent)
-                finally:
-                    try:
-                        queue.delete()  # type: ignore[no-untyped-call]
-                    except Exception:  # noqa: BLE001 - it expires on its own
-                        pass
-        except (OSError, ConnectionError) as exc:
-            return self._broker_failed(exc)
-        except Exception as exc:  # kombu's OperationalError and the transports' own
-            if type(exc).__module__.split(".")[0] in ("kombu", "amqp", "redis"):
-                return self._broker_failed(exc)
-            raise
+            queue = Queue(self.reply, exchange=reply_exchange(),  # type: ignore[no-untyped-call]
+                          routing_key=self.reply, durable=False, auto_delete=True,
+                          expires=max(600.0, self.engine.queue_timeout * 2), channel=channel)
+            queue.declare()  # type: ignore[no-untyped-call]
+            try:
+                consumer = Consumer(channel,  # type: ignore[no-untyped-call]
+                                    queues=[queue], callbacks=[self.on_message],
+                                    accept=["json"], no_ack=True, auto_declare=False)
+                with consumer:
+                    self.app.send_task(TASK_NAME, kwargs={"payload": self.payload()},
+                                       queue=self.queue, task_id=self.task_id)
+                    return self._wait(conn, time.monotonic())
+            finally:
+                _quietly(queue.delete)  # else it expires on its own
+        finally:
+            _quietly(channel.close)
 
     def _wait(self, conn: Any, sent: float) -> TaskResult:
         revoked_at: float | None = None
@@ -219,7 +248,16 @@ class _Attempt:
             self.emit(f"[ERROR] {message}")
         return TaskResult(self.name, status, code, message=message, data=data)
 
-    def _broker_failed(self, exc: BaseException) -> TaskResult:
+    def _broker_failed(self, exc: BaseException, conn: Any) -> TaskResult:
+        if conn is not None:
+            self.executor.discard(conn)
         message = (f"lost the Celery broker {mask_url(self.engine.broker_url)}: "
                    f"{exc or type(exc).__name__}")
         return self._result("failed", EXIT_CONNECTION, message)
+
+
+def _quietly(close: Callable[[], Any]) -> None:
+    try:
+        close()
+    except Exception:  # noqa: BLE001 - closing what the broker may have dropped already
+        pass
