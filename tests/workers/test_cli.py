@@ -5,14 +5,16 @@ stays the default and imports nothing of Celery."""
 from __future__ import annotations
 
 import json
+import signal
 import socket
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
 
-from workers.conftest import pitstop_env
+from workers.conftest import broker_url, pitstop_env, wait_for
 
 
 def _closed_port() -> int:
@@ -98,3 +100,39 @@ def test_local_executor_imports_nothing_of_celery(project: Path, engine: str) ->
 
     assert result.returncode == 0, result.stderr
     assert "hello" in result.stderr and result.stderr.endswith("[]")
+
+
+@pytest.mark.parametrize("kind", ["rabbitmq", "redis"])
+def test_a_task_no_worker_takes_fails_naming_its_queue(project: Path, kind: str) -> None:
+    queue = f"nobody-{uuid.uuid4().hex[:8]}"
+    _write(project, f'[engine]\nexecutor = "celery"\nbroker_url = "{broker_url(kind)}"\n'
+                    f'queue_timeout = "1s"\n[tasks.routed]\nrun = "echo never"\nqueue = "{queue}"')
+
+    result = _pitstop(project, "run", "routed", "--json")
+
+    assert result.returncode == 1, result.stderr
+    (task,) = json.loads(result.stdout)["tasks"]
+    assert task["status"] == "failed"
+    assert task["error"] == (f"no worker took the task from queue '{queue}' within 1s (is "
+                             f"`pitstop worker --queues {queue}` running?)")
+
+
+def test_ctrl_c_of_a_run_waiting_for_a_worker(project: Path) -> None:
+    _write(project, f'[engine]\nexecutor = "celery"\nbroker_url = "{broker_url("rabbitmq")}"\n'
+                    f'queue = "nobody-{uuid.uuid4().hex[:8]}"')
+    run = subprocess.Popen([sys.executable, "-m", "pitstop", "run", "hello", "--json"],
+                           cwd=project, env=pitstop_env(project.parent / "home"),
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        wait_for(lambda: list((project / ".pitstop" / "logs").glob("*/hello.log")),
+                 "the attempt to be sent")
+        run.send_signal(signal.SIGINT)
+        out, err = run.communicate(timeout=30)
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.wait()
+
+    assert run.returncode == 130, err.decode()
+    (task,) = json.loads(out)["tasks"]
+    assert (task["status"], task["error"]) == ("interrupted", "interrupted before a worker took it")

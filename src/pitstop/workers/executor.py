@@ -148,7 +148,7 @@ class _Attempt:
                 "task": self.name, "attempt": request.attempt, "params": dict(request.params),
                 "user": request.user, "command": request.task.command_text(),
                 "outcomes": {k: dict(v) for k, v in request.outcomes.items()},
-                "heartbeat": self.engine.heartbeat}
+                "heartbeat": self.engine.heartbeat, "dry_run": self.executor.settings.dry_run}
 
     # -- the wait --------------------------------------------------------------------
     def run(self) -> TaskResult:

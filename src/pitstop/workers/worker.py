@@ -208,6 +208,8 @@ def _attempt(payload: Mapping[str, Any], sender: _Sender,
     name = str(payload["task"])
     try:
         settings = _settings if _settings is not None else registry.load_settings()
+        if payload.get("dry_run") and not settings.dry_run:  # a run made in code may set it
+            settings = dataclasses.replace(settings, dry_run=True)
         plan = engine.plan(settings, str(payload["target"]), registry.tasks(),
                            dict(payload.get("params") or {}))
         task = plan.tasks.get(name)
