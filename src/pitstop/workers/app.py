@@ -3,9 +3,9 @@ messages between them.
 
 One Celery task, ``pitstop.attempt``, carries one attempt of one workflow task (a
 command or a built-in verb).  Its output does not wait for the result: the worker
-publishes it, as it comes, to a reply queue the run declared for that attempt (on the
-``pitstop.reply`` exchange), with a heartbeat while the attempt runs and the outcome at
-the end::
+publishes it, as it comes, to the reply queue the payload names (one per thread of the
+run, on the ``pitstop.reply`` exchange), with a heartbeat while the attempt runs and
+the outcome at the end; each message carries the attempt's ``id``::
 
     {"t": "started", "worker": {"name", "host", "pid", "worker_pid"}}
     {"t": "lines", "lines": [...]}          # output, batched
@@ -64,7 +64,6 @@ def _new_app(engine: EngineSettings) -> Celery:
         task_acks_late=False,
         worker_prefetch_multiplier=1,
         result_expires=86400,
-        result_extended=True,
         broker_connection_timeout=CONNECT_TIMEOUT,
         broker_connection_retry_on_startup=False,
         broker_connection_max_retries=3,
@@ -77,8 +76,7 @@ def _new_app(engine: EngineSettings) -> Celery:
     )
     from pitstop.workers.worker import execute
 
-    app.task(name=TASK_NAME, bind=True, ignore_result=False, acks_late=False,
-             track_started=True)(execute)
+    app.task(name=TASK_NAME, bind=True, ignore_result=False, acks_late=False)(execute)
     return app
 
 

@@ -3,7 +3,7 @@
 The run keeps everything it keeps locally — the DAG, ``--jobs``, retries with backoff,
 ``--keep-going``, Ctrl-C, the records — and only the attempt itself moves: it is sent
 as one ``pitstop.attempt`` message to the task's queue, and this side waits on a reply
-queue of its own for the worker's name, the output (written to the task's log here, as
+queue (one per thread of the run, kept for the run) for the worker's name, the output (written to the task's log here, as
 a local run writes it), heartbeats and the outcome.
 
 - Ctrl-C revokes the attempt (a running one is terminated with SIGTERM, which the
@@ -59,7 +59,7 @@ class CeleryExecutor:
         self.default_jobs: int | None = engine.jobs
         self._app: Celery | None = None
         self._local = threading.local()
-        self._connections: list[Any] = []
+        self._replies: list[_Reply] = []
         self._lock = threading.Lock()
 
     @property
@@ -78,34 +78,80 @@ class CeleryExecutor:
 
     def close(self) -> None:
         with self._lock:
-            connections, self._connections = self._connections, []
-        for conn in connections:
-            _quietly(conn.release)
+            replies, self._replies = self._replies, []
+        for reply in replies:
+            reply.close()
 
-    def connection(self) -> Any:
-        """The calling thread's broker connection (each of a run's threads keeps one for
-        the attempts it waits on), connected."""
-        from pitstop.workers.app import CONNECT_TIMEOUT
-
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = self._local.conn = self.app.connection_for_read()
+    def reply(self) -> _Reply:
+        """The calling thread's reply queue (each of a run's threads keeps one, with its
+        broker connection, for the attempts it waits on)."""
+        reply: _Reply | None = getattr(self._local, "reply", None)
+        if reply is None:
+            reply = _Reply(self.app, self.engine)
+            self._local.reply = reply
             with self._lock:
-                self._connections.append(conn)
-        conn.ensure_connection(max_retries=1, interval_start=0.2, timeout=CONNECT_TIMEOUT)
-        return conn
+                self._replies.append(reply)
+        return reply
 
-    def discard(self, conn: Any) -> None:
-        """Forget a connection the broker broke (the next attempt makes a new one)."""
-        self._local.conn = None
+    def discard(self, reply: _Reply) -> None:
+        """Forget a reply queue whose connection the broker broke (the thread's next
+        attempt makes a new one)."""
+        self._local.reply = None
         with self._lock:
-            if conn in self._connections:
-                self._connections.remove(conn)
-        _quietly(conn.release)
+            if reply in self._replies:
+                self._replies.remove(reply)
+        reply.close()
 
     def attempt(self, request: AttemptRequest, emit: Callable[[str], None],
                 cancel: threading.Event) -> TaskResult:
         return _Attempt(self, request, emit, cancel).run()
+
+
+class _Reply:
+    """A queue of this run's on the ``pitstop.reply`` exchange, and the connection it is
+    consumed on: workers report there, each message tagged with its attempt's id."""
+
+    def __init__(self, app: Celery, engine: EngineSettings) -> None:
+        from kombu.entity import Queue
+        from kombu.messaging import Consumer
+
+        from pitstop.workers.app import CONNECT_TIMEOUT, reply_exchange
+
+        self.name = f"pitstop.reply.{uuid.uuid4().hex}"
+        self.handler: Callable[[dict[str, Any]], None] | None = None
+        self.conn = app.connection_for_read()
+        try:
+            self.conn.ensure_connection(max_retries=1, interval_start=0.2,
+                                        timeout=CONNECT_TIMEOUT)
+            self.channel = self.conn.channel()
+            self.queue = Queue(self.name, exchange=reply_exchange(),  # type: ignore[no-untyped-call]
+                               routing_key=self.name, durable=False, auto_delete=True,
+                               expires=max(600.0, engine.queue_timeout * 2),
+                               channel=self.channel)
+            self.queue.declare()  # type: ignore[no-untyped-call]
+            self.consumer = Consumer(self.channel,  # type: ignore[no-untyped-call]
+                                     queues=[self.queue], callbacks=[self._on_message],
+                                     accept=["json"], no_ack=True, auto_declare=False)
+            self.consumer.consume()  # type: ignore[no-untyped-call]
+        except BaseException:
+            _quietly(self.conn.release)
+            raise
+
+    def _on_message(self, body: Any, _message: Any) -> None:
+        if self.handler is not None and isinstance(body, dict):
+            self.handler(body)
+
+    def drain(self, timeout: float) -> None:
+        try:
+            self.conn.drain_events(timeout=timeout)
+        except TimeoutError:  # socket.timeout: nothing came
+            pass
+
+    def close(self) -> None:
+        _quietly(self.consumer.cancel)
+        _quietly(self.queue.delete)  # else it expires on its own
+        _quietly(self.channel.close)
+        _quietly(self.conn.release)
 
 
 class _Attempt:
@@ -122,16 +168,15 @@ class _Attempt:
         self.name = request.task.name
         self.queue = request.task.spec.queue or executor.engine.queue
         self.task_id = uuid.uuid4().hex
-        self.reply = f"pitstop.reply.{self.task_id}"
         self.worker: dict[str, Any] | None = None
         self.outcome: dict[str, Any] | None = None
         self.heard = time.monotonic()
 
     # -- messages --------------------------------------------------------------------
-    def on_message(self, body: Any, message: Any) -> None:
+    def on_message(self, body: dict[str, Any]) -> None:
+        if body.get("id") != self.task_id:
+            return  # a late word about an earlier attempt this thread gave up on
         self.heard = time.monotonic()
-        if not isinstance(body, dict):
-            return
         kind = body.get("t")
         if kind == "started":
             self.worker = dict(body.get("worker") or {})
@@ -142,59 +187,40 @@ class _Attempt:
             self.outcome = dict(body.get("result") or {})
             self.worker = self.worker or dict(self.outcome.get("worker") or {})
 
-    def payload(self) -> dict[str, Any]:
+    def payload(self, reply: str) -> dict[str, Any]:
         request = self.request
-        return {"reply": self.reply, "run_id": request.run_id, "target": request.target,
-                "task": self.name, "attempt": request.attempt, "params": dict(request.params),
-                "user": request.user, "command": request.task.command_text(),
+        return {"id": self.task_id, "reply": reply, "run_id": request.run_id,
+                "target": request.target, "task": self.name, "attempt": request.attempt,
+                "params": dict(request.params), "user": request.user,
+                "command": request.task.command_text(),
                 "outcomes": {k: dict(v) for k, v in request.outcomes.items()},
                 "heartbeat": self.engine.heartbeat, "dry_run": self.executor.settings.dry_run}
 
     # -- the wait --------------------------------------------------------------------
     def run(self) -> TaskResult:
-        conn = None
+        from pitstop.workers.app import TASK_NAME
+
+        reply = None
         try:
-            conn = self.executor.connection()
-            return self._run(conn)
+            reply = self.executor.reply()
+            reply.handler = self.on_message
+            try:
+                self.app.send_task(TASK_NAME, kwargs={"payload": self.payload(reply.name)},
+                                   queue=self.queue, task_id=self.task_id)
+                return self._wait(reply, time.monotonic())
+            finally:
+                reply.handler = None
         except (OSError, ConnectionError) as exc:
-            return self._broker_failed(exc, conn)
+            return self._broker_failed(exc, reply)
         except Exception as exc:  # kombu's OperationalError and the transports' own
             if type(exc).__module__.split(".")[0] in ("kombu", "amqp", "redis"):
-                return self._broker_failed(exc, conn)
+                return self._broker_failed(exc, reply)
             raise
 
-    def _run(self, conn: Any) -> TaskResult:
-        from kombu.entity import Queue
-        from kombu.messaging import Consumer
-
-        from pitstop.workers.app import TASK_NAME, reply_exchange
-
-        channel = conn.channel()
-        try:
-            queue = Queue(self.reply, exchange=reply_exchange(),  # type: ignore[no-untyped-call]
-                          routing_key=self.reply, durable=False, auto_delete=True,
-                          expires=max(600.0, self.engine.queue_timeout * 2), channel=channel)
-            queue.declare()  # type: ignore[no-untyped-call]
-            try:
-                consumer = Consumer(channel,  # type: ignore[no-untyped-call]
-                                    queues=[queue], callbacks=[self.on_message],
-                                    accept=["json"], no_ack=True, auto_declare=False)
-                with consumer:
-                    self.app.send_task(TASK_NAME, kwargs={"payload": self.payload()},
-                                       queue=self.queue, task_id=self.task_id)
-                    return self._wait(conn, time.monotonic())
-            finally:
-                _quietly(queue.delete)  # else it expires on its own
-        finally:
-            _quietly(channel.close)
-
-    def _wait(self, conn: Any, sent: float) -> TaskResult:
+    def _wait(self, reply: _Reply, sent: float) -> TaskResult:
         revoked_at: float | None = None
         while self.outcome is None:
-            try:
-                conn.drain_events(timeout=POLL)
-            except TimeoutError:  # socket.timeout
-                pass
+            reply.drain(POLL)
             if self.outcome is not None:
                 break
             now = time.monotonic()
@@ -248,9 +274,9 @@ class _Attempt:
             self.emit(f"[ERROR] {message}")
         return TaskResult(self.name, status, code, message=message, data=data)
 
-    def _broker_failed(self, exc: BaseException, conn: Any) -> TaskResult:
-        if conn is not None:
-            self.executor.discard(conn)
+    def _broker_failed(self, exc: BaseException, reply: _Reply | None) -> TaskResult:
+        if reply is not None:
+            self.executor.discard(reply)
         message = (f"lost the Celery broker {mask_url(self.engine.broker_url)}: "
                    f"{exc or type(exc).__name__}")
         return self._result("failed", EXIT_CONNECTION, message)

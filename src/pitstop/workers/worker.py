@@ -45,8 +45,9 @@ class _Sender:
     """Publishes an attempt's messages to its reply queue from one thread: output in
     batches, a heartbeat when there is nothing to say, the outcome last."""
 
-    def __init__(self, app: Celery, reply: str, heartbeat: float) -> None:
+    def __init__(self, app: Celery, reply: str, attempt_id: str, heartbeat: float) -> None:
         self._app, self._reply, self._heartbeat = app, reply, heartbeat
+        self._id = attempt_id
         self._queue: queue.Queue[dict[str, Any] | str | None] = queue.Queue()
         self._thread = threading.Thread(target=self._loop, name="pitstop-reply", daemon=True)
 
@@ -70,7 +71,7 @@ class _Sender:
         try:
             with self._app.producer_or_acquire() as producer:
                 def publish(body: dict[str, Any]) -> None:
-                    producer.publish(body, exchange=exchange, routing_key=self._reply,
+                    producer.publish({**body, "id": self._id}, exchange=exchange, routing_key=self._reply,
                                      serializer="json", declare=[exchange], retry=True,
                                      retry_policy={"max_retries": 3})
 
@@ -160,6 +161,7 @@ def execute(task: Task, payload: Mapping[str, Any]) -> dict[str, Any]:
 
     me = identity(task.request.hostname)
     sender = _Sender(cast("Celery", task.app), str(payload["reply"]),
+                     str(payload.get("id") or task.request.id),
                      float(payload.get("heartbeat", 1.0)))
     sender.start()
     sender.send({"t": "started", "worker": me})
@@ -207,7 +209,7 @@ def _attempt(payload: Mapping[str, Any], sender: _Sender,
 
     name = str(payload["task"])
     try:
-        settings = _settings if _settings is not None else registry.load_settings()
+        settings = _settings if _settings is not None else registry.load_settings(env=os.environ)
         if payload.get("dry_run") and not settings.dry_run:  # a run made in code may set it
             settings = dataclasses.replace(settings, dry_run=True)
         plan = engine.plan(settings, str(payload["target"]), registry.tasks(),
@@ -225,7 +227,8 @@ def _attempt(payload: Mapping[str, Any], sender: _Sender,
                 sender.line(event.line)
 
         runner = Runner(settings, plan, cast(StateStore, None), executor=LOCAL,
-                        trigger="worker", user=payload.get("user"), environ=os.environ,
+                        trigger="worker", user=payload.get("user"),
+                        environ=settings.environ,
                         on_event=on_event, cancel=cancel)
         runner.outcomes = {key: TaskOutcome(**value)
                            for key, value in dict(payload.get("outcomes") or {}).items()}
