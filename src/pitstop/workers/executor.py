@@ -3,8 +3,8 @@
 The run keeps everything it keeps locally — the DAG, ``--jobs``, retries with backoff,
 ``--keep-going``, Ctrl-C, the records — and only the attempt itself moves: it is sent
 as one ``pitstop.attempt`` message to the task's queue, and this side waits on a reply
-queue (one per thread of the run, kept for the run) for the worker's name, the output (written to the task's log here, as
-a local run writes it), heartbeats and the outcome.
+queue (one per thread of the run, kept for the run) for the worker's name, the output
+(written to the task's log here, as a local run writes it), heartbeats and the outcome.
 
 - Ctrl-C revokes the attempt (a running one is terminated with SIGTERM, which the
   worker turns into the same interrupt-then-kill of the command's process group).

@@ -22,6 +22,7 @@ import signal
 import threading
 import time
 from collections.abc import Mapping
+from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any, cast
 
@@ -182,6 +183,13 @@ def execute(task: Task, payload: Mapping[str, Any]) -> dict[str, Any]:
     deathsig = _outlive_parent()
     try:
         outcome = _attempt(payload, sender, cancel)
+    except Exception as exc:  # noqa: BLE001 - the run must hear how the attempt ended
+        from pitstop.redact import redact
+
+        message = redact(f"unexpected {type(exc).__name__} on worker {me['name']}: {exc}")
+        sender.line(f"[ERROR] {message}")
+        outcome = {"status": "failed", "exit_code": EXIT_ERROR, "command_exit_code": None,
+                   "message": message, "data": {}, "log_path": None}
     finally:
         stop.set()
         if in_main:
@@ -241,9 +249,11 @@ def _attempt(payload: Mapping[str, Any], sender: _Sender,
     return _as_dict(result)
 
 
-def _logs_dir(settings: Settings, run_id: str) -> Any:
+def _logs_dir(settings: Settings, run_id: str) -> Path:
+    from pitstop.private import make_private_dir
+
     path = settings.logs_dir / "workers" / run_id
-    path.mkdir(parents=True, exist_ok=True)
+    make_private_dir(path)
     return path
 
 
