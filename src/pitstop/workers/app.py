@@ -63,6 +63,9 @@ def _new_app(engine: EngineSettings) -> Celery:
         # it lost and retries per the task's `retries`)
         task_acks_late=False,
         worker_prefetch_multiplier=1,
+        # Redis: a busy worker takes no task it cannot start at once (RabbitMQ has no
+        # such switch: there a busy worker may hold one more per pool process)
+        worker_disable_prefetch=engine.broker_url.startswith(("redis", "rediss")),
         result_expires=86400,
         broker_connection_timeout=CONNECT_TIMEOUT,
         broker_connection_retry_on_startup=False,
