@@ -150,6 +150,12 @@ def test_dag_runs_across_both_workers_in_order(setup: Setup) -> None:
     assert log.parent == setup.project / ".pitstop" / "logs" / result.run_id
     assert "first says hello" in log.read_text(encoding="utf-8")
     assert "ran beside" in Path(tasks["left"].log_path or "").read_text(encoding="utf-8")
+    shown = subprocess.run([sys.executable, "-m", "pitstop", "history", "show", result.run_id],
+                           cwd=setup.project, env=pitstop_env(setup.project.parent / "home"),
+                           capture_output=True, text=True, timeout=60)
+    assert shown.returncode == 0, shown.stderr
+    for worker in setup.workers:  # the table says where each attempt ran
+        assert f"{worker.name} (pid {worker.pid})" in shown.stdout
 
 
 def test_timeout_kills_the_command_on_the_worker(setup: Setup) -> None:
