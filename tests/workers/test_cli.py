@@ -136,3 +136,15 @@ def test_ctrl_c_of_a_run_waiting_for_a_worker(project: Path) -> None:
     assert run.returncode == 130, err.decode()
     (task,) = json.loads(out)["tasks"]
     assert (task["status"], task["error"]) == ("interrupted", "interrupted before a worker took it")
+
+
+def test_broker_url_from_the_environment(project: Path) -> None:
+    url = f"amqp://guest:s3cret@127.0.0.1:{_closed_port()}//"
+    _write(project, '[engine]\nexecutor = "celery"')  # no broker_url in the file
+    env = {**pitstop_env(project.parent / "home"), "PITSTOP_BROKER_URL": url}
+
+    result = subprocess.run([sys.executable, "-m", "pitstop", "run", "hello"], cwd=project,
+                            env=env, capture_output=True, text=True, timeout=60)
+
+    assert result.returncode == 4, result.stderr
+    assert url.replace("s3cret", "***") in result.stderr and "s3cret" not in result.stderr
