@@ -121,3 +121,33 @@ def test_killed_worker_without_retries_fails_the_run_naming_it(project: Path) ->
     assert f"once: worker {doomed.name} (pid {doomed.pid}" in report["error"]
     assert [(a[0], a[1]) for a in _attempts(project, report["id"])] == [(1, "failed")]
     wait_for(lambda: not alive(pid), f"the lost attempt's command (pid {pid}) to be gone", 15)
+
+
+def _parent(pid: int) -> int:
+    with open(f"/proc/{pid}/stat", encoding="utf-8") as handle:
+        return int(handle.read().rsplit(")", 1)[1].split()[1])
+
+
+def test_killed_pool_process_is_reported_lost_and_its_command_stopped(project: Path) -> None:
+    queue = project.joinpath("pitstop.toml").read_text().split('queue = "')[1].split('"')[0]
+    worker = Worker(project, f"pool-{uuid.uuid4().hex[:6]}", queue).wait_ready()
+    run = _start_run(project, "once")
+    try:
+        pid = _first_pid(project / "once.pids")
+        pool = _parent(pid)
+        assert pool != worker.pid and _parent(pool) == worker.pid
+        os.kill(pool, signal.SIGKILL)
+        out, err = run.communicate(timeout=120)
+        # the worker stops the command its pool process left, and carries on
+        wait_for(lambda: not alive(pid), f"the orphaned command (pid {pid}) to be gone", 15)
+        assert worker.proc.poll() is None
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.wait()
+        worker.stop()
+
+    assert run.returncode == 1, err.decode()
+    error = json.loads(out)["error"]
+    assert f"once: worker {worker.name} (pid {worker.pid}" in error
+    assert f"was lost mid-task (its pool process {pool} silent for 5s)" in error

@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import os
 import socket
+import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -47,7 +48,7 @@ def run_worker(settings: Settings, *, progress: Progress | None = None,
     from pitstop.workers.app import check_broker, make_app
     from pitstop.workers.executor import load_celery
     from pitstop.workers.settings import EngineSettings
-    from pitstop.workers.worker import use_settings
+    from pitstop.workers.worker import adopt_orphans, stop_orphans, use_settings
 
     engine = settings.section(EngineSettings)
     if not engine.broker_url:
@@ -65,11 +66,18 @@ def run_worker(settings: Settings, *, progress: Progress | None = None,
     app = make_app(engine)
     check_broker(app, engine.broker_url)
     use_settings(settings)
+    stop = threading.Event()
+    if adopt_orphans():  # a command whose pool process is killed is stopped, not left
+        threading.Thread(target=stop_orphans, args=(stop,), name="pitstop-orphans",
+                         daemon=True).start()
     started = dt.datetime.now(dt.UTC)
     worker = app.Worker(hostname=node, pool_cls="prefork", concurrency=count,
                         queues=list(chosen), loglevel=loglevel, without_gossip=True,
                         without_mingle=True, without_heartbeat=True, optimization="fair",
                         quiet=True)
-    worker.start()
+    try:
+        worker.start()
+    finally:
+        stop.set()
     return WorkerResult(node, chosen, count, mask_url(engine.broker_url), started,
                         dt.datetime.now(dt.UTC), int(getattr(worker, "exitcode", 0) or 0))

@@ -243,7 +243,8 @@ class _Attempt:
             if self.worker is not None and now - self.heard > self.engine.lost_after:
                 self._revoke(terminate=True)
                 return self._result("failed", EXIT_ERROR,
-                                    f"{self._who()} was lost mid-task (silent for "
+                                    f"{self._who()} was lost mid-task (its pool process "
+                                    f"{(self.worker or {}).get('pid', '?')} silent for "
                                     f"{self.engine.lost_after:g}s)")
         return self._finished(self.outcome)
 

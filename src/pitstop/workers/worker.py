@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     from pitstop.engine.runner import Event, TaskResult
 
 _settings: Settings | None = None
+POOL_VARIABLE = "PITSTOP_WORKER_POOL_PID"
+"""Set for each command a worker runs: the pool process that started it."""
 BATCH_SECONDS = 0.05
 
 
@@ -122,6 +124,76 @@ def _watch_parent(parent: int, stop: threading.Event, cancel: threading.Event,
             lost.set()
             cancel.set()
             return
+
+
+def adopt_orphans() -> bool:
+    """Make this process (the worker's main process) the reaper of its descendants'
+    orphans (Linux), so that :func:`stop_orphans` can stop a command whose pool
+    process was killed; ``False`` where that is not possible."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        return bool(libc.prctl(36, 1, 0, 0, 0) == 0)  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        return False
+
+
+def stop_orphans(stop: threading.Event, interval: float = 1.0) -> None:
+    """Stop what a killed pool process left running.  Commands run in sessions of their
+    own, pool processes in this one; a child of this process in another session is an
+    orphan of a command.  When the pool process that started it (``POOL_VARIABLE`` in
+    its environment) is gone, it was killed mid-task: the orphan's process group is
+    killed.  A background job a finished command left on purpose (its pool process
+    alive) is left alone, as a local run leaves it.  Orphans that ended are reaped."""
+    me, session = os.getpid(), os.getsid(0)
+    while not stop.wait(interval):
+        for pid in _children(me):
+            try:
+                if os.getsid(pid) == session:
+                    continue  # a pool process: Celery's
+                pool = _environ(pid).get(POOL_VARIABLE, "")
+                if pool.isdigit() and not _alive(int(pool)):
+                    os.killpg(os.getpgid(pid), signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            try:
+                os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                pass
+
+
+def _environ(pid: int) -> dict[str, str]:
+    try:
+        with open(f"/proc/{pid}/environ", "rb") as handle:
+            raw = handle.read()
+    except OSError:
+        return {}
+    pairs = (item.decode("utf-8", "replace").partition("=") for item in raw.split(b"\0") if item)
+    return {key: value for key, _, value in pairs}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _children(parent: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="utf-8") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == parent:
+            found.append(int(entry))
+    return found
 
 
 def _ignore(_signum: int, _frame: FrameType | None) -> None:
@@ -236,7 +308,7 @@ def _attempt(payload: Mapping[str, Any], sender: _Sender,
 
         runner = Runner(settings, plan, cast(StateStore, None), executor=LOCAL,
                         trigger="worker", user=payload.get("user"),
-                        environ=settings.environ,
+                        environ={**settings.environ, POOL_VARIABLE: str(os.getpid())},
                         on_event=on_event, cancel=cancel)
         runner.outcomes = {key: TaskOutcome(**value)
                            for key, value in dict(payload.get("outcomes") or {}).items()}
