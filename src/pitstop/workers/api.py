@@ -54,9 +54,10 @@ def run_worker(settings: Settings, *, progress: Progress | None = None,
     if not engine.broker_url:
         raise ConfigError("no broker to take tasks from", file=settings.config_file,
                           key="engine.broker_url",
-                          hint="set broker_url = 'amqp://guest:guest@127.0.0.1:5672//' "
+                          hint="set broker_url = 'amqp://127.0.0.1:5672//' "
                                "(RabbitMQ) or 'redis://127.0.0.1:6379/0' under [engine]")
-    chosen = tuple(q for item in queues for q in item.split(",") if q.strip()) or (engine.queue,)
+    chosen = tuple(q.strip() for item in queues for q in item.split(",") if q.strip()) \
+        or (engine.queue,)
     count = concurrency or os.cpu_count() or 1
     load_celery()
     from celery.utils.nodenames import default_nodename, host_format
