@@ -146,6 +146,8 @@ def stop_orphans(stop: threading.Event, interval: float = 1.0) -> None:
     its environment) is gone, it was killed mid-task: the orphan's process group is
     killed.  A background job a finished command left on purpose (its pool process
     alive) is left alone, as a local run leaves it.  Orphans that ended are reaped."""
+    from pitstop.proc import kill_group
+
     me, session = os.getpid(), os.getsid(0)
     while not stop.wait(interval):
         for pid in _children(me):
@@ -154,7 +156,7 @@ def stop_orphans(stop: threading.Event, interval: float = 1.0) -> None:
                     continue  # a pool process: Celery's
                 pool = _environ(pid).get(POOL_VARIABLE, "")
                 if pool.isdigit() and not _alive(int(pool)):
-                    os.killpg(os.getpgid(pid), signal.SIGKILL)
+                    kill_group(pid)
             except (ProcessLookupError, PermissionError):
                 pass
             try:
@@ -289,7 +291,10 @@ def _attempt(payload: Mapping[str, Any], sender: _Sender,
 
     name = str(payload["task"])
     try:
-        settings = _settings if _settings is not None else registry.load_settings(env=os.environ)
+        if _settings is None:
+            raise PitstopError("this Celery worker has no pitstop project",
+                               hint="start workers with `pitstop worker` in the project")
+        settings = _settings
         if payload.get("dry_run") and not settings.dry_run:  # a run made in code may set it
             settings = dataclasses.replace(settings, dry_run=True)
         plan = engine.plan(settings, str(payload["target"]), registry.tasks(),
