@@ -9,7 +9,7 @@ itself once, in a cheap module of its own package (``pitstop/<name>/descriptor.p
         sections=(Section("migrate", "pitstop.migrate.settings:MigrateSettings"),),
         commands=(Command("migrate", "pitstop.cli.migrate_cmd:migrate", "Apply …"),),
         verbs=(Verb("up", "pitstop.migrate:up", "Apply pending migrations.", "write"),),
-        tasks=(Task("migrate", "pitstop.migrate.tasks:migrate_task", "Apply …"),),
+        tasks=(Task("migrate", "pitstop.backup.premigrate:migrate_task", "Apply …"),),
     )
 
 and :mod:`pitstop.registry` collects the descriptors.  Targets are ``"module:attr"``

@@ -98,6 +98,7 @@ class TaskSpec:
     allow_failure: bool = False
     params: Mapping[str, ParamSpec] = dataclasses.field(
         default_factory=lambda: types.MappingProxyType({}))
+    queue: str | None = None  # the Celery queue (``[engine] executor = "celery"``)
 
     def __post_init__(self) -> None:
         check_param_names(self.params)
@@ -537,6 +538,8 @@ def load_settings(
             state = dataclasses.replace(state, url=str(value))
         elif target == "metrics.textfile":
             metrics = dataclasses.replace(metrics, textfile=Path(value))
+        elif target == "engine.broker_url":  # [engine] belongs to pitstop.workers
+            data["engine"] = {**data.get("engine", {}), "broker_url": str(value)}
         elif target in _CORE_KEYS:
             values[target] = value
         else:

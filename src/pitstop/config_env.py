@@ -40,6 +40,7 @@ PITSTOP_VARS: dict[str, str] = {
     "PITSTOP_DRY_RUN": "dry_run",
     "PITSTOP_STATE_URL": "state.url",
     "PITSTOP_LOG_FORMAT": "log_format",
+    "PITSTOP_BROKER_URL": "engine.broker_url",
 }
 """Variables whose value must be usable (exit 3 otherwise) → the setting they set."""
 

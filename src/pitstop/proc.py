@@ -240,6 +240,15 @@ def run(argv: Sequence[str], *, cwd: Path | None, env: Mapping[str, str] | None,
                          stderr=err.read(), seconds=time.monotonic() - started)
 
 
+def kill_group(pid: int) -> None:
+    """SIGKILL the process group of ``pid``, a process that is no :class:`Process` of
+    this one (an orphan re-parented to it); one already gone is fine."""
+    try:
+        os.killpg(os.getpgid(pid), signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
 def tail(text: str | bytes, lines: int = 1) -> str:
     """The last ``lines`` non-empty lines of a child's output (for error messages)."""
     if isinstance(text, bytes):

@@ -60,6 +60,7 @@ BUILTIN: tuple[str, ...] = (
     "pitstop.serve.descriptor:CAPABILITY",
     "pitstop.api.descriptor:CAPABILITY",
     "pitstop.backend.descriptor:CAPABILITY",
+    "pitstop.workers.descriptor:CAPABILITY",
 )
 """Every built-in capability's descriptor, in the order of ``pitstop --help``."""
 

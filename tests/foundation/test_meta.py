@@ -75,7 +75,7 @@ def test_help_is_fast_to_import() -> None:
     """`pitstop --help` must not import the heavy libraries (lazy imports)."""
     code = ("import sys; from pitstop.cli.main import main; main(['--help']); "
             "heavy = [m for m in ('sqlalchemy', 'rich', 'alembic', 'prometheus_client', "
-            "'psycopg', 'redis', 'httpx', 'zstandard') if m in sys.modules]; "
+            "'psycopg', 'redis', 'httpx', 'zstandard', 'celery', 'kombu') if m in sys.modules]; "
             "sys.stderr.write(repr(heavy))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             env={**os.environ, "COLUMNS": "100"}, check=True)

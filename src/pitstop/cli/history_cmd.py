@@ -84,6 +84,13 @@ def history(ctx: click.Context, limit: int, status: str | None, capability: str 
     return 0
 
 
+def _worker(data: Any) -> str:
+    worker = data.get("worker") if isinstance(data, dict) else None
+    if not isinstance(worker, dict):
+        return ""
+    return f"{worker.get('name', '?')} (pid {worker.get('worker_pid', '?')})"
+
+
 @history.command()
 @click.argument("run_id")
 @click.option("--tail", type=click.IntRange(min=0), default=20, show_default=True,
@@ -124,11 +131,14 @@ def show(app: AppContext, run_id: str, tail: int, as_json: bool) -> int:
                 _seconds(c.duration_seconds)) for c in children], title="commands it ran",
               keys=("id", "what"))
     if run.tasks:
-        table(["task", "attempt", "status", "time", "cmd exit", "exit", "error"], [
+        workers = [_worker(t.data) for t in run.tasks]  # runs on Celery workers say where
+        table(["task", "attempt", "status", "time", "cmd exit", "exit", "error",
+               *(["worker"] if any(workers) else [])], [
             (t.task, t.attempt, t.status, _seconds(t.duration_seconds),
              "" if t.command_exit_code is None else t.command_exit_code,
-             "" if t.exit_code is None else t.exit_code, t.error or "")
-            for t in run.tasks
+             "" if t.exit_code is None else t.exit_code, t.error or "",
+             *([worker] if any(workers) else []))
+            for t, worker in zip(run.tasks, workers, strict=True)
         ], keys=("task",))
     if notices:
         table(["notified", "kind", "event", "status", "attempts", "answer"], [

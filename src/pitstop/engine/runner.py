@@ -22,6 +22,7 @@ from typing import IO, Any, Literal
 
 from pitstop.capability import RunEvent, TaskContext, TaskOutcome, announce, invocation
 from pitstop.config import Settings
+from pitstop.engine.executors import AttemptRequest, Executor, executor_for
 from pitstop.engine.planner import Plan, TaskDef
 from pitstop.engine.process import run_command
 from pitstop.errors import (
@@ -170,11 +171,15 @@ class Runner:
                  user: str | None = None, environ: Mapping[str, str] | None = None,
                  on_event: Callable[[Event], None] | None = None,
                  origin: Mapping[str, Any] | None = None,
-                 cancel: threading.Event | None = None) -> None:
+                 cancel: threading.Event | None = None,
+                 executor: Executor | None = None) -> None:
         self.settings = settings
         self.plan = plan
         self.store = store
-        self.jobs = max(1, jobs or os.cpu_count() or 1)
+        self.executor = executor if executor is not None else executor_for(settings)
+        """Where each attempt runs (:mod:`pitstop.engine.executors`): here by default,
+        on Celery workers with ``[engine] executor = "celery"``."""
+        self.jobs = max(1, jobs or self.executor.default_jobs or os.cpu_count() or 1)
         self.keep_going = keep_going
         self.trigger = trigger
         self.user = user
@@ -197,6 +202,20 @@ class Runner:
 
     # -- public --------------------------------------------------------------------
     def run(self) -> RunResult:
+        self.executor.open()  # a broker that is down: exit 4 before anything is recorded
+        try:
+            return self._run()
+        finally:
+            self.executor.close()
+
+    def run_attempt(self, task: TaskDef, attempt: int, *, run_id: str,
+                    logs_dir: Path) -> TaskResult:
+        """One attempt of ``task`` in this process, outside :meth:`run`: what a worker
+        does with an attempt a run sent it (its output goes to :attr:`on_event`)."""
+        self.run_id, self.logs_dir = run_id, logs_dir
+        return self._attempt(task, attempt)
+
+    def _run(self) -> RunResult:
         started = _now()
         try:
             self._user = self.user or getpass.getuser()
@@ -369,7 +388,17 @@ class Runner:
                         log_file.flush()
                 self.on_event(Event("output", task=task.name, line=line, attempt=attempt))
 
-            if task.spec.run is not None:
+            result = self.executor.attempt(AttemptRequest(
+                self.run_id, self.plan.target, task, attempt,
+                dict(self.plan.params.values) if self.plan.params else {}, self._user,
+                {name: dataclasses.asdict(o) for name, o in self.outcomes.items()},
+            ), lambda s: emit(s, to_file=True), self.cancel)
+            if result is not None:  # ran elsewhere (a Celery worker)
+                if task.spec.run is None and result.status != "interrupted":
+                    self.outcomes[task.name] = TaskOutcome(
+                        "success" if result.ok else "failed", result.exit_code or 0,
+                        result.message, dict(result.data))
+            elif task.spec.run is not None:
                 result = self._attempt_command(task, attempt, log_file, emit)
             else:
                 result = self._attempt_builtin(task, attempt, lambda s: emit(s, to_file=True))
