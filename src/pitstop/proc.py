@@ -240,13 +240,15 @@ def run(argv: Sequence[str], *, cwd: Path | None, env: Mapping[str, str] | None,
                          stderr=err.read(), seconds=time.monotonic() - started)
 
 
-def kill_group(pid: int) -> None:
+def kill_group(pid: int) -> bool:
     """SIGKILL the process group of ``pid``, a process that is no :class:`Process` of
-    this one (an orphan re-parented to it); one already gone is fine."""
+    this one (an orphan re-parented to it, a dead run's leftover); one already gone is
+    fine.  Whether the group was signalled."""
     try:
         os.killpg(os.getpgid(pid), signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
-        pass
+        return False
+    return True
 
 
 def tail(text: str | bytes, lines: int = 1) -> str:

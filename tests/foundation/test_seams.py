@@ -16,8 +16,6 @@ SPAWNING = {("subprocess", "Popen"), ("subprocess", "run"), ("subprocess", "call
             ("os", "system"), ("os", "popen")}
 # Known leftovers, each to move onto pitstop.proc (drop a name once it has moved).
 SPAWNING_LEFT = {
-    "backup/dumpers/process.py",  # dump/restore pipelines with a timer-based killer
-    "state/runs.py",              # `history sweep --kill` of a dead run's process group
     "backend/procs.py",           # the supervisor's app processes (long-lived, streamed)
     "backend/verbs.py",           # the detached supervisor
     "backend/nginx.py",           # `nginx -t`

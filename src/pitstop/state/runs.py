@@ -138,7 +138,7 @@ def stop_leftover_processes(run_ids: Sequence[str]) -> list[int]:
     Command tasks carry ``PITSTOP_RUN_ID`` in their environment, so they are found in
     ``/proc`` without guessing from pids that may have been reused.  Returns the pids
     that were signalled (empty where ``/proc`` is not available)."""
-    import signal
+    from pitstop.proc import kill_group
 
     wanted = {f"PITSTOP_RUN_ID={run_id}".encode() for run_id in run_ids}
     killed: list[int] = []
@@ -155,11 +155,8 @@ def stop_leftover_processes(run_ids: Sequence[str]) -> list[int]:
         if wanted.isdisjoint(environ):
             continue
         pid = int(entry.name)
-        try:
-            os.killpg(os.getpgid(pid), signal.SIGKILL)
+        if kill_group(pid):
             killed.append(pid)
-        except (ProcessLookupError, PermissionError):
-            pass
     return killed
 
 

@@ -14,6 +14,7 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 from typing import IO, BinaryIO
 
+from pitstop import proc as procs_
 from pitstop.backup.compress import CHUNK, Sink
 from pitstop.capability import Progress
 from pitstop.errors import BackupError, DependencyError
@@ -36,11 +37,11 @@ def find_binary(name: str, package: str) -> str:
 
 def tool_version(binary: str) -> str | None:
     try:
-        out = subprocess.run([binary, "--version"], capture_output=True, text=True,
-                             timeout=10, check=False).stdout
-    except (OSError, subprocess.SubprocessError):
+        done = procs_.run([binary, "--version"], cwd=None, env=None, timeout=10)
+    except procs_.StartError:
         return None
-    return out.strip().splitlines()[0] if out.strip() else None
+    out = done.stdout.decode("utf-8", "replace").strip()
+    return out.splitlines()[0] if out else None
 
 
 @contextlib.contextmanager
@@ -65,7 +66,7 @@ def secret_file(text: str | None) -> Iterator[str | None]:
 class _Killer:
     """Kills ``procs`` after ``timeout`` seconds; remembers that it did."""
 
-    def __init__(self, procs: Sequence[subprocess.Popen[bytes]], timeout: float | None) -> None:
+    def __init__(self, procs: Sequence[procs_.Process], timeout: float | None) -> None:
         self.procs = list(procs)
         self.fired = False
         self._timer = threading.Timer(timeout, self._fire) if timeout else None
@@ -83,13 +84,17 @@ class _Killer:
             self._timer.cancel()
 
 
-def kill_group(proc: subprocess.Popen[bytes]) -> None:
+def kill_group(proc: procs_.Process) -> None:
     """SIGKILL the tool and anything it started (it runs in its own session)."""
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        with contextlib.suppress(OSError):
-            proc.kill()
+    proc.signal_group(signal.SIGKILL)
+
+
+def _start(argv: Sequence[str], env: Mapping[str, str] | None, *, stdin: procs_._Stream,
+           stdout: procs_._Stream, stderr: procs_._Stream) -> procs_.Process:
+    """Start one tool in its own session (a StartError, exit 2, names it when it
+    cannot start)."""
+    return procs_.start(list(argv), cwd=None, env=env, stdin=stdin, stdout=stdout,
+                        stderr=stderr)
 
 
 def _stderr_text(handle: BinaryIO) -> str:
@@ -114,14 +119,9 @@ def stream_out(argv: Sequence[str], env: Mapping[str, str] | None, out: Sink,
     """Run ``argv``, copy its stdout into ``out``; return its stderr text."""
     name = os.path.basename(argv[0])
     with tempfile.TemporaryFile() as err_file:
-        try:
-            proc = subprocess.Popen(list(argv), stdout=subprocess.PIPE, stderr=err_file,
-                                    stdin=subprocess.DEVNULL,
-                                    env=None if env is None else dict(env),
-                                    start_new_session=True)
-        except OSError as exc:
-            raise DependencyError(f"cannot start {argv[0]}: {exc}") from exc
-        killer = _Killer([proc], timeout)
+        tool = _start(argv, env, stdin=procs_.DEVNULL, stdout=procs_.PIPE, stderr=err_file)
+        proc = tool.popen
+        killer = _Killer([tool], timeout)
         done = 0
         try:
             assert proc.stdout is not None
@@ -134,7 +134,7 @@ def stream_out(argv: Sequence[str], env: Mapping[str, str] | None, out: Sink,
         finally:
             killer.cancel()
             if proc.poll() is None:
-                kill_group(proc)
+                kill_group(tool)
                 proc.wait()
             for stream in (proc.stdout, proc.stdin):
                 if stream is not None:
@@ -175,25 +175,24 @@ def stream_pipeline(argvs: Sequence[Sequence[str]], source: BinaryIO,
     in its own right (not a producer whose reader had already gone)."""
     with contextlib.ExitStack() as stack:
         errs = [stack.enter_context(tempfile.TemporaryFile()) for _ in argvs]
-        procs: list[subprocess.Popen[bytes]] = []
+        tools: list[procs_.Process] = []
         try:
             upstream: BinaryIO | None = None
             for index, argv in enumerate(argvs):
                 last = index == len(argvs) - 1
-                proc = subprocess.Popen(
-                    list(argv), stdin=subprocess.PIPE if upstream is None else upstream,
-                    stdout=subprocess.DEVNULL if last else subprocess.PIPE,
-                    stderr=errs[index], start_new_session=True)
+                tool = _start(argv, None, stdin=procs_.PIPE if upstream is None else upstream,
+                              stdout=procs_.DEVNULL if last else procs_.PIPE,
+                              stderr=errs[index])
                 if upstream is not None:
                     upstream.close()  # the next tool holds it now
-                upstream = proc.stdout  # type: ignore[assignment]
-                procs.append(proc)
-        except OSError as exc:
-            for started in procs:
-                kill_group(started)
-                started.wait()
-            raise DependencyError(f"cannot start {argv[0]}: {exc}") from exc
-        killer = _Killer(procs, timeout)
+                upstream = tool.popen.stdout  # type: ignore[assignment]
+                tools.append(tool)
+        except DependencyError:
+            for started in tools:
+                started.stop(grace=0)
+            raise
+        procs = [tool.popen for tool in tools]
+        killer = _Killer(tools, timeout)
         try:
             assert procs[0].stdin is not None
             _feed(procs[0].stdin, source, progress)
@@ -201,9 +200,9 @@ def stream_pipeline(argvs: Sequence[Sequence[str]], source: BinaryIO,
                 proc.wait()
         finally:
             killer.cancel()
-            for proc in procs:
+            for tool, proc in zip(tools, procs, strict=True):
                 if proc.poll() is None:
-                    kill_group(proc)
+                    kill_group(tool)
                     proc.wait()
                 for stream in (proc.stdout, proc.stdin):
                     if stream is not None:
@@ -228,14 +227,9 @@ def stream_in(argv: Sequence[str], env: Mapping[str, str] | None, source: Binary
     """Run ``argv`` feeding ``source`` to its stdin; return its stderr text."""
     name = os.path.basename(argv[0])
     with tempfile.TemporaryFile() as err_file:
-        try:
-            proc = subprocess.Popen(list(argv), stdin=subprocess.PIPE, stderr=err_file,
-                                    stdout=subprocess.DEVNULL,
-                                    env=None if env is None else dict(env),
-                                    start_new_session=True)
-        except OSError as exc:
-            raise DependencyError(f"cannot start {argv[0]}: {exc}") from exc
-        killer = _Killer([proc], timeout)
+        tool = _start(argv, env, stdin=procs_.PIPE, stdout=procs_.DEVNULL, stderr=err_file)
+        proc = tool.popen
+        killer = _Killer([tool], timeout)
         done = 0
         try:
             assert proc.stdin is not None
@@ -254,7 +248,7 @@ def stream_in(argv: Sequence[str], env: Mapping[str, str] | None, source: Binary
         finally:
             killer.cancel()
             if proc.poll() is None:
-                kill_group(proc)
+                kill_group(tool)
                 proc.wait()
             for stream in (proc.stdout, proc.stdin):
                 if stream is not None:
