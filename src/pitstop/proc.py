@@ -240,6 +240,17 @@ def run(argv: Sequence[str], *, cwd: Path | None, env: Mapping[str, str] | None,
                          stderr=err.read(), seconds=time.monotonic() - started)
 
 
+def signal_group(pgid: int, sig: int) -> bool:
+    """Send ``sig`` to process group ``pgid`` (a group started earlier, maybe by another
+    pitstop process, e.g. a supervisor's apps); False when the group is gone or not
+    ours to signal.  ``sig`` 0 only asks whether it is there."""
+    try:
+        os.killpg(pgid, sig)
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True
+
+
 def kill_group(pid: int) -> bool:
     """SIGKILL the process group of ``pid``, a process that is no :class:`Process` of
     this one (an orphan re-parented to it, a dead run's leftover); one already gone is

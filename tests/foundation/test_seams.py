@@ -15,16 +15,12 @@ SPAWNING = {("subprocess", "Popen"), ("subprocess", "run"), ("subprocess", "call
             ("subprocess", "check_call"), ("subprocess", "check_output"), ("os", "killpg"),
             ("os", "system"), ("os", "popen")}
 # Known leftovers, each to move onto pitstop.proc (drop a name once it has moved).
-SPAWNING_LEFT = {
-    "backend/procs.py",           # the supervisor's app processes (long-lived, streamed)
-    "backend/verbs.py",           # the detached supervisor
-    "backend/nginx.py",           # `nginx -t`
-}
+SPAWNING_LEFT: set[str] = set()
 
 # Reading the environment belongs to the fronts and to config.
 ENVIRON_ALLOWED_DIRS = ("cli/",)
 ENVIRON_ALLOWED = {"config.py", "output.py"}
-ENVIRON_LEFT = {"checks/tasks.py"}  # falls back to os.environ; to take settings.environ
+ENVIRON_LEFT: set[str] = set()
 
 
 def _modules() -> list[tuple[str, ast.Module]]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
@@ -172,10 +171,12 @@ def base_argv(binary: Path, paths: Paths) -> list[str]:
 
 def test_config(binary: Path, paths: Paths) -> None:
     """``nginx -t`` on the written config; :class:`ConfigError` with nginx's words."""
-    done = subprocess.run([*base_argv(binary, paths), "-t", "-q"], capture_output=True,
-                          text=True, timeout=30, check=False, stdin=subprocess.DEVNULL)
+    from pitstop import proc
+
+    done = proc.run([*base_argv(binary, paths), "-t", "-q"], cwd=None, env=None, timeout=30)
     if done.returncode != 0:
-        said = " ".join(line.strip() for line in (done.stderr or done.stdout).splitlines()
+        text = (done.stderr or done.stdout).decode("utf-8", "replace")
+        said = " ".join(line.strip() for line in text.splitlines()
                         if line.strip()) or f"exit {done.returncode}"
         raise ConfigError(f"nginx rejected the generated config {paths.nginx_conf}: {said}",
                           key="backend",

@@ -56,9 +56,13 @@ def spawn(argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], log: Rotati
     """Start ``argv`` in a new session (its own process group) with stdout and stderr
     pumped, line by line and time-stamped, into ``log``.  Raises OSError when it cannot
     be started."""
-    proc = subprocess.Popen(list(argv), cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    from pitstop import proc as runner
+
+    try:
+        proc = runner.start(argv, cwd=cwd, env=env, stdout=runner.PIPE,
+                            stderr=runner.STDOUT).popen
+    except runner.StartError as exc:
+        raise OSError(exc.message) from exc
 
     def pump() -> None:
         assert proc.stdout is not None
@@ -75,13 +79,9 @@ def spawn(argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], log: Rotati
 
 def signal_group(pgid: int, sig: int) -> bool:
     """Send ``sig`` to process group ``pgid``; False when the group is gone."""
-    try:
-        os.killpg(pgid, sig)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return False
-    return True
+    from pitstop.proc import signal_group as send
+
+    return send(pgid, sig)
 
 
 def group_alive(pgid: int) -> bool:

@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, ClassVar
 
+from pitstop import proc
 from pitstop.backend import nginx, procs, state
 from pitstop.backend.layout import Paths, ProcessSpec, paths_for, processes
 from pitstop.backend.settings import BackendSettings
@@ -418,9 +419,9 @@ def _detach(settings: Settings, backend: BackendSettings, paths: Paths, lock: IO
     paths.logs.mkdir(parents=True, exist_ok=True)
     with open(paths.supervisor_log, "ab") as output:
         try:
-            child = subprocess.Popen(argv, cwd=settings.project_dir, env=dict(settings.environ),
-                                     stdin=subprocess.DEVNULL, stdout=output, stderr=output,
-                                     pass_fds=(lock.fileno(), write_fd), start_new_session=True)
+            child = proc.start(argv, cwd=settings.project_dir, env=settings.environ,
+                               stdout=output, stderr=output,
+                               pass_fds=(lock.fileno(), write_fd)).popen
         finally:
             os.close(write_fd)
     lock.close()  # the supervisor holds it now
