@@ -82,6 +82,21 @@ def test_help_is_fast_to_import() -> None:
     assert result.stderr.strip() == "[]"
 
 
+def test_help_imports_only_the_descriptors_of_capabilities() -> None:
+    """`pitstop --help` loads each capability's package and descriptor, nothing else of
+    it (a package ``__init__`` that imports its verbs makes every command pay)."""
+    src = ROOT / "src" / "pitstop"
+    capabilities = sorted(p.parent.name for p in src.glob("*/descriptor.py"))
+    code = ("import sys; from pitstop.cli.main import main; main(['--help']); "
+            "sys.stderr.write(repr(sorted(m for m in sys.modules if m.startswith('pitstop.'))))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env={**os.environ, "COLUMNS": "100"}, check=True)
+    loaded = eval(result.stderr.strip())  # noqa: S307 - our own repr of a list of str
+    extra = [m for m in loaded if m.split(".")[1] in capabilities
+             and m.count(".") > 1 and not m.endswith(".descriptor")]
+    assert extra == [], f"--help imported more than descriptors: {extra}"
+
+
 @pytest.mark.parametrize(("argv", "never"), [
     (["--version"], ("pitstop.config", "pitstop.registry", "pitstop.state", "logging",
                      "sqlite3", "tomllib")),
