@@ -6,7 +6,7 @@ from pitstop.capability import Capability, Command, Section, Task, Verb
 
 CAPABILITY = Capability(
     name="db",
-    summary="Create the database and manage PostgreSQL extensions.",
+    summary="Create the database, manage PostgreSQL extensions, inspect, export and compare schemas.",
     docs="docs/db.md",
     sections=(Section("db", "pitstop.db.settings:DbSettings"),),
     commands=(Command("db", "pitstop.cli.db_cmd:db",
@@ -19,6 +19,10 @@ CAPABILITY = Capability(
              "extensions.", command=("db", "extensions", "verify")),
         Verb("extensions-deploy", "pitstop.db:deploy_extensions", "Create missing "
              "extensions.", "admin", command=("db", "extensions", "deploy")),
+        Verb("inspect", "pitstop.db.schema_verbs:inspect", "Tables, columns, keys, indexes, "
+             "constraints, views, sequences and enums of the database."),
+        Verb("export", "pitstop.db.schema_verbs:export", "The whole schema as sorted JSON or "
+             "SQL; --check compares it with a committed export."),
     ),
     tasks=(
         Task("db-init", "pitstop.db.tasks:db_init_task",

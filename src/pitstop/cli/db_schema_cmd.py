@@ -1,0 +1,128 @@
+"""``pitstop db inspect/export/diff/models/create-all``: the schema commands (added to
+the ``pitstop db`` group)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import click
+
+from pitstop.cli.common import AppContext, database_option, json_option, pass_app
+from pitstop.errors import EXIT_OK
+
+
+def _describe_table(name: str, table: Mapping[str, Any]) -> None:
+    from pitstop.output import echo
+    from pitstop.output import table as print_table
+
+    comment = f"  -- {table['comment']}" if table.get("comment") else ""
+    echo(f"table {name}{comment}")
+    pk = set((table.get("primary_key") or {}).get("columns") or [])
+    rows = []
+    for col in table.get("columns") or []:
+        extra = []
+        if col["name"] in pk:
+            extra.append("primary key")
+        if col.get("identity"):
+            extra.append("identity always" if col["identity"].get("always") else "identity")
+        elif col.get("autoincrement"):
+            extra.append("autoincrement")
+        if col.get("computed"):
+            extra.append(f"computed {col['computed']['sqltext']}")
+        if col.get("comment"):
+            extra.append(f"-- {col['comment']}")
+        rows.append([col["name"], col["type"], "yes" if col["nullable"] else "no",
+                     col.get("default") or "", ", ".join(extra)])
+    print_table(["column", "type", "null", "default", ""], rows, keys=("column",))
+    for ix in table.get("indexes") or []:
+        what = ", ".join(ix.get("columns") or ix.get("expressions") or [])
+        where = f" WHERE {ix['where']}" if ix.get("where") else ""
+        echo(f"  {'unique ' if ix.get('unique') else ''}index {ix.get('name')} ({what}){where}")
+    for uq in table.get("unique_constraints") or []:
+        echo(f"  unique {uq.get('name') or ''} ({', '.join(uq['columns'])})")
+    for fk in table.get("foreign_keys") or []:
+        actions = "".join(f" on {k} {fk[f'on{k}']}" for k in ("delete", "update")
+                          if fk.get(f"on{k}"))
+        echo(f"  foreign key {fk.get('name') or ''} ({', '.join(fk['columns'])}) -> "
+             f"{fk['referred_table']} ({', '.join(fk['referred_columns'])}){actions}")
+    for ck in table.get("check_constraints") or []:
+        echo(f"  check {ck.get('name') or ''} ({ck['sqltext']})")
+    echo()
+
+
+@click.command("inspect")
+@click.argument("tables", nargs=-1, metavar="[TABLE]...")
+@database_option
+@json_option
+@pass_app
+def inspect_cmd(app: AppContext, tables: tuple[str, ...], database: str | None,
+                as_json: bool) -> int:
+    """Show the database's tables (or only TABLE...): columns, keys, indexes, foreign
+    keys, unique and check constraints; views, sequences and enum types."""
+    from pitstop.db import schema_verbs
+    from pitstop.output import echo, emit_json
+
+    result = schema_verbs.inspect(app.settings(database_url=database), tables=tables)
+    if as_json:
+        emit_json(result.to_dict())
+        return EXIT_OK
+    schema = result.schema
+    for name, table in (schema.get("tables") or {}).items():
+        _describe_table(name, table)
+    for name, definition in (schema.get("views") or {}).items():
+        echo(f"view {name}: {' '.join(definition.split())}")
+    if schema.get("sequences"):
+        echo(f"sequences: {', '.join(schema['sequences'])}")
+    for name, labels in (schema.get("enums") or {}).items():
+        echo(f"enum {name}: {', '.join(labels)}")
+    if not schema.get("tables") and not schema.get("views"):
+        echo(f"{result.database}: no tables")
+    return EXIT_OK
+
+
+@click.command("export")
+@click.option("--format", "fmt", type=click.Choice(["json", "sql"]), default=None,
+              help="json, or the SQL that creates the schema [default: by the file's "
+                   "suffix, else json].")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
+              default=None, help="Write to FILE (whole or not at all) instead of stdout.")
+@click.option("--check", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              metavar="FILE", help="Compare the database with the committed export FILE; "
+                                   "exit 1 and show the difference when they differ.")
+@database_option
+@json_option
+@pass_app
+def export_cmd(app: AppContext, fmt: str | None, output: Path | None, check: Path | None,
+               database: str | None, as_json: bool) -> int:
+    """Write the whole schema, sorted and stable so it diffs well in review: JSON, or
+    SQL like dbmate's schema.sql.  With --check FILE, exit 1 when the database no
+    longer matches FILE."""
+    import sys
+
+    from pitstop.db import schema_verbs
+    from pitstop.errors import UsageError
+    from pitstop.output import echo, emit_json, error, info
+
+    if check is not None and output is not None:
+        raise UsageError("--check and -o/--output cannot be used together",
+                         hint="--check compares with FILE; -o writes it")
+    result = schema_verbs.export(app.settings(database_url=database), format=fmt,  # type: ignore[arg-type]
+                                 output=output, check=check)
+    if as_json:
+        emit_json(result.to_dict())
+    elif check is not None:
+        if result.matches:
+            info(f"{check}: matches {result.database}")
+        else:
+            error(f"{check}: does not match {result.database}",
+                  hint=f"if the change is intended: pitstop db export -o {check}")
+            for line in result.difference:
+                echo(line)
+    elif output is not None:
+        info(f"wrote {output} ({result.tables} tables, {result.format})")
+    else:
+        sys.stdout.write(result.text)
+        sys.stdout.flush()
+    return result.exit_code

@@ -1,0 +1,197 @@
+"""The ``db`` capability's schema verbs: ``inspect`` and ``export``.
+
+``inspect`` reads the live schema with SQLAlchemy's inspector, every table at once
+(:func:`pitstop.db.inspect_schema.read_schema`); ``export`` writes it sorted and stable
+(JSON, or SQL like dbmate's ``schema.sql``) and, with ``check``, says whether a
+committed export still matches the database.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from pitstop.capability import Progress, Result, recorded
+from pitstop.errors import EXIT_ERROR, EXIT_OK, ConfigError, PitstopError, UsageError
+
+if TYPE_CHECKING:
+    from pitstop.config import Settings
+    from pitstop.db.url import DatabaseURL
+
+ExportFormat = Literal["json", "sql"]
+DIFF_LINES = 200
+"""How many lines of a failed ``export --check`` the result keeps."""
+
+
+@dataclasses.dataclass(frozen=True)
+class SchemaResult(Result):
+    """The schema of one database: tables, views, sequences, enum types."""
+
+    database: str
+    dialect: str
+    schema: Mapping[str, Any]
+    derived = ("table_count",)
+
+    @property
+    def table_count(self) -> int:
+        return len(self.schema.get("tables") or {})
+
+    def summary(self) -> dict[str, Any]:
+        return {"database": self.database, "dialect": self.dialect,
+                "tables": self.table_count, "views": len(self.schema.get("views") or {})}
+
+
+@dataclasses.dataclass(frozen=True)
+class ExportResult(Result):
+    """An export written (to ``path``, else ``text`` is for stdout) or checked."""
+
+    database: str
+    format: ExportFormat
+    path: Path | None
+    tables: int
+    text: str = dataclasses.field(default="", repr=False)
+    checked: bool = False
+    """``True`` for ``--check``: ``path`` was compared, not written."""
+    matches: bool = True
+    difference: tuple[str, ...] = ()
+    """For a failed check: the unified diff (file → database), at most
+    :data:`DIFF_LINES` lines."""
+
+    def data(self) -> dict[str, Any]:
+        data = super().data()
+        if self.path is not None or self.checked:
+            data.pop("text")
+        return data
+
+    def summary(self) -> dict[str, Any]:
+        data = self.to_dict()
+        data.pop("text", None)
+        return data
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_OK if self.matches else EXIT_ERROR
+
+
+def database_for(settings: Settings, database_url: str | None) -> DatabaseURL:
+    from pitstop.db.resolve import resolve_url
+
+    return resolve_url(settings, "db", database_url)
+
+
+def timeout_for(settings: Settings) -> float:
+    from pitstop.db.settings import DbSettings
+
+    return settings.section(DbSettings).timeout
+
+
+def ignored_tables(settings: Settings) -> tuple[str, ...]:
+    """Bookkeeping tables left out of every schema: pitstop's own (and the migration
+    history, whatever ``[migrate] table`` names it), Alembic's version table."""
+    from pitstop.db.inspect_schema import IGNORED
+
+    table = (settings.raw_sections.get("migrate") or {}).get("table")
+    return (*IGNORED, table) if isinstance(table, str) and table else IGNORED
+
+
+def read_database(settings: Settings, db: DatabaseURL, *, tables: Sequence[str] = (),
+                  progress: Progress | None = None) -> dict[str, Any]:
+    """The schema of ``db`` in the JSON form (:mod:`pitstop.db.metadata_json`)."""
+    from pitstop.db.connect import session
+    from pitstop.db.inspect_schema import read_schema
+
+    with session(db, timeout=timeout_for(settings), must_exist=True) as conn:
+        return read_schema(conn, tables=tables, exclude=ignored_tables(settings),
+                           progress=progress)
+
+
+@recorded("db", "inspect")
+def inspect(settings: Settings, *, progress: Progress | None = None,
+            database_url: str | None = None, tables: Sequence[str] = ()) -> SchemaResult:
+    """The database's tables (columns with type, nullability, default, identity and
+    comment; primary key; indexes — unique, partial, expression; foreign keys with
+    their actions; unique and check constraints), views, sequences and enum types,
+    read in one round trip per kind of object.  ``tables`` limits it to those; one
+    that does not exist is a usage error (exit 3)."""
+    db = database_for(settings, database_url)
+    schema = read_database(settings, db, tables=tables, progress=progress)
+    missing = [t for t in tables if t not in schema["tables"] and t not in schema["views"]]
+    if missing:
+        raise UsageError(f"{db.masked}: no table or view named {', '.join(missing)}",
+                         hint="`pitstop db inspect` without names lists them all")
+    return SchemaResult(db.masked, db.dialect, schema)
+
+
+def render(schema: Mapping[str, Any], fmt: ExportFormat) -> str:
+    """``schema`` as export text in ``fmt``: sorted, byte-identical for equal schemas."""
+    from pitstop.db.inspect_schema import dump_json, schema_sql
+
+    return dump_json(dict(schema)) if fmt == "json" else schema_sql(dict(schema))
+
+
+def format_of(path: Path, given: str | None) -> ExportFormat:
+    """The export format of ``path``: ``given``, else by its suffix (``.json``), else SQL."""
+    if given in ("json", "sql"):
+        return given  # type: ignore[return-value]
+    return "json" if path.suffix.lower() == ".json" else "sql"
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``path`` whole or not at all (a temporary file renamed over it)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
+                out.write(text)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise PitstopError(f"{path}: cannot be written: {exc.strerror}",
+                           hint="choose another -o path, or fix its permissions") from None
+
+
+@recorded("db", "export")
+def export(settings: Settings, *, progress: Progress | None = None,
+           database_url: str | None = None, format: ExportFormat | None = None,
+           output: Path | None = None, check: Path | None = None) -> ExportResult:
+    """The whole schema, sorted and stable so it diffs well in review: JSON, or the SQL
+    that creates it (``schema.sql``, as dbmate dumps it).  Written to ``output`` (whole
+    or not at all), else returned as ``text``.  With ``check`` (a committed export),
+    nothing is written: the result says whether the database still matches it (exit
+    code 1 when not) and how it differs."""
+    import difflib
+
+    db = database_for(settings, database_url)
+    target = check or output
+    fmt: ExportFormat = format_of(target, format) if target is not None else (format or "json")
+    expected = None
+    if check is not None:
+        try:
+            expected = check.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ConfigError(f"{check}: no such export file",
+                              hint="write it first with `pitstop db export -o FILE`") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{check}: cannot be read: {exc}") from None
+    schema = read_database(settings, db, progress=progress)
+    text = render(schema, fmt)
+    tables = len(schema["tables"])
+    if check is not None:
+        assert expected is not None
+        if expected == text:
+            return ExportResult(db.masked, fmt, check, tables, checked=True)
+        lines = list(difflib.unified_diff(expected.splitlines(), text.splitlines(),
+                                          fromfile=str(check), tofile=db.masked, lineterm=""))
+        return ExportResult(db.masked, fmt, check, tables, checked=True, matches=False,
+                            difference=tuple(lines[:DIFF_LINES]))
+    if output is not None:
+        write_atomically(output, text)
+        return ExportResult(db.masked, fmt, output, tables)
+    return ExportResult(db.masked, fmt, None, tables, text=text)
