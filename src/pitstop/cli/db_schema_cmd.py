@@ -126,3 +126,42 @@ def export_cmd(app: AppContext, fmt: str | None, output: Path | None, check: Pat
         sys.stdout.write(result.text)
         sys.stdout.flush()
     return result.exit_code
+
+
+@click.command("diff")
+@click.argument("source", metavar="FROM")
+@click.argument("target", metavar="TO")
+@click.option("--sql", "as_sql", is_flag=True,
+              help="Print the SQL that takes FROM to TO (destructive statements included).")
+@click.option("--dev-url", default=None, metavar="URL",
+              help="A server for the scratch database when neither side is a database.")
+@json_option
+@pass_app
+def diff_cmd(app: AppContext, source: str, target: str, as_sql: bool, dev_url: str | None,
+             as_json: bool) -> int:
+    """List every difference between two schemas; with --sql, the statements that take
+    FROM to TO.  FROM and TO are database URLs, `db export` files, or
+    models:PKG.MOD:Base (models: alone for the configured or discovered models).
+    Exit 0 when identical, 1 when they differ."""
+    import sys
+
+    from pitstop.db import schema_verbs
+    from pitstop.output import emit_json, info
+
+    result = schema_verbs.diff(app.settings(), source=source, target=target, dev_url=dev_url)
+    if as_json:
+        emit_json(result.to_dict())
+    elif as_sql:
+        sys.stdout.write(result.statements())
+        sys.stdout.flush()
+    else:
+        from pitstop.output import echo
+
+        if result.identical:
+            info(f"{result.source} and {result.target}: no difference")
+        else:
+            info(f"{result.source} → {result.target}: {len(result.differences)} "
+                 f"difference{'s' if len(result.differences) != 1 else ''}")
+            for d in result.differences:
+                echo(f"  {d.text}{'  (destructive)' if d.destructive else ''}")
+    return result.exit_code

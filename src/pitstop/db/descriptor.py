@@ -8,7 +8,8 @@ CAPABILITY = Capability(
     name="db",
     summary="Create the database, manage PostgreSQL extensions, inspect, export and compare schemas.",
     docs="docs/db.md",
-    sections=(Section("db", "pitstop.db.settings:DbSettings"),),
+    sections=(Section("db", "pitstop.db.settings:DbSettings"),
+              Section("models", "pitstop.db.models:ModelsSettings")),
     commands=(Command("db", "pitstop.cli.db_cmd:db",
                       "Create databases and manage PostgreSQL extensions."),),
     verbs=(
@@ -23,6 +24,8 @@ CAPABILITY = Capability(
              "constraints, views, sequences and enums of the database."),
         Verb("export", "pitstop.db.schema_verbs:export", "The whole schema as sorted JSON or "
              "SQL; --check compares it with a committed export."),
+        Verb("diff", "pitstop.db.schema_verbs:diff", "Differences between two schemas "
+             "(databases, export files, models) in words and SQL."),
     ),
     tasks=(
         Task("db-init", "pitstop.db.tasks:db_init_task",

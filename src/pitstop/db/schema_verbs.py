@@ -195,3 +195,88 @@ def export(settings: Settings, *, progress: Progress | None = None,
         write_atomically(output, text)
         return ExportResult(db.masked, fmt, output, tables)
     return ExportResult(db.masked, fmt, None, tables, text=text)
+
+
+@dataclasses.dataclass(frozen=True)
+class Difference:
+    """One difference between two schemas, as ``db diff`` reports it."""
+
+    kind: str
+    table: str | None
+    text: str
+    sql: str
+    destructive: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class DiffResult(Result):
+    """What it takes to go from ``source`` to ``target``."""
+
+    source: str
+    target: str
+    dialect: str
+    differences: tuple[Difference, ...]
+    scratch: bool = False
+    """Whether a scratch database was made (neither side was a database)."""
+    derived = ("identical",)
+
+    @property
+    def identical(self) -> bool:
+        return not self.differences
+
+    def statements(self, *, allow_destructive: bool = True) -> str:
+        """The SQL that takes ``source`` to ``target``, in the dialect of the compared
+        database; destructive changes commented out unless ``allow_destructive``."""
+        from pitstop.db.schema_diff import Change, script
+
+        return script([Change(d.kind, d.table, d.text, d.sql, d.destructive)
+                       for d in self.differences], allow_destructive=allow_destructive)
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_OK if self.identical else EXIT_ERROR
+
+
+def _models_spec(spec: str) -> str | None:
+    base = spec.partition(":")[2]
+    return base or None
+
+
+@recorded("db", "diff")
+def diff(settings: Settings, *, progress: Progress | None = None, source: str,
+         target: str, dev_url: str | None = None) -> DiffResult:
+    """Every difference between two schemas, and the SQL that takes ``source`` to
+    ``target``.  Each side is a database URL, a ``db export`` file (JSON or SQL), or
+    ``models:PKG.MOD:Base`` (``models:`` alone: ``[models] base``, else ``[checks.schema]
+    models``, else the models found under ``[models] paths``), imported in the
+    project's interpreter.  Compared with Alembic's autogenerate comparison (types and
+    server defaults included), plus enum values and SQLite table rebuilds.  When
+    neither side is a database, one is built in a scratch database (``dev_url``'s
+    server, else the configured database's, else a SQLite file) and dropped.  Exit
+    code 0 when identical, 1 when they differ."""
+    from pitstop.db.models import load_models
+    from pitstop.db.resolve import resolve_url
+    from pitstop.db.schema_sources import classify, compare_sides
+
+    old = classify(source, settings.project_dir)
+    new = classify(target, settings.project_dir)
+    dialect = next((s.dialect for s in (old, new, ) if s.dialect), None)
+    if dialect is None:
+        dialect = resolve_url(settings, "db", dev_url).dialect
+    for side in (old, new):
+        if side.kind == "models":
+            found = load_models(settings, base=_models_spec(side.spec), dialect=dialect)
+            if found.problems:
+                raise ConfigError("the models cannot be loaded: " + "; ".join(
+                    str(p["message"]) for p in found.problems),
+                    hint="fix them, or name the declarative base: models:PKG.MOD:Base")
+            side.schema, side.dialect = dict(found.schema), dialect
+    if progress is not None:
+        progress(1, 2)
+    compared = compare_sides(settings, old, new, exclude=ignored_tables(settings),
+                             near=dev_url, timeout=timeout_for(settings))
+    if progress is not None:
+        progress(2, 2)
+    return DiffResult(old.label, new.label, compared.dialect,
+                      tuple(Difference(c.kind, c.table, c.text, c.sql, c.destructive)
+                            for c in compared.changes), compared.scratch)

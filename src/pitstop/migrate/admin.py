@@ -152,7 +152,8 @@ def _next_number(versions: list[str]) -> int:
 @recorded("migrate", "new")
 def new(settings: Settings, name: str, *, directory: Path | None = None,
         now: dt.datetime | None = None, autogenerate: bool = False,
-        database_url: str | None = None) -> NewResult:
+        database_url: str | None = None, allow_destructive: bool = False,
+        models: str | None = None) -> NewResult:
     """Create the next migration file(s) for ``name`` in the project's layout (for an
     Alembic project, ``alembic revision``, with ``autogenerate`` if asked)."""
     from pitstop.migrate import alembic_bridge
@@ -161,8 +162,11 @@ def new(settings: Settings, name: str, *, directory: Path | None = None,
     target = resolve(settings, database_url, directory)
     if alembic_bridge.detect(target):
         return alembic_bridge.new(target, name, autogenerate=autogenerate)
-    if autogenerate:
-        raise UsageError("--autogenerate works on Alembic projects only")
+    if autogenerate:  # the SQL layouts: pitstop.migrate.autogen
+        from pitstop.migrate.autogen import autogenerate as generate
+
+        return generate(settings, name, target=target, directory=directory, now=now,
+                        allow_destructive=allow_destructive, models=models)
     folder = target.directory
     try:
         folder.mkdir(parents=True, exist_ok=True)
