@@ -165,3 +165,68 @@ def diff_cmd(app: AppContext, source: str, target: str, as_sql: bool, dev_url: s
             for d in result.differences:
                 echo(f"  {d.text}{'  (destructive)' if d.destructive else ''}")
     return result.exit_code
+
+
+@click.command("models")
+@click.option("--base", default=None, metavar="PKG.MOD:Base",
+              help="The declarative base [default: [models] base, else the models under "
+                   "[models] paths].")
+@click.option("--imports", "show_imports", is_flag=True,
+              help="Print the import lines of every model.")
+@click.option("--write-env", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              metavar="ENV_PY", help="Update the marked import block in Alembic's env.py.")
+@json_option
+@pass_app
+def models_cmd(app: AppContext, base: str | None, show_imports: bool,
+               write_env: Path | None, as_json: bool) -> int:
+    """Find the declarative models (SQLAlchemy or SQLModel) under [models] paths,
+    imported in the project's interpreter: class, table, module, columns.  A file that
+    fails to import, or two classes mapping one table, exit 1 naming them."""
+    from pitstop.db import schema_verbs
+    from pitstop.output import echo, emit_json, error, info, table
+
+    result = schema_verbs.models(app.settings(), base=base, write_env=write_env)
+    if as_json:
+        emit_json(result.to_dict())
+        return result.exit_code
+    if show_imports:
+        for line in result.imports:
+            echo(line)
+    elif result.models:
+        table(["class", "table", "module", "columns"],
+              [[m.name, m.table, m.module, ", ".join(m.columns)] for m in result.models],
+              keys=("class", "table"))
+    else:
+        info(f"no models found ({result.source})")
+    for problem in result.problems:
+        where = problem.file or problem.module
+        error(f"{where}: {problem.message}" if where else problem.message)
+    if result.written is not None:
+        info(f"{'updated' if result.changed else 'already up to date:'} {result.written}")
+    return result.exit_code
+
+
+@click.command("create-all")
+@click.option("--base", default=None, metavar="PKG.MOD:Base",
+              help="The declarative base [default: [models] base, else [models] paths].")
+@click.option("--dry-run", is_flag=True, default=None,
+              help="Check and list the tables; create nothing (exit 10).")
+@database_option
+@json_option
+@pass_app
+def create_all_cmd(app: AppContext, base: str | None, dry_run: bool | None,
+                   database: str | None, as_json: bool) -> int:
+    """Create every model's table on an empty database (refusing one that has tables),
+    for a project without migrations."""
+    from pitstop.db import schema_verbs
+    from pitstop.output import emit_json, info
+
+    result = schema_verbs.create_all(app.settings(database_url=database, dry_run=dry_run),
+                                     base=base)
+    if as_json:
+        emit_json(result.to_dict())
+    else:
+        verb = "would create" if result.dry_run else "created"
+        info(f"{verb} {len(result.tables)} tables in {result.database}: "
+             f"{', '.join(result.tables)}")
+    return result.exit_code

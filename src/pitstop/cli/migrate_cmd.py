@@ -267,6 +267,21 @@ def new(settings: Any, directory: Path | None, name: str, autogenerate: bool,
 @migrate.command()
 @json_option
 @target_options
+def current(settings: Any, directory: Path | None, as_json: bool) -> int:
+    """Print the applied version on one line (nothing when none is), for scripts."""
+    import pitstop.migrate as m
+
+    result = m.status(settings, directory=directory)
+    if as_json:
+        emit_json({"current_version": result.current_version, "database": result.database})
+    elif result.current_version:
+        click.echo(result.current_version)
+    return EXIT_OK
+
+
+@migrate.command()
+@json_option
+@target_options
 def validate(settings: Any, directory: Path | None, as_json: bool) -> int:
     """Check applied files are unchanged and present, and nothing failed (exit 1 if not)."""
     import pitstop.migrate as m

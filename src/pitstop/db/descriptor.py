@@ -26,6 +26,10 @@ CAPABILITY = Capability(
              "SQL; --check compares it with a committed export."),
         Verb("diff", "pitstop.db.schema_verbs:diff", "Differences between two schemas "
              "(databases, export files, models) in words and SQL."),
+        Verb("models", "pitstop.db.schema_verbs:models", "The declarative models found "
+             "under [models] paths, imported in the project's interpreter."),
+        Verb("create-all", "pitstop.db.schema_verbs:create_all", "Create every model's "
+             "table on an empty database.", "write"),
     ),
     tasks=(
         Task("db-init", "pitstop.db.tasks:db_init_task",

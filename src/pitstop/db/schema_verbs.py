@@ -280,3 +280,172 @@ def diff(settings: Settings, *, progress: Progress | None = None, source: str,
     return DiffResult(old.label, new.label, compared.dialect,
                       tuple(Difference(c.kind, c.table, c.text, c.sql, c.destructive)
                             for c in compared.changes), compared.scratch)
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelInfo:
+    """One mapped class."""
+
+    name: str
+    module: str
+    table: str
+    columns: tuple[str, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelProblem:
+    """A model module that failed to import, or two classes mapping one table."""
+
+    kind: str
+    message: str
+    module: str | None = None
+    file: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelsResult(Result):
+    """The declarative models found (``source``: the base, or ``[models] paths``)."""
+
+    source: str
+    models: tuple[ModelInfo, ...]
+    problems: tuple[ModelProblem, ...]
+    modules: tuple[str, ...]
+    written: Path | None = None
+    """The ``env.py`` whose marked block was updated (``None``: not asked, or already
+    up to date is still named)."""
+    changed: bool = False
+    derived = ("imports",)
+
+    @property
+    def imports(self) -> list[str]:
+        """One ``from MODULE import A, B`` line per module, sorted."""
+        by_module: dict[str, list[str]] = {}
+        for model in self.models:
+            if "." not in model.name:  # nested classes are imported with their parent
+                by_module.setdefault(model.module, []).append(model.name)
+        return [f"from {module} import {', '.join(sorted(names))}"
+                for module, names in sorted(by_module.items())]
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_ERROR if self.problems else EXIT_OK
+
+
+ENV_BEGIN = "# >>> pitstop models: written by `pitstop db models --write-env`; do not edit"
+ENV_END = "# <<< pitstop models"
+
+
+def env_with_imports(text: str, imports: Sequence[str]) -> str:
+    """``text`` (an Alembic ``env.py``) with the marked block holding ``imports``:
+    replaced where it is, else put before ``target_metadata =``, else after the last
+    top-level import, else at the top."""
+    import re
+
+    block = "\n".join([ENV_BEGIN, *(f"{line}  # noqa: F401" for line in imports), ENV_END])
+    lines = text.splitlines()
+    if ENV_BEGIN in lines and ENV_END in lines:
+        start, end = lines.index(ENV_BEGIN), lines.index(ENV_END)
+        new = lines[:start] + block.splitlines() + lines[end + 1:]
+    else:
+        at = next((i for i, line in enumerate(lines)
+                   if re.match(r"target_metadata\s*=", line)), None)
+        if at is None:
+            imports_at = [i for i, line in enumerate(lines)
+                          if re.match(r"(import|from)\s+\S+", line)]
+            at = imports_at[-1] + 1 if imports_at else 0
+        new = lines[:at] + block.splitlines() + [""] + lines[at:]
+    return "\n".join(new) + "\n"
+
+
+@recorded("db", "models")
+def models(settings: Settings, *, progress: Progress | None = None, base: str | None = None,
+           write_env: Path | None = None) -> ModelsResult:
+    """The declarative models (SQLAlchemy or SQLModel) of the project — those of ``base``
+    (``PKG.MOD:Base``), else of ``[models] base``, else every class mapped in the
+    modules under ``[models] paths`` — imported in the project's interpreter: class,
+    table, module, columns.  A model file that fails to import and two classes mapping
+    one table are problems naming them (exit code 1).  ``write_env`` (Alembic's
+    ``env.py``) gets a marked block importing every model, updated in place and
+    idempotently; nothing is written when there are problems."""
+    from pitstop.db.models import load_models
+
+    found = load_models(settings, base=base)
+    result = ModelsResult(
+        found.source,
+        tuple(ModelInfo(m["class"], m["module"], m["table"], tuple(m["columns"]))
+              for m in found.models),
+        tuple(ModelProblem(p["kind"], p["message"], p.get("module"), p.get("file"))
+              for p in found.problems),
+        found.modules)
+    if write_env is None or result.problems:
+        return result
+    path = write_env if write_env.is_absolute() else settings.project_dir / write_env
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read: {exc.strerror or exc}",
+                          hint="name Alembic's env.py, e.g. --write-env alembic/env.py") from None
+    updated = env_with_imports(text, result.imports)
+    if updated != text:
+        write_atomically(path, updated)
+    return dataclasses.replace(result, written=path, changed=updated != text)
+
+
+@dataclasses.dataclass(frozen=True)
+class CreateAllResult(Result):
+    """The models' tables created (in a dry run: that would be) on an empty database."""
+
+    database: str
+    source: str
+    tables: tuple[str, ...]
+    dry_run: bool = False
+
+    @property
+    def exit_code(self) -> int:
+        from pitstop.errors import EXIT_DRY_RUN
+
+        return EXIT_DRY_RUN if self.dry_run else EXIT_OK
+
+
+@recorded("db", "create-all")
+def create_all(settings: Settings, *, progress: Progress | None = None,
+               database_url: str | None = None, base: str | None = None,
+               dry_run: bool | None = None) -> CreateAllResult:
+    """Create every model's table (and PostgreSQL enum type) on an empty database, in
+    one transaction where the database allows — what a project without migrations does
+    at first start.  A database that already has tables (pitstop's and Alembic's own
+    left aside) is refused, naming some of them (exit 1): use migrations there.  The
+    models are those of ``base``, else ``[models] base``, else ``[models] paths``."""
+    from pitstop.db.connect import session
+    from pitstop.db.inspect_schema import ignored
+    from pitstop.db.metadata_json import load_metadata
+    from pitstop.db.models import load_models
+
+    db = database_for(settings, database_url)
+    dry = settings.dry_run if dry_run is None else dry_run
+    found = load_models(settings, base=base, dialect=db.dialect)
+    if found.problems:
+        raise ConfigError("the models cannot be loaded: " + "; ".join(
+            str(p["message"]) for p in found.problems),
+            hint="fix them, or name the declarative base with --base")
+    metadata = load_metadata(dict(found.schema))
+    names = tuple(sorted(metadata.tables))
+    if not names:
+        raise ConfigError(f"no models found ({found.source})",
+                          hint="set [models] paths or [models] base")
+    import sqlalchemy
+
+    exclude = ignored_tables(settings)
+    with session(db, timeout=timeout_for(settings)) as conn:
+        present = [t for t in sqlalchemy.inspect(conn).get_table_names()
+                   if not ignored(t, exclude)]
+        if present:
+            shown = ", ".join(present[:5]) + (" …" if len(present) > 5 else "")
+            raise PitstopError(f"{db.masked} is not empty: it has {len(present)} table(s) "
+                               f"({shown}); create-all only creates a new schema",
+                               hint="use migrations there: `pitstop migrate new NAME "
+                                    "--autogenerate`, then `pitstop migrate up`")
+        if not dry:
+            metadata.create_all(conn)  # in the transaction the inspection began
+            conn.commit()
+    return CreateAllResult(db.masked, found.source, names, dry)
