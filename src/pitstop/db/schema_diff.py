@@ -353,9 +353,17 @@ def compare(conn: Any, target: Any, *, reverse: bool = False, dialect_name: str,
     """The changes between the database behind ``conn`` and the ``MetaData``
     ``target``: taking the database to ``target``, or with ``reverse`` taking
     ``target`` to the database; SQL in ``dialect_name``."""
+    forward, backward = compare_both(conn, target, dialect_name=dialect_name,
+                                     exclude=exclude)
+    return backward if reverse else forward
+
+
+def compare_both(conn: Any, target: Any, *, dialect_name: str,
+                 exclude: Iterable[str] = ()) -> tuple[list[Change], list[Change]]:
+    """``(database → target, target → database)`` from one comparison (one reflection
+    of the database)."""
     from alembic.autogenerate import produce_migrations
     from alembic.migration import MigrationContext
-    from alembic.operations import ops
     from sqlalchemy import MetaData
 
     patterns = tuple(exclude)
@@ -367,11 +375,25 @@ def compare(conn: Any, target: Any, *, reverse: bool = False, dialect_name: str,
         "compare_type": same_type, "compare_server_default": True,
         "include_name": include, "target_metadata": target})
     script = produce_migrations(context, target)
-    upgrade = script.downgrade_ops if reverse else script.upgrade_ops
-    assert upgrade is not None
-    renderer = Renderer(conn.dialect)
+    assert script.upgrade_ops is not None and script.downgrade_ops is not None
     live_md = MetaData()
     live_md.reflect(bind=conn, only=lambda name, _md: not ignored(name, patterns))
+    live_enums = _live_enums(conn) if dialect_name == "postgresql" else {}
+    renderer = Renderer(conn.dialect)
+    forward = _changes(script.upgrade_ops, False, target, live_md, live_enums, renderer,
+                       dialect_name)
+    if not forward:
+        return [], []
+    backward = _changes(script.downgrade_ops, True, target, live_md, live_enums, renderer,
+                        dialect_name)
+    return forward, backward
+
+
+def _changes(upgrade: Any, reverse: bool, target: Any, live_md: Any,
+             live: dict[str, list[str]], renderer: Renderer, dialect_name: str
+             ) -> list[Change]:
+    from alembic.operations import ops
+
     old_md, new_md = (target, live_md) if reverse else (live_md, target)
     changes: list[Change] = []
     rebuilt: set[str] = set()
@@ -392,8 +414,9 @@ def compare(conn: Any, target: Any, *, reverse: bool = False, dialect_name: str,
                 getattr(op, "modify_type", None)
             if getattr(type_, "name", None):
                 needed_enums.add(str(type_.name))  # type: ignore[union-attr]
+    old_enums: dict[str, list[str]] = {}
+    new_enums: dict[str, list[str]] = {}
     if dialect_name == "postgresql":
-        live = _live_enums(conn)
         mine = model_enums(target)
         old_enums, new_enums = (mine, live) if reverse else (live, mine)
         changes += _enum_changes(old_enums, new_enums, needed_enums, created_enums, renderer)

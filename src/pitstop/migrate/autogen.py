@@ -13,10 +13,13 @@ statements.  Destructive changes are written commented out with a warning unless
 
 from __future__ import annotations
 
+import concurrent.futures
+import contextlib
 import datetime as dt
 import logging
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pitstop.migrate.results import NewResult
 
@@ -28,6 +31,20 @@ if TYPE_CHECKING:
 log = logging.getLogger("pitstop.migrate")
 
 
+def _below_warning(record: logging.LogRecord) -> bool:
+    return record.levelno >= logging.WARNING
+
+
+@contextlib.contextmanager
+def _quiet(logger: logging.Logger) -> Iterator[None]:
+    """Drop ``logger``'s records below WARNING for the block."""
+    logger.addFilter(_below_warning)
+    try:
+        yield
+    finally:
+        logger.removeFilter(_below_warning)
+
+
 def _warn(change: Change) -> None:
     log.warning("destructive change left commented out: %s (pass --allow-destructive to "
                 "write it as a statement)", change.text)
@@ -37,34 +54,42 @@ def plan_changes(settings: Settings, target: Target, *, models: str | None = Non
                  ) -> tuple[list[Change], list[Change], str]:
     """``(up changes, down changes, dialect)`` between the schema the migrations in
     ``target.directory`` make and the models."""
-    from pitstop.db.connect import session
     from pitstop.db.metadata_json import load_metadata
     from pitstop.db.models import load_models
-    from pitstop.db.schema_diff import compare
     from pitstop.db.schema_verbs import ignored_tables, timeout_for
     from pitstop.db.scratch import scratch_database
     from pitstop.errors import ConfigError
     from pitstop.migrate.api import up
 
     dialect = target.dialect.name
-    found = load_models(settings, base=models, dialect=dialect)
-    if found.problems:
-        raise ConfigError("the models cannot be loaded: " + "; ".join(
-            str(p["message"]) for p in found.problems),
-            hint="fix them, or name the declarative base with [models] base")
-    metadata = load_metadata(dict(found.schema))
     exclude = (*ignored_tables(settings), target.options.table)
     timeout = timeout_for(settings)
-    with scratch_database(target.url, timeout=timeout) as scratch:
-        folder = target.directory
-        if folder.is_dir() and any(folder.iterdir()):
-            up(settings, database_url=scratch.raw, directory=folder, backup=False,
-               dry_run=False)
-        with session(scratch, timeout=timeout) as conn:
-            forward = compare(conn, metadata, dialect_name=conn.dialect.name, exclude=exclude)
-            backward = compare(conn, metadata, reverse=True, dialect_name=conn.dialect.name,
-                               exclude=exclude) if forward else []
+    # the project's interpreter imports the models while the scratch database is built
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        loading = pool.submit(load_models, settings, base=models, dialect=dialect)
+        with scratch_database(target.url, timeout=timeout) as scratch:
+            folder = target.directory
+            if folder.is_dir() and any(folder.iterdir()):
+                with _quiet(log):  # "applying …" of the scratch database is no news
+                    up(settings, database_url=scratch.raw, directory=folder, backup=False,
+                       dry_run=False)
+            found = loading.result()
+            if found.problems:
+                raise ConfigError("the models cannot be loaded: " + "; ".join(
+                    str(p["message"]) for p in found.problems),
+                    hint="fix them, or name the declarative base with [models] base")
+            metadata = load_metadata(dict(found.schema))
+            forward, backward = _compare(scratch, metadata, exclude, timeout)
     return forward, backward, dialect
+
+
+def _compare(scratch: Any, metadata: Any, exclude: tuple[str, ...], timeout: float
+             ) -> tuple[list[Change], list[Change]]:
+    from pitstop.db.connect import session
+    from pitstop.db.schema_diff import compare_both
+
+    with session(scratch, timeout=timeout) as conn:
+        return compare_both(conn, metadata, dialect_name=conn.dialect.name, exclude=exclude)
 
 
 def _header(name: str, changes: list[Change]) -> str:
