@@ -110,3 +110,27 @@ def test_inspect_cli_shows_tables_and_json(project: Path, sample: str,
     assert main(["db", "inspect", "users", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert list(data["schema"]["tables"]) == ["users"] and data["table_count"] == 1
+
+
+def test_a_missing_sqlite_file_is_not_created(project: Path, tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "none.db"
+    settings_for(project, f"sqlite:///{missing}")
+    assert main(["db", "inspect"]) == 4
+    assert main(["db", "export", "-o", str(project / "s.sql")]) == 4
+    assert not missing.exists() and not (project / "s.sql").exists()
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_a_password_never_reaches_the_output_or_the_history(
+        project: Path, pg_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    url = pg_url.replace("postgres@", "postgres:s3cret-pw@")  # trust auth ignores it
+    create(url, sample_metadata("postgresql"))
+    settings_for(project, url)
+    assert main(["db", "diff", url, url, "--json"]) == 0
+    assert main(["db", "inspect", "--json"]) == 0
+    assert main(["db", "export", "--check", str(project / "x.json")]) == 3
+    assert main(["history", "--json"]) == 0
+    said = capsys.readouterr()
+    assert "s3cret-pw" not in said.out + said.err
+    assert '"identical": true' in said.out
