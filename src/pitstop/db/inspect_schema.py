@@ -229,7 +229,7 @@ def schema_sql(schema: dict[str, Any]) -> str:
     name = schema.get("dialect") or "sqlite"
     dialect = load_dialect(name)
     metadata = load_metadata(schema)
-    inline_fks = name == "sqlite"
+    inline_fks = not dialect.supports_alter  # SQLite: no ALTER TABLE … ADD CONSTRAINT
     out = [f"-- pitstop db export ({FORMAT}, {name}); generated, do not edit", ""]
     for enum, labels in sorted((schema.get("enums") or {}).items()):
         values = ", ".join("'" + v.replace("'", "''") + "'" for v in labels)

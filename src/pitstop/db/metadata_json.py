@@ -250,7 +250,7 @@ def dump_metadata(metadata: Any, dialect_name: str) -> dict[str, Any]:
     sequences = sorted(str(s.name) for s in getattr(metadata, "_sequences", {}).values())
     return {"format": FORMAT, "dialect": dialect_name, "tables": dict(sorted(tables.items())),
             "views": {}, "sequences": sequences,
-            "enums": model_enums(metadata) if dialect_name == "postgresql" else {},
+            "enums": model_enums(metadata),
             "naming_convention": {k: v for k, v in metadata.naming_convention.items()
                                   if isinstance(k, str) and isinstance(v, str)}}
 

@@ -253,6 +253,14 @@ def _flatten(upgrade_ops: Any) -> Iterator[tuple[Any, Any | None]]:
             yield op, None
 
 
+def _has_enum_types(conn: Any) -> bool:
+    """Whether the server keeps enum types of their own, with names (PostgreSQL), which
+    Alembic does not compare; elsewhere an enum is a column type Alembic compares."""
+    import sqlalchemy
+
+    return getattr(sqlalchemy.inspect(conn), "get_enums", None) is not None
+
+
 def _live_enums(conn: Any) -> dict[str, list[str]]:
     import sqlalchemy
 
@@ -348,18 +356,16 @@ def same_type(context: Any, _inspected_column: Any, _metadata_column: Any,
     return None
 
 
-def compare(conn: Any, target: Any, *, reverse: bool = False, dialect_name: str,
+def compare(conn: Any, target: Any, *, reverse: bool = False,
             exclude: Iterable[str] = ()) -> list[Change]:
     """The changes between the database behind ``conn`` and the ``MetaData``
     ``target``: taking the database to ``target``, or with ``reverse`` taking
-    ``target`` to the database; SQL in ``dialect_name``."""
-    forward, backward = compare_both(conn, target, dialect_name=dialect_name,
-                                     exclude=exclude)
+    ``target`` to the database; SQL in the database's dialect."""
+    forward, backward = compare_both(conn, target, exclude=exclude)
     return backward if reverse else forward
 
 
-def compare_both(conn: Any, target: Any, *, dialect_name: str,
-                 exclude: Iterable[str] = ()) -> tuple[list[Change], list[Change]]:
+def compare_both(conn: Any, target: Any, *, exclude: Iterable[str] = ()) -> tuple[list[Change], list[Change]]:
     """``(database → target, target → database)`` from one comparison (one reflection
     of the database)."""
     from alembic.autogenerate import produce_migrations
@@ -378,19 +384,20 @@ def compare_both(conn: Any, target: Any, *, dialect_name: str,
     assert script.upgrade_ops is not None and script.downgrade_ops is not None
     live_md = MetaData()
     live_md.reflect(bind=conn, only=lambda name, _md: not ignored(name, patterns))
-    live_enums = _live_enums(conn) if dialect_name == "postgresql" else {}
+    named_enums = _has_enum_types(conn)
+    live_enums = _live_enums(conn) if named_enums else {}
     renderer = Renderer(conn.dialect)
     forward = _changes(script.upgrade_ops, False, target, live_md, live_enums, renderer,
-                       dialect_name)
+                       named_enums)
     if not forward:
         return [], []
     backward = _changes(script.downgrade_ops, True, target, live_md, live_enums, renderer,
-                        dialect_name)
+                        named_enums)
     return forward, backward
 
 
 def _changes(upgrade: Any, reverse: bool, target: Any, live_md: Any,
-             live: dict[str, list[str]], renderer: Renderer, dialect_name: str
+             live: dict[str, list[str]], renderer: Renderer, named_enums: bool
              ) -> list[Change]:
     from alembic.operations import ops
 
@@ -399,7 +406,7 @@ def _changes(upgrade: Any, reverse: bool, target: Any, live_md: Any,
     rebuilt: set[str] = set()
     pending = [(kept, mt) for op, mt in _flatten(upgrade)
                if (kept := _drop_same_defaults(op)) is not None]
-    if dialect_name == "sqlite":
+    if not renderer.dialect.supports_alter:  # SQLite: rebuild what it cannot alter
         rebuilt = {str(mt.table_name) for op, mt in pending if mt is not None
                    and type(op).__name__ in _SQLITE_REBUILD}
     drops: list[Change] = []
@@ -416,11 +423,11 @@ def _changes(upgrade: Any, reverse: bool, target: Any, live_md: Any,
                 needed_enums.add(str(type_.name))  # type: ignore[union-attr]
     old_enums: dict[str, list[str]] = {}
     new_enums: dict[str, list[str]] = {}
-    if dialect_name == "postgresql":
+    if named_enums:
         mine = model_enums(target)
         old_enums, new_enums = (mine, live) if reverse else (live, mine)
         changes += _enum_changes(old_enums, new_enums, needed_enums, created_enums, renderer)
-    if dialect_name == "postgresql":  # types no table uses any more go last
+    if named_enums:  # types no table uses any more go last
         quote = renderer.dialect.identifier_preparer.quote
         for name in sorted(set(old_enums) - set(new_enums)):
             drops.append(Change("enum", None, f"drop enum type {name}",

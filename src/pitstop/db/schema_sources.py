@@ -121,14 +121,16 @@ def near_for(dialect: str, settings: Settings, near: str | None) -> str:
     """Where a scratch database of ``dialect`` can be made: ``near`` (``--dev-url``),
     else the configured database's server when it is of that dialect, else (SQLite) a
     temporary file."""
+    from pitstop.db.dialects import BY_NAME
     from pitstop.db.resolve import resolve_url
 
     if near:
         return near
-    if dialect == "sqlite":
-        return "sqlite:///scratch.db"
+    entry = BY_NAME.get(dialect)
+    if entry is not None and entry.file:
+        return f"{entry.schemes[0]}:///scratch.db"  # a file in a temporary directory
     configured = resolve_url(settings, "db")
-    if configured.dialect == dialect or (dialect == "mariadb" and configured.dialect == "mysql"):
+    if configured.dialect == dialect:
         return configured.raw
     raise UsageError(f"comparing two {dialect} schemas that are not databases needs a "
                      f"{dialect} server for a scratch database",
@@ -160,6 +162,5 @@ def compare_sides(settings: Settings, old: Side, new: Side, *, exclude: tuple[st
         else:
             target = _metadata(other)
         dialect = conn.dialect.name
-        changes = compare(conn, target, reverse=reverse, dialect_name=dialect,
-                          exclude=exclude)
+        changes = compare(conn, target, reverse=reverse, exclude=exclude)
     return Comparison(changes, dialect, scratch)

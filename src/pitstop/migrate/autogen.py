@@ -89,7 +89,7 @@ def _compare(scratch: Any, metadata: Any, exclude: tuple[str, ...], timeout: flo
     from pitstop.db.schema_diff import compare_both
 
     with session(scratch, timeout=timeout) as conn:
-        return compare_both(conn, metadata, dialect_name=conn.dialect.name, exclude=exclude)
+        return compare_both(conn, metadata, exclude=exclude)
 
 
 def _header(name: str, changes: list[Change]) -> str:
