@@ -199,3 +199,17 @@ def test_create_all_refuses_a_database_with_tables_and_current_prints_one_line(
     capsys.readouterr()
     assert main(["migrate", "current"]) == 0
     assert capsys.readouterr().out == "1\n"
+
+
+def test_no_models_found_is_an_error_not_a_migration_dropping_everything(
+        project: Path, sqlite_url: str, project_python: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    settings_for(project, sqlite_url, f'[project]\npython = "{project_python}"\n'
+                                      '[models]\npaths = ["nothing_here"]\n')
+    (project / "migrations").mkdir()
+    (project / "migrations" / "V1__t.sql").write_text("CREATE TABLE t (id INT);\n")
+    assert main(["migrate", "new", "more", "--autogenerate"]) == 3
+    assert "no models found under [models] paths" in capsys.readouterr().err
+    assert [p.name for p in (project / "migrations").iterdir()] == ["V1__t.sql"]
+    assert main(["db", "models"]) == 0
+    assert main(["db", "diff", sqlite_url, "models:"]) == 3

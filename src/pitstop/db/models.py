@@ -76,10 +76,11 @@ def _helper_source() -> str:
 
 
 def load_models(settings: Settings, *, base: str | None = None, dialect: str = "sqlite",
-                timeout: float = HELPER_TIMEOUT) -> FoundModels:
+                timeout: float = HELPER_TIMEOUT, require: bool = False) -> FoundModels:
     """Import the models in the project's interpreter: those of ``base`` (a
     ``package.module:Base``), else of the configured base, else every module under
-    ``[models] paths``.  Types are written as ``dialect`` writes them."""
+    ``[models] paths``.  Types are written as ``dialect`` writes them.  ``require``:
+    see :func:`require_models`."""
     from pitstop.project_python import ProjectCodeError, interpreter_for, run_source
 
     conf = settings.section(ModelsSettings)
@@ -99,5 +100,25 @@ def load_models(settings: Settings, *, base: str | None = None, dialect: str = "
                               hint="name the declarative base (the class the models inherit "
                                    'from) or a MetaData, e.g. "app.db:Base"') from exc
         raise
-    return FoundModels(data["schema"], tuple(data["models"]), tuple(data["problems"]),
-                       tuple(data["modules"]), chosen or "[models] paths")
+    found = FoundModels(data["schema"], tuple(data["models"]), tuple(data["problems"]),
+                        tuple(data["modules"]), chosen or "[models] paths")
+    if require:
+        require_models(found)
+    return found
+
+
+def require_models(found: FoundModels) -> None:
+    """Raise :class:`ConfigError` (3) when the models cannot be used for a comparison:
+    a module failed to import, a table is mapped twice, or there are no tables at all
+    (comparing with nothing would drop every table)."""
+    if found.problems:
+        raise ConfigError("the models cannot be loaded: " + "; ".join(
+            str(p["message"]) for p in found.problems),
+            hint="see `pitstop db models`; fix them, or name the declarative base "
+                 "([models] base)")
+    if not found.schema.get("tables"):
+        where = "under [models] paths" if found.source == "[models] paths" \
+            else f"in {found.source}"
+        raise ConfigError(f"no models found {where}", key="models.paths",
+                          hint='set [models] paths (e.g. ["app"]) or [models] base '
+                               '(e.g. "app.db:Base")')

@@ -265,11 +265,8 @@ def diff(settings: Settings, *, progress: Progress | None = None, source: str,
         dialect = resolve_url(settings, "db", dev_url).dialect
     for side in (old, new):
         if side.kind == "models":
-            found = load_models(settings, base=_models_spec(side.spec), dialect=dialect)
-            if found.problems:
-                raise ConfigError("the models cannot be loaded: " + "; ".join(
-                    str(p["message"]) for p in found.problems),
-                    hint="fix them, or name the declarative base: models:PKG.MOD:Base")
+            found = load_models(settings, base=_models_spec(side.spec), dialect=dialect,
+                                require=True)
             side.schema, side.dialect = dict(found.schema), dialect
     if progress is not None:
         progress(1, 2)
@@ -423,16 +420,9 @@ def create_all(settings: Settings, *, progress: Progress | None = None,
 
     db = database_for(settings, database_url)
     dry = settings.dry_run if dry_run is None else dry_run
-    found = load_models(settings, base=base, dialect=db.dialect)
-    if found.problems:
-        raise ConfigError("the models cannot be loaded: " + "; ".join(
-            str(p["message"]) for p in found.problems),
-            hint="fix them, or name the declarative base with --base")
+    found = load_models(settings, base=base, dialect=db.dialect, require=True)
     metadata = load_metadata(dict(found.schema))
     names = tuple(sorted(metadata.tables))
-    if not names:
-        raise ConfigError(f"no models found ({found.source})",
-                          hint="set [models] paths or [models] base")
     import sqlalchemy
 
     exclude = ignored_tables(settings)

@@ -58,7 +58,6 @@ def plan_changes(settings: Settings, target: Target, *, models: str | None = Non
     from pitstop.db.models import load_models
     from pitstop.db.schema_verbs import ignored_tables, timeout_for
     from pitstop.db.scratch import scratch_database
-    from pitstop.errors import ConfigError
     from pitstop.migrate.api import up
 
     dialect = target.dialect.name
@@ -66,7 +65,8 @@ def plan_changes(settings: Settings, target: Target, *, models: str | None = Non
     timeout = timeout_for(settings)
     # the project's interpreter imports the models while the scratch database is built
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        loading = pool.submit(load_models, settings, base=models, dialect=dialect)
+        loading = pool.submit(load_models, settings, base=models, dialect=dialect,
+                              require=True)
         with scratch_database(target.url, timeout=timeout) as scratch:
             folder = target.directory
             if folder.is_dir() and any(folder.iterdir()):
@@ -74,10 +74,6 @@ def plan_changes(settings: Settings, target: Target, *, models: str | None = Non
                     up(settings, database_url=scratch.raw, directory=folder, backup=False,
                        dry_run=False)
             found = loading.result()
-            if found.problems:
-                raise ConfigError("the models cannot be loaded: " + "; ".join(
-                    str(p["message"]) for p in found.problems),
-                    hint="fix them, or name the declarative base with [models] base")
             metadata = load_metadata(dict(found.schema))
             forward, backward = _compare(scratch, metadata, exclude, timeout)
     return forward, backward, dialect
