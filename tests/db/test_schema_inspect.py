@@ -42,7 +42,7 @@ def test_inspect_finds_every_kind_of_object(project: Path, sample: str) -> None:
     fk = schema["tables"]["posts"]["foreign_keys"][0]
     assert (fk["referred_table"], fk["columns"], fk["ondelete"]) == ("users", ["user_id"],
                                                                      "CASCADE")
-    assert "user_emails" in schema["views"]
+    assert [v["name"] for v in schema["views"]] == ["user_emails"]
     if result.dialect != "mysql":  # MariaDB keeps the check but not always its name
         assert [c["name"] for c in users["check_constraints"]] == ["ck_users_price"]
     if result.dialect == "postgresql":
@@ -134,3 +134,13 @@ def test_a_password_never_reaches_the_output_or_the_history(
     said = capsys.readouterr()
     assert "s3cret-pw" not in said.out + said.err
     assert '"identical": true' in said.out
+
+
+def test_a_view_named_like_a_secret_keeps_its_definition(
+        project: Path, sqlite_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    run_sql(sqlite_url, "CREATE TABLE tokens (id INTEGER PRIMARY KEY, password TEXT);\n"
+                        "CREATE VIEW api_token AS SELECT id FROM tokens;\n")
+    settings_for(project, sqlite_url)
+    assert main(["db", "inspect", "--json"]) == 0
+    view = json.loads(capsys.readouterr().out)["schema"]["views"][0]
+    assert view == {"name": "api_token", "definition": "SELECT id FROM tokens"}

@@ -71,8 +71,8 @@ def inspect_cmd(app: AppContext, tables: tuple[str, ...], database: str | None,
     schema = result.schema
     for name, table in (schema.get("tables") or {}).items():
         _describe_table(name, table)
-    for name, definition in (schema.get("views") or {}).items():
-        echo(f"view {name}: {' '.join(definition.split())}")
+    for view in schema.get("views") or []:
+        echo(f"view {view['name']}: {' '.join(view['definition'].split())}")
     if schema.get("sequences"):
         echo(f"sequences: {', '.join(schema['sequences'])}")
     for name, labels in (schema.get("enums") or {}).items():

@@ -149,14 +149,16 @@ def _read_schema(conn: Connection, tables: Sequence[str], exclude: Iterable[str]
                                       for c in checks.get(key) or []],
             }
             found[name] = normalize_table(table)
-    views = {}
+    # a list, not a mapping: a view named "api_tokens" must not look like a secret key
+    views = []
     for view in sorted(inspector.get_view_names()):
         if tables and view not in tables:
             continue
         try:
-            views[view] = _view_body(str(inspector.get_view_definition(view)))
+            definition = _view_body(str(inspector.get_view_definition(view)))
         except NotImplementedError:
-            views[view] = ""
+            definition = ""
+        views.append({"name": view, "definition": definition})
     sequences: list[str] = []
     if not tables:
         try:
@@ -256,10 +258,10 @@ def schema_sql(schema: dict[str, Any]) -> str:
                 later.append(_stmt(AddConstraint(fk), dialect))
     if later:
         out.extend([*later, ""])
-    for view, definition in sorted((schema.get("views") or {}).items()):
-        body = definition.rstrip().rstrip(";")
+    for view in schema.get("views") or []:
+        body = view["definition"].rstrip().rstrip(";")
         if not body.lower().startswith("create"):
-            body = f"CREATE VIEW {_quote(view, dialect)} AS {body}"
+            body = f"CREATE VIEW {_quote(view['name'], dialect)} AS {body}"
         out.extend([body + ";", ""])
     return "\n".join(out).rstrip() + "\n"
 

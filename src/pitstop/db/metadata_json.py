@@ -15,7 +15,7 @@ The form (``pitstop-schema/1``)::
                           "primary_key": {"name": …, "columns": ["id"]},
                           "indexes": […], "unique_constraints": […],
                           "foreign_keys": […], "check_constraints": […], "comment": null}},
-     "views": {"name": "SELECT …"}, "sequences": ["name"], "enums": {"mood": ["happy"]}}
+     "views": [{"name": "v", "definition": "SELECT …"}], "sequences": ["name"], "enums": {"mood": ["happy"]}}
 
 ``type`` is the column type as the dialect writes it (for people); ``spec`` is the
 SQLAlchemy type class and its arguments (for :func:`load_metadata`).  ``default`` is
@@ -249,7 +249,7 @@ def dump_metadata(metadata: Any, dialect_name: str) -> dict[str, Any]:
         tables[key] = _table(table, dialect)
     sequences = sorted(str(s.name) for s in getattr(metadata, "_sequences", {}).values())
     return {"format": FORMAT, "dialect": dialect_name, "tables": dict(sorted(tables.items())),
-            "views": {}, "sequences": sequences,
+            "views": [], "sequences": sequences,
             "enums": model_enums(metadata),
             "naming_convention": {k: v for k, v in metadata.naming_convention.items()
                                   if isinstance(k, str) and isinstance(v, str)}}

@@ -42,7 +42,7 @@ class SchemaResult(Result):
 
     def summary(self) -> dict[str, Any]:
         return {"database": self.database, "dialect": self.dialect,
-                "tables": self.table_count, "views": len(self.schema.get("views") or {})}
+                "tables": self.table_count, "views": len(self.schema.get("views") or [])}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -119,7 +119,8 @@ def inspect(settings: Settings, *, progress: Progress | None = None,
     that does not exist is a usage error (exit 3)."""
     db = database_for(settings, database_url)
     schema = read_database(settings, db, tables=tables, progress=progress)
-    missing = [t for t in tables if t not in schema["tables"] and t not in schema["views"]]
+    views = {v["name"] for v in schema["views"]}
+    missing = [t for t in tables if t not in schema["tables"] and t not in views]
     if missing:
         raise UsageError(f"{db.masked}: no table or view named {', '.join(missing)}",
                          hint="`pitstop db inspect` without names lists them all")
