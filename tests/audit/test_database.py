@@ -255,3 +255,33 @@ def test_loopback_and_pg_hba_addresses() -> None:
     assert _remote_address("all", None, "host") and _remote_address("samenet", None, "host")
     assert _remote_address("10.0.0.0/8", None, "hostssl")
     assert not _remote_address("samehost", None, "host")
+
+
+@pytest.mark.parametrize("default_role", [False, True])
+def test_mariadb_privileges_held_through_roles(
+        make_project: Callable[..., Path], mysql_url: str, mysql_account: Callable[..., str],
+        local_infile: Callable[[str], None], default_role: bool) -> None:
+    database = mysql_url.rsplit("/", 1)[1]
+    tag = uuid.uuid4().hex[:8]
+    outer, inner = f"pitstop_ops_{tag}", f"pitstop_su_{tag}"
+    user = mysql_account("Lq8-audit-test-pw", f"SELECT ON `{database}`.*")
+    try:
+        with _mysql_admin() as conn, conn.cursor() as cur:
+            cur.execute(f"CREATE ROLE {inner}")
+            cur.execute(f"GRANT SUPER ON *.* TO {inner}")
+            cur.execute(f"CREATE ROLE {outer}")
+            cur.execute(f"GRANT {inner} TO {outer}")
+            cur.execute(f"GRANT {outer} TO '{user}'@'127.0.0.1'")
+            if default_role:
+                cur.execute(f"SET DEFAULT ROLE {outer} FOR '{user}'@'127.0.0.1'")
+        local_infile("OFF")
+        url = f"mysql://{user}:Lq8-audit-test-pw@127.0.0.1:3306/{database}"
+        report = audit(make_project(f'database_url = "{url}"\n'), only=["database"])
+        assert ids(report) == ["PS-DB-106"]
+        finding = report.reported[0]
+        assert finding.severity == "high" and "SUPER" in finding.problem
+        assert f"through role {inner}" in finding.problem
+    finally:
+        with _mysql_admin() as conn, conn.cursor() as cur:
+            cur.execute(f"DROP ROLE IF EXISTS {outer}")
+            cur.execute(f"DROP ROLE IF EXISTS {inner}")

@@ -32,7 +32,7 @@ def test_redis_with_requirepass_and_a_restricted_acl_user_passes(
     where = redis_server("--requirepass", "Adm1n-audit-pw",
                          "--user", "app", "on", ">App-audit-pw9", "~*", "&*", "+@all",
                          "-@dangerous")
-    url = f"redis://app:App-audit-pw9@{where}/0"
+    url = f"redis://app:App-audit-pw9@{where}/0"  # pitstop:allow
     report = audit(make_project(f'redis_url = "{url}"\n'), only=["redis"])
     section = report.sections[0]
     assert section.status == "ok", section.reason
@@ -60,7 +60,7 @@ def test_dangerous_commands_for_the_apps_user(make_project: Callable[..., Path],
                                               redis_server: Callable[..., str]) -> None:
     where = redis_server("--user", "app", "on", ">App-audit-pw9", "~*", "&*", "+@all",
                          "--user", "default", "off")
-    url = f"redis://app:App-audit-pw9@{where}/0"
+    url = f"redis://app:App-audit-pw9@{where}/0"  # pitstop:allow
     report = audit(make_project(f'redis_url = "{url}"\n'), only=["redis"])
     assert ids(report) == ["PS-REDIS-003"]  # the default user is off: no anonymous access
 

@@ -227,29 +227,6 @@ def test_verify_task_without_backups_fails(project: Path) -> None:
         backup_verify_task(_ctx(project))
 
 
-def test_progress_bar_on_a_terminal(monkeypatch: pytest.MonkeyPatch,
-                                    capsys: pytest.CaptureFixture[str]) -> None:
-    from pitstop.cli import backup_cmd
-
-    monkeypatch.setattr(backup_cmd, "stderr_is_terminal", lambda: True)
-    monkeypatch.setattr(backup_cmd, "SHOW_AFTER_SECONDS", 0.0)
-    with backup_cmd.progress_bar("backup") as update:
-        assert update is not None
-        for done in range(0, 5_000_001, 1_000_000):
-            update(done, 5_000_000)
-    with backup_cmd.progress_bar("snapshot", unit="files") as update:
-        assert update is not None
-        update(3, None)
-    assert capsys.readouterr().out == ""  # progress never goes to stdout
-
-
-def test_progress_bar_off_when_piped() -> None:
-    from pitstop.cli import backup_cmd
-
-    with backup_cmd.progress_bar("backup") as update:
-        assert update is None
-
-
 @pytest.mark.postgres
 def test_postgres_through_the_cli(project: Path, pg_url: str,
                                   capsys: pytest.CaptureFixture[str]) -> None:

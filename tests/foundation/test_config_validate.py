@@ -155,3 +155,53 @@ def test_piped_config_show_is_not_padded(project: Path, capsys: pytest.CaptureFi
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("key") and lines[0].index("origin") < 100
     assert all(line == line.rstrip() for line in lines)
+
+
+SCHEDULED = """
+[tasks.a]
+run = "true"
+[workflows.w]
+steps = ["a"]
+[workflows.w.params.n]
+type = "integer"
+[schedules.nightly]
+workflow = "w"
+cron = "0 3 * * *"
+enabled = false
+"""
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ('workflow = "w"', None),
+    ('workflow = "nope"', "[schedules.nightly.workflow] schedule 'nightly': no workflow"),
+    ('params = { n = "three" }', "[schedules.nightly.params] schedule 'nightly': parameter 'n'"),
+    ('params = { m = "1" }', "[schedules.nightly.params] schedule 'nightly': "),
+    ('timezone = "Mars/Olympus"', "[schedules.nightly.timezone]"),
+])
+def test_schedules_are_checked_disabled_ones_too(
+        project: Path, capsys: pytest.CaptureFixture[str], change: str,
+        message: str | None) -> None:
+    text = SCHEDULED.replace('workflow = "w"', 'workflow = "w"\n' + change) \
+        if not change.startswith("workflow") else SCHEDULED.replace('workflow = "w"', change)
+    code, err = validate(project, text, capsys)
+    if message is None:
+        assert code == 0, err
+    else:
+        assert code == 3 and message in err, err
+
+
+def test_a_schedule_parameter_from_an_unset_variable_is_a_warning(
+        project: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PITSTOP_TEST_N", raising=False)
+    text = SCHEDULED.replace('enabled = false', 'params = { n = "${PITSTOP_TEST_N}" }')
+    code, err = validate(project, text, capsys)
+    assert code == 0
+    assert "[schedules.nightly.params.n] uses ${PITSTOP_TEST_N}, which is not set here" in err
+    broken = text.replace('workflow = "w"', 'workflow = "gone"')
+    code, err = validate(project, broken, capsys)
+    assert code == 3 and "[schedules.nightly.workflow]" in err
+    monkeypatch.setenv("PITSTOP_TEST_N", "4")
+    (project / "pitstop.toml").write_text(text, encoding="utf-8")
+    assert cli("config", "validate", "--json") == 0
+    assert json.loads(capsys.readouterr().out)["warnings"] == []

@@ -12,6 +12,7 @@ from pitstop.config import Settings
 from pitstop.engine.runner import Event
 from pitstop.registry import load_settings, tasks
 from pitstop.state.store import StateStore
+from procutil import gone
 
 
 def make(project: Path, text: str, **overrides: str) -> Settings:
@@ -121,16 +122,7 @@ timeout = "0.5s"
     task = result.tasks[0]
     assert task.status == "timeout" and result.exit_code == 1
     child = int(pidfile.read_text())
-    time.sleep(0.2)
-    assert not _alive(child)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"  # a zombie is dead
+    assert gone(child)
 
 
 def test_retries_with_backoff_and_retry_on(project: Path) -> None:

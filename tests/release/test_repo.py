@@ -11,7 +11,7 @@ import pytest
 from gitutil import git
 from pitstop.errors import ConfigError, DependencyError, ReleaseError, UsageError
 from pitstop.release import ReleaseSettings, changelog, next_version, tag
-from pitstop.release.git import Git, open_repository
+from pitstop.release.git import open_repository
 
 from .conftest import at, commit
 from .conftest import tag as make_tag
@@ -324,7 +324,7 @@ def test_inherited_git_variables_are_stripped(released: Path, tmp_path: Path,
            "GIT_INDEX_FILE": str(other / ".git" / "index")}
     commit(released, "fix: a")
     assert next_version(at(released, section, env=env)).version == "1.0.1"
-    assert "GIT_DIR" not in Git(released, env=env)._env
+    assert "GIT_DIR" not in open_repository(released, env=env).env
 
 
 def test_signing_failure_says_what_to_check(released: Path, section: ReleaseSettings) -> None:

@@ -127,7 +127,7 @@ def test_git_missing_exits_2(repo: Path, monkeypatch: pytest.MonkeyPatch,
                              capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("PATH", str(repo / "no-bin"))
     assert main(["scan", "secrets", "--staged"]) == 2
-    assert "git executable" in capsys.readouterr().err
+    assert "git is not installed" in capsys.readouterr().err
 
 
 def test_help_and_rules(capsys: pytest.CaptureFixture[str]) -> None:

@@ -24,6 +24,7 @@ ROUTES: list[tuple[str, str, str]] = [
     ("GET", "/api/docs", "public"),
     ("GET", "/", "viewer"),
     ("GET", "/panels/backups", "viewer"),
+    ("GET", "/panels/schedules", "viewer"),
     ("GET", "/panels/migrations", "viewer"),
     ("GET", "/runs", "viewer"),
     ("GET", "/runs/{run_id}", "viewer"),

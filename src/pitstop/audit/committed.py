@@ -40,10 +40,10 @@ def secret_variables(text: str) -> list[str]:
 
 def committed_env_files(ctx: AuditContext) -> tuple[list[Finding], list[str]]:
     """Findings for tracked ``.env`` files with secrets, and notes (no git …)."""
-    from pitstop.scan.gitsrc import Git
+    from pitstop.git import Git
 
-    try:
-        git = Git.find(ctx.project_dir, dict(ctx.environ) or None)
+    try:  # the index a commit hook names is what is being committed: read that one
+        git = Git.find(ctx.project_dir, ctx.environ, hook_index=True)
         if git.toplevel() is None:
             return [], []
         tracked = [p for p in git.run("ls-files", "-z", "--cached", "--", ".")

@@ -21,7 +21,10 @@ from pitstop.audit.rules import RULES
 
 PASSWORD_PLUGINS = {"", "mysql_native_password", "mysql_old_password", "ed25519", "parsec",
                     "caching_sha2_password", "sha256_password"}
-_GRANT = re.compile(r"^GRANT (?P<privileges>.+?) ON (?P<on>\S+) TO ", re.IGNORECASE)
+_GRANT = re.compile(r"^GRANT (?P<privileges>.+?) ON (?P<on>\S+) TO (?P<to>`[^`]*`(?:@`[^`]*`)?)",
+                    re.IGNORECASE)
+_ROLE_GRANT = re.compile(r"^GRANT (?P<roles>`[^`]+`(?:@`[^`]*`)?(?:\s*,\s*`[^`]+`(?:@`[^`]*`)?)*)"
+                         r" TO ", re.IGNORECASE)
 
 
 def _value(cur: Any, sql: str) -> Any:
@@ -30,26 +33,100 @@ def _value(cur: Any, sql: str) -> Any:
     return row[0] if row else None
 
 
-def _grants(cur: Any, account: str, found: Collected) -> None:
-    cur.execute("SHOW GRANTS")
-    privileges: set[str] = set()
-    for (line,) in cur.fetchall():
-        match = _GRANT.match(str(line))
+def _global_privileges(lines: list[str]) -> dict[str, str | None]:
+    """Each privilege ``ON *.*`` the lines grant, and the role it is granted to (None:
+    the account itself)."""
+    privileges: dict[str, str | None] = {}
+    for line in lines:
+        match = _GRANT.match(line)
         if match and match["on"].replace("`", "") == "*.*":
-            privileges |= {p.strip().upper() for p in match["privileges"].split(",")}
+            grantee = match["to"]
+            role = None if "@" in grantee else grantee.strip("`")
+            for privilege in match["privileges"].split(","):
+                name = privilege.strip().upper()
+                if privileges.get(name, "") is not None:  # the account's own grant wins
+                    privileges[name] = role
+    return privileges
+
+
+def _roles_in(lines: list[str]) -> list[str]:
+    """The roles ``GRANT `role` TO …`` lines give (quoted as SQL identifiers)."""
+    roles: list[str] = []
+    for line in lines:
+        match = _ROLE_GRANT.match(line)
+        if match:
+            roles += [r.strip() for r in match["roles"].split(",")]
+    return roles
+
+
+def _show_grants(cur: Any, sql: str = "SHOW GRANTS") -> list[str]:
+    cur.execute(sql)
+    return [str(line) for (line, *_rest) in cur.fetchall()]
+
+
+def _role_grant_lines(cur: Any, roles: list[str]) -> list[str]:
+    """The grant lines of each granted role and the roles it holds: what the account
+    has the moment it runs ``SET ROLE`` — MySQL through ``SHOW GRANTS … USING``,
+    MariaDB by activating the role for this session only (no setting is changed),
+    then the session's role is put back."""
+    import pymysql
+
+    found: list[str] = []
+    role_now = _value(cur, "SELECT CURRENT_ROLE()") if roles else None
+    current = "" if role_now is None else _text(role_now)
+    pending, seen = list(roles), set[str]()
+    try:
+        while pending:
+            role = pending.pop(0)
+            if role in seen:
+                continue
+            seen.add(role)
+            try:
+                lines = _show_grants(cur, f"SHOW GRANTS FOR CURRENT_USER() USING {role}")
+            except pymysql.err.MySQLError:
+                try:
+                    cur.execute(f"SET ROLE {role}")
+                    lines = _show_grants(cur)
+                except pymysql.err.MySQLError:
+                    continue  # a role it cannot activate brings nothing
+            found += lines
+            pending += [r for r in _roles_in(lines) if r not in seen]
+    finally:
+        if roles:
+            active = current if current and current.upper() not in ("NULL", "NONE") else ""
+            try:
+                cur.execute(f"SET ROLE `{active.replace('`', '``')}`" if active
+                            else "SET ROLE NONE")
+            except pymysql.err.MySQLError:
+                pass
+    return found
+
+
+def _grants(cur: Any, account: str, found: Collected) -> None:
+    lines = _show_grants(cur)
+    lines += _role_grant_lines(cur, _roles_in(lines))
+    privileges = _global_privileges(lines)
+
+    def through(*names: str) -> str:
+        roles = sorted({role for n in names if (role := privileges.get(n))})
+        held_directly = any(n in privileges and privileges[n] is None for n in names)
+        return f" (through role {', '.join(roles)})" if roles and not held_directly else ""
+
     obj = f"account {account}"
-    if privileges & {"ALL", "ALL PRIVILEGES"}:
+    if privileges.keys() & {"ALL", "ALL PRIVILEGES"}:
         found.findings.append(RULES["PS-DB-106"].finding(
-            obj, "holds ALL PRIVILEGES ON *.*: it can read and change every database, manage "
-                 "accounts and the server", key=obj))
+            obj, "holds ALL PRIVILEGES ON *.*" + through("ALL", "ALL PRIVILEGES")
+                 + ": it can read and change every database, manage accounts and the "
+                   "server", key=obj))
         return
     if "SUPER" in privileges:
         found.findings.append(RULES["PS-DB-106"].finding(
-            obj, "holds SUPER: it can change global settings, kill sessions and bypass "
-                 "read_only", key=obj, severity="high"))
+            obj, "holds SUPER" + through("SUPER") + ": it can change global settings, kill "
+                 "sessions and bypass read_only", key=obj, severity="high"))
     if "FILE" in privileges:
         found.findings.append(RULES["PS-DB-107"].finding(
-            obj, "holds FILE: it can read and write files on the server's host", key=obj))
+            obj, "holds FILE" + through("FILE") + ": it can read and write files on the "
+                 "server's host", key=obj))
 
 
 def _ways_in(priv: dict[str, Any]) -> list[tuple[str, str]]:

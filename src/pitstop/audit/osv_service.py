@@ -15,13 +15,16 @@ from __future__ import annotations
 import concurrent.futures
 import dataclasses
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pitstop.audit.osv import Vulnerability, advisory_severity, evaluate, merge, parse_version
 from pitstop.audit.packages import Package
 from pitstop.errors import ConnectError, DependencyError
+
+if TYPE_CHECKING:
+    from pitstop.capability import Progress
 
 WORKERS = 8
 
@@ -114,7 +117,7 @@ def _reason(exc: BaseException) -> str:
 
 
 def query_service(packages: Sequence[Package], *, url: str, timeout: float, cache_dir: Path,
-                  progress: Callable[[int], None] | None = None
+                  progress: Progress | None = None
                   ) -> dict[Package, list[Vulnerability]]:
     """Every package's advisories from the OSV service at ``url``."""
     _require()
@@ -126,7 +129,7 @@ def query_service(packages: Sequence[Package], *, url: str, timeout: float, cach
             for done, future in enumerate(concurrent.futures.as_completed(futures), 1):
                 found[futures[future]] = future.result()
                 if progress is not None:
-                    progress(done)
+                    progress(done, len(futures))
         except BaseException:
             for future in futures:
                 future.cancel()

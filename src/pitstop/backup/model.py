@@ -7,12 +7,11 @@ A :class:`Backup` is the manifest of one stored backup; it round-trips through J
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-Progress = Callable[[int, int | None], None]
-"""``progress(done_bytes, total_bytes_or_None)``, called from the working thread."""
+from pitstop.capability import Progress as Progress  # the one progress seam, re-exported
 
 MANIFEST_VERSION = 1
 

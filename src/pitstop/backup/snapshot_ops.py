@@ -138,9 +138,9 @@ def diff_snapshots(settings: Settings, old_id: str, new_id: str | None = None) -
         new = find_snapshot(settings, new_id)
         new_entries, new_name = snapshot_entries(root, new, blobs), new.id
     else:
-        repo = toplevel(settings.project_dir)
+        repo = toplevel(settings.project_dir, environ=settings.environ)
         cache = {e.path: e for e in old_entries}
-        scan = scan_tree(repo, tracked_files(repo), cache=cache, blobs=None,
+        scan = scan_tree(repo, tracked_files(repo, environ=settings.environ), cache=cache, blobs=None,
                          workers=snapshot_settings(settings).workers)
         new_entries, new_name = scan.entries, WORK_TREE
     added, removed, modified, modes = _compare(old_entries, new_entries)

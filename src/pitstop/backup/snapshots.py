@@ -41,6 +41,7 @@ from pitstop.backup.settings import SnapshotSettings, resolve_dir
 from pitstop.backup.tree import Entry, scan_tree
 from pitstop.config import Settings
 from pitstop.errors import BackupError, PermissionDeniedError, UsageError
+from pitstop.private import make_private_dir
 
 log = logging.getLogger("pitstop.backup")
 
@@ -117,7 +118,7 @@ def _write_atomic(path: Path, data: bytes) -> None:
 @contextlib.contextmanager
 def store_lock(root: Path) -> Iterator[None]:
     try:
-        root.mkdir(parents=True, exist_ok=True)
+        make_private_dir(root)
         handle = open(root / "lock", "a+b")  # noqa: SIM115 - held for the block
     except PermissionError as exc:
         raise PermissionDeniedError(f"cannot write to the snapshot directory {root}") from exc
@@ -195,16 +196,16 @@ def create_snapshot(
     that cannot be read are listed in ``errors`` and the snapshot is ``partial``.
     """
     conf = snapshot_settings(settings)
-    repo = toplevel(settings.project_dir)
+    repo = toplevel(settings.project_dir, environ=settings.environ)
     root = snapshot_root(settings)
-    dirty = dirty_paths(repo)
+    dirty = dirty_paths(repo, environ=settings.environ)
     if dirty and not force:
         shown = "\n  ".join(dirty[:20]) + ("\n  …" if len(dirty) > 20 else "")
         raise DirtyTreeError(f"the work tree has uncommitted changes:\n  {shown}", dirty,
                              hint="commit or stash them, or pass --force")
     started = datetime.now(UTC)
     clock = time.monotonic()
-    files = tracked_files(repo)
+    files = tracked_files(repo, environ=settings.environ)
     with contextlib.suppress(ValueError):
         inside = root.resolve().relative_to(repo.resolve()).as_posix() + "/"
         files = [f for f in files if not f.path.startswith(inside)]
@@ -227,7 +228,7 @@ def create_snapshot(
         snapshot_id = f"{started:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
         snapshot = Snapshot(
             id=snapshot_id, created_at=started, repository=str(repo),
-            commit=head_commit(repo), files=len(scan.entries),
+            commit=head_commit(repo, environ=settings.environ), files=len(scan.entries),
             size=sum(e.size for e in scan.entries), new_blobs=scan.new_blobs,
             added_bytes=scan.new_bytes + trees.new_bytes, partial=bool(scan.errors),
             read_bytes=scan.read_bytes,

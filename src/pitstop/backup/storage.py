@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from pitstop.errors import BackupError, PermissionDeniedError
+from pitstop.private import make_private_dir
 
 PARTIAL_SUFFIX = ".partial"
 
@@ -68,7 +69,7 @@ class LocalStorage:
 
     def _ensure(self) -> None:
         try:
-            self.root.mkdir(parents=True, exist_ok=True)
+            make_private_dir(self.root)
         except PermissionError as exc:
             raise PermissionDeniedError(f"cannot create the backup directory {self.root}",
                                         hint="check its permissions or set [backup] dir") from exc

@@ -2,26 +2,22 @@
 
 from __future__ import annotations
 
-import contextlib
-import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
 import click
 
 from pitstop.cli.common import DURATION, AppContext, database_option, json_option, pass_app
+from pitstop.cli.progress import progress_bar
 from pitstop.errors import EXIT_DRY_RUN, EXIT_ERROR, EXIT_OK
 from pitstop.output import (
     echo,
     emit_json,
     info,
-    stderr_is_terminal,
     stdout_is_terminal,
     table,
 )
-
-SHOW_AFTER_SECONDS = 1.0
 
 
 def human_size(n: int) -> str:
@@ -35,47 +31,6 @@ def human_size(n: int) -> str:
 
 def when(t: datetime) -> str:
     return t.astimezone().strftime("%Y-%m-%d %H:%M:%S")
-
-
-@contextlib.contextmanager
-def progress_bar(description: str, *, unit: str = "bytes"
-                 ) -> Iterator[Callable[[int, int | None], None] | None]:
-    """A progress callback drawing a Rich bar on stderr once work lasts over a second
-    (``None`` when stderr is not a terminal)."""
-    if not stderr_is_terminal():
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        DownloadColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TransferSpeedColumn,
-    )
-
-    columns: list[Any] = [TextColumn("{task.description}"), BarColumn()]
-    columns += ([DownloadColumn(), TransferSpeedColumn()] if unit == "bytes"
-                else [MofNCompleteColumn()])
-    columns.append(TimeElapsedColumn())
-    bar = Progress(*columns, console=Console(stderr=True), transient=True)
-    task = bar.add_task(description, total=None)
-    started = time.monotonic()
-    shown = [False]
-
-    def update(done: int, total: int | None) -> None:
-        bar.update(task, completed=done, total=total)
-        if not shown[0] and time.monotonic() - started > SHOW_AFTER_SECONDS:
-            bar.start()
-            shown[0] = True
-
-    try:
-        yield update
-    finally:
-        if shown[0]:
-            bar.stop()
 
 
 def keep_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -127,7 +82,7 @@ def create(app: AppContext, database: str | None, label: str | None, compress: s
     from pitstop.backup import create_backup
 
     settings = app.settings(database_url=database)
-    with progress_bar("backup") as progress:
+    with progress_bar("backup", unit="bytes") as progress:
         result = create_backup(settings, label=label, compress=compress, progress=progress)
     if as_json:
         emit_json(result.to_json())
@@ -234,7 +189,7 @@ def verify(app: AppContext, backup_id: str, database: str | None, checksum_only:
     from pitstop.backup import verify_backup
 
     settings = app.settings(database_url=database)
-    with progress_bar("verify") as progress:
+    with progress_bar("verify", unit="bytes") as progress:
         result = verify_backup(settings, backup_id, restore=not checksum_only,
                                progress=progress, include_safety=include_safety)
     if as_json:
@@ -278,7 +233,7 @@ def restore(app: AppContext, backup_id: str, to: str | None, yes: bool,
     from pitstop.backup import restore_backup
 
     settings = app.settings()
-    with progress_bar("restore") as progress:
+    with progress_bar("restore", unit="bytes") as progress:
         result = restore_backup(settings, backup_id, to=to, yes=yes,
                                 safety_backup=not no_safety_backup, progress=progress,
                                 lock_timeout=lock_timeout, include_safety=include_safety)

@@ -70,5 +70,11 @@ def validate(app: AppContext, as_json: bool) -> int:
     if as_json:
         emit_json(report.to_dict())
     else:
+        from pitstop.output import warning
+
+        shown = set(app.settings().warnings)  # said when the settings were loaded
+        for text in report.warnings:
+            if text not in shown:
+                warning(text)
         info(f"ok: {report.config_file or 'defaults (no config file found)'}")
     return 0

@@ -22,13 +22,18 @@ from pitstop.cli.common import AppContext, pass_app
               help="Serve HTTPS with this PEM certificate (with --tls-key).")
 @click.option("--tls-key", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="The PEM private key of --tls-cert.")
+@click.option("--scheduler/--no-scheduler", default=None,
+              help="Fire the project's [schedules] inside the server, as `pitstop schedule "
+                   "run` would [config serve.scheduler; on]. Turn it off when a separate "
+                   "scheduler runs (two never run one firing twice either way).")
 @pass_app
 def serve(app: AppContext, host: str | None, port: int | None, behind_proxy: bool | None,
-          tls_cert: Path | None, tls_key: Path | None) -> int:
+          tls_cert: Path | None, tls_key: Path | None, scheduler: bool | None) -> int:
     """Serve the web page and JSON API: dashboard, runs with live logs, runbooks by
     role, backups, migrations and the audit trail, over the same verbs and history as
     the command line.
 
+    The project's [schedules] fire inside the server unless --no-scheduler.
     Refuses to start without an admin (`pitstop user add NAME --role admin`), and on
     any address but loopback without TLS or --behind-proxy.  Stops on Ctrl-C.
     Needs the web extra: pip install 'pitstop[web]'.
@@ -38,6 +43,6 @@ def serve(app: AppContext, host: str | None, port: int | None, behind_proxy: boo
     if (tls_cert is None) != (tls_key is None):
         raise click.UsageError("--tls-cert and --tls-key go together")
     settings = app.settings()
-    run_server(settings, host=host, port=port, behind_proxy=behind_proxy, tls_cert=tls_cert,
-               tls_key=tls_key)
+    run_server(settings, scheduler=scheduler, host=host, port=port,
+               behind_proxy=behind_proxy, tls_cert=tls_cert, tls_key=tls_key)
     return 0

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import click
 
-from pitstop.cli.backup_cmd import human_size, keep_options, progress_bar, render_prune, when
+from pitstop.cli.backup_cmd import human_size, keep_options, render_prune, when
 from pitstop.cli.common import AppContext, json_option, pass_app
+from pitstop.cli.progress import progress_bar
 from pitstop.errors import EXIT_OK
 from pitstop.output import echo, emit_json, info, table
 

@@ -32,6 +32,7 @@ from pitstop.errors import (
     PermissionDeniedError,
     PitstopError,
 )
+from pitstop.private import make_private_dir
 from pitstop.redact import redact
 from pitstop.state.store import HEARTBEAT_SECONDS, StateStore, TaskRunRecord
 
@@ -210,7 +211,7 @@ class Runner:
         )
         self.logs_dir = self.settings.logs_dir / self.run_id
         try:
-            self.logs_dir.mkdir(parents=True, exist_ok=True)
+            make_private_dir(self.logs_dir)
         except OSError as exc:
             import errno
 

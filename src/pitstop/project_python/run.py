@@ -19,11 +19,11 @@ No "hello" means the interpreter could not start or run the bootstrap (exit 2); 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import select
-import signal
 import subprocess
 import tempfile
 import time
@@ -31,6 +31,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import IO, Any
 
+from pitstop import proc
 from pitstop.project_python.errors import (
     HelperTimeoutError,
     InterpreterError,
@@ -46,6 +47,7 @@ MIN_VERSION = (3, 8)
 OUTPUT_TAIL_LINES = 15
 OUTPUT_LINE_CHARS = 1000
 DEBUG_LINES = 200
+KILL_GRACE_SECONDS = 2.0
 _HELPERS = Path(__file__).with_name("helpers")
 
 BOOTSTRAP = (
@@ -94,36 +96,18 @@ def _frames(buffer: bytearray) -> list[dict[str, Any]]:
     return found
 
 
-def _stop(proc: subprocess.Popen[bytes], sig: int) -> None:
-    try:
-        os.killpg(proc.pid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
-def _kill_group(proc: subprocess.Popen[bytes], grace: float = 2.0) -> None:
-    """SIGTERM the helper's process group, SIGKILL it after ``grace`` seconds."""
-    _stop(proc, signal.SIGTERM)
-    try:
-        proc.wait(timeout=grace)
-    except subprocess.TimeoutExpired:
-        pass
-    _stop(proc, signal.SIGKILL)  # also what ignored SIGTERM in the group
-    proc.wait()
-
-
-def _exchange(proc: subprocess.Popen[bytes], payload: bytes, read_fd: int,
+def _exchange(popen: subprocess.Popen[bytes], payload: bytes, read_fd: int,
               timeout: float | None) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
     """Send the request; read frames until the result, EOF or the deadline.  Returns
     ``(hello, result)``."""
-    assert proc.stdin is not None
+    assert popen.stdin is not None
     try:
-        proc.stdin.write(payload)
+        popen.stdin.write(payload)
     except OSError:
         pass  # it died before reading: the missing frames say so
     finally:
         try:
-            proc.stdin.close()
+            popen.stdin.close()
         except OSError:
             pass
     deadline = None if timeout is None else time.monotonic() + timeout
@@ -190,34 +174,31 @@ def run_source(interpreter: Interpreter, name: str, source: str, request: Mappin
     with tempfile.TemporaryFile() as output:
         try:
             try:
-                proc = subprocess.Popen(
+                process = proc.start(
                     [str(interpreter.path), "-c", BOOTSTRAP, str(write_fd)], cwd=cwd,
-                    env=None if env is None else dict(env), stdin=subprocess.PIPE,
-                    stdout=output, stderr=subprocess.STDOUT, pass_fds=(write_fd,),
-                    start_new_session=True)
-            except OSError as exc:
+                    env=env, stdin=proc.PIPE, stdout=output, stderr=proc.STDOUT,
+                    pass_fds=(write_fd,))
+            except proc.StartError as exc:
                 raise InterpreterError(
-                    f"cannot start {interpreter.label}: {exc.strerror or exc}",
+                    f"cannot start {interpreter.label}: "
+                    f"{exc.__cause__.strerror if isinstance(exc.__cause__, OSError) else exc}",
                     hint="check [project] python, or recreate the virtualenv") from exc
             finally:
                 os.close(write_fd)
             try:
-                hello, result = _exchange(proc, payload, read_fd, timeout)
+                hello, result = _exchange(process.popen, payload, read_fd, timeout)
             except TimeoutError:
-                _kill_group(proc)
+                process.stop(KILL_GRACE_SECONDS)
                 raise HelperTimeoutError(
                     f"{what}: {interpreter.path} did not answer within {timeout:g} s; it was "
                     "stopped", hint="the project's code may be waiting on a server; raise the "
                                     "timeout if it is merely slow") from None
             except BaseException:  # Ctrl-C included: never leave the helper behind
-                _kill_group(proc)
+                process.stop(KILL_GRACE_SECONDS)
                 raise
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                pass
-            _stop(proc, signal.SIGKILL)  # whatever the project's code started in the group
-            proc.wait()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.popen.wait(timeout=5)
+            process.stop(0)  # whatever the project's code started in the group
         finally:
             os.close(read_fd)
         debug = log.isEnabledFor(logging.DEBUG)
@@ -227,7 +208,8 @@ def run_source(interpreter: Interpreter, name: str, source: str, request: Mappin
                   time.perf_counter() - started)
         for line in lines:
             log.debug("[%s] %s", helper, line)
-    return _answer(interpreter, what, hello, result, proc.returncode, lines, mask)
+    return _answer(interpreter, what, hello, result, process.popen.returncode or 0, lines,
+                   mask)
 
 
 def _answer(interpreter: Interpreter, what: str, hello: dict[str, Any] | None,

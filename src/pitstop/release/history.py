@@ -71,23 +71,23 @@ class HeadState:
 
 def head_state(git: Git) -> HeadState:
     """HEAD's commit, branch (``None`` when detached), commit date and shallowness."""
-    completed = git.run_full(["log", "-1", "--format=%H%x1f%cs", "HEAD"])
+    completed = git.completed("log", "-1", "--format=%H%x1f%cs", "HEAD")
     if completed.returncode != 0:
         raise ReleaseError(
             f"the repository at {git.cwd} has no commits yet",
             hint="commit something first; a release tags a commit",
         )
-    sha, _, date = completed.stdout.strip().partition(_FIELD)
-    branch_run = git.run_full(["symbolic-ref", "-q", "--short", "HEAD"])
-    branch = branch_run.stdout.strip() if branch_run.returncode == 0 else None
-    shallow = git.run("rev-parse", "--is-shallow-repository").strip() == "true"
+    sha, _, date = completed.text.strip().partition(_FIELD)
+    branch_run = git.completed("symbolic-ref", "-q", "--short", "HEAD")
+    branch = branch_run.text.strip() if branch_run.returncode == 0 else None
+    shallow = git.text("rev-parse", "--is-shallow-repository").strip() == "true"
     return HeadState(sha, branch, date, shallow)
 
 
 def release_tags(git: Git, fmt: TagFormat) -> tuple[list[ReleaseTag], int]:
     """Tags reachable from HEAD that match the format (highest version first), and how
     many other tags reachable from HEAD were ignored."""
-    names = [n for n in git.run("tag", "--list", "--merged", "HEAD").splitlines() if n]
+    names = [n for n in git.text("tag", "--list", "--merged", "HEAD").splitlines() if n]
     matched = [tag for tag in (fmt.parse(n) for n in names) if tag is not None]
     matched.sort(key=lambda t: (t.version.precedence(), _revision_key(t.revision)), reverse=True)
     return matched, len(names) - len(matched)
@@ -109,12 +109,12 @@ def _range(since: str | None) -> list[str]:
 
 def count_commits(git: Git, since: str | None) -> int:
     """Commits (merges included) in ``since..HEAD`` (all of HEAD when ``since`` is None)."""
-    return int(git.run("rev-list", "--count", *_range(since)).strip() or 0)
+    return int(git.text("rev-list", "--count", *_range(since)).strip() or 0)
 
 
 def commits_since(git: Git, since: str | None) -> list[Commit]:
     """Parsed non-merge commits in ``since..HEAD``, newest first."""
-    out = git.run("log", "--no-merges", f"--format=%H{_FIELD}%B{_RECORD}", *_range(since))
+    out = git.text("log", "--no-merges", f"--format=%H{_FIELD}%B{_RECORD}", *_range(since))
     commits = []
     for record in out.split(_RECORD):
         record = record.strip("\n")
@@ -130,23 +130,9 @@ def dirty_files(git: Git, *, ignore: Path | None = None) -> list[str]:
 
     Paths inside ``ignore`` (pitstop's own ``.pitstop/`` state directory, which the
     history of this very command may just have created) do not count."""
-    out = git.run("status", "--porcelain=v1", "-z", "--untracked-files=normal")
     skip = _inside(git.cwd, ignore)
-    entries = out.split("\0")
-    lines: list[str] = []
-    i = 0
-    while i < len(entries):
-        entry = entries[i]
-        i += 1
-        if len(entry) < 4:
-            continue
-        code, path = entry[:2], entry[3:]
-        if code[0] in "RC":
-            i += 1  # the original path of a rename/copy follows
-        if skip is not None and (path.rstrip("/") == skip or path.startswith(skip + "/")):
-            continue
-        lines.append(f"{code} {path}")
-    return lines
+    return [f"{code} {path}" for code, path in git.status(untracked="normal")
+            if skip is None or not (path.rstrip("/") == skip or path.startswith(skip + "/"))]
 
 
 def _inside(top: Path, path: Path | None) -> str | None:

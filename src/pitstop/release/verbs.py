@@ -254,8 +254,8 @@ def tag(settings: Settings, *, progress: Progress | None = None, level: LevelCho
         # verbatim: a message line starting with '#' is text, not a comment to strip
         # --no-sign: an unsigned release stays unsigned even with tag.gpgSign in git config
         mode = ["-s"] if signed else ["-a", "--no-sign"]
-        git.run("tag", *mode, "--cleanup=verbatim", nxt.tag, "-F", "-", head.sha,
-                stdin=text if text.endswith("\n") else text + "\n")
+        git.text("tag", *mode, "--cleanup=verbatim", nxt.tag, "-F", "-", head.sha,
+                input=text if text.endswith("\n") else text + "\n")
     except GitError as exc:
         hint = ("check gpg and user.signingkey (`git tag -s` must work by hand), or tag "
                 "unsigned" if signed else None)
@@ -273,7 +273,7 @@ def _require_remote(git: Git, remote: str) -> None:
     """Refuse to push to a remote name git does not know (URLs are taken as they are)."""
     if "/" in remote or ":" in remote or git.ok("remote", "get-url", remote):
         return
-    known = git.run("remote").split()
+    known = git.text("remote").split()
     raise ReleaseError(
         f"cannot push the tag: no remote named {remote!r} in {git.cwd} (remotes: "
         f"{', '.join(known) or 'none'}); nothing was tagged",
@@ -292,7 +292,7 @@ def _push_failure(stderr: str) -> str:
 def _push(git: Git, remote: str, name: str) -> None:
     """Push the new tag alone; on failure delete it again so a failed release leaves no tag."""
     try:
-        git.run("push", remote, f"refs/tags/{name}")
+        git.text("push", remote, f"refs/tags/{name}")
     except KeyboardInterrupt:  # Ctrl-C during the push: no half-done release either
         git.ok("tag", "-d", name)
         raise
@@ -312,7 +312,7 @@ def _unreleased(section: ReleaseSettings, plan: _Plan) -> Callable[[str], bool]:
     no tag itself: a section written for a next version that changed before tagging."""
     fmt = TagFormat(section)
     tagged = {t.version.precedence() for t in
-              (fmt.parse(n) for n in plan.git.run("tag", "--list").splitlines()) if t}
+              (fmt.parse(n) for n in plan.git.text("tag", "--list").splitlines()) if t}
     previous = parse_or_none(plan.next.previous or "")
 
     def stale(text: str) -> bool:

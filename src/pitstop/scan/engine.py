@@ -15,20 +15,24 @@ import signal
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import BinaryIO, Literal
+from typing import TYPE_CHECKING, BinaryIO, Literal
 
 from pitstop.errors import ConfigError, UsageError
+from pitstop.scan import gitsrc
 from pitstop.scan.baseline import apply_baseline, load_baseline, write_baseline
 from pitstop.scan.detector import Origin
 from pitstop.scan.files import FileResult, scan_blob, scan_path, scan_text
-from pitstop.scan.gitsrc import Git, history_blocks
+from pitstop.scan.gitsrc import history_blocks, open_git
 from pitstop.scan.model import BaselineEntry, Dropped, Finding, ScanReport, ScanStats, Skipped
 from pitstop.scan.rule import RuleSet
 from pitstop.scan.ruleset import load_ruleset
 from pitstop.scan.settings import DEFAULT_EXCLUDE, DEFAULT_MAX_FILE_SIZE
 from pitstop.scan.sources import Excluder, WalkEntry, WalkSkip, display_path, walk
+
+if TYPE_CHECKING:
+    from pitstop.capability import Progress
 
 Mode = Literal["tree", "staged", "history", "stdin"]
 POOL_MIN_BYTES = 8 << 20
@@ -64,7 +68,7 @@ class ScanOptions:
     jobs: int | None = None
     env: Mapping[str, str] | None = None
     git: str = "git"
-    progress: Callable[[int, int], None] | None = dataclasses.field(
+    progress: Progress | None = dataclasses.field(
         default=None, compare=False, repr=False)
     """Called as ``progress(files_done, files_total)`` during tree scans."""
 
@@ -115,14 +119,14 @@ def _tree_entries(options: ScanOptions, excluder: Excluder, result: FileResult,
     else:
         git = None
         try:
-            git = Git.find(root, options.env, options.git)
+            git = open_git(root, options.env, options.git)
         except Exception:  # noqa: BLE001 - no git: scan the directory as it is
             git = None
         top = git.toplevel() if git is not None else None
         if git is not None and top is not None:
             base = top.resolve()
-            git = dataclasses.replace(git, cwd=base)
-            items = walk([base / p for p in git.tracked_files()
+            git = git.at(base)
+            items = walk([base / p for p in gitsrc.tracked_files(git)
                           if not excluder.excluded(p)], base, excluder)
         else:
             items = walk([root], root, excluder)
@@ -246,7 +250,7 @@ def _scan_stdin(rules: RuleSet, options: ScanOptions) -> FileResult:
 
 
 def _scan_staged(rules: RuleSet, options: ScanOptions, excluder: Excluder) -> FileResult:
-    git = Git.find(options.root, options.env, options.git)
+    git = open_git(options.root, options.env, options.git)
     top = git.toplevel()
     if top is None:
         raise UsageError(f"{options.root} is not inside a git repository",
@@ -254,16 +258,16 @@ def _scan_staged(rules: RuleSet, options: ScanOptions, excluder: Excluder) -> Fi
                               "inside a repository")
     result = FileResult()
     config = _rules_file_rel(options, top)
-    staged = [(display_path(p), blob) for p, blob in git.staged_blobs()]
+    staged = [(display_path(p), blob) for p, blob in gitsrc.staged_blobs(git)]
     staged = [(p, blob) for p, blob in staged if not excluder.excluded(p) and p != config]
-    sizes = git.blob_sizes([blob for _p, blob in staged])
+    sizes = gitsrc.blob_sizes(git, [blob for _p, blob in staged])
     wanted = []
     for (rel, blob), size in zip(staged, sizes, strict=True):
         if size > options.max_file_size:  # never read into memory
             result.skipped.append(Skipped(rel, f"larger than max-file-size ({size} bytes)"))
         else:
             wanted.append((rel, blob))
-    for (rel, _blob), data in zip(wanted, git.blobs([b for _p, b in wanted]), strict=True):
+    for (rel, _blob), data in zip(wanted, gitsrc.blobs(git, [b for _p, b in wanted]), strict=True):
         result.merge(scan_blob(rules, data, rel, options.explain, options.max_file_size))
     if result.skipped and not result.files + result.binary:  # staged, but nothing read
         first = result.skipped[0]
@@ -276,19 +280,15 @@ def _scan_staged(rules: RuleSet, options: ScanOptions, excluder: Excluder) -> Fi
 
 def _scan_history(rules: RuleSet, options: ScanOptions, excluder: Excluder
                   ) -> tuple[FileResult, int]:
-    git = Git.find(options.root, options.env, options.git)
+    git = open_git(options.root, options.env, options.git)
     top = git.toplevel()
     if top is None:
         raise UsageError(f"{options.root} is not inside a git repository",
                          hint="a history scan reads git history; run it inside a repository")
-    if options.rev_range in (None, "HEAD"):
-        try:
-            git.run("rev-parse", "--verify", "--quiet", "HEAD^{commit}")
-        except UsageError:
-            raise NothingScannedError(f"nothing to scan: the repository at {git.toplevel()} "
-                                      "has no commits yet",
-                                      hint="commit first, or scan what is staged"
-                                      ) from None
+    if options.rev_range in (None, "HEAD") and not git.ok("rev-parse", "--verify", "--quiet",
+                                                          "HEAD^{commit}"):
+        raise NothingScannedError(f"nothing to scan: the repository at {top} has no commits yet",
+                                  hint="commit first, or scan what is staged")
     result = FileResult()
     commits: set[str] = set()
     changed: set[tuple[str, str]] = set()

@@ -110,7 +110,10 @@ def load_schedules(settings: Settings, builtins: Mapping[str, Task], *,
         try:
             bound = plan(settings, spec.workflow, builtins, params).params
         except ConfigError as exc:
-            raise ConfigError(f"schedule '{name}': {exc.message}", hint=exc.hint) from None
+            where = "params" if spec.params and "parameter" in exc.message else "workflow"
+            raise ConfigError(f"schedule '{name}': {exc.message}", hint=exc.hint,
+                              file=settings.config_file,
+                              key=f"schedules.{name}.{where}") from None
         entries[name] = Entry(name, spec, spec.parsed(), dict(bound.values if bound else {}))
     return entries
 

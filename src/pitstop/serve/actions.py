@@ -17,6 +17,8 @@ from pitstop.serve.auth import Principal, level_role
 from pitstop.serve.web import actor_of, check_role, context
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from fastapi import Request
 
     from pitstop.config import Settings
@@ -60,12 +62,24 @@ def may_start(principal: Principal | None, level: str) -> bool:
     return principal is not None and principal.can(level_role(level))
 
 
-def start_runbook(request: Request, principal: Principal, name: str) -> Job:
+def form_params(form: Mapping[str, Any]) -> dict[str, str]:
+    """The parameter values of a runbook form: its ``param.NAME`` fields; an empty
+    field is no value (the declared default applies)."""
+    return {key[len("param."):]: str(value) for key, value in form.items()
+            if key.startswith("param.") and str(value) != ""}
+
+
+def start_runbook(request: Request, principal: Principal, name: str,
+                  params: Mapping[str, Any] | None = None) -> Job:
+    """Start workflow ``name`` with ``params`` (checked against its declarations before
+    anything starts: a wrong one is a ConfigError, 400)."""
     ctx = context(request)
     if name not in ctx.settings.workflows:
         raise NotFound(f"no runbook named {name!r}")
     plan = calls.runbook_plan(ctx.settings, name)
     check_role(principal, level_role(runbook_level(plan)), "runbook.start", name)
+    given = {str(key): _param_text(key, value) for key, value in (params or {}).items()}
+    calls.runbook_plan(ctx.settings, name, given)
 
     def work(report: Any) -> Any:
         def on_event(event: Any) -> None:
@@ -75,9 +89,20 @@ def start_runbook(request: Request, principal: Principal, name: str) -> Job:
                 report(event.run_id)
             ctx.notifier.notify(event.run_id)
 
-        return calls.run_runbook(ctx.settings, name, user=principal.user, on_event=on_event)
+        return calls.run_runbook(ctx.settings, name, user=principal.user, on_event=on_event,
+                                 params=given)
 
     return ctx.jobs.start("runbook.start", name, actor_of(request, principal), work)
+
+
+def _param_text(name: Any, value: Any) -> str:
+    """A parameter value as the engine takes it (text, like ``--param NAME=VALUE``)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (str, int, float)):
+        return str(value)
+    raise UsageError(f"parameter {name}: expected a string, number or boolean, "
+                     f"got {type(value).__name__}")
 
 
 def _verb_role(principal: Principal, capability: str, verb: str, action: str,

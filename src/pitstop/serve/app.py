@@ -77,9 +77,13 @@ def _templates() -> Any:
     return templates
 
 
-def create_app(settings: Settings) -> FastAPI:
+def create_app(settings: Settings, *, scheduler: bool = False) -> FastAPI:
     """The application for ``settings``' project: opens its state store (created or
-    upgraded as needed) and serves it until shut down."""
+    upgraded as needed) and serves it until shut down.
+
+    With ``scheduler`` the project's ``[schedules]`` fire inside this process while it
+    serves (what ``pitstop serve`` does unless ``--no-scheduler``); a schedule that
+    cannot run is a ConfigError here, before anything listens."""
     from fastapi import FastAPI
     from fastapi.staticfiles import StaticFiles
 
@@ -97,6 +101,7 @@ def create_app(settings: Settings) -> FastAPI:
     store = StateStore.connect(settings.state.url)
     accounts, trail = Accounts(store.engine), AuditTrail(store.engine)
     notifier = Notifier()
+    firing = _scheduler(settings) if scheduler else None
     ctx = ServeContext(settings, conf, store, accounts, trail,
                        Guard(conf, accounts, trail, cookie_key(store.engine)),
                        Jobs(notifier, trail), notifier, _templates())
@@ -105,14 +110,18 @@ def create_app(settings: Settings) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         import asyncio
 
-        from pitstop.capability import install_recorder
+        from pitstop.capability import install_observers, install_recorder
         from pitstop.serve.jobs import CapturingRecorder
         from pitstop.state.recorder import StateRecorder
 
         notifier.bind(asyncio.get_running_loop())
         inner = StateRecorder()
         previous = install_recorder(CapturingRecorder(inner, notifier))
+        previous_observers = install_observers((_announce,))
         accounts.forget_sessions(dt.datetime.now(dt.UTC).timestamp() - 7 * 86400)
+        if firing is not None:
+            firing.start()
+            log.info("scheduler: firing %s", ", ".join(firing.schedules))
         try:
             yield
         finally:
@@ -120,6 +129,10 @@ def create_app(settings: Settings) -> FastAPI:
             if running:
                 log.warning("stopping with %d run(s) started here still going: %s",
                             len(running), ", ".join(f"{j.action} {j.target}" for j in running))
+            if firing is not None:
+                await asyncio.to_thread(firing.stop)
+                firing.close()
+            install_observers(previous_observers)
             install_recorder(previous)
             inner.close()
             notifier.bind(None)
@@ -128,12 +141,44 @@ def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(title="pitstop", version=__version__, docs_url=None, redoc_url=None,
                   openapi_url="/api/openapi.json", lifespan=lifespan)
     app.state.ctx = ctx
+    app.state.scheduler = firing
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     for module in (login, pages, ops, admin, api, probes):
         app.include_router(module.router)
     _errors(app)
     return app
+
+
+def _scheduler(settings: Settings) -> Any:
+    """The scheduler of the project's schedules (None when it has none), checked: a
+    schedule that cannot run raises ConfigError naming it."""
+    from pitstop import registry
+    from pitstop.schedule.settings import ScheduleSpec
+
+    if not any(spec.enabled for spec in settings.tables(ScheduleSpec).values()):
+        return None
+    from pitstop.schedule.scheduler import Scheduler
+
+    return Scheduler(settings, registry.tasks(), on_event=_firing_logged)
+
+
+def _firing_logged(event: Any) -> None:
+    when = event.fire_at.isoformat(timespec="seconds")
+    detail = f" (run {event.run_id})" if event.run_id else ""
+    status = f": {event.status}" if event.status else ""
+    note = f" — {event.note}" if event.note else ""
+    log.info("schedule %s at %s: %s%s%s%s", event.schedule, when, event.action, status,
+             detail, note)
+
+
+def _announce(settings: Any, event: Any) -> None:
+    """The capabilities' run observers (notifications) for runs started here: by the
+    page, the API and the scheduler."""
+    from pitstop.capability import announce_to
+    from pitstop.registry import observers
+
+    announce_to(observers(), settings, event)
 
 
 def _status_of(exc: PitstopError) -> int:

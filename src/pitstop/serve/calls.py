@@ -15,7 +15,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from pitstop.config import Settings
+    from pitstop.engine.params import Parameter
     from pitstop.engine.planner import Plan
 
 
@@ -99,16 +102,35 @@ def restore_backup(settings: Settings, backup_id: str) -> Any:
 
 
 # -- runbooks ------------------------------------------------------------------------
-def runbook_plan(settings: Settings, name: str) -> Plan:
-    """The validated plan of workflow ``name`` (raises ConfigError)."""
+def runbook_plan(settings: Settings, name: str,
+                 params: Mapping[str, str] | None = None) -> Plan:
+    """The validated plan of workflow ``name`` (raises ConfigError); with ``params``
+    bound to those values (unknown, invalid or missing ones are a ConfigError)."""
     from pitstop import engine, registry
 
-    return engine.plan(settings, name, registry.tasks())
+    return engine.plan(settings, name, registry.tasks(), params)
 
 
-def run_runbook(settings: Settings, name: str, *, user: str, on_event: Any) -> Any:
+def runbook_parameters(settings: Settings, name: str) -> tuple[Parameter, ...]:
+    """What workflow ``name`` declares, for its form (secret defaults masked)."""
+    from pitstop import engine
+
+    return engine.parameters(settings, name)
+
+
+def run_runbook(settings: Settings, name: str, *, user: str, on_event: Any,
+                params: Mapping[str, str] | None = None) -> Any:
     """Run workflow ``name`` as ``user`` with trigger ``web`` (blocks until it ends)."""
     from pitstop import engine, registry
 
     return engine.run(settings, name, registry.tasks(), trigger="web", user=user,
-                      environ=settings.environ, on_event=on_event)
+                      environ=settings.environ, on_event=on_event, params=params or {})
+
+
+# -- schedules -----------------------------------------------------------------------
+def schedules(settings: Settings) -> Any:
+    """``schedule list`` with each schedule's next firing (a view: not recorded)."""
+    from pitstop.capability import invocation
+
+    with invocation(record=False):
+        return _verb("schedule", "list")(settings, count=1)

@@ -43,6 +43,17 @@ def ago(value: dt.datetime | float | None, now: dt.datetime | None = None) -> st
     return f"{max(0, int(seconds))}s ago"
 
 
+def until(value: dt.datetime | None, now: dt.datetime | None = None) -> str:
+    """How long until: ``in 45s``, ``in 12m``, ``in 3h``, ``in 2d``."""
+    if value is None:
+        return ""
+    seconds = (value - (now or dt.datetime.now(dt.UTC))).total_seconds()
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"in {int(seconds // size)}{unit}"
+    return f"in {max(0, int(seconds))}s"
+
+
 def size(value: int | None) -> str:
     if value is None:
         return ""
@@ -129,7 +140,7 @@ def query_with(query: dict[str, str], **changes: Any) -> str:
     return "?" + urlencode({k: v for k, v in merged.items() if v not in (None, "")})
 
 
-FILTERS = {"db_label": db_label, "when": when, "ago": ago, "size": size, "seconds": seconds,
+FILTERS = {"db_label": db_label, "when": when, "ago": ago, "until": until, "size": size, "seconds": seconds,
            "status_class": status_class, "badge": badge}
 GLOBALS = {"sparkline": sparkline, "bar": bar, "query_with": query_with,
            "escape": escape}

@@ -67,8 +67,9 @@ def check_admin(settings: Settings) -> None:
                  "account), then start `pitstop serve` again")
 
 
-def server_config(settings: Settings, conf: ServeSettings) -> Any:
-    """The uvicorn configuration for ``conf`` (after every check)."""
+def server_config(settings: Settings, conf: ServeSettings, *, scheduler: bool = True) -> Any:
+    """The uvicorn configuration for ``conf`` (after every check); with ``scheduler``
+    the project's schedules fire inside the server."""
     import uvicorn
 
     from pitstop.serve.app import create_app
@@ -80,7 +81,8 @@ def server_config(settings: Settings, conf: ServeSettings) -> Any:
     if conf.tls_cert is not None:
         options.update(ssl_certfile=str(conf.tls_cert), ssl_keyfile=str(conf.tls_key))
     return uvicorn.Config(
-        create_app(settings), host=conf.host, port=conf.port, proxy_headers=conf.behind_proxy,
+        create_app(settings, scheduler=scheduler), host=conf.host, port=conf.port,
+        proxy_headers=conf.behind_proxy,
         forwarded_allow_ips=list(conf.forwarded_allow_ips) if conf.behind_proxy else [],
         server_header=False, log_config=None, access_log=True, timeout_graceful_shutdown=5,
         **options)
@@ -109,9 +111,11 @@ class _Tag(logging.Filter):
         return True
 
 
-def serve(settings: Settings, **overrides: Any) -> None:
+def serve(settings: Settings, *, scheduler: bool | None = None, **overrides: Any) -> None:
     """Serve ``settings``' project until interrupted; ``overrides`` replace
-    ``[serve]`` settings (``host``, ``port``, ``behind_proxy``, ``tls_cert``, ``tls_key``)."""
+    ``[serve]`` settings (``host``, ``port``, ``behind_proxy``, ``tls_cert``, ``tls_key``).
+    ``scheduler`` (default: ``[serve] scheduler``) fires the project's schedules in
+    the server too."""
     try:
         import uvicorn
     except ImportError as exc:
@@ -120,7 +124,8 @@ def serve(settings: Settings, **overrides: Any) -> None:
         raise missing_extra("pitstop serve", exc) from exc
     conf = dataclasses.replace(settings.section(ServeSettings),
                                **{k: v for k, v in overrides.items() if v is not None})
-    config = server_config(settings, conf)
+    config = server_config(settings, conf,
+                           scheduler=conf.scheduler if scheduler is None else scheduler)
     _share_log_handlers()
     scheme = "https" if conf.tls_cert is not None else "http"
     log.info("serving %s on %s://%s:%d", settings.project_dir, scheme, conf.host, conf.port)

@@ -9,6 +9,7 @@ Every default lives here.  Example::
     session_idle = "30m"
     session_max = "12h"
     login_attempts = 5
+    scheduler = true           # fire [schedules] inside the server (--no-scheduler)
 """
 
 from __future__ import annotations
@@ -52,6 +53,11 @@ class ServeSettings:
     """How long a locked-out user or address waits after the last failure."""
     page_size: int = 50
     """Runs and audit entries per page."""
+    scheduler: bool = True
+    """Fire the project's ``[schedules]`` inside the web server (like ``pitstop schedule
+    run`` beside it); false, or ``pitstop serve --no-scheduler``, leaves that to a
+    separate scheduler.  Several schedulers on one state store never run a firing
+    twice."""
     metrics_public: bool = True
     """``/metrics`` answers without logging in (for Prometheus); false: it needs a
     session or an API token like the JSON API."""

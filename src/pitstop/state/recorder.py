@@ -103,7 +103,9 @@ def _connect(url: str) -> runs.Writer:
     if db.sqlite_path is not None:
         import sqlite3
 
-        db.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+        from pitstop.private import make_private_dir
+
+        make_private_dir(db.sqlite_path.parent)
         conn = sqlite3.connect(db.sqlite_path, timeout=30.0, isolation_level="DEFERRED",
                                check_same_thread=False)
         conn.execute("PRAGMA journal_mode=WAL")

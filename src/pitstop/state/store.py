@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from pitstop.errors import ConfigError, PermissionDeniedError, PitstopError
+from pitstop.private import make_private_dir
 from pitstop.redact import mask_url, redact
 from pitstop.state import runs
 from pitstop.state.runs import ACTIVE, STALE_AFTER_SECONDS, stop_leftover_processes
@@ -170,7 +171,7 @@ class StateStore:
         db = parse_url(url)
         if db.sqlite_path is not None:
             try:
-                db.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+                make_private_dir(db.sqlite_path.parent)
             except OSError as exc:
                 import errno
 

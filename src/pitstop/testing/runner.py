@@ -7,14 +7,13 @@ import dataclasses
 import logging
 import re
 import shlex
-import signal
-import subprocess
 import tempfile
 import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from pitstop import proc
 from pitstop.errors import PermissionDeniedError, PitstopError, TestRunError, UsageError
 from pitstop.testing.junit import TestCase, parse_junit
 
@@ -57,64 +56,35 @@ def _run(command: Sequence[str], *, cwd: Path, timeout: float | None,
          ) -> tuple[int, str, bool]:
     """Run ``command`` with output to a temporary file; stop it on timeout or cancel.
 
-    Past ``stop_after`` seconds (the smoke budget) pytest gets a SIGINT, so it ends the
-    way Ctrl-C ends it, still writing its reports; the third value says so.
+    pytest runs in a process group of its own (:mod:`pitstop.proc`): a timeout, a cancel
+    or Ctrl-C stops it together with every process its tests started.  Past
+    ``stop_after`` seconds (the smoke budget) pytest alone gets a SIGINT, so it ends the
+    way Ctrl-C ends it, still writing its reports; the third value says so.  Whatever
+    the tests left running is killed when pytest ends.
     """
     with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as out:
         try:
-            proc = subprocess.Popen(command, cwd=cwd, stdout=out, stderr=subprocess.STDOUT,
-                                    stdin=subprocess.DEVNULL)
-        except OSError as exc:
-            raise TestRunError(f"{what}: cannot start {command[0]}: {exc}") from exc
-        start = time.monotonic()
-        deadline = None if timeout is None else start + timeout
-        budget_end = None if stop_after is None else start + stop_after
-        stopped = False
-        try:
-            while True:
-                try:
-                    code = proc.wait(timeout=0.05)
-                    break
-                except subprocess.TimeoutExpired:
-                    pass
-                if cancel is not None and cancel.is_set():
-                    _stop(proc)
-                    raise TestRunError(f"{what}: cancelled; pytest was stopped")
-                if deadline is not None and time.monotonic() > deadline:
-                    _stop(proc)
-                    raise TestRunError(
-                        f"{what}: pytest was still running after {timeout:g}s and was stopped",
-                        hint="raise [test] timeout, or find the hanging test with "
-                             "`pytest --durations=10`",
-                    )
-                if budget_end is not None and time.monotonic() > budget_end:
-                    if not stopped:
-                        stopped = True
-                        proc.send_signal(signal.SIGINT)
-                        budget_end = time.monotonic() + _GRACE
-                    else:  # the interrupt was ignored: stop it the hard way
-                        _stop(proc)
-                        code = proc.wait()
-                        break
-        except BaseException:
-            _stop(proc)
-            raise
+            process = proc.start(command, cwd=cwd, env=None, stdout=out, stderr=proc.STDOUT)
+        except proc.StartError as exc:
+            raise TestRunError(f"{what}: cannot start {command[0]}: {exc.message}") from exc
+        with process:
+            outcome = process.wait(timeout=timeout, cancel=cancel, interrupt_after=stop_after,
+                                   interrupt_grace=_GRACE)
+            process.kill_leftovers()
+        if outcome.cancelled:
+            raise TestRunError(f"{what}: cancelled; pytest was stopped")
+        if outcome.timed_out:
+            raise TestRunError(
+                f"{what}: pytest was still running after {timeout:g}s and was stopped "
+                "(with every process its tests started)",
+                hint="raise [test] timeout, or find the hanging test with "
+                     "`pytest --durations=10`",
+            )
         out.seek(0)
-        return code, out.read(), stopped
+        return outcome.returncode, out.read(), outcome.interrupted
 
 
 _GRACE = 10.0  # seconds pytest gets to finish its reports after the budget's SIGINT
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is not None:
-        return
-    proc.terminate()
-    try:
-        proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 _INTERRUPT = re.compile(r"^(?P<file>\S.*?):(?P<line>\d+): KeyboardInterrupt\s*$", re.MULTILINE)

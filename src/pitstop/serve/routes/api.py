@@ -28,10 +28,10 @@ MAX_WAIT = 60.0
 
 
 def run_json(run: Any) -> dict[str, Any]:
-    """A run as ``pitstop history show --json`` prints it (one shape for both)."""
-    from pitstop.cli.history_cmd import run_json as shape
-
-    return shape(run)
+    """A run as ``pitstop history show --json`` prints it: the record's one
+    ``to_dict()``."""
+    data: dict[str, Any] = run.to_dict()
+    return data
 
 
 def started(job: Job) -> JSONResponse:
@@ -96,15 +96,18 @@ def list_runbooks(request: Request, principal: Principal = requires("viewer")) -
         {"name": name, "level": level, "problem": problem,
          "tasks": list(plan.order) if plan else [],
          "may_start": problem is None and actions.may_start(principal, level),
-         "parameters": []}
+         "parameters": [p.to_dict() for p in calls.runbook_parameters(ctx.settings, name)]
+         if plan else []}
         for name, plan, level, problem in actions.runbooks(ctx.settings)]}
 
 
 @router.post("/runbooks/{name}/runs", status_code=202,
-             summary="Start a runbook: 202 with the run id")
+             summary="Start a runbook: 202 with the run id (`params`: the values of its "
+                     "declared parameters)")
 def start_runbook(request: Request, name: str,
+                  params: dict[str, Any] = Body(default_factory=dict, embed=True),
                   principal: Principal = requires("operator", action="runbook.start")) -> Any:
-    return started(actions.start_runbook(request, principal, name))
+    return started(actions.start_runbook(request, principal, name, params))
 
 
 @router.get("/backups", summary="Every backup (safety backups marked)")

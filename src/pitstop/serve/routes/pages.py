@@ -66,6 +66,21 @@ def backups_panel(request: Request, principal: Principal = requires("viewer")) -
                   problem=problem, now=dt.datetime.now(dt.UTC))
 
 
+@router.get("/panels/schedules")
+def schedules_panel(request: Request, principal: Principal = requires("viewer")
+                    ) -> Response:
+    from pitstop.errors import PitstopError
+
+    ctx = context(request)
+    try:
+        found, problem = calls.schedules(ctx.settings), None
+    except PitstopError as exc:
+        found, problem = None, exc.message
+    return render(request, "panel_schedules.html", found=found, problem=problem,
+                  here=request.app.state.scheduler is not None,
+                  now=dt.datetime.now(dt.UTC))
+
+
 @router.get("/panels/migrations")
 def migrations_panel(request: Request, principal: Principal = requires("viewer")
                      ) -> Response:
@@ -166,15 +181,22 @@ def runbooks(request: Request, principal: Principal = requires("viewer")) -> Res
     ctx = context(request)
     books = actions.runbooks(ctx.settings)
     last = history.last_runs(ctx.store.engine, [name for name, *_ in books])
-    return render(request, "runbooks.html", books=books, last=last,
+    params = {name: calls.runbook_parameters(ctx.settings, name)
+              for name, plan, *_ in books if plan is not None}
+    return render(request, "runbooks.html", books=books, last=last, params=params,
                   may_start=actions.may_start)
 
 
 @router.post("/runbooks/{name}/start")
-def start_runbook(request: Request, name: str,
-                  principal: Principal = requires("operator", action="runbook.start")
-                  ) -> Response:
-    job = actions.start_runbook(request, principal, name)
+async def start_runbook(request: Request, name: str,
+                        principal: Principal = requires("operator", action="runbook.start")
+                        ) -> Response:
+    from fastapi.concurrency import run_in_threadpool
+
+    form = await request.form()
+    given = actions.form_params({key: value for key, value in form.items()
+                                 if isinstance(value, str)})
+    job = await run_in_threadpool(actions.start_runbook, request, principal, name, given)
     if job.run_id is None:
         return render(request, "result.html", 500, job=job, title=f"Runbook {name}")
     return RedirectResponse(f"/runs/{job.run_id}", status_code=303)
