@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -27,3 +28,12 @@ def _restore_logging() -> Iterator[None]:
     yield
     logger.handlers[:] = saved[0]
     logger.propagate, logger.level = saved[1], saved[2]
+
+
+@pytest.fixture(scope="session")
+def project_python() -> Path:
+    """The interpreter of a project virtualenv with SQLAlchemy and SQLModel (not
+    pitstop's), built once and cached like the interpreter tests' one."""
+    from interpreter.conftest import APP_PACKAGES, _cached_venv
+
+    return _cached_venv("app", APP_PACKAGES) / "bin" / "python"

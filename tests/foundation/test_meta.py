@@ -91,7 +91,7 @@ def test_help_imports_only_the_descriptors_of_capabilities() -> None:
             "sys.stderr.write(repr(sorted(m for m in sys.modules if m.startswith('pitstop.'))))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             env={**os.environ, "COLUMNS": "100"}, check=True)
-    loaded = eval(result.stderr.strip())  # noqa: S307 - our own repr of a list of str
+    loaded = eval(result.stderr.strip())
     extra = [m for m in loaded if m.split(".")[1] in capabilities
              and m.count(".") > 1 and not m.endswith(".descriptor")]
     assert extra == [], f"--help imported more than descriptors: {extra}"

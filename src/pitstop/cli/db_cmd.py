@@ -36,3 +36,6 @@ def init_cmd(app: AppContext, database: str | None, dry_run: bool | None, as_jso
 
 if importlib.util.find_spec("pitstop.cli.db_extensions_cmd") is not None:
     db.add_command(importlib.import_module("pitstop.cli.db_extensions_cmd").extensions)
+
+for _name in ("inspect_cmd", "export_cmd", "diff_cmd", "models_cmd", "create_all_cmd"):
+    db.add_command(getattr(importlib.import_module("pitstop.cli.db_schema_cmd"), _name))

@@ -250,20 +250,45 @@ def history(settings: Any, directory: Path | None, as_json: bool) -> int:
 @migrate.command()
 @click.argument("name")
 @click.option("--autogenerate", is_flag=True,
-              help="Alembic projects: compare the models with the database.")
+              help="Write the statements that bring the schema the migrations make to the "
+                   "models (any layout; Alembic projects through Alembic).")
+@click.option("--allow-destructive", is_flag=True,
+              help="With --autogenerate: write drops and narrowing type changes as "
+                   "statements instead of commented out.")
+@click.option("--models", "models", default=None, metavar="PKG.MOD:Base",
+              help="With --autogenerate: the declarative base [default: [models] base, "
+                   "else the models under [models] paths].")
 @json_option
 @target_options
 def new(settings: Any, directory: Path | None, name: str, autogenerate: bool,
-        as_json: bool) -> int:
+        allow_destructive: bool, models: str | None, as_json: bool) -> int:
     """Create the next migration file(s) named NAME in the project's layout."""
     import pitstop.migrate as m
 
-    result = m.new(settings, name=name, directory=directory, autogenerate=autogenerate)
+    result = m.new(settings, name=name, directory=directory, autogenerate=autogenerate,
+                   allow_destructive=allow_destructive, models=models)
     if as_json:
         emit_json(result.to_dict())
+    elif autogenerate and not result.files:
+        info("no changes: the migrations already match the models")
     else:
         for file in result.files:
             info(f"created {file}")
+    return EXIT_OK
+
+
+@migrate.command()
+@json_option
+@target_options
+def current(settings: Any, directory: Path | None, as_json: bool) -> int:
+    """Print the applied version on one line (nothing when none is), for scripts."""
+    import pitstop.migrate as m
+
+    result = m.status(settings, directory=directory)
+    if as_json:
+        emit_json({"current_version": result.current_version, "database": result.database})
+    elif result.current_version:
+        click.echo(result.current_version)
     return EXIT_OK
 
 

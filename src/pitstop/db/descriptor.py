@@ -6,9 +6,10 @@ from pitstop.capability import Capability, Command, Section, Task, Verb
 
 CAPABILITY = Capability(
     name="db",
-    summary="Create the database and manage PostgreSQL extensions.",
+    summary="Create the database, manage PostgreSQL extensions, inspect, export and compare schemas.",
     docs="docs/db.md",
-    sections=(Section("db", "pitstop.db.settings:DbSettings"),),
+    sections=(Section("db", "pitstop.db.settings:DbSettings"),
+              Section("models", "pitstop.db.models:ModelsSettings")),
     commands=(Command("db", "pitstop.cli.db_cmd:db",
                       "Create databases and manage PostgreSQL extensions."),),
     verbs=(
@@ -19,6 +20,16 @@ CAPABILITY = Capability(
              "extensions.", command=("db", "extensions", "verify")),
         Verb("extensions-deploy", "pitstop.db:deploy_extensions", "Create missing "
              "extensions.", "admin", command=("db", "extensions", "deploy")),
+        Verb("inspect", "pitstop.db.schema_verbs:inspect", "Tables, columns, keys, indexes, "
+             "constraints, views, sequences and enums of the database."),
+        Verb("export", "pitstop.db.schema_verbs:export", "The whole schema as sorted JSON or "
+             "SQL; --check compares it with a committed export."),
+        Verb("diff", "pitstop.db.schema_verbs:diff", "Differences between two schemas "
+             "(databases, export files, models) in words and SQL."),
+        Verb("models", "pitstop.db.schema_verbs:models", "The declarative models found "
+             "under [models] paths, imported in the project's interpreter."),
+        Verb("create-all", "pitstop.db.schema_verbs:create_all", "Create every model's "
+             "table on an empty database.", "write"),
     ),
     tasks=(
         Task("db-init", "pitstop.db.tasks:db_init_task",

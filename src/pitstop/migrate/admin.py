@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pitstop.capability import Progress, recorded
-from pitstop.errors import MigrationError, OptionError, UsageError
+from pitstop.errors import MigrationError, UsageError
 from pitstop.migrate import planner
 from pitstop.migrate import records as hist
 from pitstop.migrate.layouts import detect_layout
@@ -154,7 +154,8 @@ def _next_number(versions: list[str]) -> int:
 @recorded("migrate", "new")
 def new(settings: Settings, *, progress: Progress | None = None, name: str,
         directory: Path | None = None, now: dt.datetime | None = None,
-        autogenerate: bool = False, database_url: str | None = None) -> NewResult:
+        autogenerate: bool = False, database_url: str | None = None,
+        allow_destructive: bool = False, models: str | None = None) -> NewResult:
     """Create the next migration file(s) for ``name`` in the project's layout (for an
     Alembic project, ``alembic revision``, with ``autogenerate`` if asked)."""
     from pitstop.migrate import alembic_bridge
@@ -163,9 +164,11 @@ def new(settings: Settings, *, progress: Progress | None = None, name: str,
     target = resolve(settings, database_url, directory)
     if alembic_bridge.detect(target):
         return alembic_bridge.new(target, name, autogenerate=autogenerate)
-    if autogenerate:
-        raise OptionError("{autogenerate} works on Alembic projects only",
-                          options=("autogenerate",))
+    if autogenerate:  # the SQL layouts: pitstop.migrate.autogen
+        from pitstop.migrate.autogen import autogenerate as generate
+
+        return generate(settings, name, target=target, directory=directory, now=now,
+                        allow_destructive=allow_destructive, models=models)
     folder = target.directory
     try:
         folder.mkdir(parents=True, exist_ok=True)
