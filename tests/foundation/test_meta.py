@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -87,11 +88,11 @@ def test_help_imports_only_the_descriptors_of_capabilities() -> None:
     it (a package ``__init__`` that imports its verbs makes every command pay)."""
     src = ROOT / "src" / "pitstop"
     capabilities = sorted(p.parent.name for p in src.glob("*/descriptor.py"))
-    code = ("import sys; from pitstop.cli.main import main; main(['--help']); "
-            "sys.stderr.write(repr(sorted(m for m in sys.modules if m.startswith('pitstop.'))))")
+    code = ("import json, sys; from pitstop.cli.main import main; main(['--help']); "
+            "sys.stderr.write(json.dumps([m for m in sys.modules if m.startswith('pitstop.')]))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             env={**os.environ, "COLUMNS": "100"}, check=True)
-    loaded = eval(result.stderr.strip())
+    loaded = json.loads(result.stderr)
     extra = [m for m in loaded if m.split(".")[1] in capabilities
              and m.count(".") > 1 and not m.endswith(".descriptor")]
     assert extra == [], f"--help imported more than descriptors: {extra}"
