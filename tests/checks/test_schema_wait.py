@@ -16,13 +16,13 @@ from pitstop.checks.wait import wait
 from pitstop.config import Settings
 from pitstop.errors import ConfigError, UsageError
 
+pytest_plugins = ["checks_support"]
+
 Build = Callable[..., Settings]
 
 MODELS = '''
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-
-pytest_plugins = ["checks_support"]
 
 
 class Base(DeclarativeBase):
@@ -171,3 +171,29 @@ def test_schema_on_sqlite_and_missing_file(make_settings: Build, tmp_path: Path)
     [r] = check(settings, names=["schema"]).results
     assert r.status == "fail"
     assert "table orders is in the models but not in the database" in r.message
+
+
+def test_schema_uses_the_discovered_models_without_checks_schema_models(
+        make_settings: Build, tmp_path: Path) -> None:
+    import sqlite3
+
+    db = tmp_path / "app.db"
+    settings = make_settings('[models]\npaths = ["app"]\n', database_url=f"sqlite:///{db}")
+    app = settings.project_dir / "app"
+    app.mkdir()
+    (app / "__init__.py").write_text("", encoding="utf-8")
+    (app / "models.py").write_text(MODELS, encoding="utf-8")
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE users (id INTEGER PRIMARY KEY, email VARCHAR(200) NOT NULL, "
+                     "name VARCHAR(100))")
+    names = [r.name for r in check(settings).results]
+    assert "schema" in names  # [models] is enough to turn the check on
+    [r] = check(settings, names=["schema"]).results
+    assert r.status == "fail", r.message
+    assert "orders" in r.message
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE orders (id INTEGER PRIMARY KEY)")
+    [r] = check(settings, names=["schema"]).results
+    assert r.status == "pass", r.message
+    no_models = make_settings("", database_url=f"sqlite:///{db}")
+    assert "schema" not in [r.name for r in check(no_models).results]

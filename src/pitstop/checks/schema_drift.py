@@ -1,6 +1,7 @@
 """The ``schema`` check: the live database matches the project's SQLAlchemy models
-(``[checks.schema] models = "package.module:Base"``), compared with Alembic's
-``compare_metadata``; every difference is reported in words.
+(``[checks.schema] models = "package.module:Base"``, or without it the models ``[models]``
+discovers, as ``pitstop db diff`` does), compared with Alembic's comparison; every
+difference is reported in words.
 
 The models are imported in the project's interpreter (:mod:`pitstop.project_python`),
 which needs SQLAlchemy, Alembic and a database driver of its own; the comparison comes
@@ -161,15 +162,45 @@ def probe_schema(env: CheckEnv, url: str, cfg: SchemaCheckSettings, limit: float
                          "apply the pending ones")
 
 
+def probe_discovered(env: CheckEnv, url: str) -> Probe:
+    """The live database against the models ``[models]`` finds (no ``[checks.schema]
+    models``): the comparison ``pitstop db diff DATABASE models:`` makes."""
+    from pitstop.capability import invocation
+    from pitstop.db.schema_verbs import diff
+
+    with invocation(record=False):  # a part of this check, not a run of its own
+        result = diff(env.settings, source=url, target="models:")
+    differences = [d.text for d in result.differences]
+    observed = {"differences": Observed(len(differences), "differences",
+                                        "fail" if differences else None)}
+    if not differences:
+        return Probe(f"database matches the models of {result.target}", observed, "pass")
+    for i, text in enumerate(differences[:50]):
+        observed[f"difference.{i + 1}"] = Observed(text, None, "fail")
+    shown = "; ".join(differences[:3])
+    more = f" and {len(differences) - 3} more" if len(differences) > 3 else ""
+    return Probe(f"{len(differences)} differences from the models: {shown}{more}", observed,
+                 "fail", "write a migration for them (`pitstop migrate new NAME "
+                         "--autogenerate`) or apply the pending ones")
+
+
+def _discovers(env: CheckEnv) -> bool:
+    """Whether the project says where its models are (a ``[models]`` table)."""
+    return "models" in env.settings.raw_sections
+
+
 def _explicit(env: CheckEnv) -> list[Check]:
     cfg = env.checks.schema
     url = database_url(env)
     limit = timeout_for(cfg.timeout, env.checks) + STARTUP_ALLOWANCE
+    if not cfg.models and _discovers(env):
+        return [FunctionCheck("schema", "schema", limit,
+                              lambda _t: probe_discovered(env, url))]
     return [FunctionCheck("schema", "schema", limit, lambda t: probe_schema(env, url, cfg, t))]
 
 
 def _factory(env: CheckEnv) -> list[Check]:
-    return _explicit(env) if env.checks.schema.models else []
+    return _explicit(env) if env.checks.schema.models or _discovers(env) else []
 
 
 register("schema", _factory, explicit=_explicit)

@@ -343,6 +343,25 @@ def _drop_same_defaults(op: Any) -> Any | None:
     return op if changed else None
 
 
+def _drop_key_nullable(op: Any, *metadatas: Any) -> Any | None:
+    """``op`` without a nullability change of a primary key column: a key column is
+    NOT NULL in effect, whatever the catalog says (SQLite reports ``id INTEGER PRIMARY
+    KEY`` as nullable); ``None`` when nothing else is left of it."""
+    from alembic.operations import ops
+
+    if not isinstance(op, ops.AlterColumnOp) or op.modify_nullable is None:
+        return op
+    for metadata in metadatas:
+        table = metadata.tables.get(op.table_name)
+        column = None if table is None else table.columns.get(op.column_name)
+        if column is None or not column.primary_key:
+            return op
+    op.modify_nullable = None
+    changed = (op.modify_type is not None or op.modify_server_default is not False
+               or op.modify_comment is not False or op.modify_name is not None)
+    return op if changed else None
+
+
 def same_type(context: Any, _inspected_column: Any, _metadata_column: Any,
               inspected: Any, metadata: Any) -> bool | None:
     """Alembic's ``compare_type`` hook: ``False`` (no change) when the dialect writes
@@ -405,7 +424,8 @@ def _changes(upgrade: Any, reverse: bool, target: Any, live_md: Any,
     changes: list[Change] = []
     rebuilt: set[str] = set()
     pending = [(kept, mt) for op, mt in _flatten(upgrade)
-               if (kept := _drop_same_defaults(op)) is not None]
+               if (same := _drop_same_defaults(op)) is not None
+               and (kept := _drop_key_nullable(same, old_md, new_md)) is not None]
     if not renderer.dialect.supports_alter:  # SQLite: rebuild what it cannot alter
         rebuilt = {str(mt.table_name) for op, mt in pending if mt is not None
                    and type(op).__name__ in _SQLITE_REBUILD}
