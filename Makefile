@@ -32,11 +32,11 @@ browser:
 # Debian's nginx-light for the `pitstop backend` tests (tests/backend): installed when missing
 # and this runs as root with apt-get; else those tests skip and say so (and fail under
 # PITSTOP_REQUIRE_SERVICES=1).  The tests run it with its own prefix under the project's
-# .pitstop/: the system's nginx and /etc/nginx are never used.
+# .pitstop/: the system's nginx and /etc/nginx are never used (RUNLEVEL=1: apt does not start it).
 nginx:
 	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light; \
+	    apt-get update -qq && RUNLEVEL=1 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light; \
 	  else echo "nginx is not installed (apt-get install nginx-light): the backend tests will skip"; fi; }
 
 lint: $(STAMP)
