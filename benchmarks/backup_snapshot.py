@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 from pitstop.backup import create_snapshot
-from pitstop.config import load_settings
+from pitstop.registry import load_settings
 
 GIT_ENV = {"GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "b@example.com",
            "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "b@example.com"}

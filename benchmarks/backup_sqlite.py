@@ -53,8 +53,9 @@ from pitstop.backup.compress import (
 from pitstop.backup.dumpers.sqlite import SQLiteDumper
 from pitstop.backup.settings import BackupSettings
 from pitstop.backup.storage import LocalStorage
-from pitstop.config import Settings, load_settings
+from pitstop.config import Settings
 from pitstop.db.url import parse_url
+from pitstop.registry import load_settings
 
 WRITER = """
 import sqlite3, sys, itertools, time
@@ -231,7 +232,7 @@ def run(workdir: Path, size_mb: int, wal: bool, repeat: int, with_profile: bool,
         writer.kill()
         writer.wait()
     restored = workdir / "restored.db"
-    restore_backup(settings, holder[-1].id, to=f"sqlite:///{restored}")  # type: ignore[attr-defined]
+    restore_backup(settings, backup_id=holder[-1].id, to=f"sqlite:///{restored}")  # type: ignore[attr-defined]
     verdict_text, consistent = integrity(restored)
     cp_verdict, cp_consistent = integrity(workdir / "cp-copy.db")
     print(f"  pitstop copy under writer: integrity_check={verdict_text!r}, "
