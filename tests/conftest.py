@@ -6,6 +6,7 @@ Server fixtures skip with a reason when the server is absent, and fail instead w
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import sys
@@ -131,13 +132,13 @@ def _unique(prefix: str) -> str:
     return f"{prefix}_{uuid.uuid4().hex[:10]}"
 
 
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A fresh PostgreSQL database for this test, dropped afterwards."""
+@contextlib.contextmanager
+def fresh_pg_database(prefix: str = "pitstop_t") -> Iterator[str]:
+    """A new PostgreSQL database named ``PREFIX_<random>``, dropped afterwards; its URL."""
     require_server("PostgreSQL", "127.0.0.1", 5432)
     import sqlalchemy
 
-    name = _unique("pitstop_t")
+    name = _unique(prefix)
     admin = sqlalchemy.create_engine(PG_ADMIN_URL.replace("postgresql://", "postgresql+psycopg://"),
                                      isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -148,6 +149,13 @@ def pg_url() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test, dropped afterwards."""
+    with fresh_pg_database() as url:
+        yield url
 
 
 @pytest.fixture

@@ -11,57 +11,23 @@ reason (fails under ``PITSTOP_REQUIRE_SERVICES=1``).
 
 from __future__ import annotations
 
-import hashlib
-import os
 import shutil
-import subprocess
-import sys
-import tempfile
 from pathlib import Path
 
 import pytest
 
 from pitstop.cli.main import main
+from venvs import cached_venv
 
 FIXTURE = Path(__file__).with_name("fixture")
 PACKAGES = ("fastapi>=0.115,<1", "uvicorn>=0.30,<1", "pydantic>=2.7,<3", "httpx>=0.27,<1",
             "attrs>=23", "python-dateutil>=2.8")
-CACHE = Path(tempfile.gettempdir()) / "pitstop-test-venvs"
-
-
-def _build_venv(packages: tuple[str, ...]) -> Path:
-    import fcntl
-
-    key = hashlib.sha256(f"{sys.version}|{'|'.join(packages)}".encode()).hexdigest()[:12]
-    venv = CACHE / f"shop-{key}"
-    CACHE.mkdir(parents=True, exist_ok=True)
-    with open(CACHE / f"shop-{key}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if (venv / ".complete").is_file() and (venv / "bin" / "python").is_file():
-            return venv
-        shutil.rmtree(venv, ignore_errors=True)
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True,
-                       capture_output=True)
-        env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
-        done = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet",
-                               "--disable-pip-version-check", *packages],
-                              capture_output=True, text=True, env=env, timeout=900, check=False)
-        if done.returncode != 0:
-            shutil.rmtree(venv, ignore_errors=True)
-            said = done.stderr.strip().splitlines()
-            message = (f"cannot install {', '.join(packages)} into the shop's virtualenv: "
-                       f"{said[-1] if said else done.returncode}")
-            if os.environ.get("PITSTOP_REQUIRE_SERVICES") == "1":
-                pytest.fail(f"{message} and PITSTOP_REQUIRE_SERVICES=1")
-            pytest.skip(message)
-        (venv / ".complete").write_text("ok\n")
-    return venv
 
 
 @pytest.fixture(scope="session")
 def shop_venv() -> Path:
     """The shop's own virtualenv (see the module docstring)."""
-    return _build_venv(PACKAGES)
+    return cached_venv("shop", PACKAGES)
 
 
 def make_project(root: Path, venv: Path, extra: str = "") -> Path:

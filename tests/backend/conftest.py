@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from interpreter.conftest import _cached_venv
+from venvs import cached_venv
 
 APP_PACKAGES = ("fastapi>=0.110,<1", "uvicorn>=0.30,<1", "websockets>=12")
 NGINX_PACKAGE = "nginx-light"
@@ -53,7 +53,7 @@ async def echo(ws: WebSocket):
 
 @pytest.fixture(scope="session")
 def backend_venv() -> Path:
-    return _cached_venv("backend-app", APP_PACKAGES)
+    return cached_venv("backend-app", APP_PACKAGES)
 
 
 @pytest.fixture(scope="session")

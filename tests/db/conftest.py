@@ -34,6 +34,7 @@ def _restore_logging() -> Iterator[None]:
 def project_python() -> Path:
     """The interpreter of a project virtualenv with SQLAlchemy and SQLModel (not
     pitstop's), built once and cached like the interpreter tests' one."""
-    from interpreter.conftest import APP_PACKAGES, _cached_venv
+    from interpreter.conftest import APP_PACKAGES
+    from venvs import cached_venv
 
-    return _cached_venv("app", APP_PACKAGES) / "bin" / "python"
+    return cached_venv("app", APP_PACKAGES) / "bin" / "python"

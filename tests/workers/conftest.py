@@ -9,14 +9,13 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conftest import PG_ADMIN_URL, require_server
+from conftest import fresh_pg_database, require_server
 
 BROKERS = {
     "rabbitmq": ("RabbitMQ", 5672, "amqp://guest:guest@127.0.0.1:5672//"),
@@ -107,17 +106,5 @@ def alive(pid: int) -> bool:
 @pytest.fixture(scope="module")
 def state_db() -> Iterator[str]:
     """A PostgreSQL state store the run and its workers share (the team setup)."""
-    require_server("PostgreSQL", "127.0.0.1", 5432)
-    import sqlalchemy
-
-    name = f"pitstop_w_{uuid.uuid4().hex[:10]}"
-    admin = sqlalchemy.create_engine(PG_ADMIN_URL.replace("postgresql://", "postgresql+psycopg://"),
-                                     isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with fresh_pg_database("pitstop_w") as url:
+        yield url
